@@ -1,0 +1,34 @@
+"""Every error hypersweep raises on purpose derives from :class:`HypersweepError`."""
+
+from __future__ import annotations
+
+
+class HypersweepError(Exception):
+    """Base class, so callers can catch everything this library raises deliberately."""
+
+
+class TrialPruned(HypersweepError):
+    """Raise inside an objective to end the trial as PRUNED (not a failure)."""
+
+
+class StudyNotFound(HypersweepError, KeyError):
+    """No study of that name exists in the storage."""
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr
+        return str(self.args[0]) if self.args else "study not found"
+
+
+class DuplicateStudy(HypersweepError, ValueError):
+    """A study of that name already exists and ``load_if_exists`` was not given."""
+
+
+class SpaceChanged(HypersweepError, ValueError):
+    """The search space given is incompatible with the one stored with the study."""
+
+
+class StorageError(HypersweepError, RuntimeError):
+    """The storage URL is wrong, unreachable, or holds an incompatible schema."""
+
+
+class GridExhausted(HypersweepError):
+    """Every cell of a grid has been run (or is running); the study has nothing left to try."""

@@ -1,0 +1,151 @@
+"""The storage contract: the single source of truth for studies and trials.
+
+Every method that changes state commits before it returns, so a crash right
+after a call never loses what the call reported as done. Reads are
+incremental: each change bumps a per-study sequence number, and
+:meth:`Storage.read_trials` returns only what changed after a given number.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..trial import Direction, FrozenTrial, TrialState
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """A study as stored: its name, directions, the space it was created with, attributes."""
+
+    study_id: int
+    name: str
+    directions: tuple[Direction, ...]
+    space: Any = None
+    user_attrs: dict[str, Any] = field(default_factory=dict)
+    system_attrs: dict[str, Any] = field(default_factory=dict)
+    created: float = 0.0
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What :meth:`Storage.read_trials` found since the caller's cursor."""
+
+    trials: list[FrozenTrial]
+    deleted: list[int]
+    cursor: int
+
+
+class Storage(abc.ABC):
+    """Implementations: :class:`MemoryStorage`, :class:`SQLStorage` (SQLite and PostgreSQL).
+
+    Called by :class:`hypersweep.Study` only; samplers and pruners never see it.
+    Attribute dicts passed to the update methods are merged into the stored ones.
+    """
+
+    # --- studies -----------------------------------------------------------------
+    @abc.abstractmethod
+    def create_study(
+        self,
+        name: str,
+        directions: Sequence[Direction],
+        *,
+        space: Any = None,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> StudyRecord:
+        """Create a study; raise :class:`DuplicateStudy` if the name is taken."""
+
+    @abc.abstractmethod
+    def get_study(self, name: str) -> StudyRecord:
+        """Return the study; raise :class:`StudyNotFound` if there is none of that name."""
+
+    @abc.abstractmethod
+    def list_studies(self) -> list[StudyRecord]:
+        """All studies, oldest first."""
+
+    @abc.abstractmethod
+    def delete_study(self, name: str) -> None:
+        """Delete a study with all its trials; raise :class:`StudyNotFound` if absent."""
+
+    @abc.abstractmethod
+    def update_study(
+        self,
+        study_id: int,
+        *,
+        space: Any = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> StudyRecord:
+        """Replace the stored space (when given) and merge attributes."""
+
+    # --- trials ------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_trial(
+        self,
+        study_id: int,
+        *,
+        state: TrialState,
+        params: Any = None,
+        flat: dict[str, Any] | None = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+        started: float | None = None,
+    ) -> FrozenTrial:
+        """Add a trial (RUNNING, or WAITING when enqueued) with the next free number."""
+
+    @abc.abstractmethod
+    def claim_waiting(
+        self, study_id: int, *, started: float, system_attrs: dict[str, Any] | None = None
+    ) -> FrozenTrial | None:
+        """Atomically turn the oldest WAITING trial into RUNNING and return it, or None.
+
+        Two workers calling this at once never get the same trial.
+        """
+
+    @abc.abstractmethod
+    def update_trial(
+        self,
+        study_id: int,
+        number: int,
+        *,
+        state: TrialState | None = None,
+        values: Sequence[float] | None = None,
+        params: Any = None,
+        flat: dict[str, Any] | None = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+        intermediate: dict[int, float] | None = None,
+        finished: float | None = None,
+        error: str | None = None,
+    ) -> FrozenTrial:
+        """Change a RUNNING trial; finishing it (COMPLETE, PRUNED, FAIL) is final.
+
+        Raise ``ValueError`` if the trial is already finished or does not exist,
+        so two workers can never both finish one trial.
+        """
+
+    @abc.abstractmethod
+    def read_trials(self, study_id: int, since: int = 0) -> Changes:
+        """Trials created or changed after sequence number ``since``, and numbers deleted."""
+
+    @abc.abstractmethod
+    def delete_trial(self, study_id: int, number: int) -> None:
+        """Remove one trial; raise ``ValueError`` if there is no such trial."""
+
+    def close(self) -> None:
+        """Release connections; the default has nothing to release."""
+
+
+def check_finishable(trial: FrozenTrial | None, study_id: int, number: int) -> FrozenTrial:
+    """Shared guard for update_trial: the trial exists and is still open."""
+    if trial is None:
+        raise ValueError(f"study {study_id} has no trial number {number}")
+    if trial.state.is_finished:
+        raise ValueError(
+            f"trial {number} is already {trial.state.value}; a finished trial cannot change"
+        )
+    return trial

@@ -1,0 +1,222 @@
+"""In-process storage: fast, and gone when the process ends."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..exceptions import DuplicateStudy, StudyNotFound
+from ..trial import Direction, FrozenTrial, TrialState
+from .base import Changes, Storage, StudyRecord, check_finishable
+
+
+class _StudyData:
+    __slots__ = ("record", "trials", "log_seq", "log_number", "seq", "next_number", "waiting")
+
+    def __init__(self, record: StudyRecord) -> None:
+        self.record = record
+        self.trials: dict[int, FrozenTrial] = {}
+        self.log_seq: list[int] = []  # append-only change log, sorted by seq
+        self.log_number: list[int] = []
+        self.seq = 0
+        self.next_number = 0
+        self.waiting: dict[int, None] = {}  # numbers of WAITING trials, oldest first
+
+
+class MemoryStorage(Storage):
+    """Keeps everything in dictionaries; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._studies: dict[str, _StudyData] = {}
+        self._by_id: dict[int, _StudyData] = {}
+        self._next_trial_id = 0
+
+    # --- studies -----------------------------------------------------------------
+    def create_study(
+        self,
+        name: str,
+        directions: Sequence[Direction],
+        *,
+        space: Any = None,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> StudyRecord:
+        with self._lock:
+            if name in self._studies:
+                raise DuplicateStudy(f"a study named {name!r} already exists")
+            record = StudyRecord(
+                study_id=len(self._by_id) + 1,
+                name=name,
+                directions=tuple(directions),
+                space=space,
+                system_attrs=dict(system_attrs or {}),
+                created=time.time(),
+            )
+            data = _StudyData(record)
+            self._studies[name] = data
+            self._by_id[record.study_id] = data
+            return record
+
+    def get_study(self, name: str) -> StudyRecord:
+        with self._lock:
+            if name not in self._studies:
+                raise StudyNotFound(f"no study named {name!r} in this in-memory storage")
+            return self._studies[name].record
+
+    def list_studies(self) -> list[StudyRecord]:
+        with self._lock:
+            return [d.record for d in self._studies.values()]
+
+    def delete_study(self, name: str) -> None:
+        with self._lock:
+            data = self._studies.pop(name, None)
+            if data is None:
+                raise StudyNotFound(f"no study named {name!r} in this in-memory storage")
+            del self._by_id[data.record.study_id]
+
+    def update_study(
+        self,
+        study_id: int,
+        *,
+        space: Any = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> StudyRecord:
+        with self._lock:
+            data = self._study(study_id)
+            rec = data.record
+            data.record = dataclasses.replace(
+                rec,
+                space=rec.space if space is None else space,
+                user_attrs={**rec.user_attrs, **(user_attrs or {})},
+                system_attrs={**rec.system_attrs, **(system_attrs or {})},
+            )
+            return data.record
+
+    # --- trials ------------------------------------------------------------------
+    def create_trial(
+        self,
+        study_id: int,
+        *,
+        state: TrialState,
+        params: Any = None,
+        flat: dict[str, Any] | None = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+        started: float | None = None,
+    ) -> FrozenTrial:
+        with self._lock:
+            data = self._study(study_id)
+            self._next_trial_id += 1
+            trial = FrozenTrial(
+                number=data.next_number,
+                state=state,
+                params=params,
+                flat=dict(flat or {}),
+                user_attrs=dict(user_attrs or {}),
+                system_attrs=dict(system_attrs or {}),
+                started=started,
+                trial_id=self._next_trial_id,
+            )
+            data.next_number += 1
+            self._put(data, trial)
+            return trial
+
+    def claim_waiting(
+        self, study_id: int, *, started: float, system_attrs: dict[str, Any] | None = None
+    ) -> FrozenTrial | None:
+        with self._lock:
+            data = self._study(study_id)
+            if not data.waiting:
+                return None
+            trial = data.trials[next(iter(data.waiting))]
+            claimed = dataclasses.replace(
+                trial,
+                state=TrialState.RUNNING,
+                started=started,
+                system_attrs={**trial.system_attrs, **(system_attrs or {})},
+            )
+            self._put(data, claimed)
+            return claimed
+
+    def update_trial(
+        self,
+        study_id: int,
+        number: int,
+        *,
+        state: TrialState | None = None,
+        values: Sequence[float] | None = None,
+        params: Any = None,
+        flat: dict[str, Any] | None = None,
+        user_attrs: dict[str, Any] | None = None,
+        system_attrs: dict[str, Any] | None = None,
+        intermediate: dict[int, float] | None = None,
+        finished: float | None = None,
+        error: str | None = None,
+    ) -> FrozenTrial:
+        with self._lock:
+            data = self._study(study_id)
+            old = check_finishable(data.trials.get(number), study_id, number)
+            new = dataclasses.replace(
+                old,
+                state=old.state if state is None else state,
+                values=old.values if values is None else tuple(float(v) for v in values),
+                params=old.params if params is None else params,
+                flat=old.flat if flat is None else dict(flat),
+                user_attrs={**old.user_attrs, **user_attrs} if user_attrs else old.user_attrs,
+                system_attrs=(
+                    {**old.system_attrs, **system_attrs} if system_attrs else old.system_attrs
+                ),
+                intermediate=(
+                    {**old.intermediate, **intermediate} if intermediate else old.intermediate
+                ),
+                finished=old.finished if finished is None else finished,
+                error=old.error if error is None else error,
+            )
+            self._put(data, new)
+            return new
+
+    def read_trials(self, study_id: int, since: int = 0) -> Changes:
+        with self._lock:
+            data = self._study(study_id)
+            start = bisect.bisect_right(data.log_seq, since)
+            seen: dict[int, None] = {}
+            for number in data.log_number[start:]:
+                seen[number] = None
+            trials = [data.trials[n] for n in seen if n in data.trials]
+            deleted = [n for n in seen if n not in data.trials]
+            return Changes(trials=trials, deleted=deleted, cursor=data.seq)
+
+    def delete_trial(self, study_id: int, number: int) -> None:
+        with self._lock:
+            data = self._study(study_id)
+            if number not in data.trials:
+                raise ValueError(f"study {study_id} has no trial number {number}")
+            del data.trials[number]
+            data.waiting.pop(number, None)
+            self._log(data, number)
+
+    # --- helpers -----------------------------------------------------------------
+    def _study(self, study_id: int) -> _StudyData:
+        try:
+            return self._by_id[study_id]
+        except KeyError:
+            raise StudyNotFound(f"no study with id {study_id}; was it deleted?") from None
+
+    def _put(self, data: _StudyData, trial: FrozenTrial) -> None:
+        data.trials[trial.number] = trial
+        if trial.state is TrialState.WAITING:
+            data.waiting[trial.number] = None
+        else:
+            data.waiting.pop(trial.number, None)
+        self._log(data, trial.number)
+
+    @staticmethod
+    def _log(data: _StudyData, number: int) -> None:
+        data.seq += 1
+        data.log_seq.append(data.seq)
+        data.log_number.append(number)
