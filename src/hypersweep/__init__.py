@@ -1,1 +1,61 @@
-"""hypersweep"""
+"""hypersweep: hyperparameter tuning with persistent, resumable studies.
+
+>>> import hypersweep as hs
+>>> result = hs.minimize(lambda p: p["x"] ** 2, {"x": hs.Float(-1, 1)}, n_trials=10,
+...                      seed=0, verbosity=0)
+>>> len(result.trials)
+10
+"""
+
+from . import hp, pruners, samplers
+from .api import Result, fmin, maximize, minimize
+from .exceptions import (
+    DuplicateStudy,
+    GridExhausted,
+    HypersweepError,
+    SpaceChanged,
+    StorageError,
+    StudyNotFound,
+    TrialPruned,
+)
+from .handle import Trial
+from .params import Categorical, Float, Int, LogNormal, Normal, Repeat
+from .progress import set_verbosity
+from .space import Space
+from .study import Study, create_study, load_study
+from .trial import Direction, FrozenTrial, TrialState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "Direction",
+    "DuplicateStudy",
+    "Float",
+    "FrozenTrial",
+    "GridExhausted",
+    "HypersweepError",
+    "Int",
+    "LogNormal",
+    "Normal",
+    "Repeat",
+    "Result",
+    "Space",
+    "SpaceChanged",
+    "StorageError",
+    "Study",
+    "StudyNotFound",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "create_study",
+    "fmin",
+    "hp",
+    "load_study",
+    "maximize",
+    "minimize",
+    "pruners",
+    "samplers",
+    "set_verbosity",
+]

@@ -15,7 +15,7 @@ from .base import Changes, Storage, StudyRecord, check_finishable
 
 
 class _StudyData:
-    __slots__ = ("record", "trials", "log_seq", "log_number", "seq", "next_number", "waiting")
+    __slots__ = ("log_number", "log_seq", "next_number", "record", "seq", "trials", "waiting")
 
     def __init__(self, record: StudyRecord) -> None:
         self.record = record

@@ -1,0 +1,87 @@
+"""One-call tuning, in the style of hyperopt's ``fmin``, returning real values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .progress import set_verbosity
+from .pruners.base import Pruner
+from .samplers.base import Sampler
+from .storage import Storage
+from .study import Callback, Study, create_study
+from .trial import FrozenTrial
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`minimize` / :func:`maximize` return."""
+
+    best_params: Any
+    best_value: float
+    best_trial: FrozenTrial
+    trials: list[FrozenTrial]
+    study: Study
+
+
+def minimize(
+    objective: Callable[..., Any],
+    space: Any,
+    *,
+    sampler: str | Sampler | None = "random",
+    n_trials: int | None = 100,
+    seed: int | None = None,
+    storage: str | Storage | None = None,
+    study: str | None = None,
+    timeout: float | None = None,
+    callbacks: Sequence[Callback] | None = None,
+    catch: tuple[type[BaseException], ...] = (Exception,),
+    pruner: Pruner | None = None,
+    verbosity: int | None = None,
+    direction: str = "minimize",
+) -> Result:
+    """Minimise ``objective(params)`` over ``space``; rerunning it resumes the named study.
+
+    ``n_trials`` is the study's total: if ``study`` already exists in ``storage``,
+    only the missing trials are run.
+
+    >>> import hypersweep as hs
+    >>> r = hs.minimize(lambda p: (p["x"] - 2) ** 2, {"x": hs.Float(-5, 5)}, n_trials=30,
+    ...                 seed=0, verbosity=0)
+    >>> round(r.best_params["x"])
+    2
+    """
+    if verbosity is not None:
+        set_verbosity(verbosity)
+    st = create_study(
+        study,
+        storage=storage,
+        direction=direction,
+        sampler=sampler,
+        pruner=pruner,
+        space=space,
+        load_if_exists=True,
+        seed=seed,
+    )
+    st.optimize(objective, n_trials, timeout=timeout, callbacks=callbacks, catch=catch)
+    best = st.best_trial
+    return Result(best.params, best.value or 0.0, best, st.trials, st)
+
+
+def maximize(objective: Callable[..., Any], space: Any, **kwargs: Any) -> Result:
+    """Like :func:`minimize`, for scores where higher is better (accuracy, AUC...)."""
+    return minimize(objective, space, direction="maximize", **kwargs)
+
+
+def fmin(
+    fn: Callable[..., Any],
+    space: Any,
+    algo: str | Sampler | None = "random",
+    max_evals: int = 100,
+    *,
+    seed: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """hyperopt's ``fmin``, except that it returns real values, never choice indices."""
+    return minimize(fn, space, sampler=algo, n_trials=max_evals, seed=seed, **kwargs).best_params

@@ -1,0 +1,133 @@
+"""The live trial handle an objective receives: suggest values, report progress, prune."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import TrialPruned
+from .params import Categorical, Float, Int, Param, json_key, param_from_json
+from .trial import FrozenTrial
+
+if TYPE_CHECKING:
+    from .study import Study
+
+
+class Trial:
+    """One running trial.
+
+    In a define-by-run objective, ``suggest_*`` draws each value as the code
+    asks for it; with a static space, ``params`` already holds the nested real
+    values. ``report`` stores a learning-curve point, ``should_prune`` asks the
+    study's pruner whether to stop.
+    """
+
+    def __init__(
+        self,
+        study: Study,
+        frozen: FrozenTrial,
+        *,
+        fixed: dict[str, Any],
+        proposal: dict[str, Any],
+    ) -> None:
+        self.study = study
+        self.number = frozen.number
+        self._frozen = frozen
+        self._fixed = fixed  # enqueued values, honoured first
+        self._proposal = proposal  # the sampler's joint decision
+        self.flat: dict[str, Any] = {}
+        self.params: Any = None
+        self.user_attrs: dict[str, Any] = dict(frozen.user_attrs)
+        self.intermediate: dict[int, float] = {}
+        self._defined: dict[str, Param] = {}
+
+    @property
+    def seed(self) -> int:
+        """A seed for the objective's own randomness, derived from the study seed and number."""
+        return zlib.crc32(f"{self.study.sampler.entropy}:{self.number}".encode()) & 0x7FFFFFFF
+
+    # --- choosing values ---------------------------------------------------------
+    def choose(self, path: str, param: Param) -> Any:
+        """The value (a categorical's key) for leaf ``path``: enqueued, proposed or sampled."""
+        if path in self._fixed:
+            value = self._fixed[path]
+            if not param.contains(value):
+                raise ValueError(
+                    f"trial {self.number}: the enqueued value {value!r} for {path!r} is not "
+                    f"in {param!r}"
+                )
+        elif path in self._proposal:
+            value = self._proposal[path]
+        else:
+            value = self.study.sampler.sample(self.study.history, self.number, path, param)
+        self.flat[path] = value
+        return value
+
+    def suggest(self, name: str, param: Param) -> Any:
+        """Define-by-run: a value for ``name`` drawn from ``param`` (asked again: same value)."""
+        known = self._defined.get(name)
+        if known is not None:
+            if known != param:
+                raise ValueError(
+                    f"{name!r} was already suggested as {known!r} in this trial; one name, "
+                    f"one definition"
+                )
+            key = self.flat[name]
+        else:
+            param.check(name)
+            self._defined[name] = param
+            key = self.flat[name] if name in self.flat else self.choose(name, param)
+        if isinstance(param, Categorical):
+            return param.choices[param.index_of(key)]
+        return key
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
+    ) -> float:
+        return float(self.suggest(name, Float(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
+    ) -> int:
+        return int(self.suggest(name, Int(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self.suggest(name, Categorical(list(choices)))
+
+    def defined_space(self) -> dict[str, Any]:
+        """JSON of the parameters suggested define-by-run, stored so the history is typed."""
+        return {name: param.to_json() for name, param in self._defined.items()}
+
+    # --- progress and pruning ----------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Store an intermediate value (e.g. validation loss after epoch ``step``)."""
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"report: step must be an integer >= 0, but got {step!r}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"report: value must be a number, but got {value!r:.80}") from None
+        self.intermediate[step] = v
+        self.study._report(self, step, v)
+
+    def should_prune(self) -> bool:
+        """True if the pruner says this trial should stop; then ``raise hs.TrialPruned()``."""
+        return self.study._should_prune(self)
+
+    def prune_if_needed(self) -> None:
+        """Shorthand for ``if trial.should_prune(): raise hs.TrialPruned()``."""
+        if self.should_prune():
+            raise TrialPruned(f"trial {self.number} pruned at step {max(self.intermediate)}")
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach JSON-able information to the trial (kept with it in storage)."""
+        self.user_attrs[key] = json_key(value)
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self.params if self.params else self.flat})"
+
+
+def space_of_trial(trial: FrozenTrial) -> dict[str, Param]:
+    """The define-by-run parameters a stored trial used, rebuilt from their JSON."""
+    return {k: param_from_json(v) for k, v in trial.system_attrs.get("space", {}).items()}

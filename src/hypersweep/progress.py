@@ -1,0 +1,117 @@
+"""What the user sees while a study runs: a log line per new best, a bar in a terminal.
+
+The bar (rich, imported only when shown) appears only when stderr is a
+terminal and verbosity allows; logs go through the "hypersweep" logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from .trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from .study import Study
+
+logger = logging.getLogger("hypersweep")
+_handler: logging.Handler | None = None
+
+
+def set_verbosity(level: int | str) -> None:
+    """0 (or "WARNING") silences the new-best messages; 1 (or "INFO") shows them.
+
+    Also accepts any logging level name or number.
+    """
+    levels = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
+    if isinstance(level, int) and level in levels:
+        logger.setLevel(levels[level])
+    else:
+        logger.setLevel(level if isinstance(level, int) else str(level).upper())
+    _ensure_handler()
+
+
+def _ensure_handler() -> None:
+    """Print to stderr unless the application configured logging itself."""
+    global _handler
+    if _handler is None and not logger.handlers and not logging.getLogger().handlers:
+        _handler = logging.StreamHandler(sys.stderr)
+        _handler.setFormatter(logging.Formatter("[hypersweep %(asctime)s] %(message)s", "%H:%M:%S"))
+        logger.addHandler(_handler)
+        logger.propagate = False
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+def _short(params: Any) -> str:
+    text = repr(params)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def announce(study: Study, trial: FrozenTrial, previous_best: FrozenTrial | None) -> None:
+    """Log a new best (INFO), a failure (WARNING is left to the caller), else DEBUG."""
+    _ensure_handler()
+    if trial.state is not TrialState.COMPLETE:
+        logger.debug("Trial %d ended %s.", trial.number, trial.state.value)
+        return
+    sign = study.direction.sign()
+    prev = previous_best.value if previous_best is not None else None
+    if prev is None or (trial.value is not None and sign * trial.value < sign * prev):
+        logger.info(
+            "Trial %d: new best value %.6g with %s", trial.number, trial.value, _short(trial.params)
+        )
+    else:
+        logger.debug("Trial %d finished with value %.6g.", trial.number, trial.value)
+
+
+class Bar:
+    """A progress bar with the best value so far and an ETA; a no-op when not shown."""
+
+    def __init__(self, progress: Any, task: Any, study: Study) -> None:
+        self._progress, self._task, self._study = progress, task, study
+
+    @classmethod
+    def start(
+        cls, study: Study, n_trials: int | None, timeout: float | None, show: bool | None
+    ) -> Bar:
+        if show is None:
+            show = sys.stderr.isatty() and logger.getEffectiveLevel() <= logging.INFO
+        if not show:
+            return cls(None, None, study)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("best {task.fields[best]}"),
+            transient=False,
+        )
+        progress.start()
+        total = n_trials if n_trials is not None else None
+        task = progress.add_task(study.name, total=total, best="-", start_time=time.time())
+        return cls(progress, task, study)
+
+    def update(self, trial: FrozenTrial) -> None:
+        if self._progress is None:
+            return
+        best = self._study._cache.best
+        shown = f"{best.value:.6g}" if best is not None and best.value is not None else "-"
+        self._progress.update(
+            self._task, completed=self._study._cache.budget_used, best=shown
+        )
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()

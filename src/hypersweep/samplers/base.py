@@ -1,0 +1,94 @@
+"""The sampler contract: pure decision makers.
+
+A sampler sees the space, the trials so far and the direction (a
+:class:`History`), never the study or its storage. Randomness comes from a
+generator derived from ``(seed, trial number)``, so the same seed on the same
+history gives the same answer, whichever worker asks and in whatever order.
+"""
+
+from __future__ import annotations
+
+import abc
+import secrets
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..trial import Direction, FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ..params import Param
+    from ..space import Space
+
+
+class History:
+    """What a sampler may read: direction, the static space (if any), and trials.
+
+    ``trials`` is produced lazily, so a sampler that ignores the history (Random)
+    costs nothing however long the study is.
+    """
+
+    def __init__(
+        self,
+        direction: Direction,
+        space: Space | None,
+        trials: Callable[[], Sequence[FrozenTrial]],
+    ) -> None:
+        self.direction = direction
+        self.space = space
+        self._trials = trials
+
+    @property
+    def trials(self) -> Sequence[FrozenTrial]:
+        """All trials in number order, finished and running; do not modify."""
+        return self._trials()
+
+    def complete(self) -> list[FrozenTrial]:
+        return [t for t in self.trials if t.state is TrialState.COMPLETE]
+
+
+class Sampler(abc.ABC):
+    """Base of all samplers.
+
+    The study calls :meth:`propose` once when a trial starts (for decisions made
+    jointly over the whole space, such as a grid cell), then :meth:`sample` for
+    each active leaf the proposal did not cover, in the order the objective or
+    the space walk asks for them.
+    """
+
+    def __init__(self, *, seed: int | None = None) -> None:
+        self.seed = seed
+        self._entropy = seed if seed is not None else secrets.randbits(63)
+        self._rngs: dict[int, np.random.Generator] = {}
+
+    def reseed(self, seed: int) -> None:
+        """Called by the study on resume, to continue the stored seed's sequence."""
+        self.seed = seed
+        self._entropy = seed
+        self._rngs.clear()
+
+    @property
+    def entropy(self) -> int:
+        return self._entropy
+
+    def rng(self, number: int) -> np.random.Generator:
+        """The generator for trial ``number``: same seed and number, same draws."""
+        gen = self._rngs.get(number)
+        if gen is None:
+            if len(self._rngs) > 64:
+                self._rngs.clear()
+            gen = self._rngs[number] = np.random.default_rng((self._entropy, number))
+        return gen
+
+    def propose(self, history: History, number: int) -> dict[str, Any]:
+        """Values decided jointly for trial ``number``; the default decides nothing."""
+        return {}
+
+    @abc.abstractmethod
+    def sample(self, history: History, number: int, path: str, param: Param) -> Any:
+        """One value (a categorical's key) for leaf ``path`` of trial ``number``."""
+
+    def is_exhausted(self, history: History) -> bool:
+        """True when the sampler has nothing new left to try (a finished grid)."""
+        return False

@@ -1,0 +1,439 @@
+"""Search spaces as plain data: nested dicts and lists whose leaves are parameters.
+
+A :class:`Space` compiles such a structure once. It names every leaf by its
+dotted path ("model.svm.C", "dense_layers.2.neurons"), walks the tree asking a
+callback for each *active* leaf (so conditional branches and variable-length
+lists come out right), rebuilds real values nested like the definition, and
+checks a value against the definition. It knows nothing of studies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .params import (
+    Categorical,
+    Float,
+    Int,
+    LogNormal,
+    Normal,
+    Param,
+    Repeat,
+    json_key,
+    param_from_json,
+)
+
+Choose = Callable[[str, Param], Any]
+TAG = "__hs__"
+
+
+class _Node:
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        """Record the leaf values of ``value`` in ``flat``; ValueError if it does not fit."""
+        raise NotImplementedError
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def to_json(self) -> Any:
+        raise NotImplementedError
+
+    def constant(self) -> Any:
+        """The value of a node without parameters; only ConstNode has one."""
+        raise TypeError
+
+
+class _Const(_Node):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        return self.value
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        if not _same(value, self.value):
+            raise ValueError(f"expected the constant {self.value!r}, but got {value!r}")
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        return [{}]
+
+    def to_json(self) -> Any:
+        return json_key(self.value)
+
+    def constant(self) -> Any:
+        return self.value
+
+
+class _Leaf(_Node):
+    def __init__(self, path: str, param: Param) -> None:
+        self.path, self.param = path, param
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        value = choose(self.path, self.param)
+        flat[self.path] = value
+        return value
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        if not self.param.contains(value):
+            raise ValueError(f"{self.path}: {value!r} is not a valid value of {self.param!r}")
+        if isinstance(self.param, Int):
+            value = int(value)
+        elif isinstance(self.param, (Float, Normal)):
+            value = float(value)
+        flat[self.path] = value
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        return [{self.path: v} for v in points(self.path, self.param)]
+
+    def to_json(self) -> Any:
+        out = {TAG: self.param.kind, **{k: v for k, v in self.param.to_json().items() if k != "kind"}}
+        if self.param.label:
+            out["label"] = self.param.label
+        return out
+
+
+class _Choice(_Node):
+    def __init__(self, path: str, param: Categorical, branches: list[_Node]) -> None:
+        self.path, self.param, self.branches = path, param, branches
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        key = choose(self.path, self.param)
+        flat[self.path] = key
+        return self.branches[self.param.index_of(key)].walk(choose, flat)
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        errors = []
+        for key, branch in zip(self.param.keys, self.branches):
+            sub: dict[str, Any] = {}
+            try:
+                branch.parse(value, sub)
+            except ValueError as exc:
+                errors.append(str(exc))
+                continue
+            flat[self.path] = key
+            flat.update(sub)
+            return
+        raise ValueError(
+            f"{self.path}: {value!r:.200} matches none of the choices {self.param.keys!r}"
+        )
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        out = []
+        for key, branch in zip(self.param.keys, self.branches):
+            if key not in points(self.path, self.param):
+                continue
+            out.extend({self.path: key, **sub} for sub in branch.cells(points))
+        return out
+
+    def to_json(self) -> Any:
+        out: dict[str, Any] = {TAG: "categorical", "choices": [b.to_json() for b in self.branches]}
+        if self.param.label:
+            out["label"] = self.param.label
+        return out
+
+
+class _Repeat(_Node):
+    def __init__(self, path: str, length: Int, items: list[_Node], template_json: Any) -> None:
+        self.path, self.length, self.items = path, length, items
+        self.template_json = template_json
+
+    @property
+    def length_path(self) -> str:
+        return f"{self.path}.len"
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        n = int(choose(self.length_path, self.length))
+        flat[self.length_path] = n
+        return [item.walk(choose, flat) for item in self.items[:n]]
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        if not isinstance(value, (list, tuple)) or not self.length.contains(len(value)):
+            raise ValueError(
+                f"{self.path}: expected a list of {self.length.low} to {self.length.high} "
+                f"items, but got {value!r:.200}"
+            )
+        flat[self.length_path] = len(value)
+        for item, v in zip(self.items, value):
+            item.parse(v, flat)
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        out = []
+        for n in points(self.length_path, self.length):
+            for combo in itertools.product(*(item.cells(points) for item in self.items[:n])):
+                cell = {self.length_path: n}
+                for part in combo:
+                    cell.update(part)
+                out.append(cell)
+        return out
+
+    def to_json(self) -> Any:
+        return {TAG: "repeat", "of": self.template_json, "min": self.length.low,
+                "max": self.length.high}
+
+
+class _Dict(_Node):
+    def __init__(self, items: list[tuple[Any, _Node]]) -> None:
+        self.items = items
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        return {k: node.walk(choose, flat) for k, node in self.items}
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a dict, but got {value!r:.200}")
+        expected = {k for k, _ in self.items}
+        if set(value) != expected:
+            missing, extra = expected - set(value), set(value) - expected
+            raise ValueError(
+                f"the keys differ from the space's: missing {sorted(map(str, missing))}, "
+                f"unexpected {sorted(map(str, extra))}"
+            )
+        for k, node in self.items:
+            node.parse(value[k], flat)
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        return _product([node.cells(points) for _, node in self.items])
+
+    def to_json(self) -> Any:
+        return {str(k): node.to_json() for k, node in self.items}
+
+
+class _List(_Node):
+    def __init__(self, items: list[_Node], is_tuple: bool) -> None:
+        self.items, self.is_tuple = items, is_tuple
+
+    def walk(self, choose: Choose, flat: dict[str, Any]) -> Any:
+        out = [node.walk(choose, flat) for node in self.items]
+        return tuple(out) if self.is_tuple else out
+
+    def parse(self, value: Any, flat: dict[str, Any]) -> None:
+        if not isinstance(value, (list, tuple)) or len(value) != len(self.items):
+            raise ValueError(
+                f"expected a list of {len(self.items)} items, but got {value!r:.200}"
+            )
+        for node, v in zip(self.items, value):
+            node.parse(v, flat)
+
+    def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        return _product([node.cells(points) for node in self.items])
+
+    def to_json(self) -> Any:
+        return [node.to_json() for node in self.items]
+
+
+def _product(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    out = []
+    for combo in itertools.product(*parts):
+        cell: dict[str, Any] = {}
+        for part in combo:
+            cell.update(part)
+        out.append(cell)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+    except Exception:  # e.g. numpy arrays compare element-wise
+        return False
+
+
+def _join(prefix: str, key: Any) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _has_params(obj: Any) -> bool:
+    if isinstance(obj, (Param, Repeat)):
+        return True
+    if isinstance(obj, dict):
+        return any(_has_params(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_has_params(v) for v in obj)
+    return False
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.leaves: dict[str, Param] = {}
+
+    def add(self, path: str, param: Param) -> str:
+        name = param.label or path or "value"
+        if name in self.leaves:
+            raise ValueError(f"{name}: two parameters have this name; names must be unique")
+        param.check(name)
+        self.leaves[name] = param
+        return name
+
+    def node(self, obj: Any, path: str) -> _Node:
+        if isinstance(obj, Categorical):
+            return self.choice(obj, path)
+        if isinstance(obj, Param):
+            return _Leaf(self.add(path, obj), obj)
+        if isinstance(obj, Repeat):
+            return self.repeat(obj, path)
+        if isinstance(obj, dict):
+            return _Dict([(k, self.node(v, _join(path, k))) for k, v in obj.items()])
+        if isinstance(obj, (list, tuple)):
+            items = [self.node(v, _join(path, i)) for i, v in enumerate(obj)]
+            return _List(items, isinstance(obj, tuple))
+        return _Const(obj)
+
+    def choice(self, param: Categorical, path: str) -> _Node:
+        name = param.label or path or "value"
+        is_branch = [_has_params(c) for c in param.choices]
+        labels = [_branch_label(c, i) if b else None for i, (c, b) in enumerate(zip(param.choices, is_branch))]
+        plain_keys = [json_key(c) for c, b in zip(param.choices, is_branch) if not b]
+        branch_labels = [lab for lab in labels if lab is not None]
+        if len(set(branch_labels)) < len(branch_labels) or any(lab in plain_keys for lab in branch_labels):
+            labels = [str(i) if b else None for i, b in enumerate(is_branch)]
+        keys = [lab if lab is not None else json_key(c) for c, lab in zip(param.choices, labels)]
+        param.set_keys(keys, name)
+        self.add(path, param)
+        branches = [
+            self.node(c, _join(name, lab)) if lab is not None else _Const(c)
+            for c, lab in zip(param.choices, labels)
+        ]
+        return _Choice(name, param, branches)
+
+    def repeat(self, rep: Repeat, path: str) -> _Node:
+        name = path or "value"
+        length = Int(rep.min, rep.max)
+        self.add(f"{name}.len", length)
+        items = [self.node(rep.template, _join(name, i)) for i in range(rep.max)]
+        template_json = _Compiler().node(rep.template, "").to_json()
+        return _Repeat(name, length, items, template_json)
+
+
+def _branch_label(choice: Any, index: int) -> str:
+    if isinstance(choice, dict):
+        for v in choice.values():
+            if isinstance(v, str) and v:
+                return v
+    return str(index)
+
+
+class Space:
+    """A compiled search space.
+
+    >>> import hypersweep as hs
+    >>> space = Space({"model": hs.Categorical([{"kind": "svm", "C": hs.Float(1e-3, 1e3, log=True)},
+    ...                                         {"kind": "knn", "k": hs.Int(1, 50)}])})
+    >>> sorted(space.leaves)
+    ['model', 'model.knn.k', 'model.svm.C']
+    >>> params = space.sample(np.random.default_rng(0))
+    >>> params["model"]["kind"] in ("svm", "knn")
+    True
+    """
+
+    def __init__(self, definition: Any) -> None:
+        if isinstance(definition, Space):
+            definition = definition.definition
+        self.definition = definition
+        compiler = _Compiler()
+        self._root = compiler.node(definition, "")
+        self.leaves: dict[str, Param] = compiler.leaves
+
+    def __repr__(self) -> str:
+        return f"Space({self.definition!r})"
+
+    def resolve(self, choose: Choose) -> tuple[Any, dict[str, Any]]:
+        """Walk the active leaves in definition order; return (nested values, flat values)."""
+        flat: dict[str, Any] = {}
+        return self._root.walk(choose, flat), flat
+
+    def sample(self, rng: np.random.Generator | int | None = None) -> Any:
+        """Draw one point from the prior: real values nested like the definition."""
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        return self.resolve(lambda _path, p: p.sample(gen))[0]
+
+    def build(self, flat: dict[str, Any]) -> Any:
+        """Real nested values from flat leaf values; raise KeyError naming a missing leaf."""
+
+        def lookup(path: str, _param: Param) -> Any:
+            if path not in flat:
+                raise KeyError(f"no value for the parameter {path!r}")
+            return flat[path]
+
+        return self.resolve(lookup)[0]
+
+    def flatten(self, value: Any) -> dict[str, Any]:
+        """Flat leaf values of a nested value; ValueError naming the path that does not fit."""
+        flat: dict[str, Any] = {}
+        self._root.parse(value, flat)
+        return flat
+
+    def validate(self, value: Any) -> None:
+        """Raise ValueError if ``value`` could not have been drawn from this space."""
+        self.flatten(value)
+
+    def contains(self, value: Any) -> bool:
+        try:
+            self.flatten(value)
+        except ValueError:
+            return False
+        return True
+
+    def grid(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
+        """Every cell of the grid (flat dicts), given the points to try per leaf."""
+        return self._root.cells(points)
+
+    def to_json(self) -> Any:
+        """A JSON description, stored with a study to notice when its space changes."""
+        return self._root.to_json()
+
+    @classmethod
+    def from_json(cls, data: Any) -> Space:
+        return cls(definition_from_json(data))
+
+
+def definition_from_json(data: Any) -> Any:
+    """Rebuild a space definition from :meth:`Space.to_json` (or a YAML config's data)."""
+    if isinstance(data, dict) and TAG in data:
+        kind = data[TAG]
+        args = {k: v for k, v in data.items() if k not in (TAG, "label")}
+        label = data.get("label")
+        if kind == "repeat":
+            return Repeat(definition_from_json(args["of"]), min=args["min"], max=args["max"])
+        if kind == "categorical":
+            return Categorical([definition_from_json(c) for c in args["choices"]], label=label)
+        param = param_from_json({"kind": kind, **args})
+        param.label = label
+        return param
+    if isinstance(data, dict):
+        return {k: definition_from_json(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [definition_from_json(v) for v in data]
+    return data
+
+
+def changes(old: Space, new: Space) -> list[str]:
+    """Why ``new`` cannot continue a study made with ``old``; empty if it can.
+
+    New parameters, new categorical choices and changed numeric ranges are
+    fine (old trials stay readable); a parameter changing kind or losing
+    choices is not, because old trials could no longer be read back.
+    """
+    problems = []
+    for path, before in old.leaves.items():
+        after = new.leaves.get(path)
+        if after is None:
+            continue
+        if before.kind != after.kind:
+            problems.append(f"{path!r} changed from {before.kind} to {after.kind}")
+        elif isinstance(before, Categorical) and isinstance(after, Categorical):
+            lost = [k for k in before.keys if not after.contains(k)]
+            if lost:
+                problems.append(f"{path!r} lost the choices {lost!r}")
+    return problems
+
+
+__all__ = ["Categorical", "Float", "Int", "LogNormal", "Normal", "Repeat", "Space", "changes"]

@@ -1,0 +1,578 @@
+"""The tuning loop: a Study asks the sampler, runs the objective, tells the storage.
+
+Storage is the truth: every state change is written before it is reported,
+and the study only keeps an incremental cache of what storage says. That is
+what lets a study be killed at any moment and resumed with nothing lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import inspect
+import logging
+import os
+import secrets
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from . import progress
+from ._cache import TrialCache
+from .exceptions import DuplicateStudy, GridExhausted, SpaceChanged, StudyNotFound, TrialPruned
+from .handle import Trial
+from .params import json_key
+from .pruners.base import NoPruning, Pruner
+from .samplers import from_name
+from .samplers.base import History, Sampler
+from .space import Space, changes
+from .storage import Storage, StudyRecord, get_storage
+from .trial import Direction, FrozenTrial, TrialState, as_value
+
+logger = logging.getLogger("hypersweep")
+
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return json_key(value)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Study:
+    """A named, persistent optimisation: its trials live in storage.
+
+    Make one with :func:`create_study` or :func:`load_study` rather than directly.
+    """
+
+    def __init__(
+        self,
+        record: StudyRecord,
+        storage: Storage,
+        sampler: Sampler,
+        pruner: Pruner,
+        space: Space | None,
+    ) -> None:
+        self._record = record
+        self._storage = storage
+        self.sampler = sampler
+        self.pruner = pruner
+        self.space = space
+        self._id = record.study_id
+        self._cache = TrialCache(self.direction, self._resolve)
+        self._running: dict[int, Trial] = {}
+        self._worker = {"worker": {"host": socket.gethostname(), "pid": os.getpid()}}
+        self.history = History(self.direction, space, lambda: self._cache.trials)
+
+    # --- identity ----------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def direction(self) -> Direction:
+        return self._record.directions[0]
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        self._record = self._storage.get_study(self.name)
+        return dict(self._record.user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._record.system_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._record = self._storage.update_study(self._id, user_attrs={key: _jsonable(value)})
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.name!r}, direction={self.direction.value!r})"
+
+    # --- reading trials ----------------------------------------------------------
+    def _resolve(self, trial: FrozenTrial) -> FrozenTrial:
+        """Give stored trials their real values (tuples, classes) back, via the space."""
+        if self.space is None or not trial.flat:
+            return trial
+        try:
+            params = self.space.build(trial.flat)
+        except (KeyError, ValueError):
+            return trial  # the space evolved since: keep the stored JSON values
+        return dataclasses.replace(trial, params=params)
+
+    def _refresh(self) -> None:
+        changed = self._storage.read_trials(self._id, since=self._cache.cursor)
+        self._cache.absorb(changed.trials, changed.deleted)
+        self._cache.cursor = changed.cursor
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """All trials in number order (a fresh list; the records themselves are frozen)."""
+        self._refresh()
+        return list(self._cache.trials)
+
+    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
+        wanted = set(states) if states is not None else None
+        return [t for t in self.trials if wanted is None or t.state in wanted]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        self._refresh()
+        best = self._cache.best
+        if best is None:
+            raise ValueError(
+                f"study {self.name!r} has no COMPLETE trial yet, so there is no best one; "
+                f"run study.optimize(...) first"
+            )
+        return best
+
+    @property
+    def best_params(self) -> Any:
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None  # COMPLETE trials always carry a value
+        return value
+
+    # --- ask and tell ------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Start a trial: enqueued values first, then the sampler's choice.
+
+        Raises :class:`GridExhausted` when a grid has nothing left to try.
+        """
+        self._refresh()
+        now = time.time()
+        frozen = self._storage.claim_waiting(self._id, started=now, system_attrs=self._worker)
+        created = frozen is None
+        if frozen is None:
+            frozen = self._storage.create_trial(
+                self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker
+            )
+        self._cache.absorb([frozen])
+        fixed = dict(frozen.flat)
+        try:
+            proposal = self.sampler.propose(self.history, frozen.number)
+        except GridExhausted:
+            if created:
+                self._storage.delete_trial(self._id, frozen.number)
+                self._cache.absorb([], [frozen.number])
+            raise
+        trial = Trial(self, frozen, fixed=fixed, proposal=proposal)
+        self._running[trial.number] = trial
+        if self.space is not None:
+            trial.params = self.space.resolve(trial.choose)[0]
+            self._cache.absorb([self._storage.update_trial(
+                self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
+            )])
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        result: Any = None,
+        *,
+        state: TrialState | str | None = None,
+        error: str | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial with the objective's result (a number or a dict with "loss").
+
+        ``state`` may be given as PRUNED (the last reported value is kept) or FAIL.
+        """
+        number = trial if isinstance(trial, int) else trial.number
+        handle = self._running.pop(number, trial if isinstance(trial, Trial) else None)
+        state = TrialState(state) if isinstance(state, str) else state
+        values: tuple[float, ...] | None = None
+        extra: dict[str, Any] = {}
+        intermediate = dict(handle.intermediate) if handle else {}
+        if state is TrialState.PRUNED:
+            steps = intermediate or (self._cache.get(number) or FrozenTrial(number, state)).intermediate
+            if steps:
+                values = (steps[max(steps)],)
+        elif state is TrialState.FAIL:
+            error = error or "marked FAIL by the caller"
+        else:
+            value, extra, problem = as_value(result)
+            if problem is not None:
+                state, error = TrialState.FAIL, problem
+            else:
+                state, values = TrialState.COMPLETE, (float(value),)  # type: ignore[arg-type]
+        update: dict[str, Any] = {}
+        if handle is not None:
+            update = {"flat": handle.flat, "intermediate": intermediate or None}
+            if self.space is None:
+                update["params"] = _jsonable({k: handle.flat[k] for k in handle.flat})
+                update["system_attrs"] = {"space": handle.defined_space()}
+            else:
+                update["params"] = _jsonable(handle.params)
+        user_attrs = {**(handle.user_attrs if handle else {}), **_jsonable(extra)}
+        frozen = self._storage.update_trial(
+            self._id,
+            number,
+            state=state,
+            values=values,
+            user_attrs=user_attrs or None,
+            finished=time.time(),
+            error=error,
+            **update,
+        )
+        was_best = self._cache.best
+        self._cache.absorb([frozen])
+        frozen = self._cache.get(number) or frozen
+        progress.announce(self, frozen, was_best)
+        return frozen
+
+    def enqueue(self, params: Any, *, user_attrs: dict[str, Any] | None = None) -> int:
+        """Queue known parameters to be tried first; return the trial number.
+
+        With a static space, ``params`` is nested like the space (or flat by leaf
+        path, possibly partial: missing leaves are sampled). Define-by-run: a dict
+        of name -> value.
+        """
+        flat = self._flatten_for_enqueue(params)
+        frozen = self._storage.create_trial(
+            self._id, state=TrialState.WAITING, flat=flat, params=_jsonable(params),
+            user_attrs=_jsonable(user_attrs or {}), system_attrs={"enqueued": True},
+        )
+        self._cache.absorb([frozen])
+        return frozen.number
+
+    def _flatten_for_enqueue(self, params: Any) -> dict[str, Any]:
+        if self.space is None:
+            if not isinstance(params, dict):
+                raise ValueError(f"enqueue: expected a dict of name -> value, got {params!r:.100}")
+            return {str(k): json_key(v) for k, v in params.items()}
+        leaves = self.space.leaves
+        if isinstance(params, dict) and params and all(k in leaves for k in params):
+            bad = [k for k, v in params.items() if not leaves[k].contains(json_key(v))]
+            if bad:
+                raise ValueError(
+                    f"enqueue: the values for {bad} are not in the space: "
+                    + ", ".join(f"{k}={params[k]!r} vs {leaves[k]!r}" for k in bad)
+                )
+            return {k: json_key(v) for k, v in params.items()}
+        return self.space.flatten(params)
+
+    def delete_trial(self, number: int) -> None:
+        """Remove one trial for good (for example a run spoiled by a bug)."""
+        self._storage.delete_trial(self._id, number)
+        self._refresh()
+
+    # --- the loop ----------------------------------------------------------------
+    def optimize(
+        self,
+        objective: Callable[..., Any],
+        n_trials: int | None = None,
+        *,
+        timeout: float | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        catch: tuple[type[BaseException], ...] = (Exception,),
+        n_jobs: int = 1,
+        show_progress: bool | None = None,
+    ) -> Study:
+        """Run trials until the study holds ``n_trials``, ``timeout`` passes, or a grid ends.
+
+        ``n_trials`` is the study's total budget, not a per-call count: a
+        resumed study runs only what is missing. Trials cut short by Ctrl-C or a
+        dead worker do not count. The objective takes ``params`` (static space),
+        ``(params, trial)``, or ``trial`` (define-by-run). Exceptions listed in
+        ``catch`` fail the trial and the study goes on; others stop it.
+        """
+        _check_budget(n_trials, timeout)
+        if n_jobs != 1:
+            raise ValueError(
+                f"n_jobs={n_jobs}: parallel trials in one call are not in this version yet; "
+                "start several processes that load the same SQLite study instead"
+            )
+        call = self._adapt(objective)
+        self.reap_dead_workers()
+        start = time.monotonic()
+        bar = progress.Bar.start(self, n_trials, timeout, show_progress)
+        try:
+            while True:
+                if timeout is not None and time.monotonic() - start >= timeout:
+                    break
+                self._refresh()
+                if n_trials is not None and self._cache.budget_used >= n_trials:
+                    break
+                try:
+                    trial = self.ask()
+                except GridExhausted:
+                    logger.info("Study %r: every grid cell has been run.", self.name)
+                    break
+                frozen = self._run_one(call, trial, catch)
+                bar.update(frozen)
+                for callback in callbacks or ():
+                    callback(self, frozen)
+        finally:
+            self._abandon_running()
+            bar.close()
+        return self
+
+    def _adapt(self, objective: Callable[..., Any]) -> Callable[[Trial], Any]:
+        if self.space is None:
+            return objective
+        try:
+            n_args = len([
+                p for p in inspect.signature(objective).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ])
+        except (TypeError, ValueError):
+            n_args = 1
+        if n_args >= 2:
+            return lambda trial: objective(trial.params, trial)
+        return lambda trial: objective(trial.params)
+
+    def _run_one(
+        self,
+        call: Callable[[Trial], Any],
+        trial: Trial,
+        catch: tuple[type[BaseException], ...],
+    ) -> FrozenTrial:
+        try:
+            result = call(trial)
+        except TrialPruned:
+            return self.tell(trial, state=TrialState.PRUNED)
+        except KeyboardInterrupt:
+            self._interrupt(trial, "interrupted by the user (Ctrl-C)")
+            logger.warning(
+                "Study %r interrupted; trial %d marked FAIL, all finished trials are stored. "
+                "Resume with hs.load_study(%r, storage=...).optimize(...).",
+                self.name, trial.number, self.name,
+            )
+            raise
+        except catch as exc:
+            frozen = self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
+            logger.warning("Trial %d failed: %s", trial.number, frozen.error.splitlines()[-1]
+                           if frozen.error else "")
+            return frozen
+        except BaseException as exc:
+            self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
+            raise
+        return self.tell(trial, result)
+
+    def _interrupt(self, trial: Trial | int, reason: str) -> None:
+        number = trial if isinstance(trial, int) else trial.number
+        handle = self._running.pop(number, None)
+        extra: dict[str, Any] = {}
+        if handle is not None and handle.flat:
+            extra = {"flat": handle.flat, "intermediate": handle.intermediate or None}
+        with contextlib.suppress(ValueError):  # already finished by someone else
+            self._cache.absorb([self._storage.update_trial(
+                self._id, number, state=TrialState.FAIL, finished=time.time(), error=reason,
+                system_attrs={"interrupted": True}, **extra,
+            )])
+
+    def _abandon_running(self) -> None:
+        for number in list(self._running):
+            self._interrupt(number, "the loop stopped before this trial finished")
+
+    def reap_dead_workers(self) -> list[int]:
+        """Mark FAIL the RUNNING trials whose worker process on this host has died.
+
+        Such trials were cut short by a crash or ``kill -9``; they are flagged
+        interrupted, so they use no budget and a grid runs their cell again.
+        """
+        self._refresh()
+        host, me = self._worker["worker"]["host"], os.getpid()
+        reaped = []
+        for t in list(self._cache.trials):
+            worker = t.system_attrs.get("worker") or {}
+            if (
+                t.state is TrialState.RUNNING
+                and worker.get("host") == host
+                and worker.get("pid") != me
+                and not _pid_alive(int(worker.get("pid", -1)))
+            ):
+                self._interrupt(t.number, f"its worker process {worker.get('pid')} died")
+                reaped.append(t.number)
+        if reaped:
+            logger.warning("Marked trials %s FAIL: their worker process had died.", reaped)
+        return reaped
+
+    # --- pruning hooks used by Trial ---------------------------------------------
+    def _report(self, trial: Trial, step: int, value: float) -> None:
+        self._cache.absorb([self._storage.update_trial(
+            self._id, trial.number, intermediate={step: value}
+        )])
+
+    def _should_prune(self, trial: Trial) -> bool:
+        self._refresh()
+        frozen = self._cache.get(trial.number)
+        if frozen is None:
+            return False
+        frozen = dataclasses.replace(frozen, intermediate=dict(trial.intermediate))
+        return bool(self.pruner.prune(self.history, frozen))
+
+    # --- export ------------------------------------------------------------------
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat dict per trial: number, state, value, params_<path>, user_attrs_<key>, ..."""
+        rows = []
+        for t in self.trials:
+            row: dict[str, Any] = {
+                "number": t.number,
+                "state": t.state.value,
+                "value": t.value,
+                "started": _iso(t.started),
+                "finished": _iso(t.finished),
+                "duration": t.duration,
+            }
+            row.update({f"params_{k}": v for k, v in t.flat.items()})
+            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
+            row["error"] = t.error
+            rows.append(row)
+        return rows
+
+    def to_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame (needs ``pip install pandas``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "to_dataframe() needs pandas: pip install pandas (or use study.to_records())"
+            ) from None
+        return pd.DataFrame(self.to_records())
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _describe(exc: BaseException) -> str:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+    return f"{type(exc).__name__}: {exc}\n{tb}".strip()
+
+
+def _check_budget(n_trials: int | None, timeout: float | None) -> None:
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
+    ):
+        raise ValueError(f"n_trials must be an integer >= 0 or None, but got {n_trials!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+        raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
+
+
+# --- making and loading studies ----------------------------------------------------
+def create_study(
+    name: str | None = None,
+    *,
+    storage: str | Storage | None = None,
+    direction: str | Direction = "minimize",
+    sampler: str | Sampler | None = None,
+    pruner: Pruner | None = None,
+    space: Any = None,
+    load_if_exists: bool = False,
+    seed: int | None = None,
+) -> Study:
+    """Create a study (or, with ``load_if_exists=True``, resume the one of that name).
+
+    >>> import hypersweep as hs
+    >>> study = hs.create_study(direction="maximize", sampler="random", seed=1)
+    >>> study.direction.value
+    'maximize'
+    """
+    store = get_storage(storage)
+    dirn = Direction.parse(direction)
+    compiled = None if space is None else Space(space)
+    smp = from_name(sampler, seed=seed)
+    if name is None:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = f"study-{stamp}-{secrets.token_hex(2)}"
+    try:
+        record = store.create_study(
+            name,
+            [dirn],
+            space=None if compiled is None else compiled.to_json(),
+            system_attrs={"seed": smp.entropy},
+        )
+    except DuplicateStudy:
+        if not load_if_exists:
+            raise DuplicateStudy(
+                f"a study named {name!r} already exists; pass load_if_exists=True to resume "
+                f"it, or choose another name"
+            ) from None
+        record = store.get_study(name)
+        if record.directions[0] is not dirn:
+            raise ValueError(
+                f"study {name!r} was created to {record.directions[0].value}, not to "
+                f"{dirn.value}; use another study name"
+            ) from None
+        return _open(record, store, smp, pruner, compiled)
+    return Study(record, store, smp, pruner or NoPruning(), compiled)
+
+
+def load_study(
+    name: str,
+    *,
+    storage: str | Storage,
+    sampler: str | Sampler | None = None,
+    pruner: Pruner | None = None,
+    space: Any = None,
+    seed: int | None = None,
+) -> Study:
+    """Open an existing study to inspect or resume it.
+
+    Without ``space`` the stored space is used (choices that are not JSON,
+    such as classes, then come back as their names: pass the space to get
+    the objects).
+    """
+    store = get_storage(storage)
+    try:
+        record = store.get_study(name)
+    except StudyNotFound as exc:
+        known = [s.name for s in store.list_studies()]
+        raise StudyNotFound(
+            f"{exc} (studies there: {', '.join(known) if known else 'none'}); "
+            f"check the name and the storage URL"
+        ) from None
+    compiled = None if space is None else Space(space)
+    return _open(record, store, from_name(sampler, seed=seed), pruner, compiled)
+
+
+def _open(
+    record: StudyRecord,
+    store: Storage,
+    sampler: Sampler,
+    pruner: Pruner | None,
+    space: Space | None,
+) -> Study:
+    stored = None if record.space is None else Space.from_json(record.space)
+    if space is not None and stored is not None:
+        problems = changes(stored, space)
+        if problems:
+            raise SpaceChanged(
+                f"study {record.name!r} was created with another space: "
+                + "; ".join(problems)
+                + ". Start a new study (another name) or restore those parameters."
+            )
+        if space.to_json() != record.space:
+            record = store.update_study(record.study_id, space=space.to_json())
+    elif space is None and stored is not None:
+        space = stored
+    elif space is not None:
+        record = store.update_study(record.study_id, space=space.to_json())
+    if sampler.seed is None and "seed" in record.system_attrs:
+        sampler.reseed(int(record.system_attrs["seed"]))
+    return Study(record, store, sampler, pruner or NoPruning(), space)
