@@ -29,9 +29,7 @@ def _number(value: Any, what: str, path: str) -> float:
 
 
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(
-        value, (int, float, np.integer, np.floating)
-    )
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
 
 
 class Param:
@@ -65,7 +63,11 @@ class Param:
         return repr(self)
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.to_json() == other.to_json()  # type: ignore[attr-defined]
+        return (
+            isinstance(other, Param)
+            and type(self) is type(other)
+            and self.to_json() == other.to_json()
+        )
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_json(), sort_keys=True, default=str))
@@ -250,7 +252,7 @@ class Int(_Ranged):
             value = int(value)
         if not isinstance(value, (int, np.integer)):
             return False
-        return self.low <= value <= self.high and self._on_grid(float(value))
+        return bool(self.low <= value <= self.high) and self._on_grid(float(value))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "low": self.low, "high": self.high}

@@ -108,9 +108,7 @@ class Bar:
             return
         best = self._study._cache.best
         shown = f"{best.value:.6g}" if best is not None and best.value is not None else "-"
-        self._progress.update(
-            self._task, completed=self._study._cache.budget_used, best=shown
-        )
+        self._progress.update(self._task, completed=self._study._cache.budget_used, best=shown)
 
     def close(self) -> None:
         if self._progress is not None:

@@ -93,7 +93,10 @@ class _Leaf(_Node):
         return [{self.path: v} for v in points(self.path, self.param)]
 
     def to_json(self) -> Any:
-        out = {TAG: self.param.kind, **{k: v for k, v in self.param.to_json().items() if k != "kind"}}
+        out = {
+            TAG: self.param.kind,
+            **{k: v for k, v in self.param.to_json().items() if k != "kind"},
+        }
         if self.param.label:
             out["label"] = self.param.label
         return out
@@ -125,7 +128,7 @@ class _Choice(_Node):
         )
 
     def cells(self, points: Callable[[str, Param], list[Any]]) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for key, branch in zip(self.param.keys, self.branches):
             if key not in points(self.path, self.param):
                 continue
@@ -174,8 +177,12 @@ class _Repeat(_Node):
         return out
 
     def to_json(self) -> Any:
-        return {TAG: "repeat", "of": self.template_json, "min": self.length.low,
-                "max": self.length.high}
+        return {
+            TAG: "repeat",
+            "of": self.template_json,
+            "min": self.length.low,
+            "max": self.length.high,
+        }
 
 
 class _Dict(_Node):
@@ -215,9 +222,7 @@ class _List(_Node):
 
     def parse(self, value: Any, flat: dict[str, Any]) -> None:
         if not isinstance(value, (list, tuple)) or len(value) != len(self.items):
-            raise ValueError(
-                f"expected a list of {len(self.items)} items, but got {value!r:.200}"
-            )
+            raise ValueError(f"expected a list of {len(self.items)} items, but got {value!r:.200}")
         for node, v in zip(self.items, value):
             node.parse(v, flat)
 
@@ -290,10 +295,15 @@ class _Compiler:
     def choice(self, param: Categorical, path: str) -> _Node:
         name = param.label or path or "value"
         is_branch = [_has_params(c) for c in param.choices]
-        labels = [_branch_label(c, i) if b else None for i, (c, b) in enumerate(zip(param.choices, is_branch))]
+        labels = [
+            _branch_label(c, i) if b else None
+            for i, (c, b) in enumerate(zip(param.choices, is_branch))
+        ]
         plain_keys = [json_key(c) for c, b in zip(param.choices, is_branch) if not b]
         branch_labels = [lab for lab in labels if lab is not None]
-        if len(set(branch_labels)) < len(branch_labels) or any(lab in plain_keys for lab in branch_labels):
+        if len(set(branch_labels)) < len(branch_labels) or any(
+            lab in plain_keys for lab in branch_labels
+        ):
             labels = [str(i) if b else None for i, b in enumerate(is_branch)]
         keys = [lab if lab is not None else json_key(c) for c, lab in zip(param.choices, labels)]
         param.set_keys(keys, name)
@@ -337,7 +347,7 @@ class Space:
     def __init__(self, definition: Any) -> None:
         if isinstance(definition, Space):
             definition = definition.definition
-        self.definition = definition
+        self.definition: Any = definition
         compiler = _Compiler()
         self._root = compiler.node(definition, "")
         self.leaves: dict[str, Param] = compiler.leaves

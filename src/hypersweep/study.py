@@ -182,9 +182,13 @@ class Study:
         self._running[trial.number] = trial
         if self.space is not None:
             trial.params = self.space.resolve(trial.choose)[0]
-            self._cache.absorb([self._storage.update_trial(
-                self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
-            )])
+            self._cache.absorb(
+                [
+                    self._storage.update_trial(
+                        self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
+                    )
+                ]
+            )
         return trial
 
     def tell(
@@ -206,7 +210,9 @@ class Study:
         extra: dict[str, Any] = {}
         intermediate = dict(handle.intermediate) if handle else {}
         if state is TrialState.PRUNED:
-            steps = intermediate or (self._cache.get(number) or FrozenTrial(number, state)).intermediate
+            steps = (
+                intermediate or (self._cache.get(number) or FrozenTrial(number, state)).intermediate
+            )
             if steps:
                 values = (steps[max(steps)],)
         elif state is TrialState.FAIL:
@@ -251,8 +257,12 @@ class Study:
         """
         flat = self._flatten_for_enqueue(params)
         frozen = self._storage.create_trial(
-            self._id, state=TrialState.WAITING, flat=flat, params=_jsonable(params),
-            user_attrs=_jsonable(user_attrs or {}), system_attrs={"enqueued": True},
+            self._id,
+            state=TrialState.WAITING,
+            flat=flat,
+            params=_jsonable(params),
+            user_attrs=_jsonable(user_attrs or {}),
+            system_attrs={"enqueued": True},
         )
         self._cache.absorb([frozen])
         return frozen.number
@@ -333,10 +343,13 @@ class Study:
         if self.space is None:
             return objective
         try:
-            n_args = len([
-                p for p in inspect.signature(objective).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ])
+            n_args = len(
+                [
+                    p
+                    for p in inspect.signature(objective).parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                ]
+            )
         except (TypeError, ValueError):
             n_args = 1
         if n_args >= 2:
@@ -358,13 +371,18 @@ class Study:
             logger.warning(
                 "Study %r interrupted; trial %d marked FAIL, all finished trials are stored. "
                 "Resume with hs.load_study(%r, storage=...).optimize(...).",
-                self.name, trial.number, self.name,
+                self.name,
+                trial.number,
+                self.name,
             )
             raise
         except catch as exc:
             frozen = self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
-            logger.warning("Trial %d failed: %s", trial.number, frozen.error.splitlines()[-1]
-                           if frozen.error else "")
+            logger.warning(
+                "Trial %d failed: %s",
+                trial.number,
+                frozen.error.splitlines()[-1] if frozen.error else "",
+            )
             return frozen
         except BaseException as exc:
             self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
@@ -378,10 +396,19 @@ class Study:
         if handle is not None and handle.flat:
             extra = {"flat": handle.flat, "intermediate": handle.intermediate or None}
         with contextlib.suppress(ValueError):  # already finished by someone else
-            self._cache.absorb([self._storage.update_trial(
-                self._id, number, state=TrialState.FAIL, finished=time.time(), error=reason,
-                system_attrs={"interrupted": True}, **extra,
-            )])
+            self._cache.absorb(
+                [
+                    self._storage.update_trial(
+                        self._id,
+                        number,
+                        state=TrialState.FAIL,
+                        finished=time.time(),
+                        error=reason,
+                        system_attrs={"interrupted": True},
+                        **extra,
+                    )
+                ]
+            )
 
     def _abandon_running(self) -> None:
         for number in list(self._running):
@@ -412,9 +439,9 @@ class Study:
 
     # --- pruning hooks used by Trial ---------------------------------------------
     def _report(self, trial: Trial, step: int, value: float) -> None:
-        self._cache.absorb([self._storage.update_trial(
-            self._id, trial.number, intermediate={step: value}
-        )])
+        self._cache.absorb(
+            [self._storage.update_trial(self._id, trial.number, intermediate={step: value})]
+        )
 
     def _should_prune(self, trial: Trial) -> bool:
         self._refresh()

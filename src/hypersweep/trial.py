@@ -99,14 +99,20 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
         if status == "fail":
             return None, extra, "the objective returned status 'fail'"
         if "loss" not in result:
-            return None, extra, "a dict result needs a 'loss' entry, but got keys " + repr(
-                sorted(result)
+            return (
+                None,
+                extra,
+                "a dict result needs a 'loss' entry, but got keys " + repr(sorted(result)),
             )
         result = result["loss"]
     if isinstance(result, (bool, str, bytes)) or not hasattr(result, "__float__"):
-        return None, extra, (
-            "the objective must return a number or a dict with 'loss', but returned "
-            f"{type(result).__name__} {result!r:.80}"
+        return (
+            None,
+            extra,
+            (
+                "the objective must return a number or a dict with 'loss', but returned "
+                f"{type(result).__name__} {result!r:.80}"
+            ),
         )
     try:
         value = float(result)

@@ -38,7 +38,8 @@ class Median(Pruner):
         if (step - self.n_warmup_steps) % self.interval_steps:
             return False
         finished = [
-            t for t in history.trials
+            t
+            for t in history.trials
             if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.number != trial.number
         ]
         if sum(t.state is TrialState.COMPLETE for t in finished) < self.n_startup_trials:

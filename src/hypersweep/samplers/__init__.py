@@ -26,7 +26,6 @@ def from_name(name: str | Sampler | None, *, seed: int | None = None) -> Sampler
         return _BY_NAME[key](seed=seed)
     if key in _PLANNED:
         raise ValueError(
-            f"the {key!r} sampler is not part of this version yet; use one of "
-            f"{sorted(_BY_NAME)}"
+            f"the {key!r} sampler is not part of this version yet; use one of {sorted(_BY_NAME)}"
         )
     raise ValueError(f"unknown sampler {name!r}: choose one of {sorted(_BY_NAME)}")

@@ -87,11 +87,11 @@ class Grid(Sampler):
                 values = self.grid[path]
                 bad = [v for v in values if not param.contains(v)]
                 if bad:
-                    raise ValueError(
-                        f"Grid: the values {bad!r} for {path!r} are outside {param!r}"
-                    )
-                return [param.keys[param.index_of(v)] if isinstance(param, Categorical) else v
-                        for v in values]
+                    raise ValueError(f"Grid: the values {bad!r} for {path!r} are outside {param!r}")
+                return [
+                    param.keys[param.index_of(v)] if isinstance(param, Categorical) else v
+                    for v in values
+                ]
             if best is not None and path in best:
                 return _refine(param, best[path], previous.get(path, []), self.n_points)
             return param.grid(self.n_points)
@@ -122,9 +122,7 @@ class Grid(Sampler):
             cells = [cells[i] for i in order]
         return cells
 
-    def _plan(
-        self, history: History, number: int
-    ) -> tuple[list[dict[str, Any]], set[str], bool]:
+    def _plan(self, history: History, number: int) -> tuple[list[dict[str, Any]], set[str], bool]:
         """All cells of the rounds reached so far, the taken ones, and whether more may come.
 
         Trial ``number`` is the one being planned for, so it takes no cell yet.
@@ -188,8 +186,10 @@ class Grid(Sampler):
 def _best(history: History, keys: set[str], paths: Sequence[str]) -> dict[str, Any] | None:
     sign = history.direction.sign()
     done = [
-        t for t in history.trials
-        if t.state is TrialState.COMPLETE and t.value is not None
+        t
+        for t in history.trials
+        if t.state is TrialState.COMPLETE
+        and t.value is not None
         and _cell_key(t.flat, paths) in keys
     ]
     if not done:
@@ -211,10 +211,11 @@ def _refine(param: Param, best: Any, previous: list[Any], n_points: int) -> list
     hi = ordered[min(i + 1, len(ordered) - 1)]
     log = bool(getattr(param, "log", False)) or type(param).__name__ == "LogNormal"
     if isinstance(param, Int):
-        narrow: Param = Int(int(lo), int(hi), step=param.step if not param.log else 1,
-                            log=param.log and lo > 0)
+        narrow: Param = Int(
+            int(lo), int(hi), step=int(param.step or 1) if not param.log else 1, log=param.log and lo > 0
+        )
     else:
         step = getattr(param, "step", None)
         narrow = Float(float(lo), float(hi), log=log and lo > 0, step=step)
     values = narrow.grid(n_points)
-    return sorted({*values, best}, key=lambda v: (math.inf if v is None else v))
+    return sorted({*values, best}, key=lambda v: math.inf if v is None else v)
