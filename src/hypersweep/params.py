@@ -28,6 +28,14 @@ def _number(value: Any, what: str, path: str) -> float:
     return out
 
 
+def _is_integral(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and float(value).is_integer()
+    )
+
+
 def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
 
@@ -88,7 +96,6 @@ class _Ranged(Param):
         self.log = bool(log)
         self.step = step
         self.label = label
-        self.check(label or "parameter")
 
     def check(self, path: str) -> None:
         low = _number(self.low, "low", path)
@@ -162,8 +169,10 @@ class Float(_Ranged):
         label: str | None = None,
     ) -> None:
         super().__init__(low, high, log=log, step=step, label=label)
-        self.low, self.high = float(low), float(high)
-        self.step = None if step is None else float(step)
+        if _is_number(low) and _is_number(high):
+            self.low, self.high = float(low), float(high)
+        if _is_number(step):
+            self.step = float(step)  # type: ignore[arg-type]
 
     def from_internal(self, x: float) -> float:
         v = math.exp(x) if self.log else float(x)
@@ -206,19 +215,20 @@ class Int(_Ranged):
         step: int = 1,
         label: str | None = None,
     ) -> None:
-        for name, v in (("low", low), ("high", high), ("step", step)):
-            if isinstance(v, bool) or not (
-                isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer())
-            ):
-                raise ValueError(
-                    f"{label or 'parameter'}: {name} of an Int must be an integer, but got {v!r}"
-                )
-        if log and step != 1:
+        super().__init__(low, high, log=log, step=step, label=label)
+        if all(_is_integral(v) for v in (low, high, step)):
+            self.low, self.high, self.step = int(low), int(high), int(step)
+
+    def check(self, path: str) -> None:
+        for name, v in (("low", self.low), ("high", self.high), ("step", self.step)):
+            if not _is_integral(v):
+                raise ValueError(f"{path}: {name} of an Int must be an integer, but got {v!r}")
+        if self.log and self.step != 1:
             raise ValueError(
-                f"{label or 'parameter'}: an Int cannot be both log-scaled and stepped "
-                f"(got step={step}); use Float(..., log=True, step=...) and round it yourself"
+                f"{path}: an Int cannot be both log-scaled and stepped (got step={self.step}); "
+                "use Float(..., log=True, step=...) and round it yourself"
             )
-        super().__init__(int(low), int(high), log=log, step=int(step), label=label)
+        super().check(path)
 
     def _lo_hi(self) -> tuple[float, float]:
         # pad by half a step so that the end points are as likely as inner values
@@ -272,9 +282,10 @@ class Normal(Param):
         self, mu: float, sigma: float, *, step: float | None = None, label: str | None = None
     ) -> None:
         self.mu, self.sigma, self.step, self.label = mu, sigma, step, label
-        self.check(label or "parameter")
-        self.mu, self.sigma = float(mu), float(sigma)
-        self.step = None if step is None else float(step)
+        if _is_number(mu) and _is_number(sigma):
+            self.mu, self.sigma = float(mu), float(sigma)
+        if _is_number(step):
+            self.step = float(step)  # type: ignore[arg-type]
 
     def check(self, path: str) -> None:
         _number(self.mu, "mu", path)
@@ -382,17 +393,15 @@ class Categorical(Param):
     kind = "categorical"
 
     def __init__(self, choices: Sequence[Any], *, label: str | None = None) -> None:
-        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
-            raise ValueError(
-                f"{label or 'parameter'}: choices must be a list, but got {type(choices).__name__}"
-            )
-        self.choices = list(choices)
+        self._not_a_list = isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence)
+        self.choices = [] if self._not_a_list else list(choices)
         self.label = label
-        # keys and branch flags are filled in by the space compiler; plain defaults here
+        # the space compiler replaces these with branch labels where choices are sub-spaces
         self.keys: list[Any] = [json_key(c) for c in self.choices]
-        self.check(label or "parameter")
 
     def check(self, path: str) -> None:
+        if self._not_a_list:
+            raise ValueError(f"{path}: choices must be a list of values or sub-spaces")
         if not self.choices:
             raise ValueError(f"{path}: a Categorical needs at least one choice, but got []")
 
@@ -446,11 +455,15 @@ class Repeat:
         self.template = template
         self.min = min
         self.max = max
-        for name, v in (("min", min), ("max", max)):
+
+    def check(self, path: str) -> None:
+        for name, v in (("min", self.min), ("max", self.max)):
             if isinstance(v, bool) or not isinstance(v, int):
-                raise ValueError(f"Repeat: {name} must be an integer, but got {v!r}")
-        if min < 0 or min > max:
-            raise ValueError(f"Repeat: 0 <= min <= max must hold, but got min={min}, max={max}")
+                raise ValueError(f"{path}: {name} of a Repeat must be an integer, but got {v!r}")
+        if self.min < 0 or self.min > self.max:
+            raise ValueError(
+                f"{path}: 0 <= min <= max must hold, but got min={self.min}, max={self.max}"
+            )
 
     def __repr__(self) -> str:
         return f"Repeat({self.template!r}, min={self.min}, max={self.max})"

@@ -294,6 +294,7 @@ class _Compiler:
 
     def choice(self, param: Categorical, path: str) -> _Node:
         name = param.label or path or "value"
+        param.check(name)
         is_branch = [_has_params(c) for c in param.choices]
         labels = [
             _branch_label(c, i) if b else None
@@ -316,6 +317,7 @@ class _Compiler:
 
     def repeat(self, rep: Repeat, path: str) -> _Node:
         name = path or "value"
+        rep.check(name)
         length = Int(rep.min, rep.max)
         self.add(f"{name}.len", length)
         items = [self.node(rep.template, _join(name, i)) for i in range(rep.max)]

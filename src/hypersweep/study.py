@@ -272,16 +272,22 @@ class Study:
             if not isinstance(params, dict):
                 raise ValueError(f"enqueue: expected a dict of name -> value, got {params!r:.100}")
             return {str(k): json_key(v) for k, v in params.items()}
-        leaves = self.space.leaves
-        if isinstance(params, dict) and params and all(k in leaves for k in params):
+        try:
+            return self.space.flatten(params)
+        except ValueError as nested_error:
+            leaves = self.space.leaves
+            if not (isinstance(params, dict) and params and all(k in leaves for k in params)):
+                raise
+            # a flat, possibly partial dict of leaf paths: missing leaves get sampled
             bad = [k for k, v in params.items() if not leaves[k].contains(json_key(v))]
+            if any(isinstance(params[k], dict) for k in bad):
+                raise nested_error
             if bad:
                 raise ValueError(
                     f"enqueue: the values for {bad} are not in the space: "
                     + ", ".join(f"{k}={params[k]!r} vs {leaves[k]!r}" for k in bad)
-                )
+                ) from None
             return {k: json_key(v) for k, v in params.items()}
-        return self.space.flatten(params)
 
     def delete_trial(self, number: int) -> None:
         """Remove one trial for good (for example a run spoiled by a bug)."""

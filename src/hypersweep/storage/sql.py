@@ -1,10 +1,10 @@
 """SQL storage for SQLite and PostgreSQL, on SQLAlchemy Core (no ORM: less overhead per call).
 
-Each write runs in one short transaction that first bumps the study's ``seq``
-counter: that row update serialises writers of a study on PostgreSQL, and the
-new value stamps every changed trial row so :meth:`SQLStorage.read_trials` can
-fetch only what changed (index ``(study_id, seq)``). Deleted trials remain as
-tombstone rows so readers learn about deletions too.
+Each write is one short transaction that first bumps its study's ``seq`` counter:
+that row update serialises the writers of a study on PostgreSQL, and the new
+value stamps every changed trial row, so :meth:`SQLStorage.read_trials` fetches
+only what changed (index ``(study_id, seq)``). Deleted trials stay as tombstone
+rows so that readers learn about deletions too.
 
 SQLite runs in WAL mode and opens write transactions with ``BEGIN IMMEDIATE``,
 so several processes can share one file without "database is locked" errors.
@@ -36,54 +36,42 @@ from .base import SCHEMA_VERSION, Changes, Storage, StudyRecord, check_finishabl
 T = TypeVar("T")
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # INTEGER PRIMARY KEY on SQLite
-_OPEN_STATES = (TrialState.RUNNING.value, TrialState.WAITING.value)
-_PG_INIT_LOCK = 0x68735F696E6974  # advisory lock key: concurrent first opens create tables once
-_WRITE_ATTEMPTS = 6
+_PG_INIT_LOCK = 0x68735F696E6974  # advisory lock: concurrent first opens create tables once
+_ATTEMPTS = 6  # for SQLite busy errors and dropped PostgreSQL connections, with backoff
+
+
+def _text(name: str, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, sa.Text, nullable=nullable)
+
 
 metadata = sa.MetaData()
-
 version_table = sa.Table(
-    "hs_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    "hs_version", metadata, sa.Column("version", sa.Integer, primary_key=True, autoincrement=False)
 )
-
 studies = sa.Table(
     "hs_studies",
     metadata,
     sa.Column("study_id", _ID, primary_key=True, autoincrement=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
-    sa.Column("directions", sa.Text, nullable=False),
-    sa.Column("space", sa.Text, nullable=True),
-    sa.Column("user_attrs", sa.Text, nullable=False),
-    sa.Column("system_attrs", sa.Text, nullable=False),
+    *map(_text, ("directions", "user_attrs", "system_attrs")),
+    _text("space", nullable=True),
     sa.Column("created", sa.Double, nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("next_number", sa.Integer, nullable=False),
     sqlite_autoincrement=True,  # never reuse the id of a deleted study
 )
-
 trials = sa.Table(
     "hs_trials",
     metadata,
     sa.Column("trial_id", _ID, primary_key=True, autoincrement=True),
-    sa.Column(
-        "study_id",
-        _ID,
-        sa.ForeignKey("hs_studies.study_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    sa.Column("study_id", _ID, sa.ForeignKey("hs_studies.study_id", ondelete="CASCADE")),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("params", sa.Text, nullable=False),
-    sa.Column("flat", sa.Text, nullable=False),
-    sa.Column("objective_values", sa.Text, nullable=True),  # JSON list; "values" is reserved
-    sa.Column("user_attrs", sa.Text, nullable=False),
-    sa.Column("system_attrs", sa.Text, nullable=False),
-    sa.Column("intermediate", sa.Text, nullable=False),
+    *map(_text, ("params", "flat", "user_attrs", "system_attrs", "intermediate")),
+    _text("objective_values", nullable=True),  # JSON list; "values" is an SQL keyword
     sa.Column("started", sa.Double, nullable=True),
     sa.Column("finished", sa.Double, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
+    _text("error", nullable=True),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.UniqueConstraint("study_id", "number", name="hs_trials_study_number"),
@@ -91,14 +79,12 @@ trials = sa.Table(
     sa.Index("hs_trials_study_state", "study_id", "state", "number"),
     sqlite_autoincrement=True,
 )
+S, TR = studies.c, trials.c
 
-S = studies.c
-TR = trials.c
-
-# Statements are built once: SQLAlchemy then reuses their memoised cache keys and
-# compiled forms, which removes most of Core's per-call cost.
+# Statements are built once, so SQLAlchemy reuses their memoised cache keys and
+# compiled forms: that removes most of Core's cost per call.
 _b = sa.bindparam
-_NOT_DELETED = TR.deleted == sa.false()
+_LIVE = TR.deleted == sa.false()
 _BUMP = sa.update(studies).where(S.study_id == _b("b_sid")).values(seq=S.seq + 1).returning(S.seq)
 _BUMP_NUMBER = (
     sa.update(studies)
@@ -106,41 +92,40 @@ _BUMP_NUMBER = (
     .values(seq=S.seq + 1, next_number=S.next_number + 1)
     .returning(S.seq, S.next_number)
 )
-_LOCK_STUDY = sa.select(S.study_id).where(S.study_id == _b("b_sid")).with_for_update()
+_LOCK_STUDY = sa.select(studies).where(S.study_id == _b("b_sid")).with_for_update()
+_LOCK_NAME = sa.select(S.study_id).where(S.name == _b("b_name")).with_for_update()
 _STUDY_SEQ = sa.select(S.seq).where(S.study_id == _b("b_sid"))
 _STUDY_BY_NAME = sa.select(studies).where(S.name == _b("b_name"))
-_LOCK_STUDY_NAME = sa.select(S.study_id).where(S.name == _b("b_name")).with_for_update()
-_LOCK_STUDY_ROW = sa.select(studies).where(S.study_id == _b("b_sid")).with_for_update()
 _ALL_STUDIES = sa.select(studies).order_by(S.study_id)
 _INSERT_STUDY = sa.insert(studies).returning(S.study_id)
+_SET_STUDY = sa.update(studies).where(S.study_id == _b("b_sid"))
 _INSERT_TRIAL = sa.insert(trials).returning(TR.trial_id)
-_TRIAL = sa.select(trials).where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), _NOT_DELETED)
+_TRIAL = sa.select(trials).where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), _LIVE)
 _OLDEST_WAITING = (
     sa.select(trials)
-    .where(TR.study_id == _b("b_sid"), TR.state == TrialState.WAITING.value, _NOT_DELETED)
+    .where(TR.study_id == _b("b_sid"), TR.state == TrialState.WAITING.value, _LIVE)
     .order_by(TR.number)
     .limit(1)
 )
 _CHANGED = (
     sa.select(trials).where(TR.study_id == _b("b_sid"), TR.seq > _b("b_since")).order_by(TR.number)
 )
-# executed with the columns to set as parameters
-_SET_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"))
-_SET_OPEN_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"), TR.state.in_(_OPEN_STATES))
+_OPEN = (TrialState.RUNNING.value, TrialState.WAITING.value)
+_SET_OPEN_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"), TR.state.in_(_OPEN))
 _TOMBSTONE = (
     sa.update(trials)
-    .where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), _NOT_DELETED)
+    .where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), _LIVE)
     .values(deleted=True)
 )
 
 
-# --- JSON ---------------------------------------------------------------------------
+# --- values <-> columns -------------------------------------------------------------
 def _json_default(obj: Any) -> Any:
     if hasattr(obj, "tolist"):  # numpy scalars and arrays
         return obj.tolist()
     raise TypeError(
         f"cannot store a {type(obj).__name__} in the database: stored values must be "
-        "JSON-able (str, int, float, bool, None, lists and dicts with string keys)"
+        "JSON-able (str, int, float, bool, None, lists, and dicts with string keys)"
     )
 
 
@@ -150,29 +135,28 @@ def _dumps(obj: Any) -> str:
 
 _loads = json.loads
 _COLUMN = {"values": "objective_values"}  # FrozenTrial field -> column, where they differ
+_FIELDS = [f.name for f in dataclasses.fields(FrozenTrial) if f.name not in ("number", "trial_id")]
 
 
 def _encode(field: str, value: Any) -> Any:
     """A FrozenTrial field's value as stored in its column."""
     if field == "state":
         return value.value
-    if field in ("finished", "error"):
+    if field in ("started", "finished", "error"):
         return value
-    return _dumps(list(value) if field == "values" else value)
-
-
-def _missing_id(study_id: int) -> StudyNotFound:
-    return StudyNotFound(f"no study with id {study_id}; was it deleted?")
+    if field == "values":
+        return None if value is None else _dumps(list(value))
+    return _dumps(value)
 
 
 def _trial(row: sa.Row[Any]) -> FrozenTrial:
-    vals = row.objective_values
+    values = row.objective_values
     return FrozenTrial(
         number=row.number,
         state=TrialState(row.state),
         params=_loads(row.params),
         flat=_loads(row.flat),
-        values=None if vals is None else tuple(_loads(vals)),
+        values=None if values is None else tuple(_loads(values)),
         user_attrs=_loads(row.user_attrs),
         system_attrs=_loads(row.system_attrs),
         intermediate={int(k): v for k, v in _loads(row.intermediate).items()},
@@ -195,115 +179,103 @@ def _study(row: sa.Row[Any]) -> StudyRecord:
     )
 
 
-# --- URLs and errors ----------------------------------------------------------------
-def _mask(url: str) -> str:
-    """Hide a password in a URL SQLAlchemy could not parse."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+def _missing_id(study_id: int) -> StudyNotFound:
+    return StudyNotFound(f"no study with id {study_id}; was it deleted?")
 
 
 def _reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__
+    """The driver's own first line of an error, for messages."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
-def _is_retryable(exc: sa_exc.OperationalError, sqlite: bool) -> bool:
+def _retryable(exc: sa_exc.OperationalError, sqlite: bool) -> bool:
     if exc.connection_invalidated:  # a pooled connection died (server restart): reconnect
         return True
     if sqlite:
-        msg = str(exc.orig).lower()
-        return "locked" in msg or "busy" in msg
-    # PostgreSQL deadlock / serialisation failure: safe to run the transaction again
-    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+        return any(word in str(exc.orig).lower() for word in ("locked", "busy"))
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")  # deadlock, serialization
 
 
 class SQLStorage(Storage):
     """Studies in a SQLite file or a PostgreSQL database, shared by any number of processes.
 
-    Picklable: only the URL and engine options travel; the engine is re-created
-    lazily on the other side.
+    Picklable: only the URL and engine options travel, and the engine is
+    re-created lazily on the other side (for multiprocessing workers).
     """
 
     def __init__(self, url: str, *, engine_kwargs: dict[str, Any] | None = None) -> None:
         self._url = url
         self._engine_kwargs = dict(engine_kwargs or {})
-        self._setup_state()
-        self._get_engine()  # fail now, with a clear message, if the URL is unusable
+        self._setup()
+        self._get_engines()  # fail now, with a clear message, if the URL is unusable
 
-    def _setup_state(self) -> None:
+    def _setup(self) -> None:
         try:
             parsed = make_url(self._url)
         except (sa_exc.ArgumentError, ValueError) as e:
+            masked = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", self._url)
             raise StorageError(
-                f"cannot parse the storage URL {_mask(self._url)!r}: write it like "
-                "'sqlite:///path.db' or 'postgresql://user:password@host/dbname'"
+                f"cannot parse the storage URL {masked!r}: write it like 'sqlite:///path.db' "
+                "or 'postgresql://user:password@host/dbname'"
             ) from e
         if parsed.drivername in ("postgres", "postgresql"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        backend = parsed.get_backend_name()
-        if backend not in ("sqlite", "postgresql"):
-            raise StorageError(
-                f"unsupported storage URL {parsed.render_as_string(hide_password=True)!r}: "
-                "hypersweep stores studies in SQLite ('sqlite:///path.db') or PostgreSQL "
-                "('postgresql://user@host/dbname')"
-            )
         self._parsed: URL = parsed
         self._shown = parsed.render_as_string(hide_password=True)
-        self._sqlite = backend == "sqlite"
-        self._memory = self._sqlite and parsed.database in (None, "", ":memory:")
-        # one shared connection for an in-memory SQLite database: serialise all use of it
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StorageError(
+                f"unsupported storage URL {self._shown!r}: hypersweep keeps studies in SQLite "
+                "('sqlite:///path.db') or PostgreSQL ('postgresql://user@host/dbname')"
+            )
+        self._sqlite = parsed.get_backend_name() == "sqlite"
+        self._path = str(parsed.database or "")
+        self._memory = self._sqlite and self._path in ("", ":memory:")
+        # an in-memory SQLite database lives in one shared connection: serialise its use
         self._guard: threading.RLock | None = threading.RLock() if self._memory else None
         self._init_lock = threading.Lock()
-        self._engine: Engine | None = None
-        self._wengine: Engine | None = None
+        self._engines: tuple[Engine, Engine] | None = None  # (for reads, for writes)
 
-    # --- pickling / lifetime ----------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         return {"url": self._url, "engine_kwargs": self._engine_kwargs}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._url = state["url"]
-        self._engine_kwargs = state["engine_kwargs"]
-        self._setup_state()
+        self._url, self._engine_kwargs = state["url"], state["engine_kwargs"]
+        self._setup()
 
     def __repr__(self) -> str:
         return f"SQLStorage({self._shown!r})"
 
     @property
     def url(self) -> str:
-        """The URL with any password masked, for messages."""
+        """The URL with its password masked, for messages."""
         return self._shown
 
     def close(self) -> None:
         with self._init_lock:
-            if self._engine is not None:
-                self._engine.dispose()
-            self._engine = self._wengine = None
+            if self._engines is not None:
+                self._engines[0].dispose()
+            self._engines = None
 
-    # --- engine -----------------------------------------------------------------------
-    def _get_engine(self) -> Engine:
-        engine = self._engine
-        if engine is not None:
-            return engine
+    # --- engine and transactions ------------------------------------------------------
+    def _get_engines(self) -> tuple[Engine, Engine]:
+        engines = self._engines
+        if engines is not None:
+            return engines
         with self._init_lock:
-            if self._engine is None:
+            if self._engines is None:
                 engine = self._create_engine()
-                wengine = engine.execution_options(hs_write=True)
+                engines = (engine, engine.execution_options(hs_write=True))
                 try:
-                    self._run(wengine, self._init_schema)
+                    self._run(engines[1], self._init_schema, opening=True)
                 except StorageError:
                     engine.dispose()
                     raise
                 except (sa_exc.SQLAlchemyError, OSError) as e:
                     engine.dispose()
                     raise self._open_error(e) from e
-                self._engine, self._wengine = engine, wengine
-            return self._engine
-
-    def _write_engine(self) -> Engine:
-        self._get_engine()
-        assert self._wengine is not None
-        return self._wengine
+                self._engines = engines
+            return self._engines
 
     def _create_engine(self) -> Engine:
         kwargs = dict(self._engine_kwargs)
@@ -313,18 +285,14 @@ class SQLStorage(Storage):
             connect_args.setdefault("timeout", 30.0)
             if self._memory:
                 kwargs.setdefault("poolclass", StaticPool)
-            else:
-                path = os.path.abspath(str(self._parsed.database))
-                folder = os.path.dirname(path)
-                if not os.path.isdir(folder):
-                    raise StorageError(
-                        f"cannot open the SQLite database {self._shown!r}: the folder {folder!r} "
-                        "does not exist; create it or check the path ('sqlite:///rel.db' is "
-                        "relative to the working directory, 'sqlite:////abs/x.db' is absolute)"
-                    )
+            elif not os.path.isdir(folder := os.path.dirname(os.path.abspath(self._path))):
+                raise StorageError(
+                    f"cannot open the SQLite database {self._shown!r}: the folder {folder!r} "
+                    "does not exist; create it or fix the path ('sqlite:///x.db' is relative "
+                    "to the working directory, 'sqlite:////abs/x.db' is absolute)"
+                )
         elif "connect_timeout" not in self._parsed.query:
             connect_args.setdefault("connect_timeout", 10)
-        kwargs.setdefault("pool_recycle", 1800)
         try:
             engine = sa.create_engine(self._parsed, connect_args=connect_args, **kwargs)
         except ImportError as e:
@@ -335,18 +303,18 @@ class SQLStorage(Storage):
         except (sa_exc.SQLAlchemyError, TypeError) as e:
             raise self._open_error(e) from e
         if self._sqlite:
-            event.listen(engine, "connect", _sqlite_on_connect(wal=not self._memory))
+            wal = not self._memory
+            event.listen(engine, "connect", lambda conn, _rec: _sqlite_setup(conn, wal=wal))
             event.listen(engine, "begin", _sqlite_on_begin)
         return engine
 
     def _open_error(self, exc: BaseException) -> StorageError:
-        if self._sqlite:
-            hint = "check that the folder exists and is writable and that the file is SQLite"
-        else:
-            hint = (
-                "check that the PostgreSQL server is running and reachable, and that the "
-                "user, password and database name are right"
-            )
+        hint = (
+            "check that its folder is writable and that the file is a SQLite database"
+            if self._sqlite
+            else "check that the PostgreSQL server is running and reachable, and that the "
+            "user, password and database name are right"
+        )
         return StorageError(f"cannot open the storage {self._shown!r}: {hint} ({_reason(exc)})")
 
     def _init_schema(self, conn: Connection) -> None:
@@ -361,38 +329,42 @@ class SQLStorage(Storage):
             todo = (
                 "upgrade hypersweep to open it, or use another database"
                 if have > SCHEMA_VERSION
-                else "use a new database file (or URL), or the older hypersweep that wrote it"
+                else "use a new database file or URL, or the older hypersweep that wrote it"
             )
             raise StorageError(
                 f"the database {self._shown!r} holds hypersweep schema version {have}, but "
                 f"this hypersweep expects version {SCHEMA_VERSION}: {todo}"
             )
 
-    # --- transactions -----------------------------------------------------------------
-    def _run(self, engine: Engine, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one transaction, committed on return; retry when SQLite is busy."""
-        for attempt in range(_WRITE_ATTEMPTS):
+    def _run(self, engine: Engine, fn: Callable[[Connection], T], *, opening: bool = False) -> T:
+        """Run ``fn`` in one transaction, committed on return; retry when that is safe."""
+        for attempt in range(_ATTEMPTS):
+            committing = False
             try:
                 with self._guard or nullcontext(), engine.begin() as conn:
-                    return fn(conn)
+                    result = fn(conn)
+                    committing = True
+                return result
             except sa_exc.OperationalError as e:
-                if attempt + 1 < _WRITE_ATTEMPTS and _is_retryable(e, self._sqlite):
+                # a COMMIT that failed on PostgreSQL may have happened after all: never redo it
+                safe = self._sqlite or not committing
+                if safe and attempt + 1 < _ATTEMPTS and _retryable(e, self._sqlite):
                     time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
                     continue
-                if self._engine is None:  # still opening: let _get_engine explain
+                if opening:  # _get_engines explains what to check
                     raise
                 raise StorageError(f"the database {self._shown!r} failed: {_reason(e)}") from e
         raise AssertionError("unreachable")
 
     def _write(self, fn: Callable[[Connection], T]) -> T:
-        return self._run(self._write_engine(), fn)
+        return self._run(self._get_engines()[1], fn)
 
     def _read(self, fn: Callable[[Connection], T]) -> T:
-        return self._run(self._get_engine(), fn)
+        return self._run(self._get_engines()[0], fn)
 
     @staticmethod
     def _bump(conn: Connection, study_id: int) -> int:
-        """Take the study's row lock (held until commit) and the next sequence number."""
+        """Lock the study's row (until commit) and take its next sequence number."""
         seq = conn.execute(_BUMP, {"b_sid": study_id}).scalar_one_or_none()
         if seq is None:
             raise _missing_id(study_id)
@@ -450,16 +422,15 @@ class SQLStorage(Storage):
         return _study(row)
 
     def list_studies(self) -> list[StudyRecord]:
-        rows = self._read(lambda c: c.execute(_ALL_STUDIES).all())
-        return [_study(r) for r in rows]
+        return [_study(r) for r in self._read(lambda c: c.execute(_ALL_STUDIES).all())]
 
     def delete_study(self, name: str) -> None:
         def op(conn: Connection) -> None:
-            sid = conn.execute(_LOCK_STUDY_NAME, {"b_name": name}).scalar_one_or_none()
-            if sid is None:
+            study_id = conn.execute(_LOCK_NAME, {"b_name": name}).scalar_one_or_none()
+            if study_id is None:
                 raise self._missing_name(name)
-            conn.execute(sa.delete(trials).where(TR.study_id == sid))
-            conn.execute(sa.delete(studies).where(S.study_id == sid))
+            conn.execute(sa.delete(trials).where(TR.study_id == study_id))
+            conn.execute(sa.delete(studies).where(S.study_id == study_id))
 
         self._write(op)
 
@@ -472,24 +443,21 @@ class SQLStorage(Storage):
         system_attrs: dict[str, Any] | None = None,
     ) -> StudyRecord:
         def op(conn: Connection) -> StudyRecord:
-            row = conn.execute(_LOCK_STUDY_ROW, {"b_sid": study_id}).first()
+            row = conn.execute(_LOCK_STUDY, {"b_sid": study_id}).first()
             if row is None:
                 raise _missing_id(study_id)
-            rec = _study(row)
+            old = _study(row)
             new = dataclasses.replace(
-                rec,
-                space=rec.space if space is None else space,
-                user_attrs={**rec.user_attrs, **(user_attrs or {})},
-                system_attrs={**rec.system_attrs, **(system_attrs or {})},
+                old,
+                space=old.space if space is None else space,
+                user_attrs={**old.user_attrs, **(user_attrs or {})},
+                system_attrs={**old.system_attrs, **(system_attrs or {})},
             )
-            conn.execute(
-                sa.update(studies).where(S.study_id == study_id),
-                {
-                    "space": None if new.space is None else _dumps(new.space),
-                    "user_attrs": _dumps(new.user_attrs),
-                    "system_attrs": _dumps(new.system_attrs),
-                },
-            )
+            cols: dict[str, Any] = {"b_sid": study_id, "space": None}
+            cols.update({k: _dumps(getattr(new, k)) for k in ("user_attrs", "system_attrs")})
+            if new.space is not None:
+                cols["space"] = _dumps(new.space)
+            conn.execute(_SET_STUDY, cols)
             return new
 
         return self._write(op)
@@ -515,20 +483,8 @@ class SQLStorage(Storage):
             system_attrs=dict(system_attrs or {}),
             started=started,
         )
-        row = {
-            "study_id": study_id,
-            "state": state.value,
-            "params": _dumps(params),
-            "flat": _dumps(trial.flat),
-            "objective_values": None,
-            "user_attrs": _dumps(trial.user_attrs),
-            "system_attrs": _dumps(trial.system_attrs),
-            "intermediate": "{}",
-            "started": started,
-            "finished": None,
-            "error": None,
-            "deleted": False,
-        }
+        row = {_COLUMN.get(f, f): _encode(f, getattr(trial, f)) for f in _FIELDS}
+        row.update(study_id=study_id, deleted=False)
 
         def op(conn: Connection) -> FrozenTrial:
             counters = conn.execute(_BUMP_NUMBER, {"b_sid": study_id}).first()
@@ -536,8 +492,8 @@ class SQLStorage(Storage):
                 raise _missing_id(study_id)
             number = counters.next_number - 1
             row.update(number=number, seq=counters.seq)
-            trial_id = conn.execute(_INSERT_TRIAL, row).scalar_one()
-            return dataclasses.replace(trial, number=number, trial_id=int(trial_id))
+            trial_id = int(conn.execute(_INSERT_TRIAL, row).scalar_one())
+            return dataclasses.replace(trial, number=number, trial_id=trial_id)
 
         return self._write(op)
 
@@ -551,22 +507,9 @@ class SQLStorage(Storage):
             row = conn.execute(_OLDEST_WAITING, {"b_sid": study_id}).first()
             if row is None:
                 return None
-            old = _trial(row)
-            attrs = {**old.system_attrs, **(system_attrs or {})}
-            seq = self._bump(conn, study_id)
-            conn.execute(
-                _SET_TRIAL,
-                {
-                    "b_tid": old.trial_id,
-                    "state": TrialState.RUNNING.value,
-                    "started": started,
-                    "system_attrs": _dumps(attrs),
-                    "seq": seq,
-                },
-            )
-            return dataclasses.replace(
-                old, state=TrialState.RUNNING, started=started, system_attrs=attrs
-            )
+            attrs = {**_loads(row.system_attrs), **(system_attrs or {})}
+            changes = {"state": TrialState.RUNNING, "started": started, "system_attrs": attrs}
+            return self._change(conn, self._bump(conn, study_id), _trial(row), changes)
 
         return self._write(op)
 
@@ -585,7 +528,6 @@ class SQLStorage(Storage):
         finished: float | None = None,
         error: str | None = None,
     ) -> FrozenTrial:
-        # FrozenTrial fields to replace; the attribute dicts are merged inside the transaction
         given: dict[str, Any] = {
             "state": state,
             "values": None if values is None else tuple(float(v) for v in values),
@@ -594,28 +536,33 @@ class SQLStorage(Storage):
             "finished": finished,
             "error": error,
         }
-        fields = {k: v for k, v in given.items() if v is not None}
-        merges: dict[str, dict[Any, Any] | None] = {
+        replaced = {k: v for k, v in given.items() if v is not None}
+        merged: dict[str, dict[Any, Any] | None] = {
             "user_attrs": user_attrs,
             "system_attrs": system_attrs,
             "intermediate": intermediate,
         }
 
         def op(conn: Connection) -> FrozenTrial:
-            seq = self._bump(conn, study_id)  # serialises with every other writer of the study
+            seq = self._bump(conn, study_id)  # first: wait for any other writer of this study
             row = conn.execute(_TRIAL, {"b_sid": study_id, "b_num": number}).first()
             old = check_finishable(None if row is None else _trial(row), study_id, number)
-            changes = dict(fields)
-            for key, extra in merges.items():
-                if extra:
-                    changes[key] = {**getattr(old, key), **extra}
-            cols: dict[str, Any] = {_COLUMN.get(k, k): _encode(k, v) for k, v in changes.items()}
-            cols.update(b_tid=old.trial_id, seq=seq)
-            if conn.execute(_SET_OPEN_TRIAL, cols).rowcount != 1:  # belt and braces
-                raise ValueError(f"trial {number} was finished by another worker")
-            return dataclasses.replace(old, **changes)
+            changes = dict(replaced)
+            changes.update({k: {**getattr(old, k), **v} for k, v in merged.items() if v})
+            return self._change(conn, seq, old, changes)
 
         return self._write(op)
+
+    @staticmethod
+    def _change(
+        conn: Connection, seq: int, old: FrozenTrial, changes: dict[str, Any]
+    ) -> FrozenTrial:
+        """Write the changed fields of an open trial, stamped with sequence number ``seq``."""
+        cols = {_COLUMN.get(k, k): _encode(k, v) for k, v in changes.items()}
+        cols.update(b_tid=old.trial_id, seq=seq)
+        if conn.execute(_SET_OPEN_TRIAL, cols).rowcount != 1:  # the study lock prevents this
+            raise ValueError(f"trial {old.number} was finished by another worker")
+        return dataclasses.replace(old, **changes)
 
     def read_trials(self, study_id: int, since: int = 0) -> Changes:
         def op(conn: Connection) -> tuple[int | None, Sequence[sa.Row[Any]]]:
@@ -641,8 +588,7 @@ class SQLStorage(Storage):
 
     def delete_trial(self, study_id: int, number: int) -> None:
         def op(conn: Connection) -> None:
-            seq = self._bump(conn, study_id)
-            params = {"b_sid": study_id, "b_num": number, "seq": seq}
+            params = {"b_sid": study_id, "b_num": number, "seq": self._bump(conn, study_id)}
             if conn.execute(_TOMBSTONE, params).rowcount != 1:
                 raise ValueError(f"study {study_id} has no trial number {number}")
 
@@ -650,24 +596,16 @@ class SQLStorage(Storage):
 
 
 # --- SQLite connection setup ----------------------------------------------------------
-def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute("PRAGMA busy_timeout = 30000")
-            cur.execute("PRAGMA foreign_keys = ON")
-            if wal:
-                cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = NORMAL")
-        finally:
-            cur.close()
-
-    return on_connect
+def _sqlite_setup(dbapi_conn: Any, *, wal: bool) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, in _sqlite_on_begin
+    for pragma in ("busy_timeout = 30000", "foreign_keys = ON", "synchronous = NORMAL"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+    if wal:  # readers and one writer at a time, without blocking each other
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a
-    # transaction never fails half-way when it upgrades from reading to writing.
+    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a write
+    # transaction never fails half-way when it would upgrade from reading to writing.
     mode = "IMMEDIATE" if conn.get_execution_options().get("hs_write") else "DEFERRED"
     conn.exec_driver_sql(f"BEGIN {mode}")
