@@ -1,0 +1,44 @@
+"""The `storage` fixture: every test taking it runs on memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hypersweep.storage import MemoryStorage, Storage
+from hypersweep.storage.sql import SQLStorage
+
+
+def empty_postgres(url: str) -> SQLStorage:
+    """A SQLStorage on the session's PostgreSQL database, emptied of earlier tests' studies."""
+    import psycopg
+
+    storage = SQLStorage(url)  # creates the tables on first use
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE hs_trials, hs_studies")
+    return storage
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    kind = request.param
+    if kind == "memory":
+        store: Storage = MemoryStorage()
+    elif kind == "sqlite":
+        store = SQLStorage(f"sqlite:///{tmp_path / 'studies.db'}")
+    else:
+        store = empty_postgres(request.getfixturevalue("postgres_url"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for each SQL backend; the PostgreSQL database starts without studies."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'studies.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    empty_postgres(url).close()
+    return url

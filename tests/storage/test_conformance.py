@@ -1,0 +1,369 @@
+"""One suite that every storage passes: memory, SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hypersweep.exceptions import DuplicateStudy, StudyNotFound
+from hypersweep.storage import MemoryStorage, Storage
+from hypersweep.trial import Direction, FrozenTrial, TrialState
+
+MIN, MAX = Direction.MINIMIZE, Direction.MAXIMIZE
+RUNNING, WAITING = TrialState.RUNNING, TrialState.WAITING
+FINISHED = [TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL]
+_names = itertools.count()
+
+
+def unique(prefix: str = "study") -> str:
+    return f"{prefix}-{next(_names)}"
+
+
+def by_number(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
+    return {t.number: t for t in trials}
+
+
+def typed(value: Any) -> Any:
+    """A form that only compares equal for the same types too (1 != 1.0 != True, 0.0 != -0.0)."""
+    if isinstance(value, dict):
+        return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [typed(v) for v in value])
+    if isinstance(value, float):
+        return ("float", repr(value))
+    return (type(value).__name__, value)
+
+
+# --- studies ---------------------------------------------------------------------------
+def test_create_get_list_delete_study(storage: Storage) -> None:
+    a = storage.create_study("a", [MIN], space={"x": [1, 2]}, system_attrs={"k": 1})
+    b = storage.create_study("b", [MIN, MAX])
+    assert a.study_id != b.study_id
+    got = storage.get_study("a")
+    assert got == a
+    assert got.directions == (MIN,)
+    assert got.space == {"x": [1, 2]}
+    assert got.system_attrs == {"k": 1}
+    assert got.user_attrs == {}
+    assert got.created > 0
+    assert storage.get_study("b").directions == (MIN, MAX)
+    assert [s.name for s in storage.list_studies()] == ["a", "b"]
+    storage.delete_study("a")
+    assert [s.name for s in storage.list_studies()] == ["b"]
+    with pytest.raises(StudyNotFound):
+        storage.get_study("a")
+
+
+def test_list_studies_oldest_first(storage: Storage) -> None:
+    names = ["zeta", "alpha", "mid"]
+    for name in names:
+        storage.create_study(name, [MIN])
+    assert [s.name for s in storage.list_studies()] == names
+
+
+def test_duplicate_study(storage: Storage) -> None:
+    storage.create_study("dup", [MIN])
+    with pytest.raises(DuplicateStudy, match="dup"):
+        storage.create_study("dup", [MAX])
+    assert storage.get_study("dup").directions == (MIN,)
+
+
+def test_missing_study_messages(storage: Storage) -> None:
+    with pytest.raises(StudyNotFound) as info:
+        storage.get_study("nope")
+    message = str(info.value)
+    assert "'nope'" in message
+    if not isinstance(storage, MemoryStorage):
+        assert "hypersweep studies --storage" in message
+    with pytest.raises(StudyNotFound, match="'nope'"):
+        storage.delete_study("nope")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, i: s.create_trial(i, state=RUNNING),
+        lambda s, i: s.read_trials(i),
+        lambda s, i: s.update_study(i, user_attrs={"a": 1}),
+        lambda s, i: s.claim_waiting(i, started=1.0),
+        lambda s, i: s.update_trial(i, 0, state=TrialState.COMPLETE),
+        lambda s, i: s.delete_trial(i, 0),
+    ],
+    ids=["create_trial", "read_trials", "update_study", "claim", "update_trial", "delete_trial"],
+)
+def test_unknown_study_id(storage: Storage, call: Any) -> None:
+    gone = storage.create_study(unique(), [MIN])
+    storage.delete_study(gone.name)
+    with pytest.raises(StudyNotFound):
+        call(storage, gone.study_id)
+
+
+def test_study_ids_are_not_reused(storage: Storage, request: pytest.FixtureRequest) -> None:
+    if isinstance(storage, MemoryStorage):
+        request.applymarker(
+            pytest.mark.xfail(reason="MemoryStorage numbers studies len(studies)+1", strict=False)
+        )
+    a = storage.create_study("a", [MIN])
+    b = storage.create_study("b", [MIN])
+    storage.delete_study("a")
+    c = storage.create_study("c", [MIN])
+    assert len({a.study_id, b.study_id, c.study_id}) == 3
+    assert storage.get_study("b").study_id == b.study_id
+
+
+def test_delete_study_removes_its_trials(storage: Storage) -> None:
+    study = storage.create_study("s", [MIN])
+    storage.create_trial(study.study_id, state=RUNNING)
+    other = storage.create_study("other", [MIN])
+    storage.create_trial(other.study_id, state=RUNNING)
+    storage.delete_study("s")
+    again = storage.create_study("s", [MIN])
+    assert storage.read_trials(again.study_id).trials == []
+    assert storage.create_trial(again.study_id, state=RUNNING).number == 0
+    assert [t.number for t in storage.read_trials(other.study_id).trials] == [0]
+
+
+def test_update_study_merges_attrs_and_replaces_space(storage: Storage) -> None:
+    study = storage.create_study("s", [MIN], space={"old": 1}, system_attrs={"a": 1, "b": 1})
+    rec = storage.update_study(study.study_id, user_attrs={"u": 1}, system_attrs={"b": 2, "c": 3})
+    assert rec.user_attrs == {"u": 1}
+    assert rec.system_attrs == {"a": 1, "b": 2, "c": 3}
+    assert rec.space == {"old": 1}  # None keeps the stored space
+    rec = storage.update_study(study.study_id, space=["new"], user_attrs={"v": 2})
+    assert rec.space == ["new"]
+    assert rec.user_attrs == {"u": 1, "v": 2}
+    assert storage.get_study("s") == rec
+
+
+# --- trials ----------------------------------------------------------------------------
+def test_trial_numbers_count_per_study(storage: Storage) -> None:
+    a = storage.create_study("a", [MIN])
+    b = storage.create_study("b", [MIN])
+    made = [storage.create_trial(a.study_id, state=RUNNING) for _ in range(3)]
+    made.append(storage.create_trial(b.study_id, state=RUNNING))
+    assert [t.number for t in made] == [0, 1, 2, 0]
+    assert len({t.trial_id for t in made}) == 4
+    assert all(t.state is RUNNING and t.values is None for t in made)
+
+
+def test_create_trial_stores_everything(storage: Storage) -> None:
+    study = storage.create_study("s", [MIN])
+    made = storage.create_trial(
+        study.study_id,
+        state=RUNNING,
+        params={"model": {"C": 1.5}},
+        flat={"model.C": 1.5},
+        user_attrs={"u": [1, 2]},
+        system_attrs={"s": None},
+        started=123.25,
+    )
+    (read,) = storage.read_trials(study.study_id).trials
+    assert read == made
+    assert read.params == {"model": {"C": 1.5}}
+    assert read.flat == {"model.C": 1.5}
+    assert read.started == 123.25
+    assert read.finished is None and read.error is None and read.intermediate == {}
+
+
+def test_update_merges_attrs_and_intermediate(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    n = storage.create_trial(sid, state=RUNNING, user_attrs={"a": 1}, system_attrs={"x": 1}).number
+    storage.update_trial(sid, n, intermediate={0: 0.5, 1: 0.25}, user_attrs={"b": 2})
+    t = storage.update_trial(sid, n, intermediate={1: 0.2, 5: 0.1}, system_attrs={"y": 2})
+    assert t.intermediate == {0: 0.5, 1: 0.2, 5: 0.1}
+    assert t.user_attrs == {"a": 1, "b": 2}
+    assert t.system_attrs == {"x": 1, "y": 2}
+    assert t.last_step == 5
+    (read,) = storage.read_trials(sid).trials
+    assert read == t
+    assert all(isinstance(step, int) for step in read.intermediate)
+
+
+def test_update_replaces_fields(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    n = storage.create_trial(sid, state=RUNNING, params={"x": 1}, flat={"x": 1}).number
+    t = storage.update_trial(sid, n, params={"y": 2}, flat={"y": 2}, error="oops")
+    assert (t.params, t.flat, t.error, t.state) == ({"y": 2}, {"y": 2}, "oops", RUNNING)
+    t = storage.update_trial(sid, n, state=TrialState.COMPLETE, values=[1, 2.5], finished=200.0)
+    assert t.values == (1.0, 2.5)
+    assert all(isinstance(v, float) for v in t.values)
+    assert (t.state, t.finished, t.params, t.error) == (
+        TrialState.COMPLETE,
+        200.0,
+        {"y": 2},
+        "oops",
+    )
+    assert storage.read_trials(sid).trials == [t]
+
+
+@pytest.mark.parametrize("final", FINISHED, ids=lambda s: s.value)
+def test_finished_trial_cannot_change(storage: Storage, final: TrialState) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    n = storage.create_trial(sid, state=RUNNING).number
+    done = storage.update_trial(sid, n, state=final, values=[1.0], finished=2.0)
+    for change in ({"state": TrialState.COMPLETE}, {"user_attrs": {"late": 1}}, {}):
+        with pytest.raises(ValueError, match=f"already {final.value}"):
+            storage.update_trial(sid, n, **change)
+    assert storage.read_trials(sid).trials == [done]
+
+
+def test_update_missing_or_deleted_trial(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    with pytest.raises(ValueError, match="no trial number 0"):
+        storage.update_trial(sid, 0, state=TrialState.COMPLETE)
+    n = storage.create_trial(sid, state=RUNNING).number
+    storage.delete_trial(sid, n)
+    with pytest.raises(ValueError, match=f"no trial number {n}"):
+        storage.update_trial(sid, n, state=TrialState.COMPLETE)
+    with pytest.raises(ValueError, match=f"no trial number {n}"):
+        storage.delete_trial(sid, n)
+    with pytest.raises(ValueError):
+        storage.delete_trial(sid, 99)
+
+
+def test_enqueue_then_claim_oldest_first(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    assert storage.claim_waiting(sid, started=1.0) is None
+    storage.create_trial(sid, state=RUNNING)
+    for i in range(3):
+        storage.create_trial(sid, state=WAITING, params={"i": i}, system_attrs={"queued": i})
+    storage.delete_trial(sid, 2)  # a deleted WAITING trial is never claimed
+    first = storage.claim_waiting(sid, started=10.0, system_attrs={"worker": "w1"})
+    assert first is not None
+    assert (first.number, first.state, first.started) == (1, RUNNING, 10.0)
+    assert first.params == {"i": 0}
+    assert first.system_attrs == {"queued": 0, "worker": "w1"}
+    second = storage.claim_waiting(sid, started=11.0)
+    assert second is not None and second.number == 3
+    assert storage.claim_waiting(sid, started=12.0) is None
+    stored = by_number(storage.read_trials(sid).trials)
+    assert stored[1] == first and stored[3] == second
+
+
+def test_waiting_trial_can_be_finished_directly(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    n = storage.create_trial(sid, state=WAITING).number
+    storage.update_trial(sid, n, state=TrialState.FAIL, error="cancelled")
+    assert storage.claim_waiting(sid, started=1.0) is None
+
+
+def test_read_trials_is_incremental(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN]).study_id
+    other = storage.create_study("other", [MIN]).study_id
+    empty = storage.read_trials(sid)
+    assert (empty.trials, empty.deleted) == ([], [])
+    for _ in range(3):
+        storage.create_trial(sid, state=RUNNING)
+    everything = storage.read_trials(sid)
+    assert sorted(t.number for t in everything.trials) == [0, 1, 2]
+    cursor = everything.cursor
+    assert cursor > empty.cursor
+
+    nothing = storage.read_trials(sid, cursor)
+    assert (nothing.trials, nothing.deleted, nothing.cursor) == ([], [], cursor)
+
+    storage.create_trial(other, state=RUNNING)  # another study's changes do not show
+    done = storage.update_trial(sid, 1, state=TrialState.COMPLETE, values=[0.5])
+    changes = storage.read_trials(sid, cursor)
+    assert changes.trials == [done] and changes.deleted == []
+    assert changes.cursor > cursor
+    cursor = changes.cursor
+
+    storage.delete_trial(sid, 0)
+    new = storage.create_trial(sid, state=RUNNING)
+    storage.update_trial(sid, new.number, user_attrs={"a": 1})
+    storage.update_trial(sid, new.number, user_attrs={"b": 2})  # reported once, latest state
+    changes = storage.read_trials(sid, cursor)
+    assert changes.deleted == [0]
+    assert [(t.number, t.user_attrs) for t in changes.trials] == [(3, {"a": 1, "b": 2})]
+    assert changes.cursor > cursor
+
+    # created and deleted since the cursor: only reported as deleted, never as a trial
+    cursor = changes.cursor
+    gone = storage.create_trial(sid, state=RUNNING).number
+    storage.delete_trial(sid, gone)
+    changes = storage.read_trials(sid, cursor)
+    assert (changes.trials, changes.deleted) == ([], [gone])
+
+    full = storage.read_trials(sid)
+    assert sorted(t.number for t in full.trials) == [1, 2, 3]
+    assert sorted(full.deleted) == [0, gone]
+    assert full.cursor == changes.cursor
+
+
+def test_cursor_replays_to_the_same_state(storage: Storage) -> None:
+    """Applying every incremental read in turn rebuilds exactly what a full read shows."""
+    sid = storage.create_study("s", [MIN]).study_id
+    seen: dict[int, FrozenTrial] = {}
+    cursor = 0
+    for step in range(12):
+        if step % 3 == 0:
+            storage.create_trial(sid, state=WAITING)
+        storage.create_trial(sid, state=RUNNING, params={"step": step})
+        if step % 4 == 1:
+            storage.update_trial(sid, step, state=TrialState.COMPLETE, values=[step])
+        if step % 5 == 2:
+            storage.delete_trial(sid, step - 1)
+        if step % 2:
+            storage.claim_waiting(sid, started=float(step))
+        changes = storage.read_trials(sid, cursor)
+        assert changes.cursor >= cursor
+        cursor = changes.cursor
+        seen.update(by_number(changes.trials))
+        for number in changes.deleted:
+            seen.pop(number, None)
+    assert seen == by_number(storage.read_trials(sid).trials)
+
+
+def test_infinite_values_round_trip(storage: Storage) -> None:
+    sid = storage.create_study("s", [MIN, MAX]).study_id
+    n = storage.create_trial(sid, state=RUNNING, params={"lr": math.inf}).number
+    storage.update_trial(sid, n, intermediate={0: -math.inf, 1: math.inf})
+    done = storage.update_trial(sid, n, state=TrialState.COMPLETE, values=[math.inf, -math.inf])
+    (read,) = storage.read_trials(sid).trials
+    assert read == done
+    assert read.values == (math.inf, -math.inf)
+    assert read.intermediate == {0: -math.inf, 1: math.inf}
+    assert read.params == {"lr": math.inf}
+
+
+# --- property: whatever JSON-able data goes in comes back out ------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+json_dicts = st.dictionaries(st.text(max_size=8), json_values, max_size=4)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=json_values, flat=json_dicts, user_attrs=json_dicts, system_attrs=json_dicts)
+def test_json_data_round_trips(
+    storage: Storage, params: Any, flat: Any, user_attrs: Any, system_attrs: Any
+) -> None:
+    sid = storage.create_study(unique(), [MIN], space=params, system_attrs=system_attrs).study_id
+    made = storage.create_trial(
+        sid,
+        state=RUNNING,
+        params=params,
+        flat=flat,
+        user_attrs=user_attrs,
+        system_attrs=system_attrs,
+    )
+    (read,) = storage.read_trials(sid).trials
+    for name in ("params", "flat", "user_attrs", "system_attrs"):
+        assert typed(getattr(read, name)) == typed(getattr(made, name)), name
+    rec = storage.update_study(sid, user_attrs=user_attrs)
+    for got in (rec, storage.list_studies()[-1]):
+        assert typed(got.space) == typed(params)
+        assert typed(got.user_attrs) == typed(user_attrs)
+        assert typed(got.system_attrs) == typed(system_attrs)

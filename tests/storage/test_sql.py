@@ -1,0 +1,248 @@
+"""What only the SQL storage has: URLs, schema versions, files, processes, pickling."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sqlite3
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hypersweep.exceptions import StorageError
+from hypersweep.storage import SCHEMA_VERSION, get_storage
+from hypersweep.storage.sql import SQLStorage
+from hypersweep.trial import Direction, TrialState
+
+MIN = Direction.MINIMIZE
+
+
+def set_schema_version(url: str, version: int) -> None:
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.execute("UPDATE hs_version SET version = ?", (version,))
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("UPDATE hs_version SET version = %s", (version,))
+
+
+# --- opening ---------------------------------------------------------------------------
+@pytest.mark.parametrize("found", [SCHEMA_VERSION + 1, SCHEMA_VERSION - 1])
+def test_schema_version_mismatch(sql_url: str, found: int) -> None:
+    SQLStorage(sql_url).close()
+    set_schema_version(sql_url, found)
+    try:
+        with pytest.raises(StorageError) as info:
+            SQLStorage(sql_url)
+        message = str(info.value)
+        assert f"schema version {found}" in message
+        assert f"expects version {SCHEMA_VERSION}" in message
+        if found > SCHEMA_VERSION:
+            assert "upgrade hypersweep" in message
+        else:
+            assert "use a new database" in message
+    finally:
+        set_schema_version(sql_url, SCHEMA_VERSION)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:////nonexistent_dir/x.db", "folder '/nonexistent_dir' does not exist"),
+        ("postgresql://nobody:secret@127.0.0.1:1/db", "postgresql+psycopg://nobody:***@"),
+        ("postgres://nobody@127.0.0.1:1/db", "server is running"),
+        ("postgresql+nodriver://u@h/db", "postgresql+nodriver://u@h/db"),
+        ("mysql://u:pw@h/db", "unsupported storage URL 'mysql://u:***@h/db'"),
+        ("not a url at all", "cannot parse"),
+    ],
+)
+def test_unusable_url(url: str, shown: str) -> None:
+    with pytest.raises(StorageError) as info:
+        SQLStorage(url)
+    assert shown in str(info.value)
+    assert "secret" not in str(info.value)
+
+
+def test_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match=r"junk\.db") as info:
+        SQLStorage(f"sqlite:///{path}")
+    assert info.value.__cause__ is not None
+
+
+def test_get_storage_returns_sql_storage(tmp_path: Path) -> None:
+    storage = get_storage(f"sqlite:///{tmp_path / 's.db'}")
+    assert isinstance(storage, SQLStorage)
+    assert "s.db" in repr(storage)
+    storage.close()
+
+
+def test_data_survives_reopening(sql_url: str) -> None:
+    first = SQLStorage(sql_url)
+    sid = first.create_study("kept", [MIN], space={"x": [1, 2]}).study_id
+    n = first.create_trial(sid, state=TrialState.RUNNING, params={"x": 1}).number
+    done = first.update_trial(sid, n, state=TrialState.COMPLETE, values=[0.5], finished=2.0)
+    first.close()
+    again = SQLStorage(sql_url)
+    assert again.get_study("kept").space == {"x": [1, 2]}
+    assert again.read_trials(sid).trials == [done]
+    assert again.create_trial(sid, state=TrialState.RUNNING).number == n + 1
+    again.close()
+
+
+def test_closed_storage_reopens_on_use(tmp_path: Path) -> None:
+    storage = SQLStorage(f"sqlite:///{tmp_path / 's.db'}")
+    storage.create_study("s", [MIN])
+    storage.close()
+    assert storage.get_study("s").name == "s"
+    storage.close()
+
+
+def test_in_memory_sqlite_is_shared_between_threads() -> None:
+    storage = SQLStorage("sqlite://")
+    sid = storage.create_study("s", [MIN]).study_id
+    threads = [
+        threading.Thread(target=create_and_finish, args=(storage, "s", 10)) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(t.number for t in storage.read_trials(sid).trials) == list(range(40))
+
+
+def test_read_trials_uses_the_seq_index(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    SQLStorage(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM hs_trials WHERE study_id = 1 AND seq > 5"
+        ).fetchall()
+    assert "hs_trials_study_seq" in str(plan)
+
+
+def test_deleted_trials_stay_as_tombstones(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    storage = SQLStorage(f"sqlite:///{path}")
+    sid = storage.create_study("s", [MIN]).study_id
+    storage.create_trial(sid, state=TrialState.RUNNING)
+    storage.delete_trial(sid, 0)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT number, deleted FROM hs_trials").fetchall() == [(0, 1)]
+    storage.delete_study("s")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM hs_trials").fetchone() == (0,)
+    storage.close()
+
+
+# --- several processes -----------------------------------------------------------------
+def create_and_finish(storage: SQLStorage, name: str, count: int) -> list[int]:
+    """Worker: create and finish ``count`` trials; returns their numbers."""
+    sid = storage.get_study(name).study_id
+    numbers = []
+    for i in range(count):
+        n = storage.create_trial(sid, state=TrialState.RUNNING, params={"i": i}).number
+        storage.update_trial(sid, n, state=TrialState.COMPLETE, values=[float(i)], finished=1.0)
+        numbers.append(n)
+    return numbers
+
+
+def claim_all(storage: SQLStorage, name: str) -> list[int]:
+    """Worker: claim WAITING trials until none is left; returns their numbers."""
+    sid = storage.get_study(name).study_id
+    claimed = []
+    while (trial := storage.claim_waiting(sid, started=1.0)) is not None:
+        claimed.append(trial.number)
+        storage.update_trial(sid, trial.number, state=TrialState.COMPLETE, values=[0.0])
+    return claimed
+
+
+def _worker(
+    barrier: Any, results: Any, fn: Callable[..., list[int]], args: tuple[Any, ...]
+) -> None:
+    try:
+        barrier.wait(timeout=60)  # start together, so that the writes really collide
+        results.put(("ok", fn(*args)))
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
+
+
+def in_processes(fn: Callable[..., list[int]], *args: Any, workers: int = 4) -> list[list[int]]:
+    """Run ``fn(*args)`` in fresh (spawned) processes at once; return what each returned.
+
+    The storage object among ``args`` travels by pickling, as it will to real workers.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(barrier, results, fn, args)) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    errors = [text for kind, text in outcomes if kind == "error"]
+    assert not errors, errors[0]
+    return [result for _, result in outcomes]
+
+
+def interleaved(results: list[list[int]]) -> bool:
+    """True if some worker's numbers are not one contiguous block, i.e. the workers overlapped."""
+    return any(r and max(r) - min(r) + 1 != len(r) for r in results)
+
+
+def test_concurrent_writers(sql_url: str) -> None:
+    storage = SQLStorage(sql_url)
+    sid = storage.create_study("shared", [MIN]).study_id
+    results = in_processes(create_and_finish, storage, "shared", 50)
+    numbers = sorted(n for result in results for n in result)
+    assert numbers == list(range(200))
+    assert interleaved(results)
+    stored = storage.read_trials(sid).trials
+    assert sorted(t.number for t in stored) == list(range(200))
+    assert all(t.state is TrialState.COMPLETE for t in stored)
+    assert len({t.trial_id for t in stored}) == 200
+    storage.close()
+
+
+def test_concurrent_claims(sql_url: str) -> None:
+    storage = SQLStorage(sql_url)
+    sid = storage.create_study("queue", [MIN]).study_id
+    for i in range(40):
+        storage.create_trial(sid, state=TrialState.WAITING, params={"i": i})
+    results = in_processes(claim_all, storage, "queue")
+    claimed = [n for result in results for n in result]
+    assert sorted(claimed) == list(range(40))  # each exactly once
+    assert all(t.state is TrialState.COMPLETE for t in storage.read_trials(sid).trials)
+    storage.close()
+
+
+def test_threads_share_one_storage(sql_url: str) -> None:
+    storage = SQLStorage(sql_url)
+    sid = storage.create_study("threads", [MIN]).study_id
+    threads = [
+        threading.Thread(target=create_and_finish, args=(storage, "threads", 25)) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(t.number for t in storage.read_trials(sid).trials) == list(range(100))
+    storage.close()
+
+
+def test_pickled_storage_works(sql_url: str) -> None:
+    storage = SQLStorage(sql_url, engine_kwargs={"pool_size": 2})
+    sid = storage.create_study("p", [MIN]).study_id
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.create_trial(sid, state=TrialState.RUNNING).number == 0
+    assert [t.number for t in storage.read_trials(sid).trials] == [0]
+    assert copy.url == storage.url
+    storage.close()
+    copy.close()
