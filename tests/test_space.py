@@ -76,7 +76,10 @@ def test_hyperopt_nested_space_10000_samples_valid_for_branch_taken() -> None:
                         "C": hp.loguniform("svm_C", -5, 5),
                         "kernel": hp.choice(
                             "svm_kernel",
-                            [{"ktype": "linear"}, {"ktype": "rbf", "gamma": hp.lognormal("g", 0, 1)}],
+                            [
+                                {"ktype": "linear"},
+                                {"ktype": "rbf", "gamma": hp.lognormal("g", 0, 1)},
+                            ],
                         ),
                     },
                     {"type": "tree", "max_depth": hp.quniform("depth", 1, 10, 1)},

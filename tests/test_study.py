@@ -132,7 +132,12 @@ def test_bad_results_fail_the_trial_and_the_study_goes_on(returned: Any, reason:
 
     r = hs.minimize(objective, {"x": hs.Float(0, 1)}, n_trials=4, verbosity=0)
     states = [t.state for t in r.trials]
-    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
+    assert states == [
+        TrialState.COMPLETE,
+        TrialState.FAIL,
+        TrialState.COMPLETE,
+        TrialState.COMPLETE,
+    ]
     assert reason in (r.trials[1].error or "")
 
 
@@ -285,7 +290,9 @@ def test_space_can_grow_but_not_change_incompatibly(tmp_path: Path) -> None:
     assert any(t.params["act"] == "gelu" for t in r.trials[5:])
     assert hs.load_study("e", storage=url).space.leaves.keys() == {"act", "x", "depth"}
     with pytest.raises(hs.SpaceChanged, match=r"'act' lost the choices \['tanh', 'gelu'\]"):
-        hs.load_study("e", storage=url, space={"act": hs.Categorical(["relu"]), "x": hs.Float(0, 1)})
+        hs.load_study(
+            "e", storage=url, space={"act": hs.Categorical(["relu"]), "x": hs.Float(0, 1)}
+        )
     with pytest.raises(hs.SpaceChanged, match="'x' changed from float to categorical"):
         hs.create_study("e", storage=url, load_if_exists=True,
                         space={"act": grown["act"], "x": hs.Categorical([0, 1])})  # fmt: skip

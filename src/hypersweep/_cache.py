@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .trial import Direction, FrozenTrial, TrialState
+from .trial import Direction, FrozenTrial, TrialState, evolve
 
 
 def counts_toward_budget(trial: FrozenTrial) -> bool:
@@ -31,12 +31,26 @@ class TrialCache:
         self._states: dict[TrialState, int] = dict.fromkeys(TrialState, 0)
         self._best: FrozenTrial | None = None
         self._best_stale = False
+        self._raw: dict[int, FrozenTrial] = {}  # the storage's own objects, to skip re-reads
 
     # --- folding changes in ----------------------------------------------------
-    def absorb(self, trials: Iterable[FrozenTrial], deleted: Iterable[int] = ()) -> None:
+    def absorb(
+        self,
+        trials: Iterable[FrozenTrial],
+        deleted: Iterable[int] = (),
+        resolved: dict[int, Any] | None = None,
+    ) -> None:
+        """Fold in changed trials; ``resolved`` gives real params already known by number."""
         for trial in trials:
-            self._put(self._resolve(trial))
+            if self._raw.get(trial.number) is trial:
+                continue  # our own write coming back from an in-memory storage
+            self._raw[trial.number] = trial
+            if resolved and trial.number in resolved:
+                self._put(evolve(trial, params=resolved[trial.number]))
+            else:
+                self._put(self._resolve(trial))
         for number in deleted:
+            self._raw.pop(number, None)
             self._drop(number)
 
     def _put(self, trial: FrozenTrial) -> None:

@@ -50,6 +50,11 @@ class Param:
         """Raise ValueError naming ``path`` if the definition is invalid."""
 
     def sample(self, rng: np.random.Generator) -> Any:
+        """A draw from the prior."""
+        return self.from_unit(rng.random())
+
+    def from_unit(self, u: float) -> Any:
+        """The prior's quantile function: maps u in [0, 1) to a value (random and QMC draws)."""
         raise NotImplementedError
 
     def contains(self, value: Any) -> bool:
@@ -134,17 +139,27 @@ class _Ranged(Param):
         k = (v - self.low) / self.step
         return abs(k - round(k)) <= 1e-6
 
-    def sample(self, rng: np.random.Generator) -> Any:
-        lo, hi = self._lo_hi()
-        return self.from_internal(lo + (hi - lo) * rng.random())
+    def from_unit(self, u: float) -> Any:
+        bounds = self.__dict__.get("_bounds")
+        if bounds is None:
+            bounds = self.__dict__["_bounds"] = self._lo_hi()
+        lo, hi = bounds
+        return self.from_internal(lo + (hi - lo) * u)
 
     def grid(self, n_points: int) -> list[Any]:
         lo, hi = self._lo_hi()
         n = max(int(n_points), 1)
         xs = [lo + (hi - lo) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
         out: list[Any] = []
-        for x in xs:
-            v = self.from_internal(x)
+        for i, x in enumerate(xs):
+            # the ends exactly, not exp(log(low)) with its rounding error
+            v = (
+                self.low
+                if (i == 0 and n > 1)
+                else self.high
+                if i == n - 1
+                else self.from_internal(x)
+            )
             if v not in out:
                 out.append(v)
         return out
@@ -297,8 +312,9 @@ class Normal(Param):
     def _quantise(self, v: float) -> float:
         return v if self.step is None else round(v / self.step) * self.step
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.from_internal(self.mu + self.sigma * rng.standard_normal())
+    def from_unit(self, u: float) -> float:
+        u = min(max(u, 1e-12), 1 - 1e-12)
+        return self.from_internal(NormalDist(self.mu, self.sigma).inv_cdf(u))
 
     def contains(self, value: Any) -> bool:
         if not _is_number(value) or not math.isfinite(float(value)):
@@ -336,9 +352,6 @@ class LogNormal(Normal):
     """A positive real whose logarithm is N(mu, sigma), as hyperopt's ``lognormal``."""
 
     kind = "lognormal"
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.from_internal(self.mu + self.sigma * rng.standard_normal())
 
     def contains(self, value: Any) -> bool:
         return _is_number(value) and float(value) > 0 and super().contains(value)
@@ -421,8 +434,8 @@ class Categorical(Param):
                 return i
         raise KeyError(key)
 
-    def sample(self, rng: np.random.Generator) -> Any:
-        return self.keys[int(rng.integers(len(self.keys)))]
+    def from_unit(self, u: float) -> Any:
+        return self.keys[min(int(u * len(self.keys)), len(self.keys) - 1)]
 
     def contains(self, value: Any) -> bool:
         try:

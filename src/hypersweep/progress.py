@@ -30,10 +30,10 @@ def set_verbosity(level: int | str) -> None:
         logger.setLevel(levels[level])
     else:
         logger.setLevel(level if isinstance(level, int) else str(level).upper())
-    _ensure_handler()
+    ensure_handler()
 
 
-def _ensure_handler() -> None:
+def ensure_handler() -> None:
     """Print to stderr unless the application configured logging itself."""
     global _handler
     if _handler is None and not logger.handlers and not logging.getLogger().handlers:
@@ -52,8 +52,7 @@ def _short(params: Any) -> str:
 
 def announce(study: Study, trial: FrozenTrial, previous_best: FrozenTrial | None) -> None:
     """Log a new best (INFO), a failure (WARNING is left to the caller), else DEBUG."""
-    _ensure_handler()
-    if trial.state is not TrialState.COMPLETE:
+    if trial.state is not TrialState.COMPLETE or not logger.isEnabledFor(logging.INFO):
         logger.debug("Trial %d ended %s.", trial.number, trial.state.value)
         return
     sign = study.direction.sign()

@@ -295,7 +295,10 @@ class _Compiler:
     def choice(self, param: Categorical, path: str) -> _Node:
         name = param.label or path or "value"
         param.check(name)
-        is_branch = [_has_params(c) for c in param.choices]
+        has_params = [_has_params(c) for c in param.choices]
+        # once some choices are sub-spaces, every dict choice is a branch with a label
+        is_branch = [h or (any(has_params) and isinstance(c, dict))
+                     for c, h in zip(param.choices, has_params)]  # fmt: skip
         labels = [
             _branch_label(c, i) if b else None
             for i, (c, b) in enumerate(zip(param.choices, is_branch))

@@ -30,14 +30,19 @@ from .samplers import from_name
 from .samplers.base import History, Sampler
 from .space import Space, changes
 from .storage import Storage, StudyRecord, get_storage
-from .trial import Direction, FrozenTrial, TrialState, as_value
+from .trial import Direction, FrozenTrial, TrialState, as_value, evolve
 
 logger = logging.getLogger("hypersweep")
 
 Callback = Callable[["Study", FrozenTrial], None]
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -113,11 +118,14 @@ class Study:
         """Give stored trials their real values (tuples, classes) back, via the space."""
         if self.space is None or not trial.flat:
             return trial
+        known = self._cache.get(trial.number)
+        if known is not None and known.flat == trial.flat:
+            return evolve(trial, params=known.params)  # same values: no need to rebuild
         try:
             params = self.space.build(trial.flat)
         except (KeyError, ValueError):
             return trial  # the space evolved since: keep the stored JSON values
-        return dataclasses.replace(trial, params=params)
+        return evolve(trial, params=params)
 
     def _refresh(self) -> None:
         changed = self._storage.read_trials(self._id, since=self._cache.cursor)
@@ -156,12 +164,13 @@ class Study:
         return value
 
     # --- ask and tell ------------------------------------------------------------
-    def ask(self) -> Trial:
+    def ask(self, *, _fresh: bool = False) -> Trial:
         """Start a trial: enqueued values first, then the sampler's choice.
 
         Raises :class:`GridExhausted` when a grid has nothing left to try.
         """
-        self._refresh()
+        if not _fresh:
+            self._refresh()
         now = time.time()
         frozen = self._storage.claim_waiting(self._id, started=now, system_attrs=self._worker)
         created = frozen is None
@@ -182,13 +191,10 @@ class Study:
         self._running[trial.number] = trial
         if self.space is not None:
             trial.params = self.space.resolve(trial.choose)[0]
-            self._cache.absorb(
-                [
-                    self._storage.update_trial(
-                        self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
-                    )
-                ]
+            stored = self._storage.update_trial(
+                self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
             )
+            self._cache.absorb([stored], resolved={trial.number: trial.params})
         return trial
 
     def tell(
@@ -323,6 +329,7 @@ class Study:
         call = self._adapt(objective)
         self.reap_dead_workers()
         start = time.monotonic()
+        progress.ensure_handler()
         bar = progress.Bar.start(self, n_trials, timeout, show_progress)
         try:
             while True:
@@ -332,7 +339,7 @@ class Study:
                 if n_trials is not None and self._cache.budget_used >= n_trials:
                     break
                 try:
-                    trial = self.ask()
+                    trial = self.ask(_fresh=True)
                 except GridExhausted:
                     logger.info("Study %r: every grid cell has been run.", self.name)
                     break

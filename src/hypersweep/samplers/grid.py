@@ -212,7 +212,10 @@ def _refine(param: Param, best: Any, previous: list[Any], n_points: int) -> list
     log = bool(getattr(param, "log", False)) or type(param).__name__ == "LogNormal"
     if isinstance(param, Int):
         narrow: Param = Int(
-            int(lo), int(hi), step=int(param.step or 1) if not param.log else 1, log=param.log and lo > 0
+            int(lo),
+            int(hi),
+            step=int(param.step or 1) if not param.log else 1,
+            log=param.log and lo > 0,
         )
     else:
         step = getattr(param, "step", None)

@@ -21,4 +21,4 @@ class Random(Sampler):
     """
 
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
-        return param.sample(self.rng(number))
+        return param.from_unit(self.uniform(number, path))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import DuplicateStudy, StudyNotFound
-from ..trial import Direction, FrozenTrial, TrialState
+from ..trial import Direction, FrozenTrial, TrialState, evolve
 from .base import Changes, Storage, StudyRecord, check_finishable
 
 
@@ -134,7 +134,7 @@ class MemoryStorage(Storage):
             if not data.waiting:
                 return None
             trial = data.trials[next(iter(data.waiting))]
-            claimed = dataclasses.replace(
+            claimed = evolve(
                 trial,
                 state=TrialState.RUNNING,
                 started=started,
@@ -161,7 +161,7 @@ class MemoryStorage(Storage):
         with self._lock:
             data = self._study(study_id)
             old = check_finishable(data.trials.get(number), study_id, number)
-            new = dataclasses.replace(
+            new = evolve(
                 old,
                 state=old.state if state is None else state,
                 values=old.values if values is None else tuple(float(v) for v in values),
