@@ -63,7 +63,7 @@ def time_optuna(url: str | None, n: int, window: int) -> float:
     return (time.perf_counter() - start) / window
 
 
-def median_ms(run: Callable[[], float], repeats: int) -> float:
+def median_ms(run: Callable[..., float], repeats: int) -> float:
     return 1000 * statistics.median(run() for _ in range(repeats))
 
 
@@ -89,9 +89,11 @@ def main(argv: list[str] | None = None) -> None:
         for kind in args.storages:
             for n in args.sizes:
                 ours = median_ms(
-                    lambda: time_hypersweep(url_for(kind), n, args.window), args.repeats
+                    lambda k=kind, n=n: time_hypersweep(url_for(k), n, args.window), args.repeats
                 )
-                theirs = median_ms(lambda: time_optuna(url_for(kind), n, args.window), args.repeats)
+                theirs = median_ms(
+                    lambda k=kind, n=n: time_optuna(url_for(k), n, args.window), args.repeats
+                )
                 print(f"{kind:<8} {n:>7} {ours:>11.3f} {theirs:>9.3f} {theirs / ours:>9.1f}x",
                       flush=True)  # fmt: skip
 

@@ -152,7 +152,7 @@ def test_validate_names_the_offending_path() -> None:
         space.validate(bad)
     bad = json.loads(json.dumps(good))
     bad["model"] = {"kind": "svm", "C": -1.0}
-    with pytest.raises(ValueError, match="model: .* matches none of the choices"):
+    with pytest.raises(ValueError, match=r"model: .* matches none of the choices"):
         space.validate(bad)
     bad = json.loads(json.dumps(good))
     bad["dense_layers"] = []

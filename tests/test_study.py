@@ -243,7 +243,7 @@ def test_enqueue_runs_known_configurations_first(url: str | None) -> None:
     assert t0.params == {"x": 1.0, "model": {"kind": "knn", "k": 7}}
     assert t0.system_attrs.get("enqueued") is True
     assert t1.params["x"] == 2.0 and t1.params["model"]["kind"] in ("svm", "knn")
-    with pytest.raises(ValueError, match="x: 9.0 is not a valid value"):
+    with pytest.raises(ValueError, match=r"x: 9\.0 is not a valid value"):
         study.enqueue({"x": 9.0, "model": {"kind": "knn", "k": 7}})
     with pytest.raises(ValueError, match="not in the space"):
         study.enqueue({"x": 9.0})
@@ -303,9 +303,9 @@ def test_clear_errors_for_names_and_urls(tmp_path: Path) -> None:
     hs.create_study("taken", storage=url)
     with pytest.raises(hs.DuplicateStudy, match="load_if_exists=True"):
         hs.create_study("taken", storage=url)
-    with pytest.raises(hs.StudyNotFound, match="no study named 'missing'.*studies there: taken"):
+    with pytest.raises(hs.StudyNotFound, match=r"no study named 'missing'.*studies there: taken"):
         hs.load_study("missing", storage=url)
-    with pytest.raises(hs.StorageError, match="sqlite:///runs.db"):
+    with pytest.raises(hs.StorageError, match=r"sqlite:///runs\.db"):
         hs.create_study(storage="runs.db")
     with pytest.raises(ValueError, match="direction must be 'minimize' or 'maximize'"):
         hs.create_study(direction="up")
