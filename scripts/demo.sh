@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install hypersweep (with scikit-learn for the example) into .venv and run a real
+# tuning study on SQLite: seed 002's search over model families on Iris.
+# Running it again resumes the same study from hypersweep.db.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[examples]"
+.venv/bin/python examples/iris_families.py "$@"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install hypersweep with its test extras into .venv, start what the tests need
+# (PostgreSQL), then run ruff, mypy and the whole test suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+
+# The storage tests talk to a real PostgreSQL server; start the local one if it is down.
+if bash scripts/ensure_postgres.sh; then
+    export HYPERSWEEP_REQUIRE_POSTGRES=1
+else
+    echo "scripts/test.sh: no PostgreSQL server available; its tests will be skipped" >&2
+fi
+
+echo "== ruff" && .venv/bin/ruff check src tests benchmarks examples
+echo "== mypy" && .venv/bin/mypy src/hypersweep
+echo "== pytest" && .venv/bin/python -m pytest -q --doctest-modules src/hypersweep tests "$@"
