@@ -1,0 +1,9 @@
+"""``python -m hypersweep``: the same command line as the ``hypersweep`` script."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

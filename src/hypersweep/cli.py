@@ -1,0 +1,631 @@
+"""The ``hypersweep`` command: run a YAML config, then list, show, export or delete studies.
+
+Only argparse is imported up front, so ``hypersweep --help`` stays fast; the
+study machinery, YAML and rich come in when a command needs them. Mistakes a
+user can make (a wrong name, URL or config) end with one line on stderr and
+exit code 2, never a traceback (``hypersweep --debug ...`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from .storage import Storage
+    from .study import Study
+    from .trial import FrozenTrial
+
+DEFAULT_STORAGE = "sqlite:///hypersweep.db"  # same as hypersweep.config.DEFAULT_STORAGE
+_STORAGE_HELP = (
+    f"storage URL (default: {DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)"
+)
+_RAW = argparse.RawDescriptionHelpFormatter
+
+_MAIN_EPILOG = """\
+examples:
+  hypersweep run examples/iris_families.yaml      run (or resume) the study a config describes
+  hypersweep studies                              list the studies in ./hypersweep.db
+  hypersweep show iris-families --limit 20        the last 20 trials and the best one
+  hypersweep best iris-families                   the best trial as JSON
+  hypersweep export iris-families -o trials.csv   every trial, as CSV or JSON
+  hypersweep delete iris-families --yes           remove a study and its trials
+
+Every command takes --storage URL: sqlite:///path.db or postgresql://user@host/db.
+"""
+
+_RUN_EPILOG = """\
+a config (YAML, read with a safe loader):
+  objective: iris_families:objective   # module:function; the config's folder is on sys.path
+  direction: maximize                  # default: minimize
+  sampler: random                      # or grid (with grid_points: 5, grid_rounds: 1)
+  seed: 0
+  n_trials: 60                         # the study's total: a rerun only runs what is missing
+  study: iris-families                 # default: the config file's name
+  space:
+    preprocess: !choice [none, standardise, normalise]
+    model: !choice
+      - {kind: knn, n_neighbors: !int {low: 1, high: 30}}
+      - {kind: svm, C: !float {low: 1.0e-3, high: 1.0e3, log: true}}
+  (tags: !float !int {low, high, log, step}, !choice [...], !normal !lognormal {mu, sigma},
+   !repeat {of, min, max})
+
+examples:
+  hypersweep run examples/iris_families.yaml
+  hypersweep run tune.yaml --n-trials 200 --storage sqlite:///runs.db
+  hypersweep run tune.yaml --seed 1 --quiet > best.json
+
+The best value and parameters are printed as JSON on stdout at the end;
+progress goes to stderr.
+"""
+
+_STUDIES_EPILOG = """\
+examples:
+  hypersweep studies
+  hypersweep studies --storage sqlite:///runs.db
+"""
+
+_SHOW_EPILOG = """\
+examples:
+  hypersweep show iris-families                   every trial, in order
+  hypersweep show iris-families --limit 10        the last 10 trials
+  hypersweep show iris-families --sort value --limit 5
+                                                  the 5 best trials
+
+Parameter columns use the leaf paths of the space ("model.svm.C"); a blank cell
+is a parameter the trial did not use (another branch of a choice).
+"""
+
+_BEST_EPILOG = """\
+examples:
+  hypersweep best iris-families
+  hypersweep best iris-families | python -c "import json,sys; print(json.load(sys.stdin)['params'])"
+
+Prints {"number": ..., "value": ..., "params": {...}} with the params nested like the space.
+"""
+
+_EXPORT_EPILOG = """\
+examples:
+  hypersweep export iris-families                 CSV on stdout
+  hypersweep export iris-families -o trials.csv
+  hypersweep export iris-families --format json -o trials.json
+
+One row per trial: number, state, value, started, finished, duration,
+params_<path>..., user_attrs_<key>..., error. The format follows -o's
+suffix when --format is not given (.json means JSON, anything else CSV).
+"""
+
+_DELETE_EPILOG = """\
+examples:
+  hypersweep delete old-study                     asks for confirmation
+  hypersweep delete old-study --yes               no question (for scripts)
+"""
+
+
+class CommandError(Exception):
+    """A mistake on the command line; reported as one line, exit code 2."""
+
+
+# --- the parser ----------------------------------------------------------------------
+def _para(text: str) -> str:
+    """Wrap a description to 79 columns (the raw formatter keeps the epilogs' layout)."""
+    import textwrap
+
+    return textwrap.fill(text, width=79)
+
+
+def _storage_arg(p: argparse.ArgumentParser, help_text: str = _STORAGE_HELP) -> None:
+    p.add_argument("--storage", metavar="URL", default=None, help=help_text)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (public so the docs can render its help)."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="hypersweep",
+        description=_para(
+            "Tune hyperparameters from a YAML config, and inspect, export or delete "
+            "the studies stored in a database."
+        ),
+        epilog=_MAIN_EPILOG,
+        formatter_class=_RAW,
+    )
+    parser.add_argument("--version", action="version", version=f"hypersweep {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run or resume the study a YAML config describes",
+        description=_para(
+            "Run the study described by CONFIG, or resume it: n_trials is the "
+            "study's total budget, so a rerun only runs the trials still missing."
+        ),
+        epilog=_RUN_EPILOG,
+        formatter_class=_RAW,
+    )
+    run.add_argument("config", metavar="CONFIG.yaml", help="the run config")
+    _storage_arg(
+        run,
+        "storage URL; overrides the config's 'storage' (default: the config's, else "
+        f"{DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)",
+    )
+    run.add_argument(
+        "--n-trials",
+        type=_positive_int,
+        metavar="N",
+        help="the study's total number of trials (overrides the config's n_trials)",
+    )
+    run.add_argument("--seed", type=int, metavar="S", help="sampler seed (overrides the config)")
+    run.add_argument(
+        "--timeout", type=_positive_float, metavar="SECONDS", help="start no trial after this"
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no log line per new best (stderr)")
+    run.set_defaults(handler=_cmd_run)
+
+    studies = sub.add_parser(
+        "studies",
+        help="list the studies in a storage",
+        description=_para(
+            "A table of the studies in a storage: name, direction, trials by state and best value."
+        ),
+        epilog=_STUDIES_EPILOG,
+        formatter_class=_RAW,
+    )
+    _storage_arg(studies)
+    studies.set_defaults(handler=_cmd_studies)
+
+    show = sub.add_parser(
+        "show",
+        help="a table of a study's trials and its best trial",
+        description=_para(
+            "A table of the trials of STUDY (number, state, value, duration, "
+            "parameters and user attributes), then the best trial."
+        ),
+        epilog=_SHOW_EPILOG,
+        formatter_class=_RAW,
+    )
+    show.add_argument("study", metavar="STUDY", help="the study's name")
+    _storage_arg(show)
+    show.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        help="show only N trials: the last N, or with --sort value the N best",
+    )
+    show.add_argument(
+        "--sort",
+        choices=("number", "value"),
+        default="number",
+        help="order of the rows: trial number (default) or value, best first",
+    )
+    show.set_defaults(handler=_cmd_show)
+
+    best = sub.add_parser(
+        "best",
+        help="the best trial as JSON",
+        description=_para("Print the best COMPLETE trial of STUDY as JSON on stdout."),
+        epilog=_BEST_EPILOG,
+        formatter_class=_RAW,
+    )
+    best.add_argument("study", metavar="STUDY", help="the study's name")
+    _storage_arg(best)
+    best.set_defaults(handler=_cmd_best)
+
+    export = sub.add_parser(
+        "export",
+        help="every trial as CSV or JSON",
+        description=_para("Write all trials of STUDY as CSV or JSON, to stdout or a file."),
+        epilog=_EXPORT_EPILOG,
+        formatter_class=_RAW,
+    )
+    export.add_argument("study", metavar="STUDY", help="the study's name")
+    _storage_arg(export)
+    export.add_argument(
+        "--format", choices=("csv", "json"), help="csv or json (default: from -o, else csv)"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=_cmd_export)
+
+    delete = sub.add_parser(
+        "delete",
+        help="delete a study and all its trials",
+        description=_para("Delete STUDY and all its trials for good. Asks first, unless --yes."),
+        epilog=_DELETE_EPILOG,
+        formatter_class=_RAW,
+    )
+    delete.add_argument("study", metavar="STUDY", help="the study's name")
+    _storage_arg(delete)
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=_cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 nothing to report, 2 user error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error argparse reported
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    from .exceptions import HypersweepError
+
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print(
+            "hypersweep: interrupted; every finished trial is stored, rerun the same "
+            "command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except BrokenPipeError:  # e.g. `hypersweep export study | head`
+        _silence_stdout()
+        return 0
+    except (CommandError, HypersweepError, ValueError, OSError) as exc:
+        if args.debug or os.environ.get("HYPERSWEEP_DEBUG"):
+            raise
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"hypersweep: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so interpreter shutdown stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# --- helpers ---------------------------------------------------------------------------
+def _url(args: argparse.Namespace) -> str:
+    return str(args.storage or DEFAULT_STORAGE)
+
+
+def _open_storage(url: str) -> Storage:
+    """Open an existing storage; a missing SQLite file is an error, not a new empty database."""
+    from .storage import get_storage
+
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :].split("?", 1)[0]
+        if path and path != ":memory:" and not Path(path).exists():
+            raise CommandError(
+                f"no SQLite database at {path} ({url}); run 'hypersweep run CONFIG.yaml' "
+                f"first, or pass --storage with the URL of your studies"
+            )
+    return get_storage(url)
+
+
+def _load(args: argparse.Namespace, store: Storage) -> Study:
+    from .study import load_study
+
+    return load_study(args.study, storage=store)
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON has no inf/nan: write them as strings so the output stays valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _dumps(value: Any, indent: int | None = 2) -> str:
+    return json.dumps(_json_safe(value), indent=indent, default=str, allow_nan=False)
+
+
+def _best_json(study: Study) -> dict[str, Any]:
+    from .trial import TrialState
+
+    if not any(t.state is TrialState.COMPLETE for t in study.trials):
+        raise CommandError(
+            f"study {study.name!r} has no COMPLETE trial yet, so there is no best one; "
+            f"run it first (hypersweep run CONFIG.yaml)"
+        )
+    best = study.best_trial
+    return {"number": best.number, "value": best.value, "params": best.params}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _print_table(table: Table) -> None:
+    """On a terminal, fit the screen; in a pipe or file, never cut a cell short."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        needed = Console(width=100_000).measure(table).maximum
+        console = Console(width=max(needed, 40), highlight=False)
+    console.print(table)
+
+
+def _state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
+    from .trial import TrialState
+
+    counts = dict.fromkeys((s.value for s in TrialState), 0)
+    for t in trials:
+        counts[t.state.value] += 1
+    return counts
+
+
+# --- commands ----------------------------------------------------------------------------
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .config import load_config, run_config
+    from .progress import set_verbosity
+
+    cfg = load_config(args.config)
+    overrides = {
+        key: getattr(args, key)
+        for key in ("n_trials", "seed", "timeout")
+        if getattr(args, key) is not None
+    }
+    cfg = cfg.replace(**overrides)
+    set_verbosity(0 if args.quiet else 1)
+    study = run_config(cfg, storage_override=args.storage)
+    trials = study.trials
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in _state_counts(trials).items() if n)
+    where = args.storage or cfg.storage or DEFAULT_STORAGE
+    print(
+        f"Study {study.name!r} ({study.direction.value}) in {where}: "
+        f"{len(trials)} trials ({counts or 'none'}).",
+        file=sys.stderr,
+    )
+    try:
+        best = _best_json(study)
+    except CommandError:
+        failed = [t for t in trials if t.error]
+        last = failed[-1].error.splitlines()[0] if failed and failed[-1].error else "none"
+        print(
+            f"hypersweep: no trial completed; the last error was: {last}. "
+            f"See them all with: hypersweep show {study.name}",
+            file=sys.stderr,
+        )
+        return 1
+    print(_dumps(best))
+    return 0
+
+
+def _cmd_studies(args: argparse.Namespace) -> int:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .study import load_study
+
+    url = _url(args)
+    store = _open_storage(url)
+    try:
+        records = store.list_studies()
+        if not records:
+            print(f"No studies in {url}.")
+            return 0
+        table = Table(title=f"Studies in {url}", box=box.SIMPLE_HEAD, title_justify="left")
+        for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
+            table.add_column(name, justify="left" if name in ("study", "direction") else "right")
+        table.add_column("best value", justify="right")
+        for record in records:
+            study = load_study(record.name, storage=store)
+            trials = study.trials
+            counts = _state_counts(trials)
+            best = study.best_value if counts["COMPLETE"] else None
+            running = counts["RUNNING"] + counts["WAITING"]
+            cells = [
+                record.name,
+                study.direction.value,
+                len(trials),
+                counts["COMPLETE"],
+                counts["PRUNED"],
+                counts["FAIL"],
+                running,
+                best,
+            ]
+            table.add_row(*(Text(_fmt(c)) for c in cells))
+        _print_table(table)
+    finally:
+        store.close()
+    return 0
+
+
+def _shown_trials(study: Study, sort: str, limit: int | None) -> list[FrozenTrial]:
+    from .trial import TrialState
+
+    trials = study.trials
+    if sort == "value":
+        sign = study.direction.sign()
+        done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+        rest = [t for t in trials if t not in done]
+        trials = sorted(done, key=lambda t: sign * (t.value or 0.0)) + rest
+        return trials[:limit] if limit is not None else trials
+    return trials[-limit:] if limit else ([] if limit == 0 else trials)
+
+
+def _columns(study: Study, trials: Sequence[FrozenTrial]) -> tuple[list[str], list[str]]:
+    """Parameter paths (in the space's order) and user-attribute keys used by ``trials``."""
+    used: dict[str, None] = {}
+    for t in trials:
+        used.update(dict.fromkeys(t.flat))
+    order = list(study.space.leaves) if study.space is not None else []
+    params = [p for p in order if p in used] + [p for p in used if p not in order]
+    attrs: dict[str, None] = {}
+    for t in trials:
+        attrs.update(dict.fromkeys(t.user_attrs))
+    return params, list(attrs)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    url = _url(args)
+    store = _open_storage(url)
+    try:
+        study = _load(args, store)
+        every = study.trials
+        trials = _shown_trials(study, args.sort, args.limit)
+        params, attrs = _columns(study, trials)
+        shown = f"{len(trials)} of {len(every)}" if len(trials) != len(every) else len(every)
+        table = Table(
+            title=f"Study {study.name!r} ({study.direction.value}) in {url}: {shown} trials",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+        )
+        for name in ("#", "state", "value", "duration", *params):
+            table.add_column(
+                name, justify="right" if name in ("#", "value", "duration") else "left"
+            )
+        for key in attrs:
+            table.add_column(f"attrs.{key}", style="dim")
+        for t in trials:
+            duration = f"{t.duration:.2f}s" if t.duration is not None else ""
+            cells = [t.number, t.state.value, t.value, duration]
+            cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
+            table.add_row(*(Text(_fmt(c)) for c in cells))
+        _print_table(table)
+        try:
+            best = _best_json(study)
+        except CommandError:
+            print("No COMPLETE trial yet.")
+            return 0
+        print(f"Best trial: #{best['number']} with value {_fmt(best['value'])}")
+        print(_dumps(best["params"]))
+    finally:
+        store.close()
+    return 0
+
+
+def _cmd_best(args: argparse.Namespace) -> int:
+    store = _open_storage(_url(args))
+    try:
+        print(_dumps(_best_json(_load(args, store))))
+    finally:
+        store.close()
+    return 0
+
+
+def _csv_text(records: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    seen: dict[str, int] = {}
+    for row in records:
+        for key in row:
+            seen.setdefault(key, len(seen))
+
+    def group(key: str) -> tuple[int, int]:
+        head = ("number", "state", "value", "started", "finished", "duration")
+        if key in head:
+            return 0, head.index(key)
+        if key == "error":
+            return 4, 0
+        rank = 1 if key.startswith("params_") else 2 if key.startswith("user_attrs_") else 3
+        return rank, seen[key]
+
+    fields = sorted(seen, key=group)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, restval="", lineterminator="\n")
+    writer.writeheader()
+    for row in records:
+        writer.writerow(
+            {
+                k: json.dumps(v, default=str) if isinstance(v, (dict, list)) else v
+                for k, v in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    store = _open_storage(_url(args))
+    try:
+        records = _load(args, store).to_records()
+    finally:
+        store.close()
+    fmt = args.format or ("json" if str(args.output or "").endswith(".json") else "csv")
+    text = _dumps(records) + "\n" if fmt == "json" else _csv_text(records)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"Wrote {len(records)} trials to {args.output} ({fmt}).", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    url = _url(args)
+    store = _open_storage(url)
+    try:
+        study = _load(args, store)
+        n = len(study.trials)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    f"not deleting study {study.name!r} ({n} trials): there is no terminal to "
+                    f"confirm on; pass --yes to delete without asking"
+                )
+            try:
+                answer = input(
+                    f"Delete study {study.name!r} and its {n} trials from {url}? "
+                    f"This cannot be undone. [y/N] "
+                )
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Not deleted.", file=sys.stderr)
+                return 1
+        store.delete_study(study.name)
+    finally:
+        store.close()
+    print(f"Deleted study {args.study!r} ({n} trials) from {url}.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

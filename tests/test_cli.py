@@ -1,0 +1,374 @@
+"""The ``hypersweep`` command line, in-process with ``main([...])`` and as real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hypersweep as hs
+from hypersweep import cli, config
+from hypersweep.cli import main
+
+OBJECTIVE = """
+import math
+
+def objective(params):
+    if params["model"]["kind"] == "bad":
+        return math.inf
+    return (params["x"] - 1.0) ** 2 + (0.0 if params["model"]["kind"] == "svm" else 0.5)
+
+def broken(params):
+    raise RuntimeError("boom")
+"""
+
+CONFIG = """
+objective: {module}:{function}
+seed: 0
+n_trials: 10
+study: demo
+space:
+  x: !float {{low: -5, high: 5}}
+  model: !choice
+    - {{kind: svm, C: !float {{low: 1.0e-3, high: 1.0e3, log: true}}}}
+    - {{kind: knn, k: !int {{low: 1, high: 50}}}}
+"""
+
+
+class Project:
+    """A temporary working directory holding an objective module and a config."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.module = f"cliobj_{uuid.uuid4().hex[:10]}"
+        (root / f"{self.module}.py").write_text(OBJECTIVE)
+        self.config = self.write_config("tune.yaml")
+        self.db = root / "hypersweep.db"
+        self.url = f"sqlite:///{self.db}"
+
+    def write_config(self, name: str, function: str = "objective", extra: str = "") -> str:
+        text = CONFIG.format(module=self.module, function=function) + textwrap.dedent(extra)
+        (self.root / name).write_text(text)
+        return str(self.root / name)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("hypersweep: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --- the whole workflow ----------------------------------------------------------------
+def test_run_studies_show_best_export_delete(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "run", project.config, "-q")
+    assert code == 0, err
+    printed = json.loads(out)
+    assert "Study 'demo' (minimize)" in err and "10 trials (10 complete)" in err
+    assert project.db.exists()  # the default storage, in the working directory
+
+    study = hs.load_study("demo", storage=project.url)
+    best = study.best_trial
+    assert printed == {"number": best.number, "value": best.value, "params": best.params}
+
+    code, out, _ = run(capsys, "studies")
+    assert code == 0
+    assert "demo" in out and "minimize" in out and "10" in out
+    assert f"{best.value:.6g}" in out
+
+    code, out, _ = run(capsys, "show", "demo")
+    assert code == 0
+    assert out.count("COMPLETE") == 10
+    assert "model.svm.C" in out and "model.knn.k" in out
+    assert f"Best trial: #{best.number}" in out
+
+    code, out, _ = run(capsys, "best", "demo", "--storage", project.url)
+    assert code == 0
+    assert json.loads(out) == {"number": best.number, "value": best.value, "params": best.params}
+    assert isinstance(json.loads(out)["params"]["model"], dict)  # nested, real values
+
+    code, out, _ = run(capsys, "export", "demo")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(study.trials) == 10
+    assert rows[0]["number"] == "0" and "params_model.svm.C" in rows[0]
+    assert out.splitlines()[0].endswith(",error")
+
+    code, out, _ = run(capsys, "export", "demo", "--format", "json")
+    assert code == 0
+    records = json.loads(out)
+    assert len(records) == 10
+    assert records == json.loads(json.dumps(study.to_records(), default=str))
+
+    target = tmp_path / "out" / "trials.json"
+    target.parent.mkdir()
+    code, out, err = run(capsys, "export", "demo", "-o", str(target))
+    assert code == 0 and out == ""
+    assert "Wrote 10 trials" in err
+    assert len(json.loads(target.read_text())) == 10  # the format follows the suffix
+
+    code, out, _ = run(capsys, "delete", "demo", "--yes")
+    assert code == 0 and "Deleted study 'demo' (10 trials)" in out
+    code, out, _ = run(capsys, "studies")
+    assert code == 0 and "No studies" in out
+    code, _, err = run(capsys, "best", "demo")
+    assert code == 2 and "no study named 'demo'" in one_error_line(err)
+
+
+def test_rerun_resumes_to_the_total(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "run", project.config, "--n-trials", "10", "-q")[0] == 0
+    assert len(hs.load_study("demo", storage=project.url).trials) == 10
+    code, _, err = run(capsys, "run", project.config, "--n-trials", "15", "-q")
+    assert code == 0 and "15 trials" in err
+    assert len(hs.load_study("demo", storage=project.url).trials) == 15
+
+
+def test_run_storage_and_seed_flags(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    code, first, _ = run(capsys, "run", project.config, "--storage", other, "--seed", "3", "-q")
+    assert code == 0 and not project.db.exists()
+    assert len(hs.load_study("demo", storage=other).trials) == 10
+    again = tmp_path / "again.db"
+    code, second, _ = run(
+        capsys, "run", project.config, "--storage", f"sqlite:///{again}", "--seed", "3", "-q"
+    )
+    assert code == 0 and json.loads(first) == json.loads(second)  # same seed, same search
+
+
+def test_show_limit_and_sort(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "run", project.config, "-q")
+    study = hs.load_study("demo", storage=project.url)
+    code, out, _ = run(capsys, "show", "demo", "--limit", "3")
+    assert code == 0 and "3 of 10 trials" in out and out.count("COMPLETE") == 3
+    ordered = sorted(study.trials, key=lambda t: t.value or 0.0)
+    code, out, _ = run(capsys, "show", "demo", "--sort", "value", "--limit", "2")
+    table_rows = [line.split() for line in out.splitlines() if "COMPLETE" in line]
+    assert [int(r[0]) for r in table_rows] == [t.number for t in ordered[:2]]
+
+
+def test_show_keeps_long_values_whole_in_a_pipe(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "run", project.config, "-q")
+    code, out, _ = run(capsys, "show", "demo")
+    assert code == 0 and "…" not in out
+
+
+def test_user_attrs_appear_in_show_and_export(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = hs.create_study("attrs", storage=project.url, space={"x": hs.Float(0, 1)}, seed=0)
+    study.optimize(lambda p: {"loss": p["x"], "std": 0.125}, n_trials=3)
+    code, out, _ = run(capsys, "show", "attrs")
+    assert code == 0 and "attrs.std" in out and "0.125" in out
+    code, out, _ = run(capsys, "export", "attrs")
+    first = next(iter(csv.DictReader(io.StringIO(out))))
+    assert code == 0 and first["user_attrs_std"] == "0.125"
+
+
+def test_json_output_stays_valid_with_infinite_values(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    space = {"x": hs.Float(0, 1), "model": hs.Categorical([{"kind": "bad"}])}
+    study = hs.create_study("inf", storage=project.url, space=space, seed=0)
+    study.optimize(lambda p: float("inf"), n_trials=2)
+
+    def strict(text: str) -> Any:
+        def refuse(name: str) -> Any:
+            raise ValueError(f"not JSON: {name}")
+
+        return json.loads(text, parse_constant=refuse)
+
+    code, out, _ = run(capsys, "export", "inf", "--format", "json")
+    assert code == 0 and strict(out)[0]["value"] == "inf"
+    code, out, _ = run(capsys, "best", "inf")
+    assert code == 0 and strict(out)["value"] == "inf"
+
+
+def test_define_by_run_study_is_shown(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    study = hs.create_study("dbr", storage=project.url, seed=0)
+    study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True), n_trials=3)
+    code, out, _ = run(capsys, "show", "dbr")
+    assert code == 0 and "lr" in out and out.count("COMPLETE") == 3
+    code, out, _ = run(capsys, "best", "dbr")
+    assert json.loads(out)["params"] == study.best_params
+
+
+# --- user errors: one line on stderr, exit code 2 ----------------------------------------
+def test_unknown_study(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "run", project.config, "-q")
+    for argv in (["show", "nope"], ["best", "nope"], ["export", "nope"], ["delete", "nope", "-y"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert "no study named 'nope'" in one_error_line(err)
+
+
+def test_missing_database_is_reported_not_created(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["studies"], ["show", "demo"], ["best", "demo"], ["export", "demo"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2
+        assert "no SQLite database at" in one_error_line(err)
+    assert not project.db.exists()
+
+
+def test_bad_storage_url(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "studies", "--storage", "runs.db")
+    assert code == 2 and "unknown storage URL 'runs.db'" in one_error_line(err)
+
+
+def test_bad_config(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = project.write_config("bad.yaml", extra="n_trial: 3\n")
+    code, out, err = run(capsys, "run", bad)
+    assert code == 2 and out == ""
+    assert "n_trial: unknown key; did you mean 'n_trials'?" in one_error_line(err)
+    code, _, err = run(capsys, "run", "missing.yaml")
+    assert code == 2 and "missing.yaml: no such config file" in one_error_line(err)
+
+
+def test_debug_flag_shows_the_traceback(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(config.ConfigError):
+        main(["--debug", "run", "missing.yaml"])
+
+
+def test_every_trial_failing_exits_1(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = project.write_config("broken.yaml", function="broken")
+    code, out, err = run(capsys, "run", broken, "-q", "--n-trials", "2")
+    assert code == 1 and out == ""
+    assert "no trial completed; the last error was: RuntimeError: boom" in err
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys)
+    assert code == 2 and "usage: hypersweep" in err
+    code, _, err = run(capsys, "show")
+    assert code == 2 and "required: STUDY" in err
+    code, _, err = run(capsys, "run", "x.yaml", "--n-trials", "-3")
+    assert code == 2 and "expected an integer >= 0" in err
+
+
+def test_delete_asks_first(
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "run", project.config, "-q")
+    code, _, err = run(capsys, "delete", "demo")  # stdin is not a terminal under pytest
+    assert code == 2 and "pass --yes" in one_error_line(err)
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    code, _, err = run(capsys, "delete", "demo")
+    assert code == 1 and "Not deleted" in err
+    assert len(hs.load_study("demo", storage=project.url).trials) == 10
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    code, out, _ = run(capsys, "delete", "demo")
+    assert code == 0 and "Deleted study 'demo'" in out
+    with pytest.raises(hs.StudyNotFound):
+        hs.load_study("demo", storage=project.url)
+
+
+# --- help ------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["run", "studies", "show", "best", "export", "delete"])
+def test_each_command_has_help_with_examples(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert "examples:" in out and f"hypersweep {command}" in out
+    assert "--storage" in out and "sqlite:///hypersweep.db" in out
+
+
+def test_default_storage_is_the_same_everywhere() -> None:
+    assert cli.DEFAULT_STORAGE == config.DEFAULT_STORAGE == "sqlite:///hypersweep.db"
+
+
+# --- real processes ----------------------------------------------------------------------
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+def test_python_m_hypersweep_help() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "hypersweep", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    for word in ("run", "studies", "show", "best", "export", "delete", "examples:"):
+        assert word in done.stdout
+    # --help stays fast: it loads none of the heavy dependencies
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hypersweep.cli import main; main(['--help']); "
+            "heavy = ('rich', 'yaml', 'sqlalchemy', 'sklearn'); "
+            "print([m for m in heavy if m in sys.modules])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_console_script_run(project: Project) -> None:
+    script = Path(sys.executable).with_name("hypersweep")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "hypersweep"]
+    done = subprocess.run(
+        [*command, "run", project.config, "--n-trials", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=project.root,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    best = json.loads(done.stdout)
+    assert set(best) == {"number", "value", "params"}
+    assert best["params"]["model"]["kind"] in ("svm", "knn")
+    assert "new best value" in done.stderr and "5 trials" in done.stderr
+    assert len(hs.load_study("demo", storage=project.url).trials) == 5
+
+    missing = subprocess.run(
+        [*command, "best", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=project.root,
+        env=_env(),
+    )
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
