@@ -64,7 +64,9 @@ trials = sa.Table(
     "hs_trials",
     metadata,
     sa.Column("trial_id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("study_id", _ID, sa.ForeignKey("hs_studies.study_id", ondelete="CASCADE")),
+    sa.Column(
+        "study_id", _ID, sa.ForeignKey("hs_studies.study_id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
     *map(_text, ("params", "flat", "user_attrs", "system_attrs", "intermediate")),
@@ -219,10 +221,10 @@ class SQLStorage(Storage):
                 f"cannot parse the storage URL {masked!r}: write it like 'sqlite:///path.db' "
                 "or 'postgresql://user:password@host/dbname'"
             ) from e
+        self._shown = parsed.render_as_string(hide_password=True)  # as the user wrote it
         if parsed.drivername in ("postgres", "postgresql"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         self._parsed: URL = parsed
-        self._shown = parsed.render_as_string(hide_password=True)
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
             raise StorageError(
                 f"unsupported storage URL {self._shown!r}: hypersweep keeps studies in SQLite "
@@ -235,6 +237,7 @@ class SQLStorage(Storage):
         self._guard: threading.RLock | None = threading.RLock() if self._memory else None
         self._init_lock = threading.Lock()
         self._engines: tuple[Engine, Engine] | None = None  # (for reads, for writes)
+        self._pid = os.getpid()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"url": self._url, "engine_kwargs": self._engine_kwargs}
@@ -260,9 +263,13 @@ class SQLStorage(Storage):
     # --- engine and transactions ------------------------------------------------------
     def _get_engines(self) -> tuple[Engine, Engine]:
         engines = self._engines
-        if engines is not None:
+        if engines is not None and self._pid == os.getpid():
             return engines
         with self._init_lock:
+            if self._engines is not None and self._pid != os.getpid():
+                # a forked child must not touch the parent's pooled connections
+                self._engines[0].dispose(close=False)
+                self._engines = None
             if self._engines is None:
                 engine = self._create_engine()
                 engines = (engine, engine.execution_options(hs_write=True))
@@ -274,7 +281,7 @@ class SQLStorage(Storage):
                 except (sa_exc.SQLAlchemyError, OSError) as e:
                     engine.dispose()
                     raise self._open_error(e) from e
-                self._engines = engines
+                self._engines, self._pid = engines, os.getpid()
             return self._engines
 
     def _create_engine(self) -> Engine:
@@ -295,10 +302,11 @@ class SQLStorage(Storage):
             connect_args.setdefault("connect_timeout", 10)
         try:
             engine = sa.create_engine(self._parsed, connect_args=connect_args, **kwargs)
-        except ImportError as e:
+        except (ImportError, sa_exc.NoSuchModuleError) as e:
             raise StorageError(
-                f"cannot open {self._shown!r}: its database driver is not installed "
-                f"({_reason(e)}); for PostgreSQL run pip install 'hypersweep[postgresql]'"
+                f"cannot open {self._shown!r}: its database driver is unknown or not installed "
+                f"({_reason(e)}); write 'postgresql://...' for psycopg 3 (pip install "
+                "'hypersweep[postgresql]') or 'sqlite:///path.db'"
             ) from e
         except (sa_exc.SQLAlchemyError, TypeError) as e:
             raise self._open_error(e) from e
