@@ -29,6 +29,14 @@ def objective(params):
 
 def broken(params):
     raise RuntimeError("boom")
+
+calls = []
+
+def interrupted(params):
+    calls.append(params)
+    if len(calls) == 3:
+        raise KeyboardInterrupt
+    return params["x"] ** 2
 """
 
 CONFIG = """
@@ -266,6 +274,15 @@ def test_every_trial_failing_exits_1(project: Project, capsys: pytest.CaptureFix
     code, out, err = run(capsys, "run", broken, "-q", "--n-trials", "2")
     assert code == 1 and out == ""
     assert "no trial completed; the last error was: RuntimeError: boom" in err
+
+
+def test_ctrl_c_keeps_finished_trials(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    config_path = project.write_config("ctrlc.yaml", function="interrupted")
+    code, out, err = run(capsys, "run", config_path, "-q")
+    assert code == 130 and out == ""
+    assert "interrupted; every finished trial is stored" in err and "Traceback" not in err
+    states = [t.state for t in hs.load_study("demo", storage=project.url).trials]
+    assert states == [hs.TrialState.COMPLETE] * 2 + [hs.TrialState.FAIL]
 
 
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:

@@ -285,11 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
-        print(
-            "hypersweep: interrupted; every finished trial is stored, rerun the same "
-            "command to resume",
-            file=sys.stderr,
-        )
+        hint = "; every finished trial is stored, rerun the same command to resume"
+        print(f"hypersweep: interrupted{hint if args.command == 'run' else ''}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `hypersweep export study | head`
         _silence_stdout()
