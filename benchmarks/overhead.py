@@ -70,8 +70,8 @@ def median_ms(run: Callable[..., float], repeats: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--window", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--window", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--storages", nargs="+", default=["memory", "sqlite"])
     args = parser.parse_args(argv)
     hs.set_verbosity(0)

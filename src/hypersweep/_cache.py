@@ -31,7 +31,9 @@ class TrialCache:
         self._states: dict[TrialState, int] = dict.fromkeys(TrialState, 0)
         self._best: FrozenTrial | None = None
         self._best_stale = False
-        self._raw: dict[int, FrozenTrial] = {}  # the storage's own objects, to skip re-reads
+        self._raw: dict[int, FrozenTrial] = {}
+        self._next_floor = 0  # deleted numbers are never reused
+        self._running: set[int] = set()  # the storage's own objects, to skip re-reads
 
     # --- folding changes in ----------------------------------------------------
     def absorb(
@@ -73,6 +75,7 @@ class TrialCache:
         self._count(trial)
 
     def _drop(self, number: int) -> None:
+        self._next_floor = max(self._next_floor, number + 1)
         old = self._by_number.pop(number, None)
         if old is None:
             return
@@ -82,13 +85,16 @@ class TrialCache:
 
     def _count(self, trial: FrozenTrial) -> None:
         self._states[trial.state] += 1
-        if counts_toward_budget(trial):
-            self._budget += 1
+        if trial.state is TrialState.RUNNING:
+            self._running.add(trial.number)
+        if trial.state is not TrialState.FAIL or not trial.system_attrs.get("interrupted"):
+            self._budget += 1  # inlined counts_toward_budget: this runs for every change
         if trial.state is TrialState.COMPLETE and not self._best_stale and self._better(trial):
             self._best = trial
 
     def _uncount(self, trial: FrozenTrial) -> None:
         self._states[trial.state] -= 1
+        self._running.discard(trial.number)
         if counts_toward_budget(trial):
             self._budget -= 1
         if self._best is not None and self._best.number == trial.number:
@@ -108,6 +114,14 @@ class TrialCache:
         if self._list is None:
             self._list = [self._by_number[n] for n in self._numbers]
         return self._list
+
+    def running(self) -> list[FrozenTrial]:
+        """RUNNING trials, found without a pass over the whole history."""
+        return [self._by_number[n] for n in sorted(self._running)]
+
+    def next_number(self) -> int:
+        """The number storage will most likely give the next trial (numbers only grow)."""
+        return max(self._numbers[-1] + 1 if self._numbers else 0, self._next_floor)
 
     def get(self, number: int) -> FrozenTrial | None:
         return self._by_number.get(number)

@@ -26,21 +26,24 @@ class Trial:
     def __init__(
         self,
         study: Study,
-        frozen: FrozenTrial,
+        number: int,
         *,
         fixed: dict[str, Any],
         proposal: dict[str, Any],
+        user_attrs: dict[str, Any] | None = None,
     ) -> None:
         self.study = study
-        self.number = frozen.number
-        self._frozen = frozen
+        self.number = number
         self._fixed = fixed  # enqueued values, honoured first
         self._proposal = proposal  # the sampler's joint decision
         self.flat: dict[str, Any] = {}
+        self.stored_leaves = 0  # how many of the flat values storage already holds
         self.params: Any = None
-        self.user_attrs: dict[str, Any] = dict(frozen.user_attrs)
+        self.user_attrs: dict[str, Any] = user_attrs if user_attrs is not None else {}
         self.intermediate: dict[int, float] = {}
         self._defined: dict[str, Param] = {}
+        self._sample = study.sampler.sample
+        self._history = study.history
 
     @property
     def seed(self) -> int:
@@ -60,7 +63,7 @@ class Trial:
         elif path in self._proposal:
             value = self._proposal[path]
         else:
-            value = self.study.sampler.sample(self.study.history, self.number, path, param)
+            value = self._sample(self._history, self.number, path, param)
         self.flat[path] = value
         return value
 

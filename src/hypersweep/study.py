@@ -173,28 +173,47 @@ class Study:
             self._refresh()
         now = time.time()
         frozen = self._storage.claim_waiting(self._id, started=now, system_attrs=self._worker)
-        created = frozen is None
         if frozen is None:
+            # Sample for the number this trial will most likely get, so that trial and
+            # parameters reach storage in one write; redo it if another worker got there first.
+            guess = self._cache.next_number()
+            trial = self._prepare(guess, {}, {})
             frozen = self._storage.create_trial(
-                self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker
-            )
-        self._cache.absorb([frozen])
-        fixed = dict(frozen.flat)
+                self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker,
+                params=_jsonable(trial.params), flat=trial.flat,
+            )  # fmt: skip
+            trial.stored_leaves = len(trial.flat)
+            if frozen.number == guess:
+                self._cache.absorb([frozen], resolved={guess: trial.params})
+                self._running[guess] = trial
+                return trial
+            self._cache.absorb([frozen])
+        else:
+            self._cache.absorb([frozen])
         try:
-            proposal = self.sampler.propose(self.history, frozen.number)
+            trial = self._prepare(frozen.number, dict(frozen.flat), dict(frozen.user_attrs))
         except GridExhausted:
-            if created:
+            if frozen.system_attrs.get("enqueued"):
+                self._interrupt(frozen.number, "the grid had no cell left for this trial")
+            else:
                 self._storage.delete_trial(self._id, frozen.number)
                 self._cache.absorb([], [frozen.number])
             raise
-        trial = Trial(self, frozen, fixed=fixed, proposal=proposal)
-        self._running[trial.number] = trial
         if self.space is not None:
-            trial.params = self.space.resolve(trial.choose)[0]
             stored = self._storage.update_trial(
                 self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
             )
             self._cache.absorb([stored], resolved={trial.number: trial.params})
+            trial.stored_leaves = len(trial.flat)
+        self._running[trial.number] = trial
+        return trial
+
+    def _prepare(self, number: int, fixed: dict[str, Any], user_attrs: dict[str, Any]) -> Trial:
+        """The handle for trial ``number``, with a static space's values already chosen."""
+        proposal = self.sampler.propose(self.history, number)
+        trial = Trial(self, number, fixed=fixed, proposal=proposal, user_attrs=user_attrs)
+        if self.space is not None:
+            trial.params = self.space.resolve(trial.choose)[0]
         return trial
 
     def tell(
@@ -231,11 +250,13 @@ class Study:
                 state, values = TrialState.COMPLETE, (float(value),)  # type: ignore[arg-type]
         update: dict[str, Any] = {}
         if handle is not None:
-            update = {"flat": handle.flat, "intermediate": intermediate or None}
+            update = {"intermediate": intermediate or None}
             if self.space is None:
-                update["params"] = _jsonable({k: handle.flat[k] for k in handle.flat})
+                update["flat"] = handle.flat
+                update["params"] = _jsonable(dict(handle.flat))
                 update["system_attrs"] = {"space": handle.defined_space()}
-            else:
+            elif len(handle.flat) != handle.stored_leaves:  # suggest_* added leaves since ask
+                update["flat"] = handle.flat
                 update["params"] = _jsonable(handle.params)
         user_attrs = {**(handle.user_attrs if handle else {}), **_jsonable(extra)}
         frozen = self._storage.update_trial(
@@ -249,7 +270,8 @@ class Study:
             **update,
         )
         was_best = self._cache.best
-        self._cache.absorb([frozen])
+        known = {number: handle.params} if handle is not None and self.space is not None else None
+        self._cache.absorb([frozen], resolved=known)
         frozen = self._cache.get(number) or frozen
         progress.announce(self, frozen, was_best)
         return frozen
@@ -436,11 +458,10 @@ class Study:
         self._refresh()
         host, me = self._worker["worker"]["host"], os.getpid()
         reaped = []
-        for t in list(self._cache.trials):
+        for t in self._cache.running():
             worker = t.system_attrs.get("worker") or {}
             if (
-                t.state is TrialState.RUNNING
-                and worker.get("host") == host
+                worker.get("host") == host
                 and worker.get("pid") != me
                 and not _pid_alive(int(worker.get("pid", -1)))
             ):

@@ -17,6 +17,8 @@ class TrialState(enum.Enum):
     PRUNED = "PRUNED"
     FAIL = "FAIL"
 
+    __hash__ = object.__hash__  # members are singletons; Enum's default hash is slow Python
+
     @property
     def is_finished(self) -> bool:
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -84,6 +86,30 @@ class FrozenTrial:
         return max(self.intermediate) if self.intermediate else None
 
 
+_DEFAULTS: dict[str, Any] = {
+    "params": None,
+    "values": None,
+    "intermediate": {},
+    "started": None,
+    "finished": None,
+    "error": None,
+    "trial_id": -1,
+}
+
+
+def new_trial(**fields: Any) -> FrozenTrial:
+    """Build a FrozenTrial without the dataclass ``__init__`` (storage does this per trial).
+
+    Callers pass number, state, flat, user_attrs and system_attrs; the rest default.
+    """
+    new = object.__new__(FrozenTrial)
+    values = dict(_DEFAULTS)
+    values["intermediate"] = {}
+    values.update(fields)
+    new.__dict__.update(values)
+    return new
+
+
 def evolve(trial: FrozenTrial, **changes: Any) -> FrozenTrial:
     """``dataclasses.replace`` without its per-field checks: on the hot path of every trial."""
     new = object.__new__(FrozenTrial)
@@ -99,6 +125,10 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
     Accepts a number, or a dict with "loss" (hyperopt's convention, optionally
     with "status": "ok" | "fail") plus any extra JSON-able entries.
     """
+    if type(result) is float or type(result) is int:  # the common case, checked first
+        if result != result:
+            return None, {}, "the objective returned NaN"
+        return float(result), {}, None
     extra: dict[str, Any] = {}
     if isinstance(result, dict):
         extra = {k: v for k, v in result.items() if k not in ("loss", "status")}

@@ -74,12 +74,14 @@ class Sampler(abc.ABC):
     def __init__(self, *, seed: int | None = None) -> None:
         self.seed = seed
         self._entropy = seed if seed is not None else secrets.randbits(63)
+        self._mixed = _mix(self._entropy & _M64)
         self._rngs: dict[int, np.random.Generator] = {}
 
     def reseed(self, seed: int) -> None:
         """Called by the study on resume, to continue the stored seed's sequence."""
         self.seed = seed
         self._entropy = seed
+        self._mixed = _mix(seed & _M64)
         self._rngs.clear()
 
     @property
@@ -104,7 +106,7 @@ class Sampler(abc.ABC):
         salt = _SALTS.get(path)
         if salt is None:
             salt = _SALTS[path] = zlib.crc32(path.encode())
-        z = _mix(_mix(self._entropy & _M64) ^ (number & _M64) ^ (salt << 32))
+        z = _mix(self._mixed ^ (number & _M64) ^ (salt << 32))
         return (z >> 11) * _TWO_53
 
     def propose(self, history: History, number: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..trial import Direction, FrozenTrial, TrialState
 
@@ -31,9 +31,8 @@ class StudyRecord:
     created: float = 0.0
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What :meth:`Storage.read_trials` found since the caller's cursor."""
+class Changes(NamedTuple):
+    """What :meth:`Storage.read_trials` found since the caller's cursor (read on every ask)."""
 
     trials: list[FrozenTrial]
     deleted: list[int]

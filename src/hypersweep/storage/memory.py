@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import DuplicateStudy, StudyNotFound
-from ..trial import Direction, FrozenTrial, TrialState, evolve
+from ..trial import Direction, FrozenTrial, TrialState, evolve, new_trial
 from .base import Changes, Storage, StudyRecord, check_finishable
 
 
@@ -112,7 +112,7 @@ class MemoryStorage(Storage):
         with self._lock:
             data = self._study(study_id)
             self._next_trial_id += 1
-            trial = FrozenTrial(
+            trial = new_trial(
                 number=data.next_number,
                 state=state,
                 params=params,
@@ -161,22 +161,26 @@ class MemoryStorage(Storage):
         with self._lock:
             data = self._study(study_id)
             old = check_finishable(data.trials.get(number), study_id, number)
-            new = evolve(
-                old,
-                state=old.state if state is None else state,
-                values=old.values if values is None else tuple(float(v) for v in values),
-                params=old.params if params is None else params,
-                flat=old.flat if flat is None else dict(flat),
-                user_attrs={**old.user_attrs, **user_attrs} if user_attrs else old.user_attrs,
-                system_attrs=(
-                    {**old.system_attrs, **system_attrs} if system_attrs else old.system_attrs
-                ),
-                intermediate=(
-                    {**old.intermediate, **intermediate} if intermediate else old.intermediate
-                ),
-                finished=old.finished if finished is None else finished,
-                error=old.error if error is None else error,
-            )
+            changes: dict[str, Any] = {}
+            if state is not None:
+                changes["state"] = state
+            if values is not None:
+                changes["values"] = tuple(float(v) for v in values)
+            if params is not None:
+                changes["params"] = params
+            if flat is not None:
+                changes["flat"] = dict(flat)
+            if user_attrs:
+                changes["user_attrs"] = {**old.user_attrs, **user_attrs}
+            if system_attrs:
+                changes["system_attrs"] = {**old.system_attrs, **system_attrs}
+            if intermediate:
+                changes["intermediate"] = {**old.intermediate, **intermediate}
+            if finished is not None:
+                changes["finished"] = finished
+            if error is not None:
+                changes["error"] = error
+            new = evolve(old, **changes)
             self._put(data, new)
             return new
 
