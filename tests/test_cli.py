@@ -241,11 +241,12 @@ def test_unknown_study(project: Project, capsys: pytest.CaptureFixture[str]) -> 
 def test_missing_database_is_reported_not_created(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for argv in (["studies"], ["show", "demo"], ["best", "demo"], ["export", "demo"]):
+    spelled = ["studies", "--storage", "sqlite+pysqlite:///gone.db"]
+    for argv in (["studies"], ["show", "demo"], ["best", "demo"], ["export", "demo"], spelled):
         code, _, err = run(capsys, *argv)
         assert code == 2
         assert "no SQLite database at" in one_error_line(err)
-    assert not project.db.exists()
+    assert not project.db.exists() and not (project.root / "gone.db").exists()
 
 
 def test_bad_storage_url(project: Project, capsys: pytest.CaptureFixture[str]) -> None:

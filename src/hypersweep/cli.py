@@ -115,15 +115,32 @@ class CommandError(Exception):
 
 
 # --- the parser ----------------------------------------------------------------------
-def _para(text: str) -> str:
-    """Wrap a description to 79 columns (the raw formatter keeps the epilogs' layout)."""
+def _command(
+    sub: Any,
+    name: str,
+    summary: str,
+    description: str,
+    epilog: str,
+    handler: Any,
+    *,
+    study: bool = True,
+    storage_help: str = _STORAGE_HELP,
+) -> argparse.ArgumentParser:
+    """One subcommand: wrapped description, raw epilog, STUDY (if any) and --storage."""
     import textwrap
 
-    return textwrap.fill(text, width=79)
-
-
-def _storage_arg(p: argparse.ArgumentParser, help_text: str = _STORAGE_HELP) -> None:
-    p.add_argument("--storage", metavar="URL", default=None, help=help_text)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, width=79),
+        epilog=epilog,
+        formatter_class=_RAW,
+    )
+    if study:
+        parser.add_argument("study", metavar="STUDY", help="the study's name")
+    parser.add_argument("--storage", metavar="URL", default=None, help=storage_help)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def _positive_int(text: str) -> int:
@@ -152,10 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="hypersweep",
-        description=_para(
-            "Tune hyperparameters from a YAML config, and inspect, export or delete "
-            "the studies stored in a database."
-        ),
+        description="Tune hyperparameters from a YAML config, and inspect, export or delete\n"
+        "the studies stored in a database.",
         epilog=_MAIN_EPILOG,
         formatter_class=_RAW,
     )
@@ -163,22 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser(
+    run = _command(
+        sub,
         "run",
-        help="run or resume the study a YAML config describes",
-        description=_para(
-            "Run the study described by CONFIG, or resume it: n_trials is the "
-            "study's total budget, so a rerun only runs the trials still missing."
-        ),
-        epilog=_RUN_EPILOG,
-        formatter_class=_RAW,
+        "run or resume the study a YAML config describes",
+        "Run the study described by CONFIG, or resume it: n_trials is the study's total "
+        "budget, so a rerun only runs the trials still missing.",
+        _RUN_EPILOG,
+        _cmd_run,
+        study=False,
+        storage_help="storage URL; overrides the config's 'storage' (default: the config's, "
+        f"else {DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)",
     )
     run.add_argument("config", metavar="CONFIG.yaml", help="the run config")
-    _storage_arg(
-        run,
-        "storage URL; overrides the config's 'storage' (default: the config's, else "
-        f"{DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)",
-    )
     run.add_argument(
         "--n-trials",
         type=_positive_int,
@@ -190,32 +202,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive_float, metavar="SECONDS", help="start no trial after this"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no log line per new best (stderr)")
-    run.set_defaults(handler=_cmd_run)
 
-    studies = sub.add_parser(
+    _command(
+        sub,
         "studies",
-        help="list the studies in a storage",
-        description=_para(
-            "A table of the studies in a storage: name, direction, trials by state and best value."
-        ),
-        epilog=_STUDIES_EPILOG,
-        formatter_class=_RAW,
+        "list the studies in a storage",
+        "A table of the studies in a storage: name, direction, trials by state and best value.",
+        _STUDIES_EPILOG,
+        _cmd_studies,
+        study=False,
     )
-    _storage_arg(studies)
-    studies.set_defaults(handler=_cmd_studies)
 
-    show = sub.add_parser(
+    show = _command(
+        sub,
         "show",
-        help="a table of a study's trials and its best trial",
-        description=_para(
-            "A table of the trials of STUDY (number, state, value, duration, "
-            "parameters and user attributes), then the best trial."
-        ),
-        epilog=_SHOW_EPILOG,
-        formatter_class=_RAW,
+        "a table of a study's trials and its best trial",
+        "A table of the trials of STUDY (number, state, value, duration, parameters and "
+        "user attributes), then the best trial.",
+        _SHOW_EPILOG,
+        _cmd_show,
     )
-    show.add_argument("study", metavar="STUDY", help="the study's name")
-    _storage_arg(show)
     show.add_argument(
         "--limit",
         type=_positive_int,
@@ -228,45 +234,38 @@ def build_parser() -> argparse.ArgumentParser:
         default="number",
         help="order of the rows: trial number (default) or value, best first",
     )
-    show.set_defaults(handler=_cmd_show)
 
-    best = sub.add_parser(
+    _command(
+        sub,
         "best",
-        help="the best trial as JSON",
-        description=_para("Print the best COMPLETE trial of STUDY as JSON on stdout."),
-        epilog=_BEST_EPILOG,
-        formatter_class=_RAW,
+        "the best trial as JSON",
+        "Print the best COMPLETE trial of STUDY as JSON on stdout.",
+        _BEST_EPILOG,
+        _cmd_best,
     )
-    best.add_argument("study", metavar="STUDY", help="the study's name")
-    _storage_arg(best)
-    best.set_defaults(handler=_cmd_best)
 
-    export = sub.add_parser(
+    export = _command(
+        sub,
         "export",
-        help="every trial as CSV or JSON",
-        description=_para("Write all trials of STUDY as CSV or JSON, to stdout or a file."),
-        epilog=_EXPORT_EPILOG,
-        formatter_class=_RAW,
+        "every trial as CSV or JSON",
+        "Write all trials of STUDY as CSV or JSON, to stdout or a file.",
+        _EXPORT_EPILOG,
+        _cmd_export,
     )
-    export.add_argument("study", metavar="STUDY", help="the study's name")
-    _storage_arg(export)
     export.add_argument(
         "--format", choices=("csv", "json"), help="csv or json (default: from -o, else csv)"
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    export.set_defaults(handler=_cmd_export)
 
-    delete = sub.add_parser(
+    delete = _command(
+        sub,
         "delete",
-        help="delete a study and all its trials",
-        description=_para("Delete STUDY and all its trials for good. Asks first, unless --yes."),
-        epilog=_DELETE_EPILOG,
-        formatter_class=_RAW,
+        "delete a study and all its trials",
+        "Delete STUDY and all its trials for good. Asks first, unless --yes.",
+        _DELETE_EPILOG,
+        _cmd_delete,
     )
-    delete.add_argument("study", metavar="STUDY", help="the study's name")
-    _storage_arg(delete)
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
-    delete.set_defaults(handler=_cmd_delete)
     return parser
 
 
@@ -317,8 +316,14 @@ def _open_storage(url: str) -> Storage:
     """Open an existing storage; a missing SQLite file is an error, not a new empty database."""
     from .storage import get_storage
 
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :].split("?", 1)[0]
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            path = make_url(url).database or ""
+        except (ArgumentError, ValueError):
+            path = ""  # get_storage explains what is wrong with the URL
         if path and path != ":memory:" and not Path(path).exists():
             raise CommandError(
                 f"no SQLite database at {path} ({url}); run 'hypersweep run CONFIG.yaml' "
