@@ -66,11 +66,15 @@ def test_killed_or_interrupted_study_resumes_with_nothing_lost(
     before = {t.number: t for t in hs.load_study("crash", storage=url).trials}
     finished = {n: t for n, t in before.items() if t.state is TrialState.COMPLETE}
     assert len(finished) >= 8
+    # the signal may land between two trials; then nothing was running (rare but possible)
+    running = [t for t in before.values() if t.state is TrialState.RUNNING]
+    cut = [t for t in before.values() if t.state is TrialState.FAIL]
     if sig is signal.SIGINT:  # Ctrl-C: the running trial was closed as FAIL, flagged interrupted
-        cut = [t for t in before.values() if t.state is TrialState.FAIL]
-        assert len(cut) == 1 and cut[0].interrupted and "Ctrl-C" in (cut[0].error or "")
+        assert not running and len(cut) <= 1
+        assert all(t.interrupted and "Ctrl-C" in (t.error or "") for t in cut)
     else:  # kill -9: the running trial is left RUNNING until someone notices its worker died
-        assert [t.state for t in before.values()].count(TrialState.RUNNING) == 1
+        assert len(running) <= 1 and not cut
+    n_cut = len(cut) + len(running)
 
     result = hs.minimize(objective, {"x": hs.Float(0, 1)}, n_trials=40, storage=url,
                          study="crash", verbosity=0)  # fmt: skip
@@ -79,7 +83,7 @@ def test_killed_or_interrupted_study_resumes_with_nothing_lost(
         assert after[n].state is TrialState.COMPLETE
         assert after[n].value == t.value and after[n].params == t.params
     cut = [t for t in after.values() if t.state is TrialState.FAIL]
-    assert len(cut) == 1 and cut[0].interrupted
+    assert len(cut) == n_cut and all(t.interrupted for t in cut)
     assert sum(t.state is TrialState.COMPLETE for t in after.values()) == 40
     assert not [t for t in after.values() if t.state is TrialState.RUNNING]
 

@@ -103,11 +103,7 @@ def test_unknown_study_id(storage: Storage, call: Any) -> None:
         call(storage, gone.study_id)
 
 
-def test_study_ids_are_not_reused(storage: Storage, request: pytest.FixtureRequest) -> None:
-    if isinstance(storage, MemoryStorage):
-        request.applymarker(
-            pytest.mark.xfail(reason="MemoryStorage numbers studies len(studies)+1", strict=False)
-        )
+def test_study_ids_are_not_reused(storage: Storage) -> None:
     a = storage.create_study("a", [MIN])
     b = storage.create_study("b", [MIN])
     storage.delete_study("a")

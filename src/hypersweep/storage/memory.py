@@ -35,6 +35,7 @@ class MemoryStorage(Storage):
         self._studies: dict[str, _StudyData] = {}
         self._by_id: dict[int, _StudyData] = {}
         self._next_trial_id = 0
+        self._next_study_id = 1  # ids are never reused, even after a study is deleted
 
     # --- studies -----------------------------------------------------------------
     def create_study(
@@ -49,13 +50,14 @@ class MemoryStorage(Storage):
             if name in self._studies:
                 raise DuplicateStudy(f"a study named {name!r} already exists")
             record = StudyRecord(
-                study_id=len(self._by_id) + 1,
+                study_id=self._next_study_id,
                 name=name,
                 directions=tuple(directions),
                 space=space,
                 system_attrs=dict(system_attrs or {}),
                 created=time.time(),
             )
+            self._next_study_id += 1
             data = _StudyData(record)
             self._studies[name] = data
             self._by_id[record.study_id] = data
