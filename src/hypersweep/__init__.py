@@ -22,7 +22,8 @@ from .handle import Trial
 from .params import Categorical, Float, Int, LogNormal, Normal, Repeat
 from .progress import set_verbosity
 from .space import Space
-from .study import Study, create_study, load_study
+from .studies import create_study, load_study
+from .study import Study
 from .trial import Direction, FrozenTrial, TrialState
 
 __version__ = "0.1.0"

@@ -10,7 +10,8 @@ from .progress import set_verbosity
 from .pruners.base import Pruner
 from .samplers.base import Sampler
 from .storage import Storage
-from .study import Callback, Study, create_study
+from .studies import create_study
+from .study import Callback, Study
 from .trial import FrozenTrial
 
 

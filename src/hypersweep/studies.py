@@ -1,0 +1,119 @@
+"""Making and loading studies: names, directions, stored seeds and space evolution."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import secrets
+from typing import Any
+
+from .exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
+from .pruners.base import NoPruning, Pruner
+from .samplers import from_name
+from .samplers.base import Sampler
+from .space import Space, changes
+from .storage import Storage, StudyRecord, get_storage
+from .study import Study
+from .trial import Direction
+
+
+def create_study(
+    name: str | None = None,
+    *,
+    storage: str | Storage | None = None,
+    direction: str | Direction = "minimize",
+    sampler: str | Sampler | None = None,
+    pruner: Pruner | None = None,
+    space: Any = None,
+    load_if_exists: bool = False,
+    seed: int | None = None,
+) -> Study:
+    """Create a study (or, with ``load_if_exists=True``, resume the one of that name).
+
+    >>> import hypersweep as hs
+    >>> study = hs.create_study(direction="maximize", sampler="random", seed=1)
+    >>> study.direction.value
+    'maximize'
+    """
+    store = get_storage(storage)
+    dirn = Direction.parse(direction)
+    compiled = None if space is None else Space(space)
+    smp = from_name(sampler, seed=seed)
+    if name is None:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = f"study-{stamp}-{secrets.token_hex(2)}"
+    try:
+        record = store.create_study(
+            name,
+            [dirn],
+            space=None if compiled is None else compiled.to_json(),
+            system_attrs={"seed": smp.entropy},
+        )
+    except DuplicateStudy:
+        if not load_if_exists:
+            raise DuplicateStudy(
+                f"a study named {name!r} already exists; pass load_if_exists=True to resume "
+                f"it, or choose another name"
+            ) from None
+        record = store.get_study(name)
+        if record.directions[0] is not dirn:
+            raise ValueError(
+                f"study {name!r} was created to {record.directions[0].value}, not to "
+                f"{dirn.value}; use another study name"
+            ) from None
+        return _open(record, store, smp, pruner, compiled)
+    return Study(record, store, smp, pruner or NoPruning(), compiled)
+
+
+def load_study(
+    name: str,
+    *,
+    storage: str | Storage,
+    sampler: str | Sampler | None = None,
+    pruner: Pruner | None = None,
+    space: Any = None,
+    seed: int | None = None,
+) -> Study:
+    """Open an existing study to inspect or resume it.
+
+    Without ``space`` the stored space is used (choices that are not JSON,
+    such as classes, then come back as their names: pass the space to get
+    the objects).
+    """
+    store = get_storage(storage)
+    try:
+        record = store.get_study(name)
+    except StudyNotFound as exc:
+        known = [s.name for s in store.list_studies()]
+        raise StudyNotFound(
+            f"{exc} (studies there: {', '.join(known) if known else 'none'}); "
+            f"check the name and the storage URL"
+        ) from None
+    compiled = None if space is None else Space(space)
+    return _open(record, store, from_name(sampler, seed=seed), pruner, compiled)
+
+
+def _open(
+    record: StudyRecord,
+    store: Storage,
+    sampler: Sampler,
+    pruner: Pruner | None,
+    space: Space | None,
+) -> Study:
+    stored = None if record.space is None else Space.from_json(record.space)
+    if space is not None and stored is not None:
+        problems = changes(stored, space)
+        if problems:
+            raise SpaceChanged(
+                f"study {record.name!r} was created with another space: "
+                + "; ".join(problems)
+                + ". Start a new study (another name) or restore those parameters."
+            )
+        if space.to_json() != record.space:
+            record = store.update_study(record.study_id, space=space.to_json())
+    elif space is None and stored is not None:
+        space = stored
+    elif space is not None:
+        record = store.update_study(record.study_id, space=space.to_json())
+    if sampler.seed is None and "seed" in record.system_attrs:
+        sampler.reseed(int(record.system_attrs["seed"]))
+    return Study(record, store, sampler, pruner or NoPruning(), space)
