@@ -79,6 +79,7 @@ class Bar:
             show = sys.stderr.isatty() and logger.getEffectiveLevel() <= logging.INFO
         if not show:
             return cls(None, None, study)
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -96,6 +97,7 @@ class Bar:
             TimeRemainingColumn(),
             TextColumn("best {task.fields[best]}"),
             transient=False,
+            console=Console(stderr=True),  # stdout stays clean for results and JSON
         )
         progress.start()
         total = n_trials if n_trials is not None else None
