@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 _TOL = 1e-9
 
 
 def _number(value: Any, what: str, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{path}: {what} must be a number, but got {value!r}")
     out = float(value)
     if not math.isfinite(out):
@@ -31,13 +34,13 @@ def _number(value: Any, what: str, path: str) -> float:
 def _is_integral(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    return isinstance(value, (int, np.integer)) or (
-        isinstance(value, (float, np.floating)) and float(value).is_integer()
+    return isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer()
     )
 
 
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    return not isinstance(value, bool) and isinstance(value, numbers.Real)
 
 
 class Param:
@@ -271,13 +274,10 @@ class Int(_Ranged):
         return out
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool):
+        if not _is_integral(value):
             return False
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            value = int(value)
-        if not isinstance(value, (int, np.integer)):
-            return False
-        return bool(self.low <= value <= self.high) and self._on_grid(float(value))
+        number = int(float(value))
+        return bool(self.low <= number <= self.high) and self._on_grid(float(number))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "low": self.low, "high": self.high}

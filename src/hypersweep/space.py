@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from .params import (
     Categorical,
@@ -344,7 +345,7 @@ class Space:
     ...                                         {"kind": "knn", "k": hs.Int(1, 50)}])})
     >>> sorted(space.leaves)
     ['model', 'model.knn.k', 'model.svm.C']
-    >>> params = space.sample(np.random.default_rng(0))
+    >>> params = space.sample(0)
     >>> params["model"]["kind"] in ("svm", "knn")
     True
     """
@@ -367,6 +368,8 @@ class Space:
 
     def sample(self, rng: np.random.Generator | int | None = None) -> Any:
         """Draw one point from the prior: real values nested like the definition."""
+        import numpy as np  # lazily: keeps `import hypersweep` light
+
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         return self.resolve(lambda _path, p: p.sample(gen))[0]
 

@@ -14,11 +14,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ..trial import Direction, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..params import Param
     from ..space import Space
 
@@ -94,6 +94,8 @@ class Sampler(abc.ABC):
         if gen is None:
             if len(self._rngs) > 64:
                 self._rngs.clear()
+            import numpy as np  # lazily: keeps `import hypersweep` light
+
             gen = self._rngs[number] = np.random.default_rng((self._entropy, number))
         return gen
 
