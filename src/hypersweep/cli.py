@@ -333,7 +333,7 @@ def _open_storage(url: str) -> Storage:
 
 
 def _load(args: argparse.Namespace, store: Storage) -> Study:
-    from .study import load_study
+    from .studies import load_study
 
     return load_study(args.study, storage=store)
 
@@ -437,7 +437,7 @@ def _cmd_studies(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from .study import load_study
+    from .studies import load_study
 
     url = _url(args)
     store = _open_storage(url)

@@ -459,7 +459,7 @@ def run_config(cfg: RunConfig, storage_override: str | None = None) -> Study:
     ``sqlite:///hypersweep.db`` in the working directory.
     """
     from .samplers import Grid
-    from .study import create_study
+    from .studies import create_study
 
     if cfg.sampler == "random" and cfg.n_trials is None and cfg.timeout is None:
         raise _fail(
