@@ -150,3 +150,14 @@ def test_grid_refines_around_the_best_cell() -> None:
     later = [t for t in fine.trials[10:]]
     assert all(t.params["kernel"] == "rbf" for t in later)  # categoricals stay at the best
     assert all(1e-1 <= t.params["C"] <= 1e3 for t in later)  # inside the best cell's neighbours
+
+
+@pytest.mark.parametrize("n_points", [3, 4])
+def test_refined_rounds_add_new_points_and_never_repeat_a_cell(n_points: int) -> None:
+    space = {"C": hs.Float(1e-2, 1e2, log=True), "gamma": hs.Float(1e-3, 1e1, log=True)}
+    sampler = hs.samplers.Grid(n_points=n_points, rounds=3)
+    r = hs.minimize(lambda p: (np.log10(p["C"]) - 0.7) ** 2 + (np.log10(p["gamma"]) + 1.2) ** 2,
+                    space, sampler=sampler, n_trials=None, verbosity=0)  # fmt: skip
+    keys = [tuple(f"{v:.9g}" for v in t.params.values()) for t in r.trials]
+    assert len(keys) == len(set(keys))  # no cell twice, not even up to rounding
+    assert len(r.trials) > n_points**2  # odd or even, refinement found new points

@@ -267,3 +267,12 @@ def test_flatten_build_round_trip_through_json(seed: int) -> None:
     stored = json.loads(json.dumps(flat))
     assert space.flatten(nested) == flat
     assert space.build(stored) == nested
+
+
+def test_labelled_parameters_are_checked_at_once() -> None:
+    from hypersweep import hp
+
+    with pytest.raises(ValueError, match=r"^lr: low <= high"):
+        hp.uniform("lr", 2, 1)
+    with pytest.raises(ValueError, match=r"^act: a Categorical needs at least one choice"):
+        hp.choice("act", [])

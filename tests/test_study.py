@@ -355,3 +355,15 @@ def test_trial_seed_is_derived_and_reproducible() -> None:
         return out
 
     assert seeds(1) == seeds(1) and len(set(seeds(1))) == 5 and seeds(1) != seeds(2)
+
+
+def test_list_and_delete_studies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    for name in ("first", "second"):
+        hs.minimize(quadratic, SPACE, n_trials=2, storage=url, study=name, verbosity=0)
+    assert hs.list_studies(url) == ["first", "second"]
+    hs.delete_study("first", storage=url)
+    assert hs.list_studies(url) == ["second"]
+    with pytest.raises(hs.StudyNotFound):
+        hs.delete_study("first", storage=url)
+    assert len(hs.load_study("second", storage=url).trials) == 2

@@ -22,7 +22,7 @@ from .handle import Trial
 from .params import Categorical, Float, Int, LogNormal, Normal, Repeat
 from .progress import set_verbosity
 from .space import Space
-from .studies import create_study, load_study
+from .studies import create_study, delete_study, list_studies, load_study
 from .study import Study
 from .trial import Direction, FrozenTrial, TrialState
 
@@ -51,8 +51,10 @@ __all__ = [
     "TrialState",
     "__version__",
     "create_study",
+    "delete_study",
     "fmin",
     "hp",
+    "list_studies",
     "load_study",
     "maximize",
     "minimize",

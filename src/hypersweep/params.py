@@ -1,9 +1,10 @@
 """Parameter kinds: the leaves of a search space.
 
-Each kind validates itself at definition time, samples itself from a numpy
-generator, checks a value, and maps values to and from an *internal* float
-(log scale for log parameters, the index for categoricals) that model-based
-samplers work in. Nothing here knows about studies.
+Each kind checks its definition (when the space is built, so that the error
+can name the parameter's path; at once when it has a label, as hyperopt's
+spellings do), draws from its prior, checks a value, and maps values to and
+from an *internal* float (log scale for log parameters, the index for
+categoricals) that model-based samplers work in. Nothing here knows about studies.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class Param:
     def check(self, path: str) -> None:
         """Raise ValueError naming ``path`` if the definition is invalid."""
 
+    def _check_labelled(self) -> None:
+        """A labelled parameter (hyperopt's spelling) knows its name: check it at once."""
+        if self.label is not None:
+            self.check(self.label)
+
     def sample(self, rng: np.random.Generator) -> Any:
         """A draw from the prior."""
         return self.from_unit(rng.random())
@@ -67,10 +73,25 @@ class Param:
         raise NotImplementedError
 
     def to_internal(self, value: Any) -> float:
+        """The model-side number for a value: log for log scales, the index for choices."""
         raise NotImplementedError
 
     def from_internal(self, x: float) -> Any:
+        """The value for a model-side number: rounded, snapped to the step and clipped."""
         raise NotImplementedError
+
+    def bounds(self) -> tuple[float, float]:
+        """The internal range samplers search; Int ranges are padded by half a step.
+
+        Unbounded kinds (Normal, LogNormal) report mu +- 4 sigma, where the prior
+        puts all but 6e-5 of its mass.
+        """
+        raise NotImplementedError
+
+    @property
+    def n_choices(self) -> int:
+        """How many values a categorical has; 0 for numeric kinds."""
+        return 0
 
     def to_json(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -126,6 +147,9 @@ class _Ranged(Param):
 
     def to_internal(self, value: Any) -> float:
         return math.log(value) if self.log else float(value)
+
+    def bounds(self) -> tuple[float, float]:
+        return self._lo_hi()
 
     def _snap(self, v: float) -> float:
         v = min(max(v, self.low), self.high)
@@ -191,6 +215,7 @@ class Float(_Ranged):
             self.low, self.high = float(low), float(high)
         if _is_number(step):
             self.step = float(step)  # type: ignore[arg-type]
+        self._check_labelled()
 
     def from_internal(self, x: float) -> float:
         v = math.exp(x) if self.log else float(x)
@@ -236,6 +261,7 @@ class Int(_Ranged):
         super().__init__(low, high, log=log, step=step, label=label)
         if all(_is_integral(v) for v in (low, high, step)):
             self.low, self.high, self.step = int(low), int(high), int(step)
+        self._check_labelled()
 
     def check(self, path: str) -> None:
         for name, v in (("low", self.low), ("high", self.high), ("step", self.step)):
@@ -301,6 +327,7 @@ class Normal(Param):
             self.mu, self.sigma = float(mu), float(sigma)
         if _is_number(step):
             self.step = float(step)  # type: ignore[arg-type]
+        self._check_labelled()
 
     def check(self, path: str) -> None:
         _number(self.mu, "mu", path)
@@ -340,6 +367,9 @@ class Normal(Param):
 
     def from_internal(self, x: float) -> float:
         return float(self._quantise(float(x)))
+
+    def bounds(self) -> tuple[float, float]:
+        return self.mu - 4 * self.sigma, self.mu + 4 * self.sigma
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "mu": self.mu, "sigma": self.sigma}
@@ -411,6 +441,7 @@ class Categorical(Param):
         self.label = label
         # the space compiler replaces these with branch labels where choices are sub-spaces
         self.keys: list[Any] = [json_key(c) for c in self.choices]
+        self._check_labelled()
 
     def check(self, path: str) -> None:
         if self._not_a_list:
@@ -449,6 +480,13 @@ class Categorical(Param):
 
     def to_internal(self, value: Any) -> float:
         return float(self.index_of(value))
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, float(len(self.keys) - 1)
+
+    @property
+    def n_choices(self) -> int:
+        return len(self.keys)
 
     def from_internal(self, x: float) -> Any:
         return self.keys[int(x)]

@@ -117,3 +117,13 @@ def _open(
     if sampler.seed is None and "seed" in record.system_attrs:
         sampler.reseed(int(record.system_attrs["seed"]))
     return Study(record, store, sampler, pruner or NoPruning(), space)
+
+
+def list_studies(storage: str | Storage) -> list[str]:
+    """Names of the studies in a storage, oldest first."""
+    return [record.name for record in get_storage(storage).list_studies()]
+
+
+def delete_study(name: str, *, storage: str | Storage) -> None:
+    """Delete a study and all its trials; raises StudyNotFound if there is none of that name."""
+    get_storage(storage).delete_study(name)

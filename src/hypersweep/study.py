@@ -531,12 +531,3 @@ def _check_budget(n_trials: int | None, timeout: float | None) -> None:
         raise ValueError(f"n_trials must be an integer >= 0 or None, but got {n_trials!r}")
     if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
-
-
-def __getattr__(name: str) -> Any:
-    # create_study / load_study live in studies.py (which imports this module)
-    if name in ("create_study", "load_study"):
-        from . import studies
-
-        return getattr(studies, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

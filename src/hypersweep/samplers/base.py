@@ -61,6 +61,18 @@ class History:
     def complete(self) -> list[FrozenTrial]:
         return [t for t in self.trials if t.state is TrialState.COMPLETE]
 
+    def leaves(self) -> dict[str, Param]:
+        """Every parameter known so far: the static space's leaves, else the union of
+        what define-by-run trials suggested (the latest definition of a name wins)."""
+        if self.space is not None:
+            return dict(self.space.leaves)
+        from ..params import param_from_json
+
+        found: dict[str, Any] = {}
+        for t in self.trials:
+            found.update(t.system_attrs.get("space") or {})
+        return {path: param_from_json(data) for path, data in found.items()}
+
 
 class Sampler(abc.ABC):
     """Base of all samplers.

@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 
 def _cell_key(flat: Mapping[str, Any], paths: Sequence[str]) -> str:
-    return json.dumps([flat.get(p) for p in paths], default=str)
+    return json.dumps([_rounded(flat.get(p)) for p in paths], default=str)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 12 significant digits: a point reached through log/exp twice is one cell."""
+    return float(f"{value:.12g}") if type(value) is float else value
 
 
 def _takes_cell(trial: FrozenTrial) -> bool:
@@ -220,5 +225,17 @@ def _refine(param: Param, best: Any, previous: list[Any], n_points: int) -> list
     else:
         step = getattr(param, "step", None)
         narrow = Float(float(lo), float(hi), log=log and lo > 0, step=step)
-    values = narrow.grid(n_points)
-    return sorted({*values, best}, key=lambda v: math.inf if v is None else v)
+    # n_points + 2 points across the gap, without its two ends (run already): new points
+    # appear even when the best sits in the middle and n_points is odd
+    values = narrow.grid(n_points + 2)[1:-1] if n_points > 1 else []
+    close = [p for p in ordered if p is not None]
+    snapped = {_snap_to(v, close) for v in values} | {best}
+    return sorted(snapped, key=lambda v: math.inf if v is None else v)
+
+
+def _snap_to(value: Any, known: list[Any]) -> Any:
+    """A known point equal to ``value`` up to rounding, else ``value`` itself."""
+    for k in known:
+        if isinstance(k, (int, float)) and math.isclose(k, value, rel_tol=1e-9, abs_tol=1e-12):
+            return k
+    return value
