@@ -161,3 +161,31 @@ def test_refined_rounds_add_new_points_and_never_repeat_a_cell(n_points: int) ->
     keys = [tuple(f"{v:.9g}" for v in t.params.values()) for t in r.trials]
     assert len(keys) == len(set(keys))  # no cell twice, not even up to rounding
     assert len(r.trials) > n_points**2  # odd or even, refinement found new points
+
+
+def test_random_never_repeats_on_a_discrete_space_and_stops_when_done() -> None:
+    space = {"a": hs.Categorical(["x", "y", "z"]), "b": hs.Int(1, 4), "c": hs.Float(0, 1, step=0.5)}
+    r = hs.minimize(lambda p: p["b"], space, n_trials=100, seed=0, verbosity=0)
+    assert len(r.trials) == 3 * 4 * 3  # stopped when the space was exhausted
+    assert len({json.dumps(t.flat, sort_keys=True) for t in r.trials}) == 36
+
+
+def test_random_repeats_only_when_allowed() -> None:
+    space = {"a": hs.Categorical(["x", "y"]), "b": hs.Int(1, 2)}
+    sampler = hs.samplers.Random(seed=0, allow_repeats=True)
+    r = hs.minimize(lambda p: p["b"], space, sampler=sampler, n_trials=20, verbosity=0)
+    assert len(r.trials) == 20 and len({json.dumps(t.flat, sort_keys=True) for t in r.trials}) <= 4
+
+
+def test_history_seen_tracks_changes_and_ignores_interrupted_trials() -> None:
+    study = hs.create_study(space={"k": hs.Int(0, 1000)}, seed=0)
+    trial = study.ask()
+    flat = dict(trial.flat)
+    assert study.history.seen(flat)  # running counts: another worker must not take it
+    study.tell(trial, 1.0)
+    assert study.history.seen(flat) and not study.history.seen({"k": -1})
+    study.delete_trial(trial.number)
+    assert not study.history.seen(flat)
+    trial = study.ask()
+    study._interrupt(trial.number, "test")
+    assert not study.history.seen(dict(trial.flat))

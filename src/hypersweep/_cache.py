@@ -33,7 +33,10 @@ class TrialCache:
         self._best_stale = False
         self._raw: dict[int, FrozenTrial] = {}
         self._next_floor = 0  # deleted numbers are never reused
-        self._running: set[int] = set()  # the storage's own objects, to skip re-reads
+        self._running: set[int] = set()
+        self.changed: list[
+            int
+        ] = []  # numbers in order of change, for incremental readers  # the storage's own objects, to skip re-reads
 
     # --- folding changes in ----------------------------------------------------
     def absorb(
@@ -56,6 +59,7 @@ class TrialCache:
             self._drop(number)
 
     def _put(self, trial: FrozenTrial) -> None:
+        self.changed.append(trial.number)
         old = self._by_number.get(trial.number)
         if old is not None:
             self._uncount(old)
@@ -75,6 +79,7 @@ class TrialCache:
         self._count(trial)
 
     def _drop(self, number: int) -> None:
+        self.changed.append(number)
         self._next_floor = max(self._next_floor, number + 1)
         old = self._by_number.pop(number, None)
         if old is None:

@@ -30,5 +30,9 @@ class StorageError(HypersweepError, RuntimeError):
     """The storage URL is wrong, unreachable, or holds an incompatible schema."""
 
 
-class GridExhausted(HypersweepError):
+class SpaceExhausted(HypersweepError):
+    """Every configuration of a finite space has been tried; the study has nothing new to run."""
+
+
+class GridExhausted(SpaceExhausted):
     """Every cell of a grid has been run (or is running); the study has nothing left to try."""

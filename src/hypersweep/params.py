@@ -219,6 +219,8 @@ class Float(_Ranged):
 
     def from_internal(self, x: float) -> float:
         v = math.exp(x) if self.log else float(x)
+        if self.step is None:  # the common case, on every draw: clip only
+            return self.low if v < self.low else self.high if v > self.high else v
         return float(self._snap(v))
 
     def contains(self, value: Any) -> bool:
@@ -283,6 +285,9 @@ class Int(_Ranged):
 
     def from_internal(self, x: float) -> int:
         v = math.exp(x) if self.log else float(x)
+        if self.step == 1:  # the common case, on every draw: round and clip only
+            n = round(v)
+            return int(self.low if n < self.low else self.high if n > self.high else n)
         return int(round(self._snap(v)))
 
     def grid(self, n_points: int) -> list[Any]:

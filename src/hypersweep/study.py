@@ -21,7 +21,7 @@ from typing import Any
 
 from . import progress
 from ._cache import TrialCache
-from .exceptions import GridExhausted, TrialPruned
+from .exceptions import SpaceExhausted, TrialPruned
 from .handle import Trial
 from .params import json_key
 from .pruners.base import Pruner
@@ -81,7 +81,13 @@ class Study:
         self._cache = TrialCache(self.direction, self._resolve)
         self._running: dict[int, Trial] = {}
         self._worker = {"worker": {"host": socket.gethostname(), "pid": os.getpid()}}
-        self.history = History(self.direction, space, lambda: self._cache.trials)
+        self.history = History(
+            self.direction,
+            space,
+            lambda: self._cache.trials,
+            get=self._cache.get,
+            changes=self._cache.changed,
+        )
 
     # --- identity ----------------------------------------------------------------
     @property
@@ -165,7 +171,7 @@ class Study:
     def ask(self, *, _fresh: bool = False) -> Trial:
         """Start a trial: enqueued values first, then the sampler's choice.
 
-        Raises :class:`GridExhausted` when a grid has nothing left to try.
+        Raises :class:`SpaceExhausted` when a grid or a finite space has nothing new left.
         """
         if not _fresh:
             self._refresh()
@@ -190,7 +196,7 @@ class Study:
             self._cache.absorb([frozen])
         try:
             trial = self._prepare(frozen.number, dict(frozen.flat), dict(frozen.user_attrs))
-        except GridExhausted:
+        except SpaceExhausted:
             if frozen.system_attrs.get("enqueued"):
                 self._interrupt(frozen.number, "the grid had no cell left for this trial")
             else:
@@ -360,8 +366,8 @@ class Study:
                     break
                 try:
                     trial = self.ask(_fresh=True)
-                except GridExhausted:
-                    logger.info("Study %r: every grid cell has been run.", self.name)
+                except SpaceExhausted as done:
+                    logger.info("Study %r stops: %s", self.name, done)
                     break
                 frozen = self._run_one(call, trial, catch)
                 bar.update(frozen)

@@ -9,6 +9,8 @@ history gives the same answer, whichever worker asks and in whatever order.
 from __future__ import annotations
 
 import abc
+import json
+import math
 import secrets
 import zlib
 from collections.abc import Callable, Sequence
@@ -36,6 +38,49 @@ def _mix(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def config_key(flat: dict[str, Any]) -> str:
+    """A canonical text for a configuration (floats to 12 significant digits)."""
+    items = sorted(flat.items())
+    return json.dumps(
+        [[k, float(f"{v:.12g}") if type(v) is float else v] for k, v in items], default=str
+    )
+
+
+def finite_size(space: Space | None, limit: int = 1_000_000) -> int | None:
+    """How many distinct configurations a space holds, or None if it is continuous
+    (or larger than ``limit``): the spaces where a sampler can run out of new points."""
+    if space is None:
+        return None
+    counts = []
+    for param in space.leaves.values():
+        n = _count_values(param)
+        if n is None:
+            return None
+        counts.append(n)
+    if math.prod(counts) > limit * 10:  # an upper bound; skip enumerating huge spaces
+        return None
+    cells = space.grid(lambda _path, p: all_values(p))
+    return len(cells) if len(cells) <= limit else None
+
+
+def _count_values(param: Param) -> int | None:
+    from ..params import Categorical, Float, Int
+
+    if isinstance(param, Categorical):
+        return param.n_choices
+    if isinstance(param, Int):
+        return (param.high - param.low) // (param.step or 1) + 1
+    if isinstance(param, Float) and param.step is not None:
+        return int(round((param.high - param.low) / param.step)) + 1
+    return None
+
+
+def all_values(param: Param) -> list[Any]:
+    """Every value of a discrete parameter (one point for a continuous one)."""
+    n = _count_values(param)
+    return param.grid(n if n is not None else 1)
+
+
 class History:
     """What a sampler may read: direction, the static space (if any), and trials.
 
@@ -48,10 +93,18 @@ class History:
         direction: Direction,
         space: Space | None,
         trials: Callable[[], Sequence[FrozenTrial]],
+        *,
+        get: Callable[[int], FrozenTrial | None] | None = None,
+        changes: list[int] | None = None,
     ) -> None:
         self.direction = direction
         self.space = space
         self._trials = trials
+        self._get = get
+        self._changes = changes  # numbers of changed trials, appended by the study's cache
+        self._read = 0
+        self._key_of: dict[int, str] = {}
+        self._key_count: dict[str, int] = {}
 
     @property
     def trials(self) -> Sequence[FrozenTrial]:
@@ -60,6 +113,35 @@ class History:
 
     def complete(self) -> list[FrozenTrial]:
         return [t for t in self.trials if t.state is TrialState.COMPLETE]
+
+    def seen(self, flat: dict[str, Any]) -> bool:
+        """True if a trial already holds exactly these values (running, finished or
+        failed; interrupted trials excepted), so samplers can avoid wasting budget."""
+        self._sync_keys()
+        return self._key_count.get(config_key(flat), 0) > 0
+
+    def _sync_keys(self) -> None:
+        if self._changes is None or self._get is None:  # a plain history: recount it all
+            self._key_of, self._key_count = {}, {}
+            for trial in self.trials:
+                self._count_key(trial.number, trial)
+            return
+        for number in self._changes[self._read :]:
+            self._count_key(number, self._get(number))
+        self._read = len(self._changes)
+
+    def _count_key(self, number: int, trial: FrozenTrial | None) -> None:
+        old = self._key_of.pop(number, None)
+        if old is not None:
+            self._key_count[old] -= 1
+        if (
+            trial is None
+            or not trial.flat
+            or (trial.state is TrialState.FAIL and trial.interrupted)
+        ):
+            return
+        key = self._key_of[number] = config_key(trial.flat)
+        self._key_count[key] = self._key_count.get(key, 0) + 1
 
     def leaves(self) -> dict[str, Param]:
         """Every parameter known so far: the static space's leaves, else the union of
@@ -120,8 +202,11 @@ class Sampler(abc.ABC):
         salt = _SALTS.get(path)
         if salt is None:
             salt = _SALTS[path] = zlib.crc32(path.encode())
-        z = _mix(self._mixed ^ (number & _M64) ^ (salt << 32))
-        return (z >> 11) * _TWO_53
+        # splitmix64's finaliser, inlined: this runs for every leaf of every trial
+        z = ((self._mixed ^ (number & _M64) ^ (salt << 32)) + 0x9E3779B97F4A7C15) & _M64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        return ((z ^ (z >> 31)) >> 11) * _TWO_53
 
     def propose(self, history: History, number: int) -> dict[str, Any]:
         """Values decided jointly for trial ``number``; the default decides nothing."""

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import History, Sampler
+from ..exceptions import SpaceExhausted
+from .base import History, Sampler, all_values, finite_size
 
 if TYPE_CHECKING:
     from ..params import Param
+    from ..space import Space
+
+_ATTEMPTS = 64
 
 
 class Random(Sampler):
     """Draw every parameter from its prior; seeded and reproducible.
+
+    On a space with only discrete parameters (choices, integers, stepped
+    floats) it never repeats a configuration unless ``allow_repeats=True``,
+    and it stops the study once every configuration has been tried.
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2, {"x": hs.Float(-5, 5)},
@@ -20,5 +28,33 @@ class Random(Sampler):
     True
     """
 
+    def __init__(self, *, seed: int | None = None, allow_repeats: bool = False) -> None:
+        super().__init__(seed=seed)
+        self.allow_repeats = allow_repeats
+        self._sizes: dict[int, int | None] = {}
+
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         return param.from_unit(self.uniform(number, path))
+
+    def propose(self, history: History, number: int) -> dict[str, Any]:
+        space = history.space
+        if space is None or self.allow_repeats:
+            return {}
+        size = self._size(space)
+        if size is None:
+            return {}  # a continuous leaf: repeats have probability zero
+        for attempt in range(_ATTEMPTS):
+            draw = number + (attempt << 40)
+            flat = space.resolve(lambda path, p: p.from_unit(self.uniform(draw, path)))[1]
+            if not history.seen(flat):
+                return flat
+        for cell in space.grid(lambda _path, p: all_values(p)):  # few new points left: scan
+            if not history.seen(cell):
+                return cell
+        raise SpaceExhausted(f"all {size} configurations of the space have been tried")
+
+    def _size(self, space: Space) -> int | None:
+        key = id(space)
+        if key not in self._sizes:
+            self._sizes[key] = finite_size(space)
+        return self._sizes[key]
