@@ -31,12 +31,10 @@ class TrialCache:
         self._states: dict[TrialState, int] = dict.fromkeys(TrialState, 0)
         self._best: FrozenTrial | None = None
         self._best_stale = False
-        self._raw: dict[int, FrozenTrial] = {}
+        self._raw: dict[int, FrozenTrial] = {}  # the storage's own objects, to skip re-reads
         self._next_floor = 0  # deleted numbers are never reused
         self._running: set[int] = set()
-        self.changed: list[
-            int
-        ] = []  # numbers in order of change, for incremental readers  # the storage's own objects, to skip re-reads
+        self.changed: list[int] = []  # numbers in order of change, for incremental readers
 
     # --- folding changes in ----------------------------------------------------
     def absorb(

@@ -69,7 +69,7 @@ def _count_values(param: Param) -> int | None:
     if isinstance(param, Categorical):
         return param.n_choices
     if isinstance(param, Int):
-        return (param.high - param.low) // (param.step or 1) + 1
+        return int((param.high - param.low) // (param.step or 1)) + 1
     if isinstance(param, Float) and param.step is not None:
         return int(round((param.high - param.low) / param.step)) + 1
     return None

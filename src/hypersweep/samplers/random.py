@@ -44,14 +44,16 @@ class Random(Sampler):
         if size is None:
             return {}  # a continuous leaf: repeats have probability zero
         for attempt in range(_ATTEMPTS):
-            draw = number + (attempt << 40)
-            flat = space.resolve(lambda path, p: p.from_unit(self.uniform(draw, path)))[1]
+            flat = self._draw(space, number + (attempt << 40))
             if not history.seen(flat):
                 return flat
         for cell in space.grid(lambda _path, p: all_values(p)):  # few new points left: scan
             if not history.seen(cell):
                 return cell
         raise SpaceExhausted(f"all {size} configurations of the space have been tried")
+
+    def _draw(self, space: Space, draw: int) -> dict[str, Any]:
+        return space.resolve(lambda path, p: p.from_unit(self.uniform(draw, path)))[1]
 
     def _size(self, space: Space) -> int | None:
         key = id(space)
