@@ -1,18 +1,43 @@
-"""Samplers decide which parameters to try next: ``hs.samplers.Random``, ``Grid``.
+"""Samplers decide which parameters to try next.
 
-They can also be named: ``sampler="random" | "grid"``.
+``hs.samplers.Random``, ``Grid``, ``TPE``, ``GP``, ``QMC``, ``Evolution``; or by
+name: ``sampler="random" | "grid" | "tpe" | "gp" | "qmc" | "evolution"``. The
+model-based ones are imported on first use, so they cost nothing until then.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from .base import History, Sampler
 from .grid import Grid
 from .random import Random
 
-__all__ = ["Grid", "History", "Random", "Sampler", "from_name"]
+__all__ = ["GP", "QMC", "TPE", "Evolution", "Grid", "History", "Random", "Sampler", "from_name"]
 
-_BY_NAME: dict[str, type[Sampler]] = {"random": Random, "grid": Grid}
-_PLANNED = ("tpe", "gp", "evolution", "qmc")
+# public class name -> module that defines it (imported lazily)
+_LAZY = {"TPE": ".tpe", "GP": ".gp", "QMC": ".qmc", "Evolution": ".evolution"}
+_BY_NAME = {
+    "random": "Random",
+    "grid": "Grid",
+    "tpe": "TPE",
+    "gp": "GP",
+    "qmc": "QMC",
+    "evolution": "Evolution",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        try:
+            module = importlib.import_module(_LAZY[name], __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(__name__):
+                raise AttributeError(f"the {name} sampler is not in this version") from None
+            raise
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def from_name(name: str | Sampler | None, *, seed: int | None = None) -> Sampler:
@@ -22,10 +47,11 @@ def from_name(name: str | Sampler | None, *, seed: int | None = None) -> Sampler
     if isinstance(name, Sampler):
         return name
     key = str(name).lower()
-    if key in _BY_NAME:
-        return _BY_NAME[key](seed=seed)
-    if key in _PLANNED:
-        raise ValueError(
-            f"the {key!r} sampler is not part of this version yet; use one of {sorted(_BY_NAME)}"
-        )
-    raise ValueError(f"unknown sampler {name!r}: choose one of {sorted(_BY_NAME)}")
+    if key not in _BY_NAME:
+        raise ValueError(f"unknown sampler {name!r}: choose one of {sorted(_BY_NAME)}")
+    try:
+        cls = globals().get(_BY_NAME[key]) or __getattr__(_BY_NAME[key])
+    except AttributeError as exc:
+        raise ValueError(f"the {key!r} sampler is not available: {exc}") from None
+    sampler: Sampler = cls(seed=seed)
+    return sampler
