@@ -199,11 +199,11 @@ class QMC(Sampler):
         if space is None:
             return {}
         flat = self.point(space, number)
-        if self.allow_repeats or not history.seen(flat):
+        if self.allow_repeats:
             return flat
         size = self._size(space)
-        if size is None:
-            return flat  # a continuous leaf differs: a repeat has probability zero
+        if size is None or not history.seen(flat):
+            return flat  # with a continuous leaf a repeat has probability zero
         return self._unseen(history, space, number, size)
 
     def point(self, space: Space, number: int) -> dict[str, Any]:
