@@ -67,30 +67,48 @@ def is_discrete(param: Param) -> bool:
     return isinstance(param, (Categorical, Int)) or getattr(param, "step", None) is not None
 
 
+class _Grow:
+    """An append-only numpy array (amortised O(1) appends, views without copies)."""
+
+    def __init__(self, dtype: Any = float) -> None:
+        self._buf = np.empty(16, dtype=dtype)
+        self.size = 0
+
+    def append(self, value: Any) -> None:
+        if self.size == len(self._buf):
+            self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])
+        self._buf[self.size] = value
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return self._buf[: self.size]
+
+
 class _Column:
     """One leaf's values over the finished trials where it was active."""
 
     def __init__(self) -> None:
-        self.rows: list[int] = []
+        self.rows = _Grow(int)
         self.raw: list[Any] = []
         self._codec: Codec | None = None
-        self._encoded: list[float] = []
+        self._encoded = _Grow(float)
 
     def internal(self, codec: Codec) -> tuple[np.ndarray, np.ndarray]:
         """(rows, internal values) under ``codec``; only new entries are converted."""
         if self._codec is None or self._codec.param != codec.param:
-            self._codec, self._encoded = codec, []
-        for value in self.raw[len(self._encoded) :]:
+            self._codec, self._encoded = codec, _Grow(float)
+        for value in self.raw[self._encoded.size :]:
             self._encoded.append(codec.encode(value))
-        return np.asarray(self.rows, dtype=int), np.asarray(self._encoded, dtype=float)
+        return self.rows.view(), self._encoded.view()
 
 
 class Observations:
     """Finished trials as rows (number, rank key) and leaves as columns."""
 
     def __init__(self) -> None:
-        self.numbers: list[int] = []
-        self._keys: list[tuple[float, float, float]] = []
+        self.numbers = _Grow(float)
+        self._keys = [_Grow(float) for _ in range(3)]
+        self._start = 0  # trials[:_start] are all finished and encoded
         self.columns: dict[str, _Column] = {}
         self.defined: dict[str, Any] = {}  # define-by-run: the latest JSON of each name
         self.pending: list[dict[str, Any]] = []
@@ -101,13 +119,22 @@ class Observations:
         self._params: dict[str, Param] | None = None
 
     def __len__(self) -> int:
-        return len(self.numbers)
+        return self.numbers.size
 
     def sync(self, history: History, number: int) -> None:
         """Encode trials finished since the last call; note the running ones (pending)."""
         sign = history.direction.sign()
         self.pending = []
-        for t in history.trials:
+        trials = history.trials
+        start = self._start
+        if start > len(trials) or (start and trials[start - 1].number not in self._known):
+            start = 0  # the list changed under us (trials deleted): scan it all once
+        settled = True
+        for t in trials[start:]:
+            if settled and t.state.is_finished:
+                start += 1
+            else:
+                settled = False
             if t.number in self._known:
                 continue
             if t.state is TrialState.RUNNING:
@@ -115,13 +142,17 @@ class Observations:
                     self.pending.append(t.flat)
             elif t.state is TrialState.COMPLETE or t.state is TrialState.PRUNED:
                 self.add(t, sign)
+            elif t.state is TrialState.FAIL:
+                self._known.add(t.number)  # failures teach nothing: skipped, once
+        self._start = start
 
     def add(self, trial: Any, sign: float) -> None:
         """Encode one finished trial: its rank key and its active leaves."""
         self._known.add(trial.number)
-        row = len(self.numbers)
+        row = self.numbers.size
         self.numbers.append(trial.number)
-        self._keys.append(rank_key(trial, sign))
+        for grow, k in zip(self._keys, rank_key(trial, sign)):
+            grow.append(k)
         salt = zlib.crc32(str(trial.number).encode())
         for path, value in trial.flat.items():
             col = self.columns.get(path)
@@ -141,8 +172,8 @@ class Observations:
     def order(self) -> np.ndarray:
         """Rows best first: completed by value, then pruned by furthest step and value."""
         if self._order is None:
-            keys = np.asarray(self._keys, dtype=float).reshape(-1, 3)
-            self._order = np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))
+            first, second, third = (k.view() for k in self._keys)
+            self._order = np.lexsort((third, second, first))
         return self._order
 
     def group_of(self, path: str) -> tuple[str, ...]:

@@ -248,7 +248,7 @@ class TPE(Sampler):
         keep = ~np.isnan(full).any(axis=1)
         is_good = np.zeros(n, dtype=bool)
         is_good[obs.order()[: parzen.n_good(n, self.gamma, self.max_good)]] = True
-        numbers = np.asarray(obs.numbers, dtype=float)
+        numbers = obs.numbers.view()
         return full[keep], is_good[keep], numbers[keep]
 
     def _pending(self, codecs: dict[str, Codec]) -> np.ndarray:
