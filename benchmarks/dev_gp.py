@@ -12,6 +12,7 @@ runs are paid once.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -101,6 +102,10 @@ def run_hs(name: str, seed: int, n: int, options: dict[str, Any]) -> list[float]
     import hypersweep as hs
     from hypersweep.samplers.gp import GP
 
+    options = dict(options)
+    for knob, value in options.pop("knobs", {}).items():  # module constants, e.g. "model.X"
+        module, attr = knob.rsplit(".", 1)
+        setattr(importlib.import_module(f"hypersweep.samplers.gp.{module}"), attr, value)
     fn, bounds, _ = FUNCTIONS[name]
     space = {f"x{i}": hs.Float(lo, hi) for i, (lo, hi) in enumerate(bounds)}
     keys = list(space)
