@@ -71,7 +71,7 @@ def test_marginal_likelihood_gradient_matches_finite_differences(fixed_noise: bo
     y = np.sin(3 * f[:, 0]) + f[:, -1]
     y = (y - y.mean()) / y.std()
     theta = np.array([-0.7, 0.3, -0.2, 0.2, -4.0])
-    value, grad = neg_log_posterior(theta, f, y, enc.cols, fixed_noise)
+    _, grad = neg_log_posterior(theta, f, y, enc.cols, fixed_noise)
     fd = approx_fprime(theta, lambda t: neg_log_posterior(t, f, y, enc.cols, fixed_noise)[0], 1e-7)
     if fixed_noise:
         fd[-1] = 0.0
