@@ -84,13 +84,11 @@ def lbfgs(
 
 def exact_sweep(post: Posterior, enc: Encoding, x: np.ndarray, best: float) -> np.ndarray:
     """Coordinate-wise exhaustive search over categorical and small discrete dims."""
-    dims = [d for d in range(enc.n_dims) if _values(enc, d) is not None]
+    dims = [(d, v) for d in range(enc.n_dims) if (v := _values(enc, d)) is not None]
     x = x.copy()
     for _ in range(3):
         changed = False
-        for d in dims:
-            vals = _values(enc, d)
-            assert vals is not None
+        for d, vals in dims:
             trial = np.repeat(x, len(vals), axis=0)
             trial[:, d] = np.tile(vals, len(x))
             scores = acq_values(post, enc, trial, best).reshape(len(x), len(vals))
