@@ -216,6 +216,14 @@ class Sampler(abc.ABC):
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         """One value (a categorical's key) for leaf ``path`` of trial ``number``."""
 
+    def unique_configs(self, history: History) -> bool:
+        """True if no two trials may hold one configuration (grid cells, discrete spaces).
+
+        The study then has storage enforce it, so that concurrent workers cannot
+        both run one configuration; the default allows repeats.
+        """
+        return False
+
     def is_exhausted(self, history: History) -> bool:
         """True when the sampler has nothing new left to try (a finished grid)."""
         return False
