@@ -390,3 +390,40 @@ def test_console_script_run(project: Project) -> None:
     )
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+
+
+# --- benchmark ---------------------------------------------------------------------------
+def test_benchmark_runs_small(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out_json = tmp_path / "bench.json"
+    code, out, err = run(
+        capsys, "benchmark", "--problems", "branin", "--methods", "hypersweep:random",
+        "--seeds", "2", "--budgets", "5", "--jobs", "1", "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "after 5 trials (2 seeds)" in out and "hs:random" in out and "mean rank" in out
+    assert "[2/2] branin hypersweep:random" in err
+    data = json.loads(out_json.read_text())
+    assert [len(r["values"]) for r in data["runs"]] == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--problems", "nope"], "unknown benchmark problem"),
+        (["--methods", "nope:x"], "unknown method 'nope:x'"),
+        (["--seeds", "0"], "--seeds must be at least 1"),
+    ],
+)
+def test_benchmark_user_errors(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "benchmark", *args)
+    assert code == 2 and out == ""
+    assert err.startswith("hypersweep: error: ") and message in err and err.count("\n") == 1
+
+
+def test_benchmark_help_and_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "benchmark", "--help")
+    assert code == 0 and "examples:" in out and "hypersweep benchmark --problems" in out
+    code, out, _ = run(capsys, "benchmark", "--list")
+    assert code == 0 and "problem  branin" in out and "hypersweep:random" in out

@@ -38,6 +38,7 @@ examples:
   hypersweep best iris-families                   the best trial as JSON
   hypersweep export iris-families -o trials.csv   every trial, as CSV or JSON
   hypersweep delete iris-families --yes           remove a study and its trials
+  hypersweep benchmark --seeds 3 --budgets 50     compare the samplers on test problems
 
 Every command takes --storage URL: sqlite:///path.db or postgresql://user@host/db.
 """
@@ -107,6 +108,22 @@ _DELETE_EPILOG = """\
 examples:
   hypersweep delete old-study                     asks for confirmation
   hypersweep delete old-study --yes               no question (for scripts)
+"""
+
+
+_BENCHMARK_EPILOG = """\
+examples:
+  hypersweep benchmark                            everything installed: 10 seeds, 50 and 100 trials
+  hypersweep benchmark --problems branin,hartmann6 --methods hypersweep:tpe,optuna:tpe
+  hypersweep benchmark --seeds 3 --budgets 20,50 --jobs 2 --json results.json
+  hypersweep benchmark --overhead-only            ask + tell time per trial at 1,000 trials
+  hypersweep benchmark --list                     the problems and methods, and what is missing
+
+Cells are the median over seeds of log10(best value so far - known optimum); the
+ML problem, whose optimum is unknown, shows its median raw CV error. The best
+cell of each row is marked *, and the last row is each method's mean rank over
+the problems. Methods of optuna and hyperopt run when those are installed
+(pip install 'hypersweep[benchmark]'); --methods names them as library:sampler.
 """
 
 
@@ -266,7 +283,62 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_delete,
     )
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    _add_benchmark(sub)
     return parser
+
+
+def _csv_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(item) for item in _csv_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 50,100, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected trial counts >= 1 like 50,100, got {text!r}")
+    return values
+
+
+def _add_benchmark(sub: Any) -> None:
+    import textwrap
+
+    bench: argparse.ArgumentParser = sub.add_parser(
+        "benchmark",
+        help="compare samplers (and optuna's, hyperopt's) on test problems",
+        description=textwrap.fill(
+            "Run samplers on standard test functions with known optima, a conditional, a "
+            "mixed and an ML problem, several seeds each, and print median log10 simple "
+            "regret per problem and method, with each method's mean rank. Everything runs "
+            "offline; no storage is touched.",
+            width=79,
+        ),
+        epilog=_BENCHMARK_EPILOG,
+        formatter_class=_RAW,
+    )
+    bench.set_defaults(handler=_cmd_benchmark)
+    bench.add_argument("--problems", type=_csv_list, metavar="A,B", help="default: all")
+    bench.add_argument(
+        "--methods", type=_csv_list, metavar="A,B", help="default: every one installed here"
+    )
+    bench.add_argument("--seeds", type=_positive_int, default=10, metavar="N", help="default: 10")
+    bench.add_argument(
+        "--budgets", type=_int_list, default=[50, 100], metavar="N,M", help="default: 50,100"
+    )
+    bench.add_argument(
+        "--jobs", type=_positive_int, metavar="N", help="processes (default: one per CPU)"
+    )
+    bench.add_argument(
+        "--timeout", type=_positive_float, metavar="SECONDS", help="time limit per run"
+    )
+    bench.add_argument("--iqr", action="store_true", help="show the quartiles in each cell")
+    bench.add_argument("--overhead", action="store_true", help="also time ask + tell per trial")
+    bench.add_argument("--overhead-only", action="store_true", help="only time ask + tell")
+    bench.add_argument("--json", metavar="FILE", help="write every run's values as JSON")
+    bench.add_argument("--csv", metavar="FILE", help="write one row per run and budget")
+    bench.add_argument("--list", action="store_true", help="list problems and methods, then stop")
+    bench.add_argument("-q", "--quiet", action="store_true", help="no progress lines (stderr)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -626,6 +698,39 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"Deleted study {args.study!r} ({n} trials) from {url}.")
+    return 0
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from . import benchmarks
+
+    if args.list:
+        for p in benchmarks.PROBLEMS.values():
+            print(f"problem  {p.name:<18} {p.kind:<12} {p.dim}-D")
+        for m in benchmarks.METHODS:
+            why = benchmarks.unavailable(m)
+            print(f"method   {m:<24} {'ok' if why is None else 'unavailable: ' + why}")
+        return 0
+    problems = benchmarks.problems.get(args.problems) if args.problems else None
+    for m in args.methods or []:
+        if m not in benchmarks.METHODS:
+            raise CommandError(f"unknown method {m!r}: choose from {', '.join(benchmarks.METHODS)}")
+    if args.seeds < 1:
+        raise CommandError("--seeds must be at least 1, but got 0")
+    benchmarks.benchmark(
+        [p.name for p in problems] if problems else None,
+        args.methods,
+        seeds=args.seeds,
+        budgets=args.budgets,
+        n_jobs=args.jobs,
+        timeout=args.timeout,
+        with_overhead=args.overhead,
+        overhead_only=args.overhead_only,
+        json_path=args.json,
+        csv_path=args.csv,
+        iqr=args.iqr,
+        quiet=args.quiet,
+    )
     return 0
 
 

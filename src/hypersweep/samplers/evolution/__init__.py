@@ -1,0 +1,21 @@
+"""Evolutionary search: a genetic algorithm for mixed, conditional spaces.
+
+The operators are pure functions in ``_operators`` (tested alone); the
+sampler only reads its population from the trials, so it keeps no state.
+"""
+
+from __future__ import annotations
+
+from ._ga import Evolution
+from ._operators import Breeder, breed, crossover, mutate, mutate_value, select_parents, tournament
+
+__all__ = [
+    "Breeder",
+    "Evolution",
+    "breed",
+    "crossover",
+    "mutate",
+    "mutate_value",
+    "select_parents",
+    "tournament",
+]

@@ -1,0 +1,227 @@
+"""The GP sampler: a thin orchestrator over encoding, model and acquisition modules."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...trial import TrialState
+from ..base import History, Sampler, finite_size
+from ..random import Random
+from .encoding import Encoding
+from .model import Hyper, Posterior, fit
+from .optimize import optimize
+
+if TYPE_CHECKING:
+    from ...params import Param
+    from ...space import Space
+
+_log = logging.getLogger(__name__)
+_TRIES = 256  # ranked acquisition points checked against the history on finite spaces
+
+
+class GP(Sampler):
+    """Gaussian-process Bayesian optimisation (Matern 5/2 ARD, log EI), in numpy/scipy.
+
+    The first ``n_startup_trials`` trials follow a scrambled Sobol sequence over
+    the whole space. Then a GP is fit by MAP (dimension-scaled lengthscale prior)
+    to the completed trials and the next point maximises log expected
+    improvement. Pruned and failed trials are not modelled (a pruned trial's last
+    value was measured at a smaller budget), but they are never proposed again.
+    Running trials are "kriging believers": they join the data at the posterior
+    mean, so parallel workers spread out.
+
+    Conditional spaces: the model covers the leaves active in every completed
+    trial; the other leaves (branches, repeats, define-by-run extras) are drawn
+    at random from their priors, as optuna does.
+
+    Cost: hyperparameters are fit on at most ``max_fit_points`` trials (the best
+    quarter plus a seeded random draw of the rest); the posterior uses at most
+    ``max_points`` (the best half plus the most recent).
+
+    >>> import hypersweep as hs
+    >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2 + p["y"] ** 2,
+    ...                 {"x": hs.Float(-5, 5), "y": hs.Float(-5, 5)},
+    ...                 sampler=hs.samplers.GP(seed=0), n_trials=20, verbosity=0)
+    >>> r.best_value < 0.05
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        deterministic_objective: bool = False,
+        allow_repeats: bool = False,
+        n_candidates: int = 2048,
+        n_starts: int = 10,
+        max_fit_points: int = 256,
+        max_points: int = 1000,
+    ) -> None:
+        super().__init__(seed=seed)
+        _check_int("n_startup_trials", n_startup_trials, 1)
+        _check_int("n_candidates", n_candidates, 16)
+        _check_int("n_starts", n_starts, 2)
+        _check_int("max_fit_points", max_fit_points, 8)
+        _check_int("max_points", max_points, max(8, max_fit_points))
+        self.n_startup_trials = n_startup_trials
+        self.deterministic_objective = bool(deterministic_objective)
+        self.allow_repeats = bool(allow_repeats)
+        self.n_candidates = n_candidates
+        self.n_starts = n_starts
+        self.max_fit_points = max_fit_points
+        self.max_points = max_points
+        self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
+        self._sizes: dict[int, int | None] = {}
+        self._sobol: dict[tuple[int, int], np.ndarray] = {}
+        self.hyper_: Hyper | None = None
+
+    def reseed(self, seed: int) -> None:
+        super().reseed(seed)
+        self._random.reseed(seed)
+        self._sobol.clear()
+
+    def sample(self, history: History, number: int, path: str, param: Param) -> Any:
+        return param.from_unit(self.uniform(number, path))
+
+    def propose(self, history: History, number: int) -> dict[str, Any]:
+        done = [t for t in history.complete() if t.value is not None]
+        if len(done) < self.n_startup_trials:
+            return self._first_fresh(history, number, [self._startup(history, number)])
+        joint = _joint_leaves(history.leaves(), done)
+        if not joint:
+            return self._first_fresh(history, number, [{}])
+        ranked = self._ranked(history, number, done, joint)
+        return self._first_fresh(history, number, ranked)
+
+    # --- startup ----------------------------------------------------------------
+    def _startup(self, history: History, number: int) -> dict[str, Any]:
+        """Scrambled Sobol over every leaf of a static space; prior draws otherwise."""
+        space = history.space
+        if space is None or not space.leaves:
+            return {}
+        paths = sorted(space.leaves)
+        table = self._sobol_table(len(paths))
+        if number >= len(table):
+            return {}
+        u = dict(zip(paths, table[number]))
+        return space.resolve(lambda path, p: p.from_unit(float(u[path])))[1]
+
+    def _sobol_table(self, n_dims: int) -> np.ndarray:
+        key = (n_dims, self.n_startup_trials)
+        if key not in self._sobol:
+            from scipy.stats import qmc
+
+            m = max(int(math.ceil(math.log2(max(self.n_startup_trials, 2)))), 1)
+            sobol = qmc.Sobol(n_dims, scramble=True, seed=np.random.default_rng(self.entropy))
+            self._sobol[key] = sobol.random_base2(m)
+        return self._sobol[key]
+
+    # --- model ------------------------------------------------------------------
+    def _ranked(
+        self, history: History, number: int, done: list[Any], joint: dict[str, Param]
+    ) -> Iterable[dict[str, Any]]:
+        enc = Encoding(joint)
+        x, y = _training_data(enc, done, history.direction.sign())
+        rng = np.random.default_rng((self.entropy & (2**63 - 1), number))
+        mu, sd = float(y.mean()), float(y.std()) or 1.0
+        ys = (y - mu) / sd
+        fit_idx = _subset(ys, self.max_fit_points, rng, recent=False)
+        self.hyper_ = fit(enc.features(x[fit_idx]), ys[fit_idx], enc.cols, enc.n_dims,
+                          deterministic=self.deterministic_objective)  # fmt: skip
+        keep = _subset(ys, self.max_points, rng, recent=True)
+        post = Posterior(enc.features(x[keep]), ys[keep], enc.cols, self.hyper_)
+        post = post.with_fantasies(enc.features(_pending(enc, history, number)))
+        best = int(np.argmin(ys))
+        points, _ = optimize(post, enc, float(ys[best]), x[best], rng,
+                             n_candidates=self.n_candidates, n_starts=self.n_starts)  # fmt: skip
+        return (enc.decode(p) for p in points[:_TRIES])
+
+    # --- no wasted budget -------------------------------------------------------
+    def _first_fresh(
+        self, history: History, number: int, proposals: Iterable[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The first proposal whose full configuration is new; Random's search after that
+        (which raises SpaceExhausted once a finite space is used up)."""
+        space = history.space
+        it = iter(proposals)
+        if space is None or self.allow_repeats or self._size(space) is None:
+            return next(it, {})
+        for proposal in it:
+            flat = self._complete(space, history, number, proposal)
+            if not history.seen(flat):
+                return flat
+        _log.debug("trial %d: every ranked GP point was tried; drawing at random", number)
+        return self._random.propose(history, number)
+
+    def _complete(
+        self, space: Space, history: History, number: int, proposal: dict[str, Any]
+    ) -> dict[str, Any]:
+        def choose(path: str, param: Param) -> Any:
+            if path in proposal:
+                return proposal[path]
+            return self.sample(history, number, path, param)
+
+        return space.resolve(choose)[1]
+
+    def _size(self, space: Space) -> int | None:
+        if id(space) not in self._sizes:
+            self._sizes[id(space)] = finite_size(space)
+        return self._sizes[id(space)]
+
+
+def _check_int(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"GP: {name} must be an integer >= {low}, but got {name}={value!r}")
+
+
+def _joint_leaves(leaves: dict[str, Param], done: list[Any]) -> dict[str, Param]:
+    """Leaves set in every completed trial (sorted by path), whose values the model can encode."""
+    paths = sorted(p for p in leaves if all(p in t.flat for t in done))
+    return {p: leaves[p] for p in paths}
+
+
+def _training_data(enc: Encoding, done: list[Any], sign: float) -> tuple[np.ndarray, np.ndarray]:
+    """Encoded points and signed values; trials a redefined parameter cannot encode are
+    skipped, and non-finite values become the worst finite one."""
+    xs, ys = [], []
+    for t in done:
+        try:
+            xs.append(enc.encode(t.flat))
+        except (KeyError, ValueError, TypeError):
+            continue
+        ys.append(sign * float(t.value))
+    x = np.clip(np.array(xs, dtype=float).reshape(-1, enc.n_dims), -1.0, 2.0)
+    y = np.array(ys, dtype=float)
+    finite = np.isfinite(y)
+    worst = y[finite].max() if finite.any() else 0.0
+    return x, np.where(finite, y, worst)
+
+
+def _subset(y: np.ndarray, cap: int, rng: np.random.Generator, *, recent: bool) -> np.ndarray:
+    """At most ``cap`` indices: the best ones, then the most recent or a random draw."""
+    n = len(y)
+    if n <= cap:
+        return np.arange(n)
+    n_best = cap // 2 if recent else cap // 4
+    best = np.argsort(y, kind="stable")[:n_best]
+    rest = np.setdiff1d(np.arange(n), best)
+    more = rest[-(cap - n_best) :] if recent else rng.choice(rest, cap - n_best, replace=False)
+    return np.sort(np.concatenate([best, more]))
+
+
+def _pending(enc: Encoding, history: History, number: int) -> np.ndarray:
+    """Encoded running trials (other than this one) that set every modelled leaf."""
+    xs = []
+    for t in history.trials:
+        if t.state is TrialState.RUNNING and t.number != number:
+            try:
+                xs.append(enc.encode(t.flat))
+            except (KeyError, ValueError, TypeError):
+                continue
+    return np.array(xs, dtype=float).reshape(-1, enc.n_dims)

@@ -1,0 +1,207 @@
+"""The encoded history TPE models: append-only, each finished trial encoded once.
+
+optuna's profiling blamed rebuilding arrays from all trials on every ask
+(ALGORITHMS.md 1.5), so a trial is read into columns when it finishes and never
+again; an ask then costs one pass to spot new trials plus the numpy maths.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...params import Categorical, Int, LogNormal, Normal, Param, param_from_json
+from ...trial import TrialState
+
+if TYPE_CHECKING:
+    from ..base import History
+    from .parzen import NumericDim
+
+
+class Codec:
+    """One parameter's internal scale: bounds, prior kernel, snapping and bins."""
+
+    def __init__(self, param: Param) -> None:
+        self.param = param
+        self.categorical = isinstance(param, Categorical)
+        self.n_choices = param.n_choices
+        self.low, self.high = param.bounds()
+        self.log = isinstance(param, LogNormal) or bool(getattr(param, "log", False))
+        step = getattr(param, "step", None)
+        self.half = None if self.categorical or step is None else step / 2
+        if isinstance(param, Normal):  # the prior kernel is the user's prior itself
+            self.prior = (float(param.mu), float(param.sigma))
+        else:  # optuna's: centred, sigma = the whole range
+            self.prior = ((self.low + self.high) / 2, max(self.high - self.low, 1e-12))
+
+    def encode(self, value: Any) -> float:
+        """The internal number for a value, NaN if the parameter does not hold it."""
+        if not self.param.contains(value):
+            return math.nan
+        return float(self.param.to_internal(value))
+
+    def decode(self, xs: np.ndarray) -> tuple[list[Any], np.ndarray, Any]:
+        """Values for internal draws, the snapped internal numbers, and the bins
+        (lo, hi) that discrete values are scored on (None when continuous)."""
+        values = [self.param.from_internal(float(x)) for x in xs]
+        snapped = np.array([self.param.to_internal(v) for v in values], dtype=float)
+        if self.half is None:
+            return values, snapped, None
+        v = np.array(values, dtype=float)
+        lo, hi = v - self.half, v + self.half
+        if self.log:
+            lo, hi = np.log(np.maximum(lo, 1e-300)), np.log(hi)
+        return values, snapped, (np.clip(lo, self.low, self.high), np.clip(hi, self.low, self.high))
+
+    def prior_dim(self) -> NumericDim:
+        from .parzen import NumericDim
+
+        mu, sigma = self.prior
+        return NumericDim(np.array([mu]), np.array([sigma]), self.low, self.high)
+
+
+def is_discrete(param: Param) -> bool:
+    return isinstance(param, (Categorical, Int)) or getattr(param, "step", None) is not None
+
+
+class _Grow:
+    """An append-only numpy array (amortised O(1) appends, views without copies)."""
+
+    def __init__(self, dtype: Any = float) -> None:
+        self._buf = np.empty(16, dtype=dtype)
+        self.size = 0
+
+    def append(self, value: Any) -> None:
+        if self.size == len(self._buf):
+            self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])
+        self._buf[self.size] = value
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return self._buf[: self.size]
+
+
+class _Column:
+    """One leaf's values over the finished trials where it was active."""
+
+    def __init__(self) -> None:
+        self.rows = _Grow(int)
+        self.raw: list[Any] = []
+        self._codec: Codec | None = None
+        self._encoded = _Grow(float)
+
+    def internal(self, codec: Codec) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, internal values) under ``codec``; only new entries are converted."""
+        if self._codec is None or self._codec.param != codec.param:
+            self._codec, self._encoded = codec, _Grow(float)
+        for value in self.raw[self._encoded.size :]:
+            self._encoded.append(codec.encode(value))
+        return self.rows.view(), self._encoded.view()
+
+
+class Observations:
+    """Finished trials as rows (number, rank key) and leaves as columns."""
+
+    def __init__(self) -> None:
+        self.numbers = _Grow(float)
+        self._keys = [_Grow(float) for _ in range(3)]
+        self._start = 0  # trials[:_start] are all finished and encoded
+        self.columns: dict[str, _Column] = {}
+        self.defined: dict[str, Any] = {}  # define-by-run: the latest JSON of each name
+        self.pending: list[dict[str, Any]] = []
+        self._known: set[int] = set()
+        self._sig: dict[str, int] = {}
+        self._groups: dict[str, tuple[str, ...]] | None = None
+        self._order: np.ndarray | None = None
+        self._params: dict[str, Param] | None = None
+
+    def __len__(self) -> int:
+        return self.numbers.size
+
+    def sync(self, history: History, number: int) -> None:
+        """Encode trials finished since the last call; note the running ones (pending)."""
+        sign = history.direction.sign()
+        self.pending = []
+        trials = history.trials
+        start = self._start
+        if start > len(trials) or (start and trials[start - 1].number not in self._known):
+            start = 0  # the list changed under us (trials deleted): scan it all once
+        settled = True
+        for t in trials[start:]:
+            if settled and t.state.is_finished:
+                start += 1
+            else:
+                settled = False
+            if t.number in self._known:
+                continue
+            if t.state is TrialState.RUNNING:
+                if t.number != number and t.flat:
+                    self.pending.append(t.flat)
+            elif t.state is TrialState.COMPLETE or t.state is TrialState.PRUNED:
+                self.add(t, sign)
+            elif t.state is TrialState.FAIL:
+                self._known.add(t.number)  # failures teach nothing: skipped, once
+        self._start = start
+
+    def add(self, trial: Any, sign: float) -> None:
+        """Encode one finished trial: its rank key and its active leaves."""
+        self._known.add(trial.number)
+        row = self.numbers.size
+        self.numbers.append(trial.number)
+        for grow, k in zip(self._keys, rank_key(trial, sign)):
+            grow.append(k)
+        salt = zlib.crc32(str(trial.number).encode())
+        for path, value in trial.flat.items():
+            col = self.columns.get(path)
+            if col is None:
+                col = self.columns[path] = _Column()
+            col.rows.append(row)
+            col.raw.append(value)
+            # leaves active in exactly the same trials share a signature: they form a group
+            self._sig[path] = (self._sig.get(path, 0) * 1_000_003 + salt) & 0xFFFFFFFFFFFF
+        space = trial.system_attrs.get("space")
+        if space:
+            self.defined.update(space)
+            self._params = None
+        self._groups = None
+        self._order = None
+
+    def order(self) -> np.ndarray:
+        """Rows best first: completed by value, then pruned by furthest step and value."""
+        if self._order is None:
+            first, second, third = (k.view() for k in self._keys)
+            self._order = np.lexsort((third, second, first))
+        return self._order
+
+    def group_of(self, path: str) -> tuple[str, ...]:
+        """The leaves active in exactly the trials where ``path`` was (``path`` first)."""
+        if self._groups is None:
+            by_sig: dict[int, list[str]] = {}
+            for p, s in self._sig.items():
+                by_sig.setdefault(s, []).append(p)
+            self._groups = {p: tuple(by_sig[s]) for p, s in self._sig.items()}
+        members = self._groups.get(path, ())
+        return (path, *[p for p in members if p != path])
+
+    def params(self) -> dict[str, Param]:
+        """Define-by-run leaves as last defined (static spaces use their own leaves)."""
+        if self._params is None:
+            self._params = {p: param_from_json(d) for p, d in self.defined.items()}
+        return self._params
+
+
+def rank_key(trial: Any, sign: float) -> tuple[float, float, float]:
+    """Sort key: (0, loss, 0) for completed trials; (1, -last step, loss) for pruned
+    ones, so a pruned trial ranks below every completed one (optuna's rule)."""
+    if trial.state is TrialState.COMPLETE:
+        return (0.0, sign * float(trial.value), 0.0)
+    steps = trial.intermediate
+    if not steps:
+        return (1.0, math.inf, math.inf)
+    last = max(steps)
+    value = steps[last]
+    loss = sign * float(value) if value == value else math.inf
+    return (1.0, -float(last), loss)
