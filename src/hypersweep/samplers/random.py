@@ -52,10 +52,6 @@ class Random(Sampler):
                 return cell
         raise SpaceExhausted(f"all {size} configurations of the space have been tried")
 
-    def unique_configs(self, history: History) -> bool:
-        space = history.space
-        return not self.allow_repeats and space is not None and self._size(space) is not None
-
     def _draw(self, space: Space, draw: int) -> dict[str, Any]:
         return space.resolve(lambda path, p: p.from_unit(self.uniform(draw, path)))[1]
 
