@@ -30,6 +30,14 @@ class StorageError(HypersweepError, RuntimeError):
     """The storage URL is wrong, unreachable, or holds an incompatible schema."""
 
 
+class BudgetReached(HypersweepError):
+    """The study already holds its ``n_trials``: a new trial would overshoot the budget."""
+
+
+class ConfigTaken(HypersweepError):
+    """Another worker holds this configuration already (a grid cell, a discrete point)."""
+
+
 class SpaceExhausted(HypersweepError):
     """Every configuration of a finite space has been tried; the study has nothing new to run."""
 

@@ -35,7 +35,7 @@ class Trial:
         self.study = study
         self.number = number
         self._fixed = fixed  # enqueued values, honoured first
-        self._proposal = proposal  # the sampler's joint decision
+        self.proposal = proposal  # the sampler's joint decision
         self.flat: dict[str, Any] = {}
         self.stored_leaves = 0  # how many of the flat values storage already holds
         self.params: Any = None
@@ -60,8 +60,8 @@ class Trial:
                     f"trial {self.number}: the enqueued value {value!r} for {path!r} is not "
                     f"in {param!r}"
                 )
-        elif path in self._proposal:
-            value = self._proposal[path]
+        elif path in self.proposal:
+            value = self.proposal[path]
         else:
             value = self._sample(self._history, self.number, path, param)
         self.flat[path] = value

@@ -104,7 +104,7 @@ class Bar:
         task = progress.add_task(study.name, total=total, best="-", start_time=time.time())
         return cls(progress, task, study)
 
-    def update(self, trial: FrozenTrial) -> None:
+    def update(self, trial: FrozenTrial | None) -> None:
         if self._progress is None:
             return
         best = self._study._cache.best

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as _dt
 import inspect
 import logging
+import math
 import os
 import socket
 import time
@@ -21,16 +22,19 @@ from typing import Any
 
 from . import progress
 from ._cache import TrialCache
-from .exceptions import SpaceExhausted, TrialPruned
+from .exceptions import BudgetReached, ConfigTaken, SpaceExhausted, TrialPruned
 from .handle import Trial
+from .heartbeat import Heartbeat
 from .params import json_key
 from .pruners.base import Pruner
-from .samplers.base import History, Sampler
+from .samplers.base import History, Sampler, config_key
 from .space import Space
-from .storage import Storage, StudyRecord
+from .storage import MemoryStorage, Storage, StudyRecord
 from .trial import Direction, FrozenTrial, TrialState, as_value, evolve
 
 logger = logging.getLogger("hypersweep")
+_CLAIM_ATTEMPTS = 20  # re-choices when other workers hold the configuration
+DEFAULT_HEARTBEAT = 10.0  # seconds between beats on SQL storages; dead after 3 missed
 
 Callback = Callable[["Study", FrozenTrial], None]
 
@@ -168,7 +172,9 @@ class Study:
         return value
 
     # --- ask and tell ------------------------------------------------------------
-    def ask(self, *, _fresh: bool = False) -> Trial:
+    def ask(
+        self, *, _fresh: bool = False, _max_trials: int | None = None, _expires: float | None = None
+    ) -> Trial:
         """Start a trial: enqueued values first, then the sampler's choice.
 
         Raises :class:`SpaceExhausted` when a grid or a finite space has nothing new left.
@@ -176,41 +182,75 @@ class Study:
         if not _fresh:
             self._refresh()
         now = time.time()
-        frozen = self._storage.claim_waiting(self._id, started=now, system_attrs=self._worker)
-        if frozen is None:
+        frozen = self._storage.claim_waiting(
+            self._id, started=now, system_attrs=self._worker, expires=_expires
+        )
+        unique = self.sampler.unique_configs(self.history)
+        if frozen is None and not unique:
             # Sample for the number this trial will most likely get, so that trial and
             # parameters reach storage in one write; redo it if another worker got there first.
             guess = self._cache.next_number()
             trial = self._prepare(guess, {}, {})
             frozen = self._storage.create_trial(
                 self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker,
-                params=_jsonable(trial.params), flat=trial.flat,
+                params=_jsonable(trial.params), flat=trial.flat, max_trials=_max_trials,
+                expires=_expires,
             )  # fmt: skip
             trial.stored_leaves = len(trial.flat)
             if frozen.number == guess:
                 self._cache.absorb([frozen], resolved={guess: trial.params})
                 self._running[guess] = trial
                 return trial
-            self._cache.absorb([frozen])
-        else:
-            self._cache.absorb([frozen])
-        try:
-            trial = self._prepare(frozen.number, dict(frozen.flat), dict(frozen.user_attrs))
-        except SpaceExhausted:
-            if frozen.system_attrs.get("enqueued"):
-                self._interrupt(frozen.number, "the grid had no cell left for this trial")
-            else:
-                self._storage.delete_trial(self._id, frozen.number)
-                self._cache.absorb([], [frozen.number])
-            raise
-        if self.space is not None:
-            stored = self._storage.update_trial(
-                self._id, trial.number, params=_jsonable(trial.params), flat=trial.flat
-            )
-            self._cache.absorb([stored], resolved={trial.number: trial.params})
-            trial.stored_leaves = len(trial.flat)
+        elif frozen is None:  # unique configurations: take a number, then claim a free one
+            frozen = self._storage.create_trial(
+                self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker,
+                max_trials=_max_trials, expires=_expires,
+            )  # fmt: skip
+        self._cache.absorb([frozen])
+        trial = self._claim_values(frozen, unique)
         self._running[trial.number] = trial
         return trial
+
+    def _claim_values(self, frozen: FrozenTrial, unique: bool) -> Trial:
+        """Choose and store the values of a trial that already has its number.
+
+        With ``unique``, storage refuses a configuration another trial holds, and the
+        sampler (which then sees that trial) chooses again.
+        """
+        for _ in range(_CLAIM_ATTEMPTS):
+            try:
+                trial = self._prepare(frozen.number, dict(frozen.flat), dict(frozen.user_attrs))
+            except SpaceExhausted:
+                self._give_up(frozen, "the space had no configuration left for this trial")
+                raise
+            values = trial.flat or trial.proposal
+            key = config_key(values) if unique and values else None
+            if self.space is None and key is None:
+                return trial  # define-by-run: values are stored when the trial is told
+            try:
+                stored = self._storage.update_trial(
+                    self._id, trial.number, params=_jsonable(trial.params) if trial.flat else None,
+                    flat=trial.flat or None, unique_key=key,
+                )  # fmt: skip
+            except ConfigTaken:
+                self._refresh()
+                continue
+            self._cache.absorb([stored], resolved={trial.number: trial.params})
+            trial.stored_leaves = len(trial.flat)
+            return trial
+        self._give_up(frozen, "other workers held every configuration it tried")
+        raise SpaceExhausted(
+            f"no free configuration found in {_CLAIM_ATTEMPTS} attempts; other workers hold "
+            "the rest of the space"
+        )
+
+    def _give_up(self, frozen: FrozenTrial, reason: str) -> None:
+        """A trial that got a number but no configuration: enqueued ones fail, others vanish."""
+        if frozen.system_attrs.get("enqueued"):
+            self._interrupt(frozen.number, reason)
+        else:
+            self._storage.delete_trial(self._id, frozen.number)
+            self._cache.absorb([], [frozen.number])
 
     def _prepare(self, number: int, fixed: dict[str, Any], user_attrs: dict[str, Any]) -> Trial:
         """The handle for trial ``number``, with a static space's values already chosen."""
@@ -337,46 +377,113 @@ class Study:
         catch: tuple[type[BaseException], ...] = (Exception,),
         n_jobs: int = 1,
         show_progress: bool | None = None,
+        heartbeat_interval: float | None = None,
+        retries: int = 0,
     ) -> Study:
         """Run trials until the study holds ``n_trials``, ``timeout`` passes, or a grid ends.
 
         ``n_trials`` is the study's total budget, not a per-call count: a
-        resumed study runs only what is missing. Trials cut short by Ctrl-C or a
-        dead worker do not count. The objective takes ``params`` (static space),
-        ``(params, trial)``, or ``trial`` (define-by-run). Exceptions listed in
-        ``catch`` fail the trial and the study goes on; others stop it.
+        resumed study runs only what is missing, and concurrent workers never
+        overshoot it (storage checks it as it creates each trial). Trials cut
+        short by Ctrl-C or a dead worker do not count; with ``retries`` they are
+        queued again with the same parameters. The objective takes ``params``
+        (static space), ``(params, trial)``, or ``trial`` (define-by-run).
+        Exceptions listed in ``catch`` fail the trial and the study goes on.
+
+        ``n_jobs`` runs that many worker processes (-1: one per CPU) on a shared
+        SQL storage. ``heartbeat_interval`` (seconds; default 10 on SQL storages,
+        off in memory) lets other workers notice when this one dies.
         """
         _check_budget(n_trials, timeout)
-        if n_jobs != 1:
-            raise ValueError(
-                f"n_jobs={n_jobs}: parallel trials in one call are not in this version yet; "
-                "start several processes that load the same SQLite study instead"
-            )
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+            raise ValueError(f"n_jobs must be an integer >= 1 or -1, but got {n_jobs!r}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ValueError(f"retries must be an integer >= 0, but got {retries!r}")
+        options = {"timeout": timeout, "callbacks": callbacks, "catch": catch,
+                   "heartbeat_interval": heartbeat_interval, "retries": retries}  # fmt: skip
+        if n_jobs > 1:
+            from .workers import run_processes
+
+            run_processes(self, objective, n_trials, n_jobs, options, show_progress)
+            self._refresh()
+            return self
+        self._loop(objective, n_trials, options, show_progress)
+        return self
+
+    def _loop(
+        self,
+        objective: Callable[..., Any],
+        n_trials: int | None,
+        options: dict[str, Any],
+        show_progress: bool | None,
+    ) -> None:
+        """One worker's loop: ask, run, tell, until the budget, the clock or the space ends."""
         call = self._adapt(objective)
-        self.reap_dead_workers()
+        timeout, retries = options["timeout"], options["retries"]
+        beat = self._heartbeat(options["heartbeat_interval"])
+        self.reap_dead_workers(retries=retries)
         start = time.monotonic()
+        next_reap = start + (beat.interval if beat else math.inf)
         progress.ensure_handler()
         bar = progress.Bar.start(self, n_trials, timeout, show_progress)
         try:
             while True:
-                if timeout is not None and time.monotonic() - start >= timeout:
+                now = time.monotonic()
+                if timeout is not None and now - start >= timeout:
                     break
+                if now >= next_reap and beat is not None:
+                    self.reap_dead_workers(retries=retries)
+                    next_reap = now + beat.interval
                 self._refresh()
                 if n_trials is not None and self._cache.budget_used >= n_trials:
-                    break
+                    if not self._wait_for_others(beat):
+                        break
+                    continue
                 try:
-                    trial = self.ask(_fresh=True)
+                    trial = self.ask(
+                        _fresh=True,
+                        _max_trials=n_trials,
+                        _expires=beat.expiry() if beat else None,
+                    )
+                except BudgetReached:
+                    continue  # other workers took the last slots; wait for them above
                 except SpaceExhausted as done:
                     logger.info("Study %r stops: %s", self.name, done)
                     break
-                frozen = self._run_one(call, trial, catch)
+                frozen = self._run_one(call, trial, options["catch"])
                 bar.update(frozen)
-                for callback in callbacks or ():
+                for callback in options["callbacks"] or ():
                     callback(self, frozen)
         finally:
             self._abandon_running()
+            if beat is not None:
+                beat.stop()
             bar.close()
-        return self
+
+    def copy_for_worker(self) -> Study:
+        """The same study for another process: same storage, sampler and space, fresh cache."""
+        return Study(self._record, self._storage, self.sampler, self.pruner, self.space)
+
+    def _heartbeat(self, interval: float | None) -> Heartbeat | None:
+        if interval is None:
+            if isinstance(self._storage, MemoryStorage):
+                return None  # one process: nobody else could notice a death
+            interval = DEFAULT_HEARTBEAT
+        if interval == 0:
+            return None
+        return Heartbeat(self._storage, self._id, lambda: list(self._running), interval).start()
+
+    def _wait_for_others(self, beat: Heartbeat | None) -> bool:
+        """The budget is taken, but others' trials still run: if one of them dies its slot
+        comes back, so wait (reaping) while any runs. False when there is nothing to wait for."""
+        others = [t for t in self._cache.running() if t.number not in self._running]
+        if not others or beat is None:
+            return False
+        time.sleep(min(0.5, beat.interval / 2))
+        self.reap_dead_workers()
+        return True
 
     def _adapt(self, objective: Callable[..., Any]) -> Callable[[Trial], Any]:
         if self.space is None:
@@ -453,27 +560,47 @@ class Study:
         for number in list(self._running):
             self._interrupt(number, "the loop stopped before this trial finished")
 
-    def reap_dead_workers(self) -> list[int]:
-        """Mark FAIL the RUNNING trials whose worker process on this host has died.
+    def reap_dead_workers(self, *, retries: int = 0) -> list[int]:
+        """Mark FAIL the RUNNING trials whose worker is gone; return their numbers.
 
-        Such trials were cut short by a crash or ``kill -9``; they are flagged
-        interrupted, so they use no budget and a grid runs their cell again.
+        Gone means: its process on this host has died, or its heartbeat ran out
+        (a worker on another machine). Such trials are flagged interrupted, so
+        they use no budget and a grid runs their cell again; with ``retries``,
+        each is queued again with the same parameters, up to that many times.
         """
         self._refresh()
         host, me = self._worker["worker"]["host"], os.getpid()
-        reaped = []
+        reasons: dict[int, str] = {}
         for t in self._cache.running():
             worker = t.system_attrs.get("worker") or {}
-            if (
-                worker.get("host") == host
-                and worker.get("pid") != me
-                and not _pid_alive(int(worker.get("pid", -1)))
-            ):
-                self._interrupt(t.number, f"its worker process {worker.get('pid')} died")
-                reaped.append(t.number)
-        if reaped:
-            logger.warning("Marked trials %s FAIL: their worker process had died.", reaped)
-        return reaped
+            pid = int(worker.get("pid", -1))
+            if worker.get("host") == host and pid != me and not _pid_alive(pid):
+                reasons[t.number] = f"its worker process {pid} died"
+        for number in self._storage.expired(self._id, time.time()):
+            if number not in self._running:
+                reasons.setdefault(number, "its worker stopped sending heartbeats")
+        for number, reason in sorted(reasons.items()):
+            self._interrupt(number, reason)
+            dead = self._cache.get(number)
+            if dead is not None and retries > 0:
+                self._retry(dead, retries)
+        if reasons:
+            logger.warning("Marked trials %s FAIL: their workers were gone.", sorted(reasons))
+        return sorted(reasons)
+
+    def _retry(self, dead: FrozenTrial, retries: int) -> None:
+        done = int(dead.system_attrs.get("retry", 0))
+        if done >= retries or not dead.flat:
+            return
+        origin = dead.system_attrs.get("retry_of", dead.number)
+        frozen = self._storage.create_trial(
+            self._id, state=TrialState.WAITING, flat=dict(dead.flat),
+            params=_jsonable(dead.params), user_attrs=dict(dead.user_attrs),
+            system_attrs={"enqueued": True, "retry_of": origin, "retry": done + 1},
+        )  # fmt: skip
+        self._cache.absorb([frozen])
+        logger.warning("Trial %d queued again as trial %d (retry %d).", dead.number,
+                       frozen.number, done + 1)  # fmt: skip
 
     # --- pruning hooks used by Trial ---------------------------------------------
     def _report(self, trial: Trial, step: int, value: float) -> None:

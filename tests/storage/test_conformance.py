@@ -363,3 +363,44 @@ def test_json_data_round_trips(
         assert typed(got.space) == typed(params)
         assert typed(got.user_attrs) == typed(user_attrs)
         assert typed(got.system_attrs) == typed(system_attrs)
+
+
+# --- budget and heartbeats ---------------------------------------------------------------
+def test_max_trials_caps_the_budget_and_interrupted_trials_give_it_back(storage: Storage) -> None:
+    from hypersweep.exceptions import BudgetReached
+
+    study = storage.create_study(unique(), [MIN])
+    sid = study.study_id
+    for _ in range(3):
+        storage.create_trial(sid, state=RUNNING, max_trials=3)
+    with pytest.raises(BudgetReached):
+        storage.create_trial(sid, state=RUNNING, max_trials=3)
+    storage.update_trial(sid, 0, state=TrialState.FAIL, system_attrs={"interrupted": True})
+    storage.create_trial(sid, state=RUNNING, max_trials=3)  # the slot came back
+    with pytest.raises(BudgetReached):
+        storage.create_trial(sid, state=RUNNING, max_trials=3)
+    storage.update_trial(sid, 1, state=TrialState.FAIL, error="boom")  # a real failure counts
+    with pytest.raises(BudgetReached):
+        storage.create_trial(sid, state=RUNNING, max_trials=3)
+    storage.delete_trial(sid, 2)  # deleting gives the slot back
+    assert storage.create_trial(sid, state=RUNNING, max_trials=3).number == 4
+    assert storage.create_trial(sid, state=RUNNING).number == 5  # no cap without max_trials
+
+
+def test_heartbeats_expire_only_running_trials(storage: Storage) -> None:
+    study = storage.create_study(unique(), [MIN])
+    sid = study.study_id
+    storage.create_trial(sid, state=RUNNING, expires=100.0)  # 0
+    storage.create_trial(sid, state=RUNNING, expires=200.0)  # 1
+    storage.create_trial(sid, state=RUNNING)  # 2: no heartbeat, never expires
+    storage.create_trial(sid, state=WAITING)  # 3
+    assert storage.expired(sid, now=150.0) == [0]
+    storage.touch(sid, [0], expires=300.0)
+    assert storage.expired(sid, now=250.0) == [1]
+    storage.update_trial(sid, 1, state=TrialState.COMPLETE, values=[1.0])
+    assert storage.expired(sid, now=250.0) == []
+    claimed = storage.claim_waiting(sid, started=1.0, expires=10.0)
+    assert claimed is not None and claimed.number == 3
+    assert storage.expired(sid, now=1000.0) == [0, 3]
+    storage.touch(sid, [1], expires=5000.0)  # finished trials are not revived
+    assert 1 not in storage.expired(sid, now=1000.0)

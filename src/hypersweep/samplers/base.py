@@ -216,6 +216,21 @@ class Sampler(abc.ABC):
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         """One value (a categorical's key) for leaf ``path`` of trial ``number``."""
 
+    def unique_configs(self, history: History) -> bool:
+        """True if no two trials may hold one configuration (grid cells, discrete spaces).
+
+        The study then has storage enforce it, so that concurrent workers cannot
+        both run one configuration. The default: on a finite (all-discrete) static
+        space, unless the sampler was built with ``allow_repeats=True``.
+        """
+        if getattr(self, "allow_repeats", False) or history.space is None:
+            return False
+        sizes = self.__dict__.setdefault("_finite_sizes", {})
+        key = id(history.space)
+        if key not in sizes:
+            sizes[key] = finite_size(history.space)
+        return sizes[key] is not None
+
     def is_exhausted(self, history: History) -> bool:
         """True when the sampler has nothing new left to try (a finished grid)."""
         return False

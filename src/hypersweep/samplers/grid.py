@@ -173,6 +173,9 @@ class Grid(Sampler):
             f"all {len(cells)} grid cells have been run or are running; nothing is left to try"
         )
 
+    def unique_configs(self, history: History) -> bool:
+        return True
+
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         # a leaf outside the grid (a define-by-run parameter the grid does not name)
         raise ValueError(

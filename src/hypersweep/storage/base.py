@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ..trial import Direction, FrozenTrial, TrialState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,30 @@ class Storage(abc.ABC):
         user_attrs: dict[str, Any] | None = None,
         system_attrs: dict[str, Any] | None = None,
         started: float | None = None,
+        max_trials: int | None = None,
+        expires: float | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
-        """Add a trial (RUNNING, or WAITING when enqueued) with the next free number."""
+        """Add a trial (RUNNING, or WAITING when enqueued) with the next free number.
+
+        With ``max_trials``, raise :class:`BudgetReached` instead if the study
+        already holds that many trials counting toward its budget (all but the
+        interrupted ones); checked in the same transaction, so concurrent workers
+        never overshoot. ``expires`` is when the trial counts as abandoned unless
+        its worker calls :meth:`touch` (heartbeats). With ``unique_key`` (a text the
+        caller derives from the configuration), raise :class:`ConfigTaken` if a
+        trial counting toward the budget holds the same key: two workers can then
+        never run one grid cell or discrete point twice.
+        """
 
     @abc.abstractmethod
     def claim_waiting(
-        self, study_id: int, *, started: float, system_attrs: dict[str, Any] | None = None
+        self,
+        study_id: int,
+        *,
+        started: float,
+        system_attrs: dict[str, Any] | None = None,
+        expires: float | None = None,
     ) -> FrozenTrial | None:
         """Atomically turn the oldest WAITING trial into RUNNING and return it, or None.
 
@@ -120,8 +138,12 @@ class Storage(abc.ABC):
         intermediate: dict[int, float] | None = None,
         finished: float | None = None,
         error: str | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
         """Change a RUNNING trial; finishing it (COMPLETE, PRUNED, FAIL) is final.
+
+        ``unique_key`` claims a configuration as in :meth:`create_trial`
+        (:class:`ConfigTaken` if another counted trial holds it).
 
         Raise ``ValueError`` if the trial is already finished or does not exist,
         so two workers can never both finish one trial.
@@ -134,6 +156,17 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def delete_trial(self, study_id: int, number: int) -> None:
         """Remove one trial; raise ``ValueError`` if there is no such trial."""
+
+    @abc.abstractmethod
+    def touch(self, study_id: int, numbers: Sequence[int], expires: float) -> None:
+        """Heartbeat: the RUNNING trials ``numbers`` are alive until ``expires`` (epoch s).
+
+        Not a change readers need to see, so it bumps no sequence number.
+        """
+
+    @abc.abstractmethod
+    def expired(self, study_id: int, now: float) -> list[int]:
+        """Numbers of RUNNING trials whose heartbeat ran out before ``now``."""
 
     def close(self) -> None:
         """Release connections; the default has nothing to release."""

@@ -9,13 +9,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..exceptions import DuplicateStudy, StudyNotFound
+from ..exceptions import BudgetReached, ConfigTaken, DuplicateStudy, StudyNotFound
 from ..trial import Direction, FrozenTrial, TrialState, evolve, new_trial
 from .base import Changes, Storage, StudyRecord, check_finishable
 
 
 class _StudyData:
-    __slots__ = ("log_number", "log_seq", "next_number", "record", "seq", "trials", "waiting")
+    __slots__ = (
+        "counted", "expires", "key_of", "keys", "log_number", "log_seq", "n_counted",
+        "next_number", "record", "seq", "trials", "waiting",
+    )  # fmt: skip
 
     def __init__(self, record: StudyRecord) -> None:
         self.record = record
@@ -25,6 +28,11 @@ class _StudyData:
         self.seq = 0
         self.next_number = 0
         self.waiting: dict[int, None] = {}  # numbers of WAITING trials, oldest first
+        self.counted: set[int] = set()  # trials that use up budget (all but interrupted)
+        self.n_counted = 0
+        self.expires: dict[int, float] = {}  # heartbeats of RUNNING trials
+        self.key_of: dict[int, str] = {}  # unique keys of counted trials
+        self.keys: set[str] = set()
 
 
 class MemoryStorage(Storage):
@@ -110,9 +118,16 @@ class MemoryStorage(Storage):
         user_attrs: dict[str, Any] | None = None,
         system_attrs: dict[str, Any] | None = None,
         started: float | None = None,
+        max_trials: int | None = None,
+        expires: float | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
         with self._lock:
             data = self._study(study_id)
+            if max_trials is not None and data.n_counted >= max_trials:
+                raise BudgetReached(f"the study already holds its {max_trials} trials")
+            if unique_key is not None and unique_key in data.keys:
+                raise ConfigTaken("another trial holds this configuration")
             self._next_trial_id += 1
             trial = new_trial(
                 number=data.next_number,
@@ -125,11 +140,23 @@ class MemoryStorage(Storage):
                 trial_id=self._next_trial_id,
             )
             data.next_number += 1
+            data.counted.add(trial.number)
+            data.n_counted += 1
+            if unique_key is not None:
+                data.key_of[trial.number] = unique_key
+                data.keys.add(unique_key)
+            if expires is not None:
+                data.expires[trial.number] = expires
             self._put(data, trial)
             return trial
 
     def claim_waiting(
-        self, study_id: int, *, started: float, system_attrs: dict[str, Any] | None = None
+        self,
+        study_id: int,
+        *,
+        started: float,
+        system_attrs: dict[str, Any] | None = None,
+        expires: float | None = None,
     ) -> FrozenTrial | None:
         with self._lock:
             data = self._study(study_id)
@@ -142,6 +169,8 @@ class MemoryStorage(Storage):
                 started=started,
                 system_attrs={**trial.system_attrs, **(system_attrs or {})},
             )
+            if expires is not None:
+                data.expires[claimed.number] = expires
             self._put(data, claimed)
             return claimed
 
@@ -159,10 +188,18 @@ class MemoryStorage(Storage):
         intermediate: dict[int, float] | None = None,
         finished: float | None = None,
         error: str | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
         with self._lock:
             data = self._study(study_id)
             old = check_finishable(data.trials.get(number), study_id, number)
+            if unique_key is not None and data.key_of.get(number) != unique_key:
+                if unique_key in data.keys:
+                    raise ConfigTaken("another trial holds this configuration")
+                if number in data.counted:
+                    data.keys.discard(data.key_of.get(number, ""))
+                    data.key_of[number] = unique_key
+                    data.keys.add(unique_key)
             changes: dict[str, Any] = {}
             if state is not None:
                 changes["state"] = state
@@ -183,6 +220,10 @@ class MemoryStorage(Storage):
             if error is not None:
                 changes["error"] = error
             new = evolve(old, **changes)
+            if new.state is not TrialState.RUNNING:
+                data.expires.pop(number, None)
+            if new.state is TrialState.FAIL and new.interrupted and number in data.counted:
+                self._uncount(data, number)
             self._put(data, new)
             return new
 
@@ -204,9 +245,33 @@ class MemoryStorage(Storage):
                 raise ValueError(f"study {study_id} has no trial number {number}")
             del data.trials[number]
             data.waiting.pop(number, None)
+            data.expires.pop(number, None)
+            if number in data.counted:
+                self._uncount(data, number)
             self._log(data, number)
 
+    def touch(self, study_id: int, numbers: Sequence[int], expires: float) -> None:
+        with self._lock:
+            data = self._study(study_id)
+            for number in numbers:
+                if number in data.expires:
+                    data.expires[number] = expires
+
+    def expired(self, study_id: int, now: float) -> list[int]:
+        with self._lock:
+            data = self._study(study_id)
+            return sorted(n for n, t in data.expires.items() if t < now)
+
     # --- helpers -----------------------------------------------------------------
+    @staticmethod
+    def _uncount(data: _StudyData, number: int) -> None:
+        """The trial gives its budget slot and its unique key back."""
+        data.counted.discard(number)
+        data.n_counted -= 1
+        key = data.key_of.pop(number, None)
+        if key is not None:
+            data.keys.discard(key)
+
     def _study(self, study_id: int) -> _StudyData:
         try:
             return self._by_id[study_id]

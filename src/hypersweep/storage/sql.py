@@ -29,7 +29,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from ..exceptions import DuplicateStudy, StorageError, StudyNotFound
+from ..exceptions import (
+    BudgetReached,
+    ConfigTaken,
+    DuplicateStudy,
+    StorageError,
+    StudyNotFound,
+)
 from ..trial import Direction, FrozenTrial, TrialState
 from .base import SCHEMA_VERSION, Changes, Storage, StudyRecord, check_finishable
 
@@ -58,6 +64,7 @@ studies = sa.Table(
     sa.Column("created", sa.Double, nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("next_number", sa.Integer, nullable=False),
+    sa.Column("n_counted", sa.Integer, nullable=False),  # trials using up budget
     sqlite_autoincrement=True,  # never reuse the id of a deleted study
 )
 trials = sa.Table(
@@ -76,9 +83,13 @@ trials = sa.Table(
     _text("error", nullable=True),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("counted", sa.Boolean, nullable=False),  # uses up budget (not interrupted)
+    sa.Column("expires", sa.Double, nullable=True),  # heartbeat: abandoned after this time
+    _text("unique_key", nullable=True),  # a configuration no two counted trials may share
     sa.UniqueConstraint("study_id", "number", name="hs_trials_study_number"),
     sa.Index("hs_trials_study_seq", "study_id", "seq"),
     sa.Index("hs_trials_study_state", "study_id", "state", "number"),
+    sa.Index("hs_trials_study_key", "study_id", "unique_key"),
     sqlite_autoincrement=True,
 )
 S, TR = studies.c, trials.c
@@ -91,8 +102,39 @@ _BUMP = sa.update(studies).where(S.study_id == _b("b_sid")).values(seq=S.seq + 1
 _BUMP_NUMBER = (
     sa.update(studies)
     .where(S.study_id == _b("b_sid"))
-    .values(seq=S.seq + 1, next_number=S.next_number + 1)
-    .returning(S.seq, S.next_number)
+    .values(seq=S.seq + 1, next_number=S.next_number + 1, n_counted=S.n_counted + 1)
+    .returning(S.seq, S.next_number, S.n_counted)
+)
+_KEY_TAKEN = (
+    sa.select(TR.number)
+    .where(
+        TR.study_id == _b("b_sid"),
+        TR.unique_key == _b("b_key"),
+        TR.counted == sa.true(),
+        TR.deleted == sa.false(),
+    )
+    .limit(1)
+)
+_UNCOUNT = sa.update(studies).where(S.study_id == _b("b_sid")).values(n_counted=S.n_counted - 1)
+_TOUCH = (
+    sa.update(trials)
+    .where(
+        TR.study_id == _b("b_sid"),
+        TR.number.in_(_b("b_nums", expanding=True)),
+        TR.state == TrialState.RUNNING.value,
+        TR.deleted == sa.false(),
+    )
+    .values(expires=_b("b_expires"))
+)
+_EXPIRED = (
+    sa.select(TR.number)
+    .where(
+        TR.study_id == _b("b_sid"),
+        TR.state == TrialState.RUNNING.value,
+        TR.deleted == sa.false(),
+        TR.expires < _b("b_now"),
+    )
+    .order_by(TR.number)
 )
 _LOCK_STUDY = sa.select(studies).where(S.study_id == _b("b_sid")).with_for_update()
 _LOCK_NAME = sa.select(S.study_id).where(S.name == _b("b_name")).with_for_update()
@@ -117,7 +159,7 @@ _SET_OPEN_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"), TR.state.i
 _TOMBSTONE = (
     sa.update(trials)
     .where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), _LIVE)
-    .values(deleted=True)
+    .values(deleted=True, counted=False, expires=None)
 )
 
 
@@ -410,6 +452,7 @@ class SQLStorage(Storage):
             "created": rec.created,
             "seq": 0,
             "next_number": 0,
+            "n_counted": 0,
         }
         duplicate = DuplicateStudy(f"a study named {name!r} already exists in {self._shown}")
 
@@ -481,6 +524,9 @@ class SQLStorage(Storage):
         user_attrs: dict[str, Any] | None = None,
         system_attrs: dict[str, Any] | None = None,
         started: float | None = None,
+        max_trials: int | None = None,
+        expires: float | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
         trial = FrozenTrial(
             number=-1,
@@ -492,12 +538,20 @@ class SQLStorage(Storage):
             started=started,
         )
         row = {_COLUMN.get(f, f): _encode(f, getattr(trial, f)) for f in _FIELDS}
-        row.update(study_id=study_id, deleted=False)
+        row.update(
+            study_id=study_id, deleted=False, counted=True, expires=expires, unique_key=unique_key
+        )
 
         def op(conn: Connection) -> FrozenTrial:
             counters = conn.execute(_BUMP_NUMBER, {"b_sid": study_id}).first()
             if counters is None:
                 raise _missing_id(study_id)
+            if max_trials is not None and counters.n_counted > max_trials:
+                raise BudgetReached(f"the study already holds its {max_trials} trials")
+            if unique_key is not None:
+                taken = conn.execute(_KEY_TAKEN, {"b_sid": study_id, "b_key": unique_key})
+                if taken.first() is not None:
+                    raise ConfigTaken("another trial holds this configuration")
             number = counters.next_number - 1
             row.update(number=number, seq=counters.seq)
             trial_id = int(conn.execute(_INSERT_TRIAL, row).scalar_one())
@@ -506,7 +560,12 @@ class SQLStorage(Storage):
         return self._write(op)
 
     def claim_waiting(
-        self, study_id: int, *, started: float, system_attrs: dict[str, Any] | None = None
+        self,
+        study_id: int,
+        *,
+        started: float,
+        system_attrs: dict[str, Any] | None = None,
+        expires: float | None = None,
     ) -> FrozenTrial | None:
         def op(conn: Connection) -> FrozenTrial | None:
             # lock the study row first: concurrent claimers queue here, so none share a trial
@@ -517,7 +576,8 @@ class SQLStorage(Storage):
                 return None
             attrs = {**_loads(row.system_attrs), **(system_attrs or {})}
             changes = {"state": TrialState.RUNNING, "started": started, "system_attrs": attrs}
-            return self._change(conn, self._bump(conn, study_id), _trial(row), changes)
+            seq = self._bump(conn, study_id)
+            return self._change(conn, seq, _trial(row), changes, extra={"expires": expires})
 
         return self._write(op)
 
@@ -535,6 +595,7 @@ class SQLStorage(Storage):
         intermediate: dict[int, float] | None = None,
         finished: float | None = None,
         error: str | None = None,
+        unique_key: str | None = None,
     ) -> FrozenTrial:
         given: dict[str, Any] = {
             "state": state,
@@ -557,16 +618,38 @@ class SQLStorage(Storage):
             old = check_finishable(None if row is None else _trial(row), study_id, number)
             changes = dict(replaced)
             changes.update({k: {**getattr(old, k), **v} for k, v in merged.items() if v})
-            return self._change(conn, seq, old, changes)
+            extra: dict[str, Any] = {}
+            if unique_key is not None and row is not None and row.unique_key != unique_key:
+                taken = conn.execute(_KEY_TAKEN, {"b_sid": study_id, "b_key": unique_key})
+                if taken.first() is not None:
+                    raise ConfigTaken("another trial holds this configuration")
+                extra["unique_key"] = unique_key
+            new_state = changes.get("state", old.state)
+            if new_state is not TrialState.RUNNING:
+                extra["expires"] = None
+            attrs = changes.get("system_attrs", old.system_attrs)
+            counted = row is not None and row.counted
+            if new_state is TrialState.FAIL and attrs.get("interrupted") and counted:
+                extra["counted"] = False  # an interrupted trial gives its budget back
+                conn.execute(_UNCOUNT, {"b_sid": study_id})
+            return self._change(conn, seq, old, changes, extra=extra)
 
         return self._write(op)
 
     @staticmethod
     def _change(
-        conn: Connection, seq: int, old: FrozenTrial, changes: dict[str, Any]
+        conn: Connection,
+        seq: int,
+        old: FrozenTrial,
+        changes: dict[str, Any],
+        extra: dict[str, Any] | None = None,
     ) -> FrozenTrial:
-        """Write the changed fields of an open trial, stamped with sequence number ``seq``."""
+        """Write the changed fields of an open trial, stamped with sequence number ``seq``.
+
+        ``extra`` holds bookkeeping columns that are not FrozenTrial fields.
+        """
         cols = {_COLUMN.get(k, k): _encode(k, v) for k, v in changes.items()}
+        cols.update(extra or {})
         cols.update(b_tid=old.trial_id, seq=seq)
         if conn.execute(_SET_OPEN_TRIAL, cols).rowcount != 1:  # the study lock prevents this
             raise ValueError(f"trial {old.number} was finished by another worker")
@@ -596,11 +679,24 @@ class SQLStorage(Storage):
 
     def delete_trial(self, study_id: int, number: int) -> None:
         def op(conn: Connection) -> None:
-            params = {"b_sid": study_id, "b_num": number, "seq": self._bump(conn, study_id)}
-            if conn.execute(_TOMBSTONE, params).rowcount != 1:
+            seq = self._bump(conn, study_id)
+            row = conn.execute(_TRIAL, {"b_sid": study_id, "b_num": number}).first()
+            if row is None:
                 raise ValueError(f"study {study_id} has no trial number {number}")
+            conn.execute(_TOMBSTONE, {"b_sid": study_id, "b_num": number, "seq": seq})
+            if row.counted:
+                conn.execute(_UNCOUNT, {"b_sid": study_id})
 
         self._write(op)
+
+    def touch(self, study_id: int, numbers: Sequence[int], expires: float) -> None:
+        if numbers:
+            params = {"b_sid": study_id, "b_nums": list(numbers), "b_expires": expires}
+            self._write(lambda conn: conn.execute(_TOUCH, params))
+
+    def expired(self, study_id: int, now: float) -> list[int]:
+        rows = self._read(lambda c: c.execute(_EXPIRED, {"b_sid": study_id, "b_now": now}).all())
+        return [int(r.number) for r in rows]
 
 
 # --- SQLite connection setup ----------------------------------------------------------
