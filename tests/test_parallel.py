@@ -31,7 +31,7 @@ WORKER = textwrap.dedent(
         time.sleep(pause)
         return p["x"] + (p["y"] == "b")
 
-    study.optimize(objective, None if kind == "grid" else n_trials, heartbeat_interval=0.3,
+    study.optimize(objective, None if kind == "grid" else n_trials, heartbeat_interval=1.0,
                    retries=1)
     """
 )
@@ -91,9 +91,9 @@ def test_a_worker_killed_mid_trial_loses_nothing(tmp_path: Path, sig: signal.Sig
     procs = start_workers(tmp_path, url, count=3, n_trials=30, kind="random", pause=0.15)
     deadline = time.monotonic() + 60
     victim = procs[0]
-    while time.monotonic() < deadline:  # wait until the victim is inside a trial
+    while time.monotonic() < deadline:  # wait until the victim is inside a trial (values set)
         running = [t for t in hs.load_study(tmp_path.name, storage=url).trials
-                   if t.state is TrialState.RUNNING
+                   if t.state is TrialState.RUNNING and t.flat
                    and t.system_attrs["worker"]["pid"] == victim.pid]  # fmt: skip
         if running:
             break
@@ -147,3 +147,22 @@ def test_n_jobs_needs_a_shared_storage() -> None:
     study = hs.create_study(space={"x": hs.Float(0, 1)})
     with pytest.raises(ValueError, match="must share a storage: create the study with storage="):
         study.optimize(lambda p: p["x"], 4, n_jobs=2)
+
+
+def test_deterministic_mode_gives_the_same_values_whatever_the_timing(tmp_path: Path) -> None:
+    import random
+
+    def objective(p: dict[str, Any]) -> float:
+        time.sleep(random.random() * 0.05)  # timing differs from run to run
+        return (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2
+
+    runs = []
+    for run in range(2):
+        url = f"sqlite:///{tmp_path / f'det{run}.db'}"
+        sampler = hs.samplers.TPE(seed=3, n_startup_trials=4)
+        study = hs.create_study("d", storage=url, sampler=sampler,
+                                space={"x": hs.Float(0, 1), "y": hs.Float(0, 1)})  # fmt: skip
+        study.optimize(objective, 16, n_jobs=2, deterministic=True)
+        runs.append({t.number: t.params for t in study.trials})
+    assert runs[0] == runs[1]
+    assert len({json.dumps(p, sort_keys=True) for p in runs[0].values()}) == 16

@@ -7,7 +7,7 @@
 10
 """
 
-from . import hp, pruners, samplers
+from . import executors, hp, pruners, samplers
 from .api import Result, fmin, maximize, minimize
 from .exceptions import (
     DuplicateStudy,
@@ -52,6 +52,7 @@ __all__ = [
     "__version__",
     "create_study",
     "delete_study",
+    "executors",
     "fmin",
     "hp",
     "list_studies",

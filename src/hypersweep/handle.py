@@ -11,6 +11,7 @@ from .params import Categorical, Float, Int, Param, json_key, param_from_json
 from .trial import FrozenTrial
 
 if TYPE_CHECKING:
+    from .samplers.base import History
     from .study import Study
 
 
@@ -31,6 +32,7 @@ class Trial:
         fixed: dict[str, Any],
         proposal: dict[str, Any],
         user_attrs: dict[str, Any] | None = None,
+        history: History | None = None,
     ) -> None:
         self.study = study
         self.number = number
@@ -43,7 +45,7 @@ class Trial:
         self.intermediate: dict[int, float] = {}
         self._defined: dict[str, Param] = {}
         self._sample = study.sampler.sample
-        self._history = study.history
+        self._history = history if history is not None else study.history
 
     @property
     def seed(self) -> int:

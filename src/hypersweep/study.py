@@ -18,7 +18,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from . import progress
 from ._cache import TrialCache
@@ -37,6 +37,26 @@ _CLAIM_ATTEMPTS = 20  # re-choices when other workers hold the configuration
 DEFAULT_HEARTBEAT = 10.0  # seconds between beats on SQL storages; dead after 3 missed
 
 Callback = Callable[["Study", FrozenTrial], None]
+
+
+class _Lost(Exception):
+    """Our new trial was closed by another worker before its values were stored."""
+
+
+class Executor(Protocol):
+    """Runs a study's worker loops somewhere else (see ``hypersweep.executors``)."""
+
+    def size(self) -> int:
+        """How many worker loops it will run (deterministic mode lags by this much)."""
+        ...
+
+    def run(
+        self,
+        study: Study,
+        objective: Callable[..., Any],
+        n_trials: int | None,
+        options: dict[str, Any],
+    ) -> None: ...
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -84,6 +104,10 @@ class Study:
         self._id = record.study_id
         self._cache = TrialCache(self.direction, self._resolve)
         self._running: dict[int, Trial] = {}
+        self._finished_here: list[int] = []  # trials this object ran to the end
+        self._lag: int | None = None  # deterministic mode: how far behind the history lags
+        self._claiming: set[int] = set()  # trials with a number but no values yet
+        self._retries = 0  # how often optimize() re-queues trials of dead workers
         self._worker = {"worker": {"host": socket.gethostname(), "pid": os.getpid()}}
         self.history = History(
             self.direction,
@@ -186,7 +210,7 @@ class Study:
             self._id, started=now, system_attrs=self._worker, expires=_expires
         )
         unique = self.sampler.unique_configs(self.history)
-        if frozen is None and not unique:
+        if frozen is None and not unique and self._lag is None:
             # Sample for the number this trial will most likely get, so that trial and
             # parameters reach storage in one write; redo it if another worker got there first.
             guess = self._cache.next_number()
@@ -201,13 +225,17 @@ class Study:
                 self._cache.absorb([frozen], resolved={guess: trial.params})
                 self._running[guess] = trial
                 return trial
-        elif frozen is None:  # unique configurations: take a number, then claim a free one
+        elif frozen is None:  # unique or deterministic: take a number, then choose its values
             frozen = self._storage.create_trial(
                 self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker,
                 max_trials=_max_trials, expires=_expires,
             )  # fmt: skip
         self._cache.absorb([frozen])
-        trial = self._claim_values(frozen, unique)
+        self._claiming.add(frozen.number)  # beats for it while its values are chosen
+        try:
+            trial = self._claim_values(frozen, unique)
+        finally:
+            self._claiming.discard(frozen.number)
         self._running[trial.number] = trial
         return trial
 
@@ -235,6 +263,9 @@ class Study:
             except ConfigTaken:
                 self._refresh()
                 continue
+            except ValueError:  # closed meanwhile by a worker that took us for dead
+                self._lost(trial.number)
+                raise _Lost from None
             self._cache.absorb([stored], resolved={trial.number: trial.params})
             trial.stored_leaves = len(trial.flat)
             return trial
@@ -243,6 +274,16 @@ class Study:
             f"no free configuration found in {_CLAIM_ATTEMPTS} attempts; other workers hold "
             "the rest of the space"
         )
+
+    def _lost(self, number: int) -> FrozenTrial:
+        """Another worker closed our trial, believing this worker dead (missed heartbeats
+        under heavy load, a clock jump): keep what storage says, and carry on."""
+        self._refresh()
+        logger.warning(
+            "Trial %d was closed by another worker that took this one for dead; its result "
+            "is not recorded. Raise heartbeat_interval if the machine is very busy.", number
+        )  # fmt: skip
+        return self._cache.get(number) or FrozenTrial(number, TrialState.FAIL)
 
     def _give_up(self, frozen: FrozenTrial, reason: str) -> None:
         """A trial that got a number but no configuration: enqueued ones fail, others vanish."""
@@ -254,11 +295,31 @@ class Study:
 
     def _prepare(self, number: int, fixed: dict[str, Any], user_attrs: dict[str, Any]) -> Trial:
         """The handle for trial ``number``, with a static space's values already chosen."""
-        proposal = self.sampler.propose(self.history, number)
-        trial = Trial(self, number, fixed=fixed, proposal=proposal, user_attrs=user_attrs)
+        history = self.history if self._lag is None else self._settled_history(number)
+        proposal = self.sampler.propose(history, number)
+        trial = Trial(
+            self, number, fixed=fixed, proposal=proposal, user_attrs=user_attrs, history=history
+        )
         if self.space is not None:
             trial.params = self.space.resolve(trial.choose)[0]
         return trial
+
+    def _settled_history(self, number: int) -> History:
+        """Deterministic mode: trial ``number`` sees exactly the trials numbered up to
+        ``number - lag``, once all of them have finished, whatever the workers' timing."""
+        cutoff = number - (self._lag or 1)
+        last_reap = time.monotonic()
+        while True:
+            early = [t for t in self._cache.trials if t.number <= cutoff]
+            if all(t.state.is_finished for t in early):
+                break
+            time.sleep(0.02)
+            if time.monotonic() - last_reap > 1.0:  # a dead worker must not block us forever
+                self.reap_dead_workers()
+                last_reap = time.monotonic()
+            self._refresh()
+        settled = [t for t in early if not (t.state is TrialState.FAIL and t.interrupted)]
+        return History(self.direction, self.space, lambda: settled)
 
     def tell(
         self,
@@ -303,16 +364,21 @@ class Study:
                 update["flat"] = handle.flat
                 update["params"] = _jsonable(handle.params)
         user_attrs = {**(handle.user_attrs if handle else {}), **_jsonable(extra)}
-        frozen = self._storage.update_trial(
-            self._id,
-            number,
-            state=state,
-            values=values,
-            user_attrs=user_attrs or None,
-            finished=time.time(),
-            error=error,
-            **update,
-        )
+        try:
+            frozen = self._storage.update_trial(
+                self._id,
+                number,
+                state=state,
+                values=values,
+                user_attrs=user_attrs or None,
+                finished=time.time(),
+                error=error,
+                **update,
+            )
+        except ValueError:
+            if handle is None:
+                raise  # the caller's own mistake (a finished or unknown trial number)
+            return self._lost(number)
         was_best = self._cache.best
         known = {number: handle.params} if handle is not None and self.space is not None else None
         self._cache.absorb([frozen], resolved=known)
@@ -379,6 +445,8 @@ class Study:
         show_progress: bool | None = None,
         heartbeat_interval: float | None = None,
         retries: int = 0,
+        executor: Executor | None = None,
+        deterministic: bool = False,
     ) -> Study:
         """Run trials until the study holds ``n_trials``, ``timeout`` passes, or a grid ends.
 
@@ -391,8 +459,16 @@ class Study:
         Exceptions listed in ``catch`` fail the trial and the study goes on.
 
         ``n_jobs`` runs that many worker processes (-1: one per CPU) on a shared
-        SQL storage. ``heartbeat_interval`` (seconds; default 10 on SQL storages,
-        off in memory) lets other workers notice when this one dies.
+        SQL storage; ``executor`` runs the workers elsewhere instead
+        (``hs.executors.Dask(client)``, ``hs.executors.Ray()``).
+        ``heartbeat_interval`` (seconds; default 10 on SQL storages, off in
+        memory) lets other workers notice when this one dies.
+
+        ``deterministic=True`` makes parallel workers propose the same values for
+        each trial number whatever their timing: trial n is chosen from the trials
+        numbered up to n - (number of workers) only, after waiting for them to
+        finish (a seeded sampler is needed). It costs some waiting and some
+        information; see docs/design.md for the measured price.
         """
         _check_budget(n_trials, timeout)
         if n_jobs == -1:
@@ -402,7 +478,13 @@ class Study:
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"retries must be an integer >= 0, but got {retries!r}")
         options = {"timeout": timeout, "callbacks": callbacks, "catch": catch,
-                   "heartbeat_interval": heartbeat_interval, "retries": retries}  # fmt: skip
+                   "heartbeat_interval": heartbeat_interval, "retries": retries,
+                   "lag": (executor_size(executor) if executor else n_jobs)
+                   if deterministic else None}  # fmt: skip
+        if executor is not None:
+            executor.run(self, objective, n_trials, options)
+            self._refresh()
+            return self
         if n_jobs > 1:
             from .workers import run_processes
 
@@ -422,6 +504,8 @@ class Study:
         """One worker's loop: ask, run, tell, until the budget, the clock or the space ends."""
         call = self._adapt(objective)
         timeout, retries = options["timeout"], options["retries"]
+        self._lag = options.get("lag")
+        self._retries = retries
         beat = self._heartbeat(options["heartbeat_interval"])
         self.reap_dead_workers(retries=retries)
         start = time.monotonic()
@@ -447,12 +531,13 @@ class Study:
                         _max_trials=n_trials,
                         _expires=beat.expiry() if beat else None,
                     )
-                except BudgetReached:
-                    continue  # other workers took the last slots; wait for them above
+                except (BudgetReached, _Lost):
+                    continue  # other workers took the last slots (wait for them above)
                 except SpaceExhausted as done:
                     logger.info("Study %r stops: %s", self.name, done)
                     break
                 frozen = self._run_one(call, trial, options["catch"])
+                self._finished_here.append(frozen.number)
                 bar.update(frozen)
                 for callback in options["callbacks"] or ():
                     callback(self, frozen)
@@ -462,10 +547,6 @@ class Study:
                 beat.stop()
             bar.close()
 
-    def copy_for_worker(self) -> Study:
-        """The same study for another process: same storage, sampler and space, fresh cache."""
-        return Study(self._record, self._storage, self.sampler, self.pruner, self.space)
-
     def _heartbeat(self, interval: float | None) -> Heartbeat | None:
         if interval is None:
             if isinstance(self._storage, MemoryStorage):
@@ -473,7 +554,8 @@ class Study:
             interval = DEFAULT_HEARTBEAT
         if interval == 0:
             return None
-        return Heartbeat(self._storage, self._id, lambda: list(self._running), interval).start()
+        alive = lambda: [*self._running, *self._claiming]  # noqa: E731
+        return Heartbeat(self._storage, self._id, alive, interval).start()
 
     def _wait_for_others(self, beat: Heartbeat | None) -> bool:
         """The budget is taken, but others' trials still run: if one of them dies its slot
@@ -560,14 +642,16 @@ class Study:
         for number in list(self._running):
             self._interrupt(number, "the loop stopped before this trial finished")
 
-    def reap_dead_workers(self, *, retries: int = 0) -> list[int]:
+    def reap_dead_workers(self, *, retries: int | None = None) -> list[int]:
         """Mark FAIL the RUNNING trials whose worker is gone; return their numbers.
 
         Gone means: its process on this host has died, or its heartbeat ran out
         (a worker on another machine). Such trials are flagged interrupted, so
-        they use no budget and a grid runs their cell again; with ``retries``,
-        each is queued again with the same parameters, up to that many times.
+        they use no budget and a grid runs their cell again; with ``retries``
+        (default: what the running ``optimize`` was given), each is queued again
+        with the same parameters, up to that many times.
         """
+        retries = self._retries if retries is None else retries
         self._refresh()
         host, me = self._worker["worker"]["host"], os.getpid()
         reasons: dict[int, str] = {}
@@ -644,6 +728,10 @@ class Study:
                 "to_dataframe() needs pandas: pip install pandas (or use study.to_records())"
             ) from None
         return pd.DataFrame(self.to_records())
+
+
+def executor_size(executor: Executor) -> int:
+    return max(int(executor.size()), 1)
 
 
 def _iso(ts: float | None) -> str | None:

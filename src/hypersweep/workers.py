@@ -10,23 +10,68 @@ forked, so an objective defined in a notebook or as a closure just works.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import progress
 from .samplers.grid import Grid
-from .storage import MemoryStorage
+from .storage import MemoryStorage, Storage, StudyRecord
 
 if TYPE_CHECKING:
+    from .pruners.base import Pruner
+    from .samplers.base import Sampler
+    from .space import Space
     from .study import Study
 
 logger = logging.getLogger("hypersweep")
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker anywhere needs to join a study: no cache, no open connections.
+
+    It travels by pickle (Dask, Ray) or by fork; the storage pickles as its URL.
+    """
+
+    record: StudyRecord
+    storage: Storage
+    sampler: Sampler
+    pruner: Pruner
+    space: Space | None
+    n_trials: int | None
+    options: dict[str, Any]
+
+    @classmethod
+    def of(cls, study: Study, n_trials: int | None, options: dict[str, Any]) -> WorkerSpec:
+        check_shareable(study, n_trials, options)
+        return cls(study._record, study.storage, study.sampler, study.pruner, study.space,
+                   n_trials, dict(options))  # fmt: skip
+
+
+def check_shareable(study: Study, n_trials: int | None, options: dict[str, Any]) -> None:
+    """Workers elsewhere need a storage they can reach, and an end."""
+    if isinstance(study.storage, MemoryStorage):
+        raise ValueError(
+            "parallel workers run in separate processes, which must share a storage: "
+            "create the study with storage='sqlite:///study.db' (or a PostgreSQL URL)"
+        )
+    if n_trials is None and options.get("timeout") is None and not isinstance(study.sampler, Grid):
+        raise ValueError("parallel workers need an end: give n_trials or timeout (or use a grid)")
+
+
+def run_worker(spec: WorkerSpec, objective: Callable[..., Any]) -> int:
+    """One worker's whole loop, wherever it runs; returns how many trials it finished."""
+    from .study import Study
+
+    study = Study(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
+    study._loop(objective, spec.n_trials, spec.options, show_progress=False)
+    return len(study._finished_here)
 
 
 def run_processes(
@@ -38,16 +83,12 @@ def run_processes(
     show_progress: bool | None,
 ) -> None:
     """Run ``n_jobs`` worker processes on ``study`` until its budget is used; then return."""
-    if isinstance(study.storage, MemoryStorage):
-        raise ValueError(
-            f"n_jobs={n_jobs} runs trials in separate processes, which must share a storage: "
-            "create the study with storage='sqlite:///study.db' (or a PostgreSQL URL)"
-        )
-    if n_trials is None and options["timeout"] is None and not isinstance(study.sampler, Grid):
-        raise ValueError("parallel workers need an end: give n_trials or timeout (or use a grid)")
+    import multiprocessing as mp  # here, not at import: it is slow to load
+
+    spec = WorkerSpec.of(study, n_trials, options)
     methods = mp.get_all_start_methods()
     ctx: Any = mp.get_context("fork" if "fork" in methods else "spawn")
-    args = (study, objective, n_trials, options)
+    args = (spec, objective)
     workers = [ctx.Process(target=_worker_main, args=args, daemon=False) for _ in range(n_jobs)]
     for w in workers:
         w.start()
@@ -75,13 +116,10 @@ def run_processes(
         )
 
 
-def _worker_main(
-    study: Study, objective: Callable[..., Any], n_trials: int | None, options: dict[str, Any]
-) -> None:
-    """Entry point of one worker process."""
-    worker = study.copy_for_worker()
+def _worker_main(spec: WorkerSpec, objective: Callable[..., Any]) -> None:
+    """Entry point of one local worker process."""
     try:
-        worker._loop(objective, n_trials, options, show_progress=False)
+        run_worker(spec, objective)
     except KeyboardInterrupt:
         sys.exit(130)
     except BaseException:

@@ -1,0 +1,54 @@
+"""Run worker loops on a Dask cluster (``pip install "dask[distributed]"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..study import Study
+
+
+class Dask:
+    """One worker loop per Dask worker thread (or ``n_workers`` loops), until the budget is used.
+
+    >>> Dask(client=None, n_workers=2).n_workers
+    2
+    """
+
+    def __init__(self, client: Any, *, n_workers: int | None = None) -> None:
+        if n_workers is not None and (
+            isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
+        ):
+            raise ValueError(f"Dask: n_workers must be an integer >= 1, but got {n_workers!r}")
+        self.client = client
+        self.n_workers = n_workers
+
+    def size(self) -> int:
+        if self.n_workers is not None:
+            return self.n_workers
+        import distributed
+
+        client = self.client or distributed.get_client()
+        return sum(client.nthreads().values()) or 1
+
+    def run(
+        self,
+        study: Study,
+        objective: Callable[..., Any],
+        n_trials: int | None,
+        options: dict[str, Any],
+    ) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise ImportError(
+                'hs.executors.Dask needs dask.distributed: pip install "dask[distributed]"'
+            ) from None
+        from ..workers import WorkerSpec, run_worker
+
+        spec = WorkerSpec.of(study, n_trials, options)  # checks the storage is shareable
+        client = self.client or distributed.get_client()
+        count = self.size()
+        futures = client.map(run_worker, [spec] * count, objective=objective, pure=False)
+        client.gather(futures)  # re-raises a worker's exception here, with its traceback

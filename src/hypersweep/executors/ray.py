@@ -1,0 +1,47 @@
+"""Run worker loops on a Ray cluster (``pip install ray``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..study import Study
+
+
+class Ray:
+    """``n_workers`` worker loops as Ray tasks (one CPU each), until the budget is used.
+
+    Connects to a running cluster with ``ray.init(address=...)`` first if you
+    have one; otherwise Ray starts a local one.
+
+    >>> Ray(n_workers=4).n_workers
+    4
+    """
+
+    def __init__(self, n_workers: int = 2) -> None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"Ray: n_workers must be an integer >= 1, but got {n_workers!r}")
+        self.n_workers = n_workers
+
+    def size(self) -> int:
+        return self.n_workers
+
+    def run(
+        self,
+        study: Study,
+        objective: Callable[..., Any],
+        n_trials: int | None,
+        options: dict[str, Any],
+    ) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ImportError("hs.executors.Ray needs Ray: pip install ray") from None
+        from ..workers import WorkerSpec, run_worker
+
+        spec = WorkerSpec.of(study, n_trials, options)
+        if not ray.is_initialized():
+            ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=True)
+        remote = ray.remote(num_cpus=1)(run_worker)
+        ray.get([remote.remote(spec, objective) for _ in range(self.n_workers)])
