@@ -157,7 +157,7 @@ def log_regret(values: list[float], opt: float, at: int) -> float:
     return math.log10(max(min(values[:at]) - opt, 1e-12))
 
 
-def report(tags: list[str], trials: list[int], cache: str, n_run: int) -> None:
+def report(tags: list[str], trials: list[int], cache: str, n_run: int, seeds: range) -> None:
     names = list(FUNCTIONS)
     for at in trials:
         print(f"\nmedian log10 regret at {at} trials (seeds found; wins vs {tags[0]})")
@@ -166,7 +166,11 @@ def report(tags: list[str], trials: list[int], cache: str, n_run: int) -> None:
         for name in names:
             row, meds = [], {}
             for tag in tags:
-                files = sorted(Path(cache).glob(f"{tag}__{name}__*__{n_run}.json"))
+                files = [
+                    f
+                    for s in seeds
+                    if (f := Path(cache) / f"{tag}__{name}__{s}__{n_run}.json").exists()
+                ]
                 regs = [log_regret(json.loads(f.read_text())["values"], FUNCTIONS[name][2], at)
                         for f in files]  # fmt: skip
                 med = float(np.median(regs)) if regs else float("nan")
@@ -185,6 +189,7 @@ def main() -> None:
     ap.add_argument("--options", default="{}", help="JSON keyword options for the sampler")
     ap.add_argument("--functions", nargs="*", default=list(FUNCTIONS))
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed of the range")
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/dev_gp_cache")
@@ -194,13 +199,14 @@ def main() -> None:
     args = ap.parse_args()
     Path(args.cache).mkdir(parents=True, exist_ok=True)
     if args.report:
-        report(args.tags, args.at or [args.trials], args.cache, args.trials)
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        report(args.tags, args.at or [args.trials], args.cache, args.trials, seeds)
         return
     options = json.loads(args.options)
     jobs = [
         (kind, args.tag or kind, name, seed, args.trials, options, args.cache)
         for kind in args.samplers
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
         for name in args.functions
     ]
     import multiprocessing as mp

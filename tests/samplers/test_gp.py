@@ -12,7 +12,7 @@ from scipy.optimize import approx_fprime
 from scipy.stats import norm
 
 import hypersweep as hs
-from hypersweep.samplers.gp import GP, acquisition, kernel, model, sampler
+from hypersweep.samplers.gp import GP, acquisition, kernel, model, output, sampler
 from hypersweep.samplers.gp.encoding import Encoding
 from hypersweep.samplers.gp.model import Hyper, Posterior, neg_log_posterior
 
@@ -108,6 +108,24 @@ def test_fit_recovers_a_short_lengthscale_for_the_relevant_dimension() -> None:
     hyper = model.fit(f, (y - y.mean()) / y.std(), np.arange(2), 2, deterministic=True)
     ls = np.exp(hyper.log_ls)
     assert ls[0] < 0.5 < ls[1]
+
+
+# --- output transform -------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["none", "yeo-johnson", "log", "copula"])
+def test_output_transforms_keep_the_order_and_standardise(kind: str) -> None:
+    y = np.random.default_rng(4).lognormal(0.0, 2.0, 40) - 3.0  # heavy right tail
+    z = output.transform(y, kind)
+    assert np.all(np.diff(z[np.argsort(y)]) >= 0)
+    assert abs(z.mean()) < 1e-9 and abs(z.std() - 1.0) < 1e-9
+
+
+def test_yeo_johnson_pulls_in_a_heavy_tail_and_handles_degenerate_inputs() -> None:
+    y = np.random.default_rng(5).lognormal(0.0, 2.0, 40)
+    assert output.transform(y, "yeo-johnson").max() < 0.6 * output.transform(y, "none").max()
+    np.testing.assert_array_equal(output.transform(np.ones(5), "yeo-johnson"), np.zeros(5))
+    assert output.transform(np.array([1.0, 2.0]), "yeo-johnson").tolist() == [-1.0, 1.0]
+    with pytest.raises(ValueError, match="unknown output transform"):
+        output.transform(y, "nope")
 
 
 # --- acquisition ------------------------------------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 from ...trial import TrialState
 from ..base import History, Sampler, finite_size
 from ..random import Random
+from . import output
 from .encoding import Encoding
 from .model import Hyper, Posterior, fit
 from .optimize import optimize
@@ -28,10 +29,11 @@ class GP(Sampler):
     """Gaussian-process Bayesian optimisation (Matern 5/2 ARD, log EI), in numpy/scipy.
 
     The first ``n_startup_trials`` trials follow a scrambled Sobol sequence over
-    the whole space. Then a GP is fit by MAP (dimension-scaled lengthscale prior)
-    to the completed trials and the next point maximises log expected
-    improvement. Pruned and failed trials are not modelled (a pruned trial's last
-    value was measured at a smaller budget), but they are never proposed again.
+    the whole space. Then a GP is fit by MAP (optuna's lengthscale penalty) to a
+    Yeo-Johnson transform of the completed trials' values (see ``output``) and the
+    next point maximises log expected improvement in that space. Pruned and
+    failed trials are not modelled (a pruned trial's last value was measured at a
+    smaller budget), but they are never proposed again.
     Running trials are "kriging believers": they join the data at the posterior
     mean, so parallel workers spread out.
 
@@ -129,8 +131,7 @@ class GP(Sampler):
         enc = Encoding(joint)
         x, y = _training_data(enc, done, history.direction.sign())
         rng = np.random.default_rng((self.entropy & (2**63 - 1), number))
-        mu, sd = float(y.mean()), float(y.std()) or 1.0
-        ys = (y - mu) / sd
+        ys = output.transform(y)
         fit_idx = _subset(ys, self.max_fit_points, rng, recent=False)
         self.hyper_ = fit(enc.features(x[fit_idx]), ys[fit_idx], enc.cols, enc.n_dims,
                           deterministic=self.deterministic_objective)  # fmt: skip
@@ -138,7 +139,11 @@ class GP(Sampler):
         post = Posterior(enc.features(x[keep]), ys[keep], enc.cols, self.hyper_)
         post = post.with_fantasies(enc.features(_pending(enc, history, number)))
         best = int(np.argmin(ys))
-        points, _ = optimize(post, enc, float(ys[best]), x[best], rng,
+        # The believed values of pending trials count as observations for the threshold
+        # too: otherwise a pending point whose mean beats the incumbent keeps a large EI
+        # right next to it, and parallel asks pile up there.
+        threshold = min(float(ys[best]), float(post.y.min()))
+        points, _ = optimize(post, enc, threshold, x[best], rng,
                              n_candidates=self.n_candidates, n_starts=self.n_starts)  # fmt: skip
         return (enc.decode(p) for p in points[:_TRIES])
 
