@@ -248,3 +248,16 @@ def test_conditional_leaves_fall_back_to_the_prior() -> None:
     space = {"x": hs.Float(-2, 2), "m": hs.Categorical([{"k": "p", "a": hs.Float(0, 1)}, "q"])}
     r = hs.minimize(lambda p: p["x"] ** 2, space, sampler=GP(seed=0), n_trials=20, verbosity=0)
     assert r.best_value < 0.01
+
+
+def test_blas_threads_are_capped_while_proposing_and_restored_after() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas() -> list[int]:
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"]  # fmt: skip
+
+    before = blas()
+    with sampler._thread_limit():
+        assert all(n == sampler.THREADS for n in blas())
+    assert blas() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Iterable
@@ -98,7 +99,8 @@ class GP(Sampler):
         joint = _joint_leaves(history.leaves(), done)
         if not joint:
             return self._first_fresh(history, number, [{}])
-        ranked = self._ranked(history, number, done, joint)
+        with _thread_limit():
+            ranked = self._ranked(history, number, done, joint)  # decoded lazily
         return self._first_fresh(history, number, ranked)
 
     # --- startup ----------------------------------------------------------------
@@ -178,6 +180,32 @@ class GP(Sampler):
         if id(space) not in self._sizes:
             self._sizes[id(space)] = finite_size(space)
         return self._sizes[id(space)]
+
+
+_controller: Any = None  # threadpoolctl's ThreadpoolController, False without threadpoolctl
+THREADS = 1  # BLAS/OpenMP threads while proposing; None leaves the libraries alone
+
+
+def _thread_limit() -> contextlib.AbstractContextManager[Any]:
+    """Cap BLAS/OpenMP threads while the model is fit and the acquisition optimised.
+
+    Our matrices are small (at most ``max_points`` rows), so threads buy little and,
+    on a machine shared with other workers, oversubscription made asks about five
+    times slower. Uses threadpoolctl (a scikit-learn dependency) if it is installed.
+    """
+    global _controller
+    if THREADS is None:
+        return contextlib.nullcontext()
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        except Exception:  # not installed, or it cannot inspect this platform
+            _controller = False
+    if _controller is False:
+        return contextlib.nullcontext()
+    return _controller.limit(limits=THREADS)
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
