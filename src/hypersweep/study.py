@@ -206,9 +206,11 @@ class Study:
         if not _fresh:
             self._refresh()
         now = time.time()
-        frozen = self._storage.claim_waiting(
-            self._id, started=now, system_attrs=self._worker, expires=_expires
-        )
+        frozen = None
+        if self._cache.count(TrialState.WAITING):  # a write: only when something is queued
+            frozen = self._storage.claim_waiting(
+                self._id, started=now, system_attrs=self._worker, expires=_expires
+            )
         unique = self.sampler.unique_configs(self.history)
         if frozen is None and not unique and self._lag is None:
             # Sample for the number this trial will most likely get, so that trial and

@@ -138,7 +138,6 @@ _EXPIRED = (
 )
 _LOCK_STUDY = sa.select(studies).where(S.study_id == _b("b_sid")).with_for_update()
 _LOCK_NAME = sa.select(S.study_id).where(S.name == _b("b_name")).with_for_update()
-_STUDY_SEQ = sa.select(S.seq).where(S.study_id == _b("b_sid"))
 _STUDY_BY_NAME = sa.select(studies).where(S.name == _b("b_name"))
 _ALL_STUDIES = sa.select(studies).order_by(S.study_id)
 _INSERT_STUDY = sa.insert(studies).returning(S.study_id)
@@ -151,8 +150,15 @@ _OLDEST_WAITING = (
     .order_by(TR.number)
     .limit(1)
 )
-_CHANGED = (
-    sa.select(trials).where(TR.study_id == _b("b_sid"), TR.seq > _b("b_since")).order_by(TR.number)
+# one statement, one snapshot: the study's cursor, and each trial changed after b_since
+# (one row of NULL trial columns when nothing changed)
+_CHANGES = (
+    sa.select(S.seq.label("cursor"), trials)
+    .select_from(
+        studies.outerjoin(trials, sa.and_(TR.study_id == S.study_id, TR.seq > _b("b_since")))
+    )
+    .where(S.study_id == _b("b_sid"))
+    .order_by(TR.number)
 )
 _OPEN = (TrialState.RUNNING.value, TrialState.WAITING.value)
 _SET_OPEN_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"), TR.state.in_(_OPEN))
@@ -278,7 +284,8 @@ class SQLStorage(Storage):
         # an in-memory SQLite database lives in one shared connection: serialise its use
         self._guard: threading.RLock | None = threading.RLock() if self._memory else None
         self._init_lock = threading.Lock()
-        self._engines: tuple[Engine, Engine] | None = None  # (for reads, for writes)
+        # (for reads, for writes, for relaxed writes: see _write_relaxed)
+        self._engines: tuple[Engine, Engine, Engine] | None = None
         self._pid = os.getpid()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -300,10 +307,11 @@ class SQLStorage(Storage):
         with self._init_lock:
             if self._engines is not None:
                 self._engines[0].dispose()
+                self._engines[2].dispose()
             self._engines = None
 
     # --- engine and transactions ------------------------------------------------------
-    def _get_engines(self) -> tuple[Engine, Engine]:
+    def _get_engines(self) -> tuple[Engine, Engine, Engine]:
         engines = self._engines
         if engines is not None and self._pid == os.getpid():
             return engines
@@ -311,24 +319,35 @@ class SQLStorage(Storage):
             if self._engines is not None and self._pid != os.getpid():
                 # a forked child must not touch the parent's pooled connections
                 self._engines[0].dispose(close=False)
+                self._engines[2].dispose(close=False)
                 self._engines = None
             if self._engines is None:
                 engine = self._create_engine()
-                engines = (engine, engine.execution_options(hs_write=True))
+                if self._sqlite:
+                    writes = engine.execution_options(hs_write=True)
+                    engines = (engine, writes, writes)
+                else:  # reads in autocommit: no BEGIN/COMMIT round trips around one SELECT
+                    relaxed = self._create_engine(options="-c synchronous_commit=off")
+                    engines = (engine.execution_options(isolation_level="AUTOCOMMIT"), engine,
+                               relaxed)  # fmt: skip
                 try:
                     self._run(engines[1], self._init_schema, opening=True)
                 except StorageError:
-                    engine.dispose()
+                    engines[0].dispose()
+                    engines[2].dispose()
                     raise
                 except (sa_exc.SQLAlchemyError, OSError) as e:
-                    engine.dispose()
+                    engines[0].dispose()
+                    engines[2].dispose()
                     raise self._open_error(e) from e
                 self._engines, self._pid = engines, os.getpid()
             return self._engines
 
-    def _create_engine(self) -> Engine:
+    def _create_engine(self, options: str | None = None) -> Engine:
         kwargs = dict(self._engine_kwargs)
         connect_args = dict(kwargs.pop("connect_args", {}))
+        if options:  # libpq run-time settings for every connection of this pool
+            connect_args["options"] = f"{connect_args.get('options', '')} {options}".strip()
         if self._sqlite:
             connect_args.setdefault("check_same_thread", False)
             connect_args.setdefault("timeout", 30.0)
@@ -411,6 +430,18 @@ class SQLStorage(Storage):
 
     def _read(self, fn: Callable[[Connection], T]) -> T:
         return self._run(self._get_engines()[0], fn)
+
+    def _write_relaxed(self, fn: Callable[[Connection], T]) -> T:
+        """PostgreSQL: a write whose commit does not wait for its WAL flush.
+
+        Used for starting a trial and for heartbeats, never for finishing a
+        trial. A worker's crash loses nothing either way (the server has the
+        data); only a crash of the database server itself could forget the last
+        few starts, and a forgotten RUNNING trial is harmless. SQLite in WAL mode
+        with synchronous=NORMAL makes the same trade for every write. It shortens
+        the time the study row stays locked, which is what serialises workers.
+        """
+        return self._run(self._get_engines()[2], fn)
 
     @staticmethod
     def _bump(conn: Connection, study_id: int) -> int:
@@ -557,7 +588,8 @@ class SQLStorage(Storage):
             trial_id = int(conn.execute(_INSERT_TRIAL, row).scalar_one())
             return dataclasses.replace(trial, number=number, trial_id=trial_id)
 
-        return self._write(op)
+        # starting a trial may be relaxed; queueing one (the user's intent) may not
+        return self._write_relaxed(op) if state is TrialState.RUNNING else self._write(op)
 
     def claim_waiting(
         self,
@@ -656,21 +688,16 @@ class SQLStorage(Storage):
         return dataclasses.replace(old, **changes)
 
     def read_trials(self, study_id: int, since: int = 0) -> Changes:
-        def op(conn: Connection) -> tuple[int | None, Sequence[sa.Row[Any]]]:
-            cursor = conn.execute(_STUDY_SEQ, {"b_sid": study_id}).scalar_one_or_none()
-            if cursor is None:
-                return None, []
-            return cursor, conn.execute(_CHANGED, {"b_sid": study_id, "b_since": since}).all()
-
-        cursor, rows = self._read(op)
-        if cursor is None:
+        params = {"b_sid": study_id, "b_since": since}
+        rows = self._read(lambda conn: conn.execute(_CHANGES, params).all())
+        if not rows:
             raise _missing_id(study_id)
+        cursor = int(rows[0].cursor)
         found: list[FrozenTrial] = []
         deleted: list[int] = []
         for row in rows:
-            # PostgreSQL reads each statement afresh, so a row may be newer than ``cursor``;
-            # then every change up to its seq is visible too (seq follows lock order).
-            cursor = max(cursor, row.seq)
+            if row.trial_id is None:  # nothing changed
+                continue
             if row.deleted:
                 deleted.append(row.number)
             else:
@@ -692,7 +719,8 @@ class SQLStorage(Storage):
     def touch(self, study_id: int, numbers: Sequence[int], expires: float) -> None:
         if numbers:
             params = {"b_sid": study_id, "b_nums": list(numbers), "b_expires": expires}
-            self._write(lambda conn: conn.execute(_TOUCH, params))
+
+            self._write_relaxed(lambda conn: conn.execute(_TOUCH, params))
 
     def expired(self, study_id: int, now: float) -> list[int]:
         rows = self._read(lambda c: c.execute(_EXPIRED, {"b_sid": study_id, "b_now": now}).all())
