@@ -12,7 +12,7 @@ from scipy.optimize import approx_fprime
 from scipy.stats import norm
 
 import hypersweep as hs
-from hypersweep.samplers.gp import GP, acquisition, kernel, model, output, sampler
+from hypersweep.samplers.gp import GP, acquisition, kernel, model, optimize, output, sampler
 from hypersweep.samplers.gp.encoding import Encoding
 from hypersweep.samplers.gp.model import Hyper, Posterior, neg_log_posterior
 
@@ -161,6 +161,28 @@ def test_log_ei_gradient_matches_finite_differences_even_where_ei_underflows() -
     for j in range(2):
         fd = (at(1e-7, j) - at(-1e-7, j)) / 2e-7
         assert grad[0, j] == pytest.approx(fd, rel=1e-5)
+
+
+@pytest.mark.parametrize("precondition", [False, True])
+def test_lbfgs_climbs_log_ei_within_the_cube(
+    precondition: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(optimize, "PRECONDITION", precondition)
+    enc = Encoding({"a": hs.Float(0, 1), "b": hs.Float(0, 1)})
+    rng = np.random.default_rng(6)
+    f = rng.random((12, 2))
+    y = np.sin(9 * f[:, 0]) + f[:, 1]
+    hyper = Hyper(np.log([0.15, 0.8]), 0.0, math.log(1e-6))
+    post = Posterior(f, (y - y.mean()) / y.std(), np.arange(2), hyper)
+    best = float(post.y.min())
+    x0 = rng.random((6, 2))
+    x = optimize.lbfgs(post, enc, x0, np.ones(2, bool), best)
+    assert np.all((x >= 0) & (x <= 1))
+    before, after = (
+        optimize.acq_values(post, enc, x0, best),
+        optimize.acq_values(post, enc, x, best),
+    )
+    assert np.all(after >= before - 1e-9) and np.sum(after - before) > 0.1
 
 
 # --- encoding ---------------------------------------------------------------------
