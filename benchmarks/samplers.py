@@ -4,12 +4,14 @@ Runs ``hypersweep.benchmarks`` (the same suite as ``hypersweep benchmark``) with
 every method installed here, prints the tables of median log10 simple regret and
 mean ranks, then ask + tell overhead per trial at 1,000 trials for each TPE. The
 raw results (every run's values) go to benchmarks/results/samplers-<time>.json,
-which git ignores; rerun the tables from it with --from-json.
+which git ignores; print the tables again from one or more of them with --from-json
+(later files replace earlier runs of the same problem, method and seed).
 
     pip install -e '.[benchmark]'                   # optuna, hyperopt, scikit-learn (torch: GP)
     python benchmarks/samplers.py                   # 10 seeds, 50 and 100 trials, everything
     python benchmarks/samplers.py --seeds 3 --problems branin,mixed --no-overhead
     python benchmarks/samplers.py --methods optuna:gp,hypersweep:gp --seeds 3 --budgets 50
+    python benchmarks/samplers.py --from-json results/samplers-A.json results/samplers-B.json
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import time
 from pathlib import Path
 
-from hypersweep.benchmarks import Results, benchmark, format_report
+from hypersweep.benchmarks import Results, benchmark, format_report, merge
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,11 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--iqr", action="store_true")
     parser.add_argument("--no-overhead", action="store_true")
     parser.add_argument("--overhead-only", action="store_true")
-    parser.add_argument("--from-json", metavar="FILE", help="print the tables of a saved run")
+    parser.add_argument(
+        "--from-json", metavar="FILE", nargs="+", help="print the tables of saved runs, merged"
+    )
     args = parser.parse_args(argv)
     if args.from_json:
-        print(format_report(Results.from_dict(json.loads(Path(args.from_json).read_text())),
-                            iqr=args.iqr))  # fmt: skip
+        saved = [Results.from_dict(json.loads(Path(f).read_text())) for f in args.from_json]
+        print(format_report(merge(*saved), iqr=args.iqr))
         return
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"samplers-{time.strftime('%Y%m%d-%H%M%S')}.json"

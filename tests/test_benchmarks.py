@@ -252,3 +252,14 @@ def test_importing_the_benchmarks_loads_no_peer() -> None:
     code = f"import sys, hypersweep.benchmarks; print([m for m in {peers_} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_merge_replaces_runs_of_the_same_key(tiny: Results) -> None:
+    rerun = Results(["branin"], ["hypersweep:random", "x:y"], [1], [5, 10], skipped={"x:y": "no"})
+    rerun.runs = [RunResult("branin", "hypersweep:random", 1, (1.0,) * 10, 0.5)]
+    both = runner.merge(tiny, rerun)
+    assert len(both.runs) == len(tiny.runs) and both.budgets == [5, 10]
+    new = [
+        r for r in both.runs if (r.problem, r.method, r.seed) == ("branin", "hypersweep:random", 1)
+    ]
+    assert new == rerun.runs and both.skipped == {"nope:x": tiny.skipped["nope:x"], "x:y": "no"}

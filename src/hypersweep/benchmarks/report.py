@@ -127,7 +127,7 @@ def format_table(results: Results, budget: int, *, iqr: bool = False) -> str:
     widths = [max(len(t) for t in [h, *(row[j] for row in rows)]) + 2 for j, h in enumerate(heads)]
     name_w = max(len(p) for p in [*labels.values(), "mean rank"])
     lines = [
-        f"Median log10 simple regret after {budget} trials ({len(results.seeds)} seeds); "
+        f"Median log10 simple regret after {budget} trials ({_seed_counts(results)}); "
         "* = best in row",
         "problem".ljust(name_w) + "".join(h.rjust(w) for h, w in zip(heads, widths)),
     ]
@@ -143,6 +143,17 @@ def format_table(results: Results, budget: int, *, iqr: bool = False) -> str:
         + "".join(f"{ranks[m]:.2f} ".rjust(w) for m, w in zip(methods, widths))
     )
     return "\n".join(lines)
+
+
+def _seed_counts(results: Results) -> str:
+    """ "10 seeds", or "10 seeds; op:gp 3" when merged runs differ (a median of 3 is noisier)."""
+    seeds: dict[str, set[int]] = {}
+    for r in results.runs:
+        seeds.setdefault(r.method, set()).add(r.seed)
+    counts = {m: len(s) for m, s in seeds.items()}
+    common = max(counts.values(), key=list(counts.values()).count, default=len(results.seeds))
+    odd = [f"{short(m)} {n}" for m, n in counts.items() if n != common]
+    return f"{common} seeds" + (f"; {', '.join(odd)}" if odd else "")
 
 
 def _raw(problem: str) -> bool:

@@ -80,6 +80,26 @@ class Results:
         return cls(**{k: data[k] for k in keys}, runs=runs)
 
 
+def merge(first: Results, *others: Results) -> Results:
+    """One set of results from several runs (e.g. a slow method run apart, or rerun after a
+    fix); a later run's record replaces an earlier one for the same (problem, method, seed)."""
+    out = Results(list(first.problems), list(first.methods), list(first.seeds),
+                  list(first.budgets), skipped=dict(first.skipped))  # fmt: skip
+    by_key = {(r.problem, r.method, r.seed): r for r in first.runs}
+    for other in (first, *others):
+        for attr in ("problems", "methods", "seeds"):
+            mine = getattr(out, attr)
+            mine.extend(x for x in getattr(other, attr) if x not in mine)
+        out.budgets = sorted(set(out.budgets) & set(other.budgets)) or out.budgets
+        out.skipped.update(other.skipped)
+        by_key.update({(r.problem, r.method, r.seed): r for r in other.runs})
+    out.wall_seconds = sum(r.wall_seconds for r in (first, *others))
+    out.runs = list(by_key.values())
+    ran = {r.method for r in out.runs}
+    out.skipped = {m: why for m, why in out.skipped.items() if m not in ran}
+    return out
+
+
 def unavailable(method: str) -> str | None:
     """Why ``method`` cannot run here (not installed, not in this version), or None."""
     if method not in METHODS:
