@@ -124,6 +124,8 @@ ML problem, whose optimum is unknown, shows its median raw CV error. The best
 cell of each row is marked *, and the last row is each method's mean rank over
 the problems. Methods of optuna and hyperopt run when those are installed
 (pip install 'hypersweep[benchmark]'); --methods names them as library:sampler.
+The full default run takes tens of minutes on a laptop (the GP samplers cost
+10-60 s per run of 100 trials); try --seeds 3 or a few --methods first.
 """
 
 
