@@ -120,7 +120,8 @@ def unavailable(method: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     except ImportError as exc:
-        return f"{exc.name or exc} is not installed (pip install 'hypersweep[benchmark]')"
+        extra = "torch" if exc.name == "torch" else "benchmark"
+        return f"{exc.name or exc} is not installed (pip install 'hypersweep[{extra}]')"
     return None
 
 
