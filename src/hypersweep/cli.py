@@ -68,6 +68,16 @@ The best value and parameters are printed as JSON on stdout at the end;
 progress goes to stderr.
 """
 
+_WORKER_EPILOG = """\
+examples:
+  hypersweep run tune.yaml --storage postgresql://me@db/hpo     # on the first machine
+  hypersweep worker tune --storage postgresql://me@db/hpo       # on every other machine
+  hypersweep worker tune --jobs 4                               # 4 processes, this machine
+  hypersweep worker mlp --objective train:objective --n-trials 200
+
+A worker that dies is noticed by the others (heartbeats); its trial is run again.
+"""
+
 _STUDIES_EPILOG = """\
 examples:
   hypersweep studies
@@ -221,6 +231,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive_float, metavar="SECONDS", help="start no trial after this"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no log line per new best (stderr)")
+    run.add_argument(
+        "--jobs", type=_positive_int, default=1, metavar="K",
+        help="run K worker processes (default 1); they share the study's budget",
+    )  # fmt: skip
+
+    worker = _command(
+        sub,
+        "worker",
+        "join a running study as one more worker (any machine that reaches its storage)",
+        "Run trials for STUDY until its budget is used, alongside any other workers: "
+        "start it on as many machines as you like against one PostgreSQL database. "
+        "The objective, sampler and budget are those `hypersweep run` stored with the "
+        "study; --objective names the objective for studies made otherwise.",
+        _WORKER_EPILOG,
+        _cmd_worker,
+    )
+    worker.add_argument("--objective", metavar="MODULE:FUNCTION", help="the objective to run")
+    worker.add_argument("--n-trials", type=_positive_int, metavar="N",
+                        help="the study's total budget (default: the stored one)")  # fmt: skip
+    worker.add_argument("--timeout", type=_positive_float, metavar="SECONDS",
+                        help="start no trial after this")  # fmt: skip
+    worker.add_argument("--jobs", type=_positive_int, default=1, metavar="K",
+                        help="worker processes on this machine (default 1)")  # fmt: skip
+    worker.add_argument("--retries", type=_positive_int, default=1, metavar="R",
+                        help="re-run a dead worker's trial up to R times (default 1)")  # fmt: skip
+    worker.add_argument("-q", "--quiet", action="store_true", help="no log line per new best")
 
     _command(
         sub,
@@ -482,7 +518,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     }
     cfg = cfg.replace(**overrides)
     set_verbosity(0 if args.quiet else 1)
-    study = run_config(cfg, storage_override=args.storage)
+    study = run_config(cfg, storage_override=args.storage, n_jobs=args.jobs or 1)
     trials = study.trials
     counts = ", ".join(f"{n} {s.lower()}" for s, n in _state_counts(trials).items() if n)
     where = args.storage or cfg.storage or DEFAULT_STORAGE
@@ -503,6 +539,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 1
     print(_dumps(best))
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from .config import import_objective, sampler_for
+    from .progress import set_verbosity
+    from .studies import load_study
+
+    storage = args.storage or DEFAULT_STORAGE
+    study = load_study(args.study, storage=storage)
+    settings = dict(study.system_attrs.get("run") or {})
+    ref = args.objective or settings.get("objective")
+    if not ref:
+        raise CommandError(
+            f"study {args.study!r} was not started by `hypersweep run`, so it stores no "
+            "objective: pass --objective module:function"
+        )
+    objective = import_objective(ref, settings.get("folder") or os.getcwd())
+    study = load_study(args.study, storage=storage, sampler=sampler_for(settings),
+                       seed=settings.get("seed"))  # fmt: skip
+    n_trials = args.n_trials if args.n_trials is not None else settings.get("n_trials")
+    timeout = args.timeout if args.timeout is not None else settings.get("timeout")
+    if n_trials is None and timeout is None and settings.get("sampler") != "grid":
+        raise CommandError("the study stores no budget: pass --n-trials N or --timeout SECONDS")
+    set_verbosity(0 if args.quiet else 1)
+    study.optimize(objective, n_trials, timeout=timeout, n_jobs=args.jobs or 1,
+                   retries=args.retries)  # fmt: skip
+    done = sum(t.state.value == "COMPLETE" for t in study.trials)
+    print(f"Study {study.name!r}: {done} complete trials; this worker is done.", file=sys.stderr)
     return 0
 
 

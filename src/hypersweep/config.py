@@ -47,7 +47,7 @@ _KEYS = {
     "objective": "the function to tune, as module:function (e.g. train:objective)",
     "space": "the search space, parameters written with !float, !int, !choice, ...",
     "direction": "minimize (the default) or maximize",
-    "sampler": "random (the default) or grid",
+    "sampler": "random (the default), grid, tpe, gp, qmc or evolution",
     "seed": "an integer, to make the search reproducible",
     "grid_points": "grid only: points per numeric parameter (default 5)",
     "grid_rounds": "grid only: refine around the best cell this many times (default 1)",
@@ -452,35 +452,60 @@ def load_config(path: str | os.PathLike[str]) -> RunConfig:
     )
 
 
-def run_config(cfg: RunConfig, storage_override: str | None = None) -> Study:
+def import_objective(ref: str, folder: str | os.PathLike[str]) -> Callable[..., Any]:
+    """Import an objective named ``module:function``, looking in ``folder`` and the cwd first."""
+    return _objective(Path(folder) / "(stored run settings)", ref)
+
+
+def sampler_for(settings: dict[str, Any]) -> Any:
+    """The sampler a config asked for: a name, or a Grid with its points and rounds."""
+    from .samplers import Grid
+
+    if settings.get("sampler") == "grid":
+        return Grid(
+            n_points=settings.get("grid_points") or 5,
+            rounds=settings.get("grid_rounds") or 1,
+            seed=settings.get("seed"),
+        )
+    return settings.get("sampler", "random")
+
+
+def run_config(cfg: RunConfig, storage_override: str | None = None, *, n_jobs: int = 1) -> Study:
     """Create or resume the config's study and run it to its budget; return the study.
 
     Storage: ``storage_override``, else the config's ``storage``, else
     ``sqlite:///hypersweep.db`` in the working directory.
     """
-    from .samplers import Grid
     from .studies import create_study
 
-    if cfg.sampler == "random" and cfg.n_trials is None and cfg.timeout is None:
+    if cfg.sampler != "grid" and cfg.n_trials is None and cfg.timeout is None:
         raise _fail(
             cfg.path,
             "n_trials",
-            "random search needs a budget: set 'n_trials: 50' (or 'timeout: 600') in the "
-            "config, or pass --n-trials",
+            f"{cfg.sampler} search needs a budget: set 'n_trials: 50' (or 'timeout: 600') in "
+            "the config, or pass --n-trials",
         )
-    sampler: Any = cfg.sampler
-    if cfg.sampler == "grid":
-        sampler = Grid(n_points=cfg.grid_points or 5, rounds=cfg.grid_rounds, seed=cfg.seed)
+    settings = {
+        "objective": cfg.objective_ref,
+        "folder": str(cfg.path.resolve().parent),
+        "sampler": cfg.sampler,
+        "seed": cfg.seed,
+        "grid_points": cfg.grid_points,
+        "grid_rounds": cfg.grid_rounds,
+        "n_trials": cfg.n_trials,
+        "timeout": cfg.timeout,
+    }
     study = create_study(
         cfg.study,
         storage=storage_override or cfg.storage or DEFAULT_STORAGE,
         direction=cfg.direction,
-        sampler=sampler,
+        sampler=sampler_for(settings),
         space=cfg.space,
         load_if_exists=True,
         seed=cfg.seed,
     )
-    study.optimize(cfg.objective, cfg.n_trials, timeout=cfg.timeout)
+    study.set_system_attr("run", settings)  # so `hypersweep worker STUDY` can join later
+    study.optimize(cfg.objective, cfg.n_trials, timeout=cfg.timeout, n_jobs=n_jobs)
     return study
 
 
@@ -488,7 +513,9 @@ __all__ = [
     "DEFAULT_STORAGE",
     "ConfigError",
     "RunConfig",
+    "import_objective",
     "load_config",
     "parse_space",
     "run_config",
+    "sampler_for",
 ]

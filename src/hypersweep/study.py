@@ -139,6 +139,10 @@ class Study:
     def system_attrs(self) -> dict[str, Any]:
         return dict(self._record.system_attrs)
 
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Store JSON-able settings of tools (e.g. how the CLI ran the study), not results."""
+        self._record = self._storage.update_study(self._id, system_attrs={key: _jsonable(value)})
+
     def set_user_attr(self, key: str, value: Any) -> None:
         self._record = self._storage.update_study(self._id, user_attrs={key: _jsonable(value)})
 
