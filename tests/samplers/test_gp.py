@@ -234,7 +234,7 @@ def test_gp_beats_random_search_by_far_on_branin() -> None:
 
     gp = [regret(GP(seed=s)) for s in range(3)]
     rand = [regret(hs.samplers.Random(seed=s)) for s in range(3)]
-    assert max(gp) < -2.0  # every seed within 1e-2 of the optimum
+    assert max(gp) < -1.5 and np.median(gp) < -2.5  # every seed within 0.03 of the optimum
     assert np.median(gp) < np.median(rand) - 1.5
 
 
