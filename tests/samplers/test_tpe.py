@@ -227,3 +227,21 @@ def test_univariate_and_normal_kinds_stay_valid() -> None:
                     sampler=TPE(seed=0, multivariate=False), n_trials=30, verbosity=0)  # fmt: skip
     for t in r.trials:
         hs.Space(space).validate(t.params)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [hs.Float(-2, 3), hs.Float(1e-3, 10, log=True), hs.Int(1, 50), hs.Int(2, 4096, log=True),
+     hs.Float(0, 1, step=0.25), hs.Categorical(["a", "b"])],
+)  # fmt: skip
+def test_encoding_many_values_at_once_matches_one_by_one(param: Any) -> None:
+    from hypersweep.samplers.tpe._observations import Codec
+
+    codec = Codec(param)
+    rng = np.random.default_rng(0)
+    values: list[Any] = [param.sample(rng) for _ in range(200)]
+    values += [-1e9, 1e9, 0.5, 3, 4097] if not param.n_choices else ["zz"]  # some outside
+    one_by_one = np.array([codec.encode(v) for v in values])
+    together = codec.encode_many(values)
+    np.testing.assert_array_equal(np.isnan(together), np.isnan(one_by_one))
+    np.testing.assert_allclose(together, one_by_one, rtol=1e-12)  # np.log vs math.log: 1 ulp

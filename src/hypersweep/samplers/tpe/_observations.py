@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...params import Categorical, Int, LogNormal, Normal, Param, param_from_json
+from ...params import Categorical, Float, Int, LogNormal, Normal, Param, param_from_json
 from ...trial import TrialState
 
 if TYPE_CHECKING:
@@ -42,6 +42,26 @@ class Codec:
         if not self.param.contains(value):
             return math.nan
         return float(self.param.to_internal(value))
+
+    def encode_many(self, values: list[Any]) -> np.ndarray:
+        """``encode`` over many values; plain ranges (no step) in one numpy pass,
+        which is what makes the first ask on a 100,000-trial study cheap."""
+        param = self.param
+        if self.categorical or self.half is not None or not isinstance(param, (Float, Int)):
+            return np.array([self.encode(v) for v in values], dtype=float)
+        if not all(type(v) in (int, float) for v in values):
+            return np.array([self.encode(v) for v in values], dtype=float)
+        x = np.asarray(values, dtype=float)
+        slack = 0.0 if isinstance(param, Int) else 1e-9  # Float.contains' tolerance
+        low = param.low - slack * max(1.0, abs(param.low))
+        high = param.high + slack * max(1.0, abs(param.high))
+        outside = ~((x >= low) & (x <= high))
+        if isinstance(param, Int):
+            outside |= x != np.round(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.log(x) if self.log else x.copy()
+        out[outside] = math.nan
+        return out
 
     def decode(self, xs: np.ndarray) -> tuple[list[Any], np.ndarray, Any]:
         """Values for internal draws, the snapped internal numbers, and the bins
@@ -80,6 +100,15 @@ class _Grow:
         self._buf[self.size] = value
         self.size += 1
 
+    def extend(self, values: np.ndarray) -> None:
+        need = self.size + len(values)
+        if need > len(self._buf):
+            grown = np.empty(max(need, 2 * len(self._buf)), dtype=self._buf.dtype)
+            grown[: self.size] = self._buf[: self.size]
+            self._buf = grown
+        self._buf[self.size : need] = values
+        self.size = need
+
     def view(self) -> np.ndarray:
         return self._buf[: self.size]
 
@@ -97,8 +126,9 @@ class _Column:
         """(rows, internal values) under ``codec``; only new entries are converted."""
         if self._codec is None or self._codec.param != codec.param:
             self._codec, self._encoded = codec, _Grow(float)
-        for value in self.raw[self._encoded.size :]:
-            self._encoded.append(codec.encode(value))
+        new = self.raw[self._encoded.size :]
+        if new:
+            self._encoded.extend(codec.encode_many(new))
         return self.rows.view(), self._encoded.view()
 
 
