@@ -344,11 +344,10 @@ class Study:
         state = TrialState(state) if isinstance(state, str) else state
         values: tuple[float, ...] | None = None
         extra: dict[str, Any] = {}
-        intermediate = dict(handle.intermediate) if handle else {}
-        if state is TrialState.PRUNED:
-            steps = (
-                intermediate or (self._cache.get(number) or FrozenTrial(number, state)).intermediate
-            )
+        if state is TrialState.PRUNED:  # reports are stored as they come: read them back
+            steps = (handle.intermediate if handle else {}) or (
+                self._cache.get(number) or FrozenTrial(number, state)
+            ).intermediate
             if steps:
                 values = (steps[max(steps)],)
         elif state is TrialState.FAIL:
@@ -361,7 +360,6 @@ class Study:
                 state, values = TrialState.COMPLETE, (float(value),)  # type: ignore[arg-type]
         update: dict[str, Any] = {}
         if handle is not None:
-            update = {"intermediate": intermediate or None}
             if self.space is None:
                 update["flat"] = handle.flat
                 update["params"] = _jsonable(dict(handle.flat))
@@ -369,7 +367,9 @@ class Study:
             elif len(handle.flat) != handle.stored_leaves:  # suggest_* added leaves since ask
                 update["flat"] = handle.flat
                 update["params"] = _jsonable(handle.params)
-        user_attrs = {**(handle.user_attrs if handle else {}), **_jsonable(extra)}
+        user_attrs = handle.user_attrs if handle else {}
+        if extra:
+            user_attrs = {**user_attrs, **_jsonable(extra)}
         try:
             frozen = self._storage.update_trial(
                 self._id,

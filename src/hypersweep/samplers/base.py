@@ -223,13 +223,13 @@ class Sampler(abc.ABC):
         both run one configuration. The default: on a finite (all-discrete) static
         space, unless the sampler was built with ``allow_repeats=True``.
         """
-        if getattr(self, "allow_repeats", False) or history.space is None:
+        space = history.space
+        if space is None or getattr(self, "allow_repeats", False):
             return False
-        sizes = self.__dict__.setdefault("_finite_sizes", {})
-        key = id(history.space)
-        if key not in sizes:
-            sizes[key] = finite_size(history.space)
-        return sizes[key] is not None
+        cached = self.__dict__.get("_finite_for")  # asked on every trial: remember the answer
+        if cached is None or cached[0] is not space:
+            cached = self.__dict__["_finite_for"] = (space, finite_size(space) is not None)
+        return bool(cached[1])
 
     def is_exhausted(self, history: History) -> bool:
         """True when the sampler has nothing new left to try (a finished grid)."""
