@@ -645,9 +645,14 @@ class SQLStorage(Storage):
         }
 
         def op(conn: Connection) -> FrozenTrial:
-            seq = self._bump(conn, study_id)  # first: wait for any other writer of this study
+            # read before taking the study's lock (shorter lock on PostgreSQL): the write
+            # below only applies while the trial is still open, so a worker that finished
+            # it in between makes this fail instead of being overwritten
             row = conn.execute(_TRIAL, {"b_sid": study_id, "b_num": number}).first()
+            if row is None:
+                self._bump(conn, study_id)  # StudyNotFound if the study itself is gone
             old = check_finishable(None if row is None else _trial(row), study_id, number)
+            seq = self._bump(conn, study_id)
             changes = dict(replaced)
             changes.update({k: {**getattr(old, k), **v} for k, v in merged.items() if v})
             extra: dict[str, Any] = {}
