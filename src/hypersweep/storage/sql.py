@@ -150,8 +150,14 @@ _OLDEST_WAITING = (
     .order_by(TR.number)
     .limit(1)
 )
-# one statement, one snapshot: the study's cursor, and each trial changed after b_since
-# (one row of NULL trial columns when nothing changed)
+# SQLite: two statements in one read transaction (one snapshot); a join would make
+# SQLite's planner walk the (study_id, number) index over every trial of the study
+_STUDY_SEQ = sa.select(S.seq).where(S.study_id == _b("b_sid"))
+_CHANGED = (
+    sa.select(trials).where(TR.study_id == _b("b_sid"), TR.seq > _b("b_since")).order_by(TR.number)
+)
+# PostgreSQL: one statement, one snapshot, one round trip: the study's cursor and each
+# trial changed after b_since (one row of NULL trial columns when nothing changed)
 _CHANGES = (
     sa.select(S.seq.label("cursor"), trials)
     .select_from(
@@ -694,10 +700,17 @@ class SQLStorage(Storage):
 
     def read_trials(self, study_id: int, since: int = 0) -> Changes:
         params = {"b_sid": study_id, "b_since": since}
-        rows = self._read(lambda conn: conn.execute(_CHANGES, params).all())
-        if not rows:
+
+        def op(conn: Connection) -> tuple[int | None, Sequence[sa.Row[Any]]]:
+            if not self._sqlite:
+                found = conn.execute(_CHANGES, params).all()
+                return (int(found[0].cursor) if found else None), found
+            cursor = conn.execute(_STUDY_SEQ, {"b_sid": study_id}).scalar_one_or_none()
+            return cursor, conn.execute(_CHANGED, params).all() if cursor is not None else []
+
+        cursor, rows = self._read(op)
+        if cursor is None:
             raise _missing_id(study_id)
-        cursor = int(rows[0].cursor)
         found: list[FrozenTrial] = []
         deleted: list[int] = []
         for row in rows:
