@@ -88,29 +88,43 @@ def is_discrete(param: Param) -> bool:
 
 
 class _Grow:
-    """An append-only numpy array (amortised O(1) appends, views without copies)."""
+    """An append-only numpy array: appends go to a Python list (cheap), and are moved
+    into the array in one vectorised copy when it is next read."""
 
     def __init__(self, dtype: Any = float) -> None:
         self._buf = np.empty(16, dtype=dtype)
-        self.size = 0
+        self._n = 0
+        self._pending: list[Any] = []
+
+    @property
+    def size(self) -> int:
+        return self._n + len(self._pending)
 
     def append(self, value: Any) -> None:
-        if self.size == len(self._buf):
-            self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])
-        self._buf[self.size] = value
-        self.size += 1
+        self._pending.append(value)
 
     def extend(self, values: np.ndarray) -> None:
-        need = self.size + len(values)
-        if need > len(self._buf):
-            grown = np.empty(max(need, 2 * len(self._buf)), dtype=self._buf.dtype)
-            grown[: self.size] = self._buf[: self.size]
-            self._buf = grown
-        self._buf[self.size : need] = values
-        self.size = need
+        self._flush()
+        self._put(np.asarray(values, dtype=self._buf.dtype))
 
     def view(self) -> np.ndarray:
-        return self._buf[: self.size]
+        self._flush()
+        return self._buf[: self._n]
+
+    def _flush(self) -> None:
+        if self._pending:
+            values = np.asarray(self._pending, dtype=self._buf.dtype)
+            self._pending = []
+            self._put(values)
+
+    def _put(self, values: np.ndarray) -> None:
+        need = self._n + len(values)
+        if need > len(self._buf):
+            grown = np.empty(max(need, 2 * len(self._buf)), dtype=self._buf.dtype)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n : need] = values
+        self._n = need
 
 
 class _Column:
