@@ -8,7 +8,6 @@ again; an ask then costs one pass to spot new trials plus the numpy maths.
 from __future__ import annotations
 
 import math
-import zlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -157,7 +156,7 @@ class Observations:
         self.defined: dict[str, Any] = {}  # define-by-run: the latest JSON of each name
         self.pending: list[dict[str, Any]] = []
         self._known: set[int] = set()
-        self._sig: dict[str, int] = {}
+        self._sets: dict[frozenset[str], None] = {}  # distinct sets of active leaves
         self._groups: dict[str, tuple[str, ...]] | None = None
         self._order: np.ndarray | None = None
         self._params: dict[str, Param] | None = None
@@ -197,20 +196,23 @@ class Observations:
         self.numbers.append(trial.number)
         for grow, k in zip(self._keys, rank_key(trial, sign)):
             grow.append(k)
-        salt = zlib.crc32(str(trial.number).encode())
+        columns = self.columns
         for path, value in trial.flat.items():
-            col = self.columns.get(path)
+            col = columns.get(path)
             if col is None:
-                col = self.columns[path] = _Column()
+                col = columns[path] = _Column()
             col.rows.append(row)
             col.raw.append(value)
-            # leaves active in exactly the same trials share a signature: they form a group
-            self._sig[path] = (self._sig.get(path, 0) * 1_000_003 + salt) & 0xFFFFFFFFFFFF
+        # leaves active in exactly the same trials form a group; only a set of active
+        # leaves not seen before can split a group, so most trials cost nothing here
+        active = frozenset(trial.flat)
+        if active not in self._sets:
+            self._sets[active] = None
+            self._groups = None
         space = trial.system_attrs.get("space")
         if space:
             self.defined.update(space)
             self._params = None
-        self._groups = None
         self._order = None
 
     def order(self) -> np.ndarray:
@@ -223,10 +225,11 @@ class Observations:
     def group_of(self, path: str) -> tuple[str, ...]:
         """The leaves active in exactly the trials where ``path`` was (``path`` first)."""
         if self._groups is None:
-            by_sig: dict[int, list[str]] = {}
-            for p, s in self._sig.items():
-                by_sig.setdefault(s, []).append(p)
-            self._groups = {p: tuple(by_sig[s]) for p, s in self._sig.items()}
+            sets = list(self._sets)
+            by_pattern: dict[tuple[bool, ...], list[str]] = {}
+            for p in self.columns:  # leaves in first-seen order
+                by_pattern.setdefault(tuple(p in s for s in sets), []).append(p)
+            self._groups = {p: tuple(g) for g in by_pattern.values() for p in g}
         members = self._groups.get(path, ())
         return (path, *[p for p in members if p != path])
 
