@@ -21,6 +21,7 @@ from .exceptions import (
 from .handle import Trial
 from .params import Categorical, Float, Int, LogNormal, Normal, Repeat
 from .progress import set_verbosity
+from .seeding import seed_everything
 from .space import Space
 from .studies import create_study, delete_study, list_studies, load_study
 from .study import Study
@@ -61,5 +62,6 @@ __all__ = [
     "minimize",
     "pruners",
     "samplers",
+    "seed_everything",
     "set_verbosity",
 ]
