@@ -7,7 +7,7 @@
 10
 """
 
-from . import executors, hp, pruners, samplers
+from . import executors, hp, pruners, samplers, schedules
 from .api import Result, fmin, maximize, minimize
 from .exceptions import (
     DuplicateStudy,
@@ -62,6 +62,7 @@ __all__ = [
     "minimize",
     "pruners",
     "samplers",
+    "schedules",
     "seed_everything",
     "set_verbosity",
 ]
