@@ -1,0 +1,131 @@
+"""Asynchronous successive halving (ASHA, Li et al. 2020): keep only the top 1/eta at each rung."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from ..samplers.base import History
+from ..trial import FrozenTrial, TrialState
+from .base import Pruner
+
+
+def _check_int(kind: str, name: str, v: object, least: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < least:
+        raise ValueError(f"{kind}: {name} must be an integer >= {least}, but got {v!r}")
+    return v
+
+
+def rung_value(trial: FrozenTrial, rung: int) -> float | None:
+    """The value a trial arrived at ``rung`` with: the one reported at the first step
+    >= ``rung`` (exactly at the rung when it reported there), or None if it has not
+    reached the rung."""
+    steps = [s for s in trial.intermediate if s >= rung]
+    return trial.intermediate[min(steps)] if steps else None
+
+
+class ASHA(Pruner):
+    """Asynchronous successive halving: at each rung, continue only the top 1/eta.
+
+    The step is the resource (epochs, boosting rounds, ...). Rungs lie at
+    ``min_resource * reduction_factor ** (k + min_early_stopping_rate)`` for
+    k = 0, 1, ...; when a report reaches a rung the trial had not reached before
+    (reports may skip steps, so the first report at or beyond it counts), its
+    value there is ranked among the values that every other trial (running or
+    finished; not WAITING) recorded at that rung, and it continues only if it is
+    among the best ``ceil(n / eta)`` of the ``n`` values including its own (so
+    while fewer than eta values exist it must be the best so far). Ties go in
+    its favour; NaN is never kept. Nothing waits for a rung to fill, and trials
+    are never pruned at or past ``max_resource``.
+
+    A trial's value at a rung is the one it reported at the first step >= the
+    rung: exactly at the rung in the usual one-report-per-step loop, otherwise
+    the value with which it crossed the rung, never one measured with less
+    resource than the rung. It is fixed once recorded, and read from the trials'
+    stored intermediate values, so the pruner keeps no state: parallel workers
+    and resumed studies take the same decisions.
+
+    >>> from hypersweep.pruners import ASHA
+    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
+    >>> done = [FrozenTrial(number=i, state=TrialState.COMPLETE, intermediate={1: v})
+    ...         for i, v in enumerate([0.3, 0.5, 0.7])]
+    >>> new = FrozenTrial(number=3, state=TrialState.RUNNING, intermediate={1: 0.4})
+    >>> history = History(Direction.MINIMIZE, None, lambda: [*done, new])
+    >>> ASHA(reduction_factor=2).prune(history, new)  # 2nd of 4: in the top ceil(4 / 2)
+    False
+    >>> ASHA(reduction_factor=3).prune(history, new)  # 2nd of 4: in the top ceil(4 / 3) = 2
+    False
+    >>> ASHA(reduction_factor=4).prune(history, new)  # the best 1 of 4 only
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        min_resource: int = 1,
+        reduction_factor: int = 3,
+        min_early_stopping_rate: int = 0,
+        max_resource: int | None = None,
+    ) -> None:
+        self.min_resource = _check_int("ASHA", "min_resource", min_resource, 1)
+        self.reduction_factor = _check_int("ASHA", "reduction_factor", reduction_factor, 2)
+        self.min_early_stopping_rate = _check_int(
+            "ASHA", "min_early_stopping_rate", min_early_stopping_rate, 0
+        )
+        if max_resource is not None:
+            _check_int("ASHA", "max_resource", max_resource, 1)
+            if max_resource < min_resource:
+                raise ValueError(
+                    f"ASHA: max_resource must be >= min_resource ({min_resource}), "
+                    f"but got {max_resource!r}"
+                )
+        self.max_resource = max_resource
+
+    def rungs(self, up_to: int) -> list[int]:
+        """The rungs at or below step ``up_to`` (and below ``max_resource``)."""
+        out = []
+        r = self.min_resource * self.reduction_factor**self.min_early_stopping_rate
+        while r <= up_to and (self.max_resource is None or r < self.max_resource):
+            out.append(r)
+            r *= self.reduction_factor
+        return out
+
+    def prune(self, history: History, trial: FrozenTrial) -> bool:
+        return self._judge(history, trial, lambda t: True)
+
+    def _judge(
+        self, history: History, trial: FrozenTrial, peer: Callable[[FrozenTrial], bool]
+    ) -> bool:
+        step = trial.last_step
+        if step is None or (self.max_resource is not None and step >= self.max_resource):
+            return False
+        before = max((s for s in trial.intermediate if s < step), default=-1)
+        rungs = [r for r in self.rungs(step) if r > before]  # reached with this report
+        if not rungs:
+            return False
+        sign = history.direction.sign()
+        value = sign * trial.intermediate[step]
+        if math.isnan(value):
+            return True
+        others = [
+            t
+            for t in history.trials
+            if t.number != trial.number and t.state is not TrialState.WAITING and peer(t)
+        ]
+        for r in rungs:
+            n = 1  # values at the rung, the trial's own included
+            better = 0  # values strictly better than the trial's (NaN never is)
+            for v in _values_at(others, r):
+                n += 1
+                better += sign * v < value
+            if better >= math.ceil(n / self.reduction_factor):
+                return True
+        return False
+
+
+def _values_at(trials: Iterable[FrozenTrial], rung: int) -> Iterable[float]:
+    for t in trials:
+        v = rung_value(t, rung)
+        if v is not None:
+            yield v
