@@ -1,0 +1,81 @@
+"""Hyperband (Li et al. 2017): several ASHA brackets, from aggressive to full-budget."""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+from ..samplers.base import History
+from ..trial import FrozenTrial
+from .asha import ASHA, _check_int
+from .base import Pruner
+
+
+class Hyperband(Pruner):
+    """Hyperband as brackets of asynchronous successive halving.
+
+    Bracket s (s = s_max, ..., 0, with s_max the largest s such that
+    ``min_resource * reduction_factor ** s <= max_resource``) is an ``ASHA`` whose
+    first rung is ``min_resource * reduction_factor ** (s_max - s)``: s_max prunes
+    earliest, s = 0 judges (almost) only at the full budget, a hedge against
+    early ranks that mislead. Bracket s receives a share of trials proportional
+    to ``ceil((s_max + 1) * reduction_factor ** s / (s + 1))``, the number of
+    configurations Li et al. start it with. A trial's bracket comes from a
+    stable hash of its number (``zlib.crc32``: the same in every process and
+    run), and it is compared only with trials of its own bracket. The pruner
+    keeps no state, so parallel workers and resumed studies agree.
+
+    >>> from hypersweep.pruners import Hyperband
+    >>> hb = Hyperband(min_resource=1, max_resource=27, reduction_factor=3)
+    >>> hb.s_max, hb.budgets
+    (3, {3: 27, 2: 12, 1: 6, 0: 4})
+    >>> [hb.brackets[s].rungs(100) for s in (3, 2, 1, 0)]
+    [[1, 3, 9], [3, 9], [9], []]
+    >>> hb.bracket_of(7) == hb.bracket_of(7) and hb.bracket_of(7) in hb.brackets
+    True
+    """
+
+    def __init__(
+        self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3
+    ) -> None:
+        _check_int("Hyperband", "min_resource", min_resource, 1)
+        _check_int("Hyperband", "reduction_factor", reduction_factor, 2)
+        _check_int("Hyperband", "max_resource", max_resource, 1)
+        if max_resource < min_resource:
+            raise ValueError(
+                f"Hyperband: max_resource must be >= min_resource ({min_resource}), "
+                f"but got {max_resource!r}"
+            )
+        self.min_resource = min_resource
+        self.max_resource = max_resource
+        self.reduction_factor = reduction_factor
+        s_max = 0
+        while min_resource * reduction_factor ** (s_max + 1) <= max_resource:
+            s_max += 1
+        self.s_max = s_max
+        self.brackets: dict[int, ASHA] = {
+            s: ASHA(
+                min_resource=min_resource,
+                reduction_factor=reduction_factor,
+                min_early_stopping_rate=s_max - s,
+                max_resource=max_resource,
+            )
+            for s in range(s_max, -1, -1)
+        }
+        self.budgets: dict[int, int] = {
+            s: math.ceil((s_max + 1) * reduction_factor**s / (s + 1)) for s in range(s_max, -1, -1)
+        }
+        self._total = sum(self.budgets.values())
+
+    def bracket_of(self, number: int) -> int:
+        """The bracket s (s_max..0) of trial ``number``: fixed, the same in every process."""
+        h = zlib.crc32(f"hypersweep-hyperband-{number}".encode()) % self._total
+        for s, budget in self.budgets.items():
+            if h < budget:
+                return s
+            h -= budget
+        raise AssertionError("unreachable: budgets sum to the total")
+
+    def prune(self, history: History, trial: FrozenTrial) -> bool:
+        s = self.bracket_of(trial.number)
+        return self.brackets[s]._judge(history, trial, lambda t: self.bracket_of(t.number) == s)
