@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,20 @@ def test_fitted_search_pickles_without_its_study() -> None:
     assert again.best_params_ == search.best_params_
     np.testing.assert_array_equal(again.predict(X), search.predict(X))
     assert not hasattr(again, "study_")
+
+
+def test_an_error_in_cv_leaves_the_trial_to_be_rerun(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    url = f"sqlite:///{tmp_path / 'err.db'}"
+    kw: dict[str, Any] = {"sampler": "grid", "cv": 3, "storage": url, "study_name": "g"}
+    with pytest.raises(ValueError):
+        SearchCV(SVC(), {"C": [1.0, -1.0]}, error_score="raise", **kw).fit(X, y)
+    trials = hs.load_study("g", storage=url).trials
+    assert all(t.interrupted for t in trials)
+    search = SearchCV(SVC(), {"C": [1.0, -1.0]}, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn warns about the failed fits and NaN scores
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert np.isnan(search.cv_results_["mean_test_score"][1])
+    assert search.best_params_ == {"C": 1.0}

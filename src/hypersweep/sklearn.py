@@ -26,6 +26,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import Interval
 
 from .exceptions import SpaceExhausted
+from .handle import Trial
 from .params import Categorical, Param
 from .progress import logger
 from .samplers.base import Sampler
@@ -288,7 +289,7 @@ class SearchCV(BaseSearchCV):
         n_splits = int(self.n_splits_)
         metric = self._metric()
         stored = self._stored(study, n_splits)
-        done = sum(1 for t in study.trials if t.state.is_finished)
+        done = sum(1 for t in study.trials if t.state.is_finished and not t.interrupted)
         budget = math.inf if self.n_trials is None else int(self.n_trials)
         remaining = budget - done
         if remaining <= 0 and stored:
@@ -302,11 +303,12 @@ class SearchCV(BaseSearchCV):
         self._prior = ([p for p, _ in stored], [s for _, splits in stored for s in splits])
         if stored:
             logger.info("SearchCV: resuming study %r after %d trials", study.name, done)
-        batch = 1
+        # a grid needs no feedback: all its cells at once (like GridSearchCV); else one by one
+        batch = remaining if self._is_grid() else 1
         while remaining > 0:
-            trials = []
+            trials: list[Trial] = []
             try:
-                for _ in range(int(min(batch, remaining))):
+                while len(trials) < min(batch, remaining):
                     trials.append(study.ask())
             except SpaceExhausted:
                 pass
@@ -316,8 +318,8 @@ class SearchCV(BaseSearchCV):
             try:
                 results = evaluate_candidates(candidates)
             except BaseException:
-                for t in trials:
-                    study.tell(t, state=TrialState.FAIL, error="the CV evaluation raised")
+                for t in trials:  # interrupted: a resumed search runs them again
+                    study._interrupt(t, "the CV evaluation raised or was interrupted")
                 raise
             outs = self._last_out[-len(trials) * n_splits :]
             means = results[f"mean_test_{metric}"][-len(trials) :]
@@ -335,8 +337,5 @@ class SearchCV(BaseSearchCV):
                 else:
                     study.tell(trial, state=TrialState.FAIL, error="non-finite mean CV score")
             remaining -= len(trials)
-            if self._is_grid():
-                # the grid needs no feedback: evaluate the rest at once, like GridSearchCV
-                batch = int(min(remaining, 1 << 30))
         if self._is_grid() and not self._last_out and not stored:
             raise ValueError("SearchCV: the grid has no cells to run")
