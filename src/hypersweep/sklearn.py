@@ -319,7 +319,7 @@ class SearchCV(BaseSearchCV):
                 results = evaluate_candidates(candidates)
             except BaseException:
                 for t in trials:  # interrupted: a resumed search runs them again
-                    study._interrupt(t, "the CV evaluation raised or was interrupted")
+                    study.interrupt(t, "the CV evaluation raised or was interrupted")
                 raise
             outs = self._last_out[-len(trials) * n_splits :]
             means = results[f"mean_test_{metric}"][-len(trials) :]

@@ -623,6 +623,12 @@ class Study:
             raise
         return self.tell(trial, result)
 
+    def interrupt(self, trial: Trial | int, reason: str) -> None:
+        """End a running trial as cut short (FAIL, interrupted): it gives its budget back and
+        a grid or a resumed study runs its configuration again. For loops run outside
+        ``optimize`` (integrations) that were stopped before they could tell a result."""
+        self._interrupt(trial, reason)
+
     def _interrupt(self, trial: Trial | int, reason: str) -> None:
         number = trial if isinstance(trial, int) else trial.number
         handle = self._running.pop(number, None)
