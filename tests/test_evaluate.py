@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,35 @@ def test_objectives_work_with_numpy_free_inputs(wine: tuple[Any, Any]) -> None:
     objective = evaluate.holdout(tree, X.tolist(), list(y), validation=0.3)
     assert 0.0 <= objective({"max_depth": 2})["score"] <= 1.0
     assert np.isfinite(evaluate.kfold(tree, X.tolist(), list(y), cv=3)({"max_depth": 2})["std"])
+
+
+def test_concurrent_first_calls_share_one_split(wine: tuple[Any, Any]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = wine
+    objective = evaluate.kfold(tree, X, y, cv=3)
+    with ThreadPoolExecutor(8) as pool:
+        outs = list(pool.map(objective, [{"max_depth": 2}] * 8))
+    assert all(len(o["fold_scores"]) == 3 for o in outs)
+    assert objective.splits is not None and len(objective.splits) == 3
+    assert all(o["fold_scores"] == outs[0]["fold_scores"] for o in outs)
+
+
+def test_objectives_pickle_and_keep_their_split(wine: tuple[Any, Any]) -> None:
+    X, y = wine
+    objective = evaluate.holdout(tree, X, y)
+    first = objective({"max_depth": 3})
+    clone = pickle.loads(pickle.dumps(objective))
+    assert clone({"max_depth": 3})["score"] == pytest.approx(first["score"])
+    folds = pickle.loads(pickle.dumps(evaluate.kfold(tree, X, y, cv=3)))
+    assert len(folds({"max_depth": 3})["fold_scores"]) == 3
+
+
+def test_parallel_workers_on_sqlite(cancer: tuple[Any, Any], tmp_path: Path) -> None:
+    X, y = cancer
+    url = f"sqlite:///{tmp_path / 'par.db'}"
+    study = hs.create_study(name="par", storage=url, space=SPACE, seed=0)
+    study.optimize(evaluate.kfold(logreg, X, y, cv=3), 6, n_jobs=2)
+    done = study.get_trials([hs.TrialState.COMPLETE])
+    assert len(done) == 6
+    assert all(len(t.user_attrs["fold_scores"]) == 3 for t in done)

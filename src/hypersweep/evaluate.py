@@ -28,6 +28,7 @@ imported when an objective is made, never at ``import hypersweep``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -70,6 +71,81 @@ def _scoring_name(scoring: Any) -> str:
     return getattr(scoring, "__name__", None) or repr(scoring)
 
 
+class _Objective:
+    """Shared by the objectives: the split is made once, on the first call, under a lock.
+
+    Lazily, because whether to stratify depends on the estimator (classifiers are
+    stratified, as in scikit-learn); under a lock, because threaded workers call one
+    objective at once. Objectives pickle (without the lock) for process executors.
+    """
+
+    def __init__(self, model_fn: ModelFn, X: Any, y: Any, scoring: Any) -> None:
+        self.model_fn, self.X, self.y, self.scoring = model_fn, X, y, scoring
+        self.splits: list[tuple[Any, Any]] | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _make_splits(self, estimator: Any) -> list[tuple[Any, Any]]:
+        raise NotImplementedError
+
+    def _splits_for(self, estimator: Any) -> list[tuple[Any, Any]]:
+        with self._lock:
+            if self.splits is None:
+                self.splits = self._make_splits(estimator)
+            return self.splits
+
+
+class HoldoutObjective(_Objective):
+    """The objective :func:`holdout` returns; ``splits`` holds its one (train, validation)."""
+
+    def __init__(
+        self,
+        model_fn: ModelFn,
+        X: Any,
+        y: Any,
+        *,
+        validation: float,
+        scoring: Any,
+        random_state: int | None,
+        stratify: bool | None,
+    ) -> None:
+        super().__init__(model_fn, X, y, scoring)
+        self.validation, self.random_state, self.stratify = validation, random_state, stratify
+
+    def _make_splits(self, estimator: Any) -> list[tuple[Any, Any]]:
+        import numpy as np
+        from sklearn.model_selection import train_test_split
+
+        strat = _is_classification(estimator, self.y) if self.stratify is None else self.stratify
+        train, val = train_test_split(
+            np.arange(len(self.y)),
+            test_size=self.validation,
+            random_state=self.random_state,
+            stratify=self.y if strat else None,
+        )
+        return [(train, val)]
+
+    def __call__(self, params: Any) -> dict[str, Any]:
+        from sklearn.metrics import check_scoring
+
+        estimator = self.model_fn(params)
+        [(train, val)] = self._splits_for(estimator)
+        start = time.perf_counter()
+        estimator.fit(_index(self.X, train), _index(self.y, train))
+        fit_time = time.perf_counter() - start
+        scorer = check_scoring(estimator, scoring=self.scoring)
+        score = float(scorer(estimator, _index(self.X, val), _index(self.y, val)))
+        return {"loss": -score, "score": score, "fit_time": fit_time}
+
+
 def holdout(
     model_fn: ModelFn,
     X: Any,
@@ -79,7 +155,7 @@ def holdout(
     scoring: Any = None,
     random_state: int | None = 0,
     stratify: bool | None = None,
-) -> Callable[[Any], dict[str, Any]]:
+) -> HoldoutObjective:
     """An objective that fits ``model_fn(params)`` on part of (X, y) and scores the rest.
 
     ``validation`` is the held-out fraction (or a number of rows, as
@@ -88,35 +164,75 @@ def holdout(
     on the first call, then reused by every trial. Returns
     ``{"loss": -score, "score": score, "fit_time": seconds}``: minimise it.
     """
-    import numpy as np
-    from sklearn.metrics import check_scoring
-    from sklearn.model_selection import train_test_split
+    return HoldoutObjective(
+        model_fn,
+        X,
+        y,
+        validation=validation,
+        scoring=scoring,
+        random_state=random_state,
+        stratify=stratify,
+    )
 
-    rows = np.arange(len(y))
-    split: list[Any] = []
 
-    def objective(params: Any) -> dict[str, Any]:
-        estimator = model_fn(params)
-        if not split:
-            strat = _is_classification(estimator, y) if stratify is None else stratify
-            split.extend(
-                train_test_split(
-                    rows,
-                    test_size=validation,
-                    random_state=random_state,
-                    stratify=y if strat else None,
+class KFoldObjective(_Objective):
+    """The objective :func:`kfold` returns; ``splits`` holds its (train, test) folds."""
+
+    def __init__(
+        self,
+        model_fn: ModelFn,
+        X: Any,
+        y: Any,
+        *,
+        cv: Any,
+        scoring: Any,
+        random_state: int | None,
+        repeats: int,
+        n_jobs: int | None,
+    ) -> None:
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+            raise ValueError(f"repeats must be a positive integer, but got {repeats!r}")
+        if repeats > 1 and not isinstance(cv, int):
+            raise ValueError("repeats > 1 needs cv to be a number of folds")
+        super().__init__(model_fn, X, y, scoring)
+        self.cv, self.random_state, self.repeats, self.n_jobs = cv, random_state, repeats, n_jobs
+
+    def _make_splits(self, estimator: Any) -> list[tuple[Any, Any]]:
+        from sklearn import model_selection as ms
+
+        splitter: Any = self.cv
+        if isinstance(self.cv, int) and not isinstance(self.cv, bool):
+            strat = _is_classification(estimator, self.y)
+            if self.repeats > 1:
+                repeated = ms.RepeatedStratifiedKFold if strat else ms.RepeatedKFold
+                splitter = repeated(
+                    n_splits=self.cv, n_repeats=self.repeats, random_state=self.random_state
                 )
-            )
-        train, val = split
-        start = time.perf_counter()
-        estimator.fit(_index(X, train), _index(y, train))
-        fit_time = time.perf_counter() - start
-        score = float(
-            check_scoring(estimator, scoring=scoring)(estimator, _index(X, val), _index(y, val))
-        )
-        return {"loss": -score, "score": score, "fit_time": fit_time}
+            else:
+                single = ms.StratifiedKFold if strat else ms.KFold
+                splitter = single(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        if hasattr(splitter, "split"):
+            return list(splitter.split(self.X, self.y))
+        return list(splitter)
 
-    return objective
+    def __call__(self, params: Any) -> dict[str, Any]:
+        from sklearn.model_selection import cross_validate
+
+        estimator = self.model_fn(params)
+        folds = self._splits_for(estimator)
+        result = cross_validate(
+            estimator, self.X, self.y, cv=folds, scoring=self.scoring, n_jobs=self.n_jobs
+        )
+        scores = [float(s) for s in result["test_score"]]
+        mean = sum(scores) / len(scores)
+        std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+        return {
+            "loss": -mean,
+            "score": mean,
+            "std": std,
+            "fold_scores": scores,
+            "fit_time": float(sum(result["fit_time"])),
+        }
 
 
 def kfold(
@@ -129,7 +245,7 @@ def kfold(
     random_state: int | None = 0,
     repeats: int = 1,
     n_jobs: int | None = None,
-) -> Callable[[Any], dict[str, Any]]:
+) -> KFoldObjective:
     """An objective that cross-validates ``model_fn(params)`` on (X, y).
 
     ``cv`` is a number of folds (shuffled with ``random_state``; stratified for
@@ -143,51 +259,16 @@ def kfold(
     ``{"loss": -mean, "score": mean, "std": std, "fold_scores": [...], "fit_time": ...}``:
     minimise it. The numbers are those of ``cross_val_score`` on the same folds.
     """
-    from sklearn.model_selection import (
-        KFold,
-        RepeatedKFold,
-        RepeatedStratifiedKFold,
-        StratifiedKFold,
-        cross_validate,
+    return KFoldObjective(
+        model_fn,
+        X,
+        y,
+        cv=cv,
+        scoring=scoring,
+        random_state=random_state,
+        repeats=repeats,
+        n_jobs=n_jobs,
     )
-
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, but got {repeats!r}")
-    if repeats > 1 and not isinstance(cv, int):
-        raise ValueError("repeats > 1 needs cv to be a number of folds")
-    folds: list[Any] = []
-
-    def make_folds(estimator: Any) -> list[Any]:
-        splitter: Any = cv
-        if isinstance(cv, int) and not isinstance(cv, bool):
-            strat = _is_classification(estimator, y)
-            if repeats > 1:
-                repeated = RepeatedStratifiedKFold if strat else RepeatedKFold
-                splitter = repeated(n_splits=cv, n_repeats=repeats, random_state=random_state)
-            else:
-                single = StratifiedKFold if strat else KFold
-                splitter = single(n_splits=cv, shuffle=True, random_state=random_state)
-        if hasattr(splitter, "split"):
-            return list(splitter.split(X, y))
-        return list(splitter)
-
-    def objective(params: Any) -> dict[str, Any]:
-        estimator = model_fn(params)
-        if not folds:
-            folds.extend(make_folds(estimator))
-        result = cross_validate(estimator, X, y, cv=folds, scoring=scoring, n_jobs=n_jobs)
-        scores = [float(s) for s in result["test_score"]]
-        mean = sum(scores) / len(scores)
-        std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
-        return {
-            "loss": -mean,
-            "score": mean,
-            "std": std,
-            "fold_scores": scores,
-            "fit_time": float(sum(result["fit_time"])),
-        }
-
-    return objective
 
 
 def final_test(
