@@ -20,7 +20,12 @@ FORBIDDEN = {
     "samplers": {"study", "handle", "storage", "api", "cli", "_cache"},
     "pruners": {"study", "handle", "storage", "api", "cli", "_cache"},
     "storage": {"study", "handle", "samplers", "pruners", "space", "api", "cli"},
-    "study": {"api", "cli"},
+    "study": {"api", "cli", "executors", "sklearn", "benchmarks"},
+    "heartbeat": {"study", "handle", "samplers", "pruners", "api", "cli"},
+    "workers": {"api", "cli", "executors", "sklearn", "benchmarks"},
+    "executors": {"api", "cli", "sklearn", "benchmarks"},
+    "schedules": {"study", "handle", "storage", "samplers", "pruners", "space", "api", "cli"},
+    "sklearn": {"cli", "benchmarks", "_cache", "workers"},  # the public API only
 }
 
 
