@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -173,6 +174,7 @@ def objective(trial: hs.Trial) -> float:
     x = trial.suggest_float("x", -2, 2)
     value = 0.0
     for step in range(MAX_STEP + 1):
+        time.sleep(0.003)  # an epoch takes time: both workers get trials even on a busy machine
         value = (x * x + 0.1) / (1 + step)
         trial.report(value, step)
         if trial.should_prune():
