@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from ._checks import int_at_least
+
 Schedule = Callable[[int], float]
 
 
@@ -115,8 +117,7 @@ class ReduceOnPlateau:
         min_ratio: float = 1 / 1024,
     ) -> None:
         self.lr = self.initial = _positive("initial", initial)
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, but got {patience!r}")
+        int_at_least("", "patience", patience, 1)
         if not 0 < factor < 1:
             raise ValueError(f"factor must be in (0, 1), but got {factor!r}")
         if mode not in ("min", "max"):
@@ -152,8 +153,7 @@ class EarlyStopping:
     """
 
     def __init__(self, *, patience: int = 10, min_delta: float = 0.0, mode: str = "min") -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, but got {patience!r}")
+        int_at_least("", "patience", patience, 1)
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', but got {mode!r}")
         if min_delta < 0:

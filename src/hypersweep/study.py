@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from . import progress
 from ._cache import TrialCache
+from ._checks import int_at_least
 from .exceptions import BudgetReached, ConfigTaken, SpaceExhausted, TrialPruned
 from .handle import Trial
 from .heartbeat import Heartbeat
@@ -481,8 +482,7 @@ class Study:
             n_jobs = os.cpu_count() or 1
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
             raise ValueError(f"n_jobs must be an integer >= 1 or -1, but got {n_jobs!r}")
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(f"retries must be an integer >= 0, but got {retries!r}")
+        int_at_least("", "retries", retries, 0)
         options = {"timeout": timeout, "callbacks": callbacks, "catch": catch,
                    "heartbeat_interval": heartbeat_interval, "retries": retries,
                    "lag": (executor_size(executor) if executor else n_jobs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
+
 if TYPE_CHECKING:
     from ..study import Study
 
@@ -17,10 +19,8 @@ class Dask:
     """
 
     def __init__(self, client: Any, *, n_workers: int | None = None) -> None:
-        if n_workers is not None and (
-            isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
-        ):
-            raise ValueError(f"Dask: n_workers must be an integer >= 1, but got {n_workers!r}")
+        if n_workers is not None:
+            int_at_least("Dask", "n_workers", n_workers, 1)
         self.client = client
         self.n_workers = n_workers
 

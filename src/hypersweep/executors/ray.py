@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
+
 if TYPE_CHECKING:
     from ..study import Study
 
@@ -20,9 +22,7 @@ class Ray:
     """
 
     def __init__(self, n_workers: int = 2) -> None:
-        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-            raise ValueError(f"Ray: n_workers must be an integer >= 1, but got {n_workers!r}")
-        self.n_workers = n_workers
+        self.n_workers = int_at_least("Ray", "n_workers", n_workers, 1)
 
     def size(self) -> int:
         return self.n_workers

@@ -5,15 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+from .._checks import int_at_least
 from ..samplers.base import History
 from ..trial import FrozenTrial, TrialState
 from .base import Pruner
-
-
-def _check_int(kind: str, name: str, v: object, least: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < least:
-        raise ValueError(f"{kind}: {name} must be an integer >= {least}, but got {v!r}")
-    return v
 
 
 def rung_value(trial: FrozenTrial, rung: int) -> float | None:
@@ -68,13 +63,13 @@ class ASHA(Pruner):
         min_early_stopping_rate: int = 0,
         max_resource: int | None = None,
     ) -> None:
-        self.min_resource = _check_int("ASHA", "min_resource", min_resource, 1)
-        self.reduction_factor = _check_int("ASHA", "reduction_factor", reduction_factor, 2)
-        self.min_early_stopping_rate = _check_int(
+        self.min_resource = int_at_least("ASHA", "min_resource", min_resource, 1)
+        self.reduction_factor = int_at_least("ASHA", "reduction_factor", reduction_factor, 2)
+        self.min_early_stopping_rate = int_at_least(
             "ASHA", "min_early_stopping_rate", min_early_stopping_rate, 0
         )
         if max_resource is not None:
-            _check_int("ASHA", "max_resource", max_resource, 1)
+            int_at_least("ASHA", "max_resource", max_resource, 1)
             if max_resource < min_resource:
                 raise ValueError(
                     f"ASHA: max_resource must be >= min_resource ({min_resource}), "

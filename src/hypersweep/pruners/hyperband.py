@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import zlib
 
+from .._checks import int_at_least
 from ..samplers.base import History
 from ..trial import FrozenTrial
-from .asha import ASHA, _check_int
+from .asha import ASHA
 from .base import Pruner
 
 
@@ -38,9 +39,9 @@ class Hyperband(Pruner):
     def __init__(
         self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3
     ) -> None:
-        _check_int("Hyperband", "min_resource", min_resource, 1)
-        _check_int("Hyperband", "reduction_factor", reduction_factor, 2)
-        _check_int("Hyperband", "max_resource", max_resource, 1)
+        int_at_least("Hyperband", "min_resource", min_resource, 1)
+        int_at_least("Hyperband", "reduction_factor", reduction_factor, 2)
+        int_at_least("Hyperband", "max_resource", max_resource, 1)
         if max_resource < min_resource:
             raise ValueError(
                 f"Hyperband: max_resource must be >= min_resource ({min_resource}), "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 
+from .._checks import int_at_least
 from ..samplers.base import History
 from ..trial import FrozenTrial, TrialState
 from .base import Pruner
@@ -20,13 +21,9 @@ class Median(Pruner):
     def __init__(
         self, *, n_startup_trials: int = 5, n_warmup_steps: int = 0, interval_steps: int = 1
     ) -> None:
-        for name, v, least in (
-            ("n_startup_trials", n_startup_trials, 0),
-            ("n_warmup_steps", n_warmup_steps, 0),
-            ("interval_steps", interval_steps, 1),
-        ):
-            if isinstance(v, bool) or not isinstance(v, int) or v < least:
-                raise ValueError(f"Median: {name} must be an integer >= {least}, but got {v!r}")
+        int_at_least("Median", "n_startup_trials", n_startup_trials, 0)
+        int_at_least("Median", "n_warmup_steps", n_warmup_steps, 0)
+        int_at_least("Median", "interval_steps", interval_steps, 1)
         self.n_startup_trials = n_startup_trials
         self.n_warmup_steps = n_warmup_steps
         self.interval_steps = interval_steps

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .._checks import int_at_least
 from ..samplers.base import History
 from ..trial import FrozenTrial
 from .base import Pruner
@@ -32,9 +33,8 @@ class Patience(Pruner):
     """
 
     def __init__(self, *, patience: int, min_delta: float = 0.0, warmup_steps: int = 0) -> None:
-        for name, v, least in (("patience", patience, 1), ("warmup_steps", warmup_steps, 0)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < least:
-                raise ValueError(f"Patience: {name} must be an integer >= {least}, but got {v!r}")
+        int_at_least("Patience", "patience", patience, 1)
+        int_at_least("Patience", "warmup_steps", warmup_steps, 0)
         if (
             isinstance(min_delta, bool)
             or not isinstance(min_delta, (int, float))

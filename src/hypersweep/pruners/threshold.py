@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .._checks import int_at_least
 from ..samplers.base import History
 from ..trial import FrozenTrial
 from .base import Pruner
@@ -40,10 +41,7 @@ class Threshold(Pruner):
             raise ValueError(
                 f"Threshold: lower must be <= upper, but got lower={lower!r}, upper={upper!r}"
             )
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
-            raise ValueError(
-                f"Threshold: warmup_steps must be an integer >= 0, but got {warmup_steps!r}"
-            )
+        int_at_least("Threshold", "warmup_steps", warmup_steps, 0)
         self.lower = None if lower is None else float(lower)
         self.upper = None if upper is None else float(upper)
         self.warmup_steps = warmup_steps

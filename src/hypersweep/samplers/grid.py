@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
 from ..exceptions import GridExhausted
 from ..params import Categorical, Float, Int, Normal, Param
 from ..trial import FrozenTrial, TrialState
@@ -63,10 +64,8 @@ class Grid(Sampler):
         seed: int | None = None,
     ) -> None:
         super().__init__(seed=seed)
-        if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 1:
-            raise ValueError(f"Grid: n_points must be an integer >= 1, but got {n_points!r}")
-        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-            raise ValueError(f"Grid: rounds must be an integer >= 1, but got {rounds!r}")
+        int_at_least("Grid", "n_points", n_points, 1)
+        int_at_least("Grid", "rounds", rounds, 1)
         self.grid = {k: list(v) for k, v in (grid or {}).items()}
         for path, values in self.grid.items():
             if isinstance(values, (str, bytes)) or not values:

@@ -6,6 +6,7 @@ import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from ..._checks import int_at_least
 from ...exceptions import SpaceExhausted
 from ...trial import TrialState
 from ..base import History, Sampler, all_values, finite_size
@@ -20,8 +21,7 @@ _ATTEMPTS = 32
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"Evolution: {name} must be an integer >= {low}, but got {value!r}")
+    int_at_least("Evolution", name, value, low)
 
 
 def _check_rate(name: str, value: Any, *, positive: bool = False) -> None:
