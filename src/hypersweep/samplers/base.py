@@ -226,10 +226,14 @@ class Sampler(abc.ABC):
         space = history.space
         if space is None or getattr(self, "allow_repeats", False):
             return False
-        cached = self.__dict__.get("_finite_for")  # asked on every trial: remember the answer
+        return self.space_size(space) is not None
+
+    def space_size(self, space: Space) -> int | None:
+        """:func:`finite_size` of ``space``, remembered: samplers ask on every trial."""
+        cached = self.__dict__.get("_space_size")
         if cached is None or cached[0] is not space:
-            cached = self.__dict__["_finite_for"] = (space, finite_size(space) is not None)
-        return bool(cached[1])
+            cached = self.__dict__["_space_size"] = (space, finite_size(space))
+        return cached[1]
 
     def is_exhausted(self, history: History) -> bool:
         """True when the sampler has nothing new left to try (a finished grid)."""

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SpaceExhausted
-from .base import History, Sampler, _mix, all_values, finite_size
+from .base import History, Sampler, _mix, all_values
 
 if TYPE_CHECKING:
     import numpy as np
@@ -191,7 +191,6 @@ class QMC(Sampler):
         self.kind = kind
         self.scramble = bool(scramble)
         self.allow_repeats = allow_repeats
-        self._sizes: dict[int, int | None] = {}
         self._paths: dict[int, list[str]] = {}
 
     def propose(self, history: History, number: int) -> dict[str, Any]:
@@ -201,7 +200,7 @@ class QMC(Sampler):
         flat = self.point(space, number)
         if self.allow_repeats:
             return flat
-        size = self._size(space)
+        size = self.space_size(space)
         if size is None or not history.seen(flat):
             return flat  # with a continuous leaf a repeat has probability zero
         return self._unseen(history, space, number, size)
@@ -230,9 +229,3 @@ class QMC(Sampler):
 
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         return param.from_unit(leaf_unit(self.entropy, number, path))
-
-    def _size(self, space: Space) -> int | None:
-        key = id(space)
-        if key not in self._sizes:
-            self._sizes[key] = finite_size(space)
-        return self._sizes[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SpaceExhausted
-from .base import History, Sampler, all_values, finite_size
+from .base import History, Sampler, all_values
 
 if TYPE_CHECKING:
     from ..params import Param
@@ -31,7 +31,6 @@ class Random(Sampler):
     def __init__(self, *, seed: int | None = None, allow_repeats: bool = False) -> None:
         super().__init__(seed=seed)
         self.allow_repeats = allow_repeats
-        self._sizes: dict[int, int | None] = {}
 
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         return param.from_unit(self.uniform(number, path))
@@ -40,7 +39,7 @@ class Random(Sampler):
         space = history.space
         if space is None or self.allow_repeats:
             return {}
-        size = self._size(space)
+        size = self.space_size(space)
         if size is None:
             return {}  # a continuous leaf: repeats have probability zero
         for attempt in range(_ATTEMPTS):
@@ -54,9 +53,3 @@ class Random(Sampler):
 
     def _draw(self, space: Space, draw: int) -> dict[str, Any]:
         return space.resolve(lambda path, p: p.from_unit(self.uniform(draw, path)))[1]
-
-    def _size(self, space: Space) -> int | None:
-        key = id(space)
-        if key not in self._sizes:
-            self._sizes[key] = finite_size(space)
-        return self._sizes[key]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..._checks import int_at_least
 from ...exceptions import SpaceExhausted
 from ...trial import TrialState
-from ..base import History, Sampler, all_values, finite_size
+from ..base import History, Sampler, all_values
 from ..qmc import leaf_unit, point_for, unit_point_or_empty
 from ._operators import Breeder, Flat, breed, select_parents
 
@@ -89,7 +89,6 @@ class Evolution(Sampler):
         self.tournament_size = tournament_size
         self.mutation_scale = mutation_scale
         self.allow_repeats = allow_repeats
-        self._sizes: dict[int, int | None] = {}
         self._breeders: OrderedDict[int, Breeder | None] = OrderedDict()
 
     def reseed(self, seed: int) -> None:
@@ -131,7 +130,7 @@ class Evolution(Sampler):
             flat = space.resolve(self._fresh(number, attempt))[1]
             if not history.seen(flat):
                 return flat
-        size = self._size(space)
+        size = self.space_size(space)
         if size is None:
             return flat  # continuous leaves: this repeat was bad luck, not exhaustion
         for cell in space.grid(lambda _path, p: all_values(p)):
@@ -190,9 +189,3 @@ class Evolution(Sampler):
     def _fresh(self, number: int, attempt: int) -> Any:
         draw = number + (attempt << 40)
         return lambda path, param: param.from_unit(self.uniform(draw, path))
-
-    def _size(self, space: Space) -> int | None:
-        key = id(space)
-        if key not in self._sizes:
-            self._sizes[key] = finite_size(space)
-        return self._sizes[key]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...trial import TrialState
-from ..base import History, Sampler, finite_size
+from ..base import History, Sampler
 from ..random import Random
 from . import output
 from .encoding import Encoding
@@ -80,7 +80,6 @@ class GP(Sampler):
         self.max_fit_points = max_fit_points
         self.max_points = max_points
         self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
-        self._sizes: dict[int, int | None] = {}
         self._sobol: dict[tuple[int, int], np.ndarray] = {}
         self.hyper_: Hyper | None = None
 
@@ -157,7 +156,7 @@ class GP(Sampler):
         (which raises SpaceExhausted once a finite space is used up)."""
         space = history.space
         it = iter(proposals)
-        if space is None or self.allow_repeats or self._size(space) is None:
+        if space is None or self.allow_repeats or self.space_size(space) is None:
             return next(it, {})
         for proposal in it:
             flat = self._complete(space, history, number, proposal)
@@ -175,11 +174,6 @@ class GP(Sampler):
             return self.sample(history, number, path, param)
 
         return space.resolve(choose)[1]
-
-    def _size(self, space: Space) -> int | None:
-        if id(space) not in self._sizes:
-            self._sizes[id(space)] = finite_size(space)
-        return self._sizes[id(space)]
 
 
 _controller: Any = None  # threadpoolctl's ThreadpoolController, False without threadpoolctl
