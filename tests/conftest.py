@@ -12,6 +12,9 @@ from typing import Any, NoReturn
 
 import pytest
 
+# Keras 3 runs on PyTorch here (no TensorFlow, no JAX); set before keras is imported.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
 # Override to point the tests at another server; the user needs CREATEDB.
 POSTGRES_ADMIN_URL = os.environ.get(
     "HYPERSWEEP_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -29,6 +29,20 @@ from .trial import Direction, FrozenTrial, TrialState
 
 __version__ = "0.1.0"
 
+# Modules that pull in heavy optional libraries (scikit-learn, plotly, torch, keras)
+# load on first use: ``hs.visualization`` works without an explicit import, and
+# ``import hypersweep`` stays light.
+_LAZY = {"evaluate", "importance", "integrations", "presets", "sklearn", "visualization"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'hypersweep' has no attribute {name!r}")
+
+
 __all__ = [
     "Categorical",
     "Direction",

@@ -116,6 +116,7 @@ class Study:
             lambda: self._cache.trials,
             get=self._cache.get,
             changes=self._cache.changed,
+            pruner=self.pruner,
         )
 
     # --- identity ----------------------------------------------------------------
@@ -326,7 +327,7 @@ class Study:
                 last_reap = time.monotonic()
             self._refresh()
         settled = [t for t in early if not (t.state is TrialState.FAIL and t.interrupted)]
-        return History(self.direction, self.space, lambda: settled)
+        return History(self.direction, self.space, lambda: settled, pruner=self.pruner)
 
     def tell(
         self,

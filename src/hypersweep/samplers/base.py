@@ -96,9 +96,11 @@ class History:
         *,
         get: Callable[[int], FrozenTrial | None] | None = None,
         changes: list[int] | None = None,
+        pruner: Any = None,
     ) -> None:
         self.direction = direction
         self.space = space
+        self.pruner = pruner  # the study's pruner (read-only), for multi-fidelity samplers
         self._trials = trials
         self._get = get
         self._changes = changes  # numbers of changed trials, appended by the study's cache
