@@ -13,6 +13,9 @@ else
     echo "scripts/test.sh: no PostgreSQL server available; its tests will be skipped" >&2
 fi
 
+bash scripts/ensure_chromium.sh || echo "scripts/test.sh: no chromium; browser tests fail" >&2
+export HYPERSWEEP_REQUIRE_BROWSER=1  # tests/test_browser.py drives /usr/bin/chromium
+
 echo "== ruff" && .venv/bin/ruff check src tests benchmarks examples
 echo "== mypy" && .venv/bin/mypy src/hypersweep
 echo "== pytest" && .venv/bin/python -m pytest -q --doctest-modules src/hypersweep tests "$@"
