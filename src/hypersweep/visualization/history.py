@@ -1,0 +1,186 @@
+"""Plots over time: the optimisation history, parameters by trial number, learning curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..importance.table import Column, completed, label, table_of
+from ..trial import Direction, TrialState
+from . import _groups
+from ._plotly import go, grid_shape, hover_params, objective_label, subplots
+
+if TYPE_CHECKING:
+    from ..study import Study
+
+
+def best_so_far(values: Sequence[float], minimize: bool) -> list[float]:
+    """The running best of a sequence of values."""
+    out: list[float] = []
+    for v in values:
+        best = out[-1] if out else v
+        out.append(min(best, v) if minimize else max(best, v))
+    return out
+
+
+def plot_history(study: Study) -> Any:
+    """Each COMPLETE trial's value by trial number, with the best value so far as a line.
+
+    Repeated trials carry error bars (one standard deviation of their results);
+    pruned trials are drawn at their last reported value.
+    """
+    g = go()
+    done = completed(study)
+    minimize = study.direction is Direction.MINIMIZE
+    numbers = [t.number for t in done]
+    values = [float(t.value) for t in done]  # type: ignore[arg-type]
+    stds = [_groups.Group((t,), tuple(_groups.results(t)), ()).std for t in done]
+    fig = g.Figure()
+    fig.add_trace(
+        g.Scatter(
+            x=numbers,
+            y=values,
+            mode="markers",
+            name="value",
+            error_y={"type": "data", "array": stds, "visible": any(s > 0 for s in stds)},
+            text=[hover_params(t.flat) for t in done],
+            hovertemplate="trial %{x}<br>value %{y}<br>%{text}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        g.Scatter(
+            x=numbers, y=best_so_far(values, minimize), mode="lines", name="best so far",
+            line={"shape": "hv"},
+        )
+    )
+    pruned = [t for t in study.trials if t.state is TrialState.PRUNED and t.value is not None]
+    if pruned:
+        fig.add_trace(
+            g.Scatter(
+                x=[t.number for t in pruned], y=[t.value for t in pruned], mode="markers",
+                name="pruned (last report)", marker={"symbol": "x", "color": "lightgray"},
+            )
+        )
+    fig.update_layout(
+        title=f"Optimisation history of {study.name}", xaxis_title="trial",
+        yaxis_title=objective_label(minimize),
+    )
+    return fig
+
+
+def _axis_values(col: Column, values: Sequence[Any]) -> list[Any]:
+    return [label(v) for v in values] if col.categorical else list(values)
+
+
+def _category_axis(col: Column) -> dict[str, Any]:
+    if col.categorical:
+        return {"type": "category", "categoryorder": "array",
+                "categoryarray": [label(c) for c in col.choices]}  # fmt: skip
+    return {"type": "log"} if col.log else {}
+
+
+def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any:
+    """The value each trial drew for each parameter, by trial number (seed 002).
+
+    Shows every finished or running trial, so a sampler's drift and where it
+    concentrates are visible; COMPLETE trials are coloured by their value.
+    """
+    g = go()
+    trials = [t for t in study.trials if t.flat]
+    if not trials:
+        raise ValueError(f"study {study.name!r} has no trial with parameters yet")
+    table = table_of(study, trials, params=params)
+    cols = table.select(params)
+    minimize = study.direction is Direction.MINIMIZE
+    rows, ncols = grid_shape(len(cols), 2)
+    fig = subplots(rows=rows, cols=ncols, subplot_titles=[c.name for c in cols])
+    done = [t.state is TrialState.COMPLETE and t.value is not None for t in trials]
+    values = [float(t.value) for t, ok in zip(trials, done) if ok and t.value is not None]
+    for i, col in enumerate(cols):
+        row, c = divmod(i, ncols)
+        for ok in (True, False):
+            pick = [j for j, t in enumerate(trials) if done[j] == ok and col.values[j] is not None]
+            if not pick:
+                continue
+            marker: dict[str, Any] = {"color": "lightgray", "symbol": "x"}
+            if ok:
+                marker = {"color": [trials[j].value for j in pick], "colorscale": "Viridis",
+                          "reversescale": minimize, "cmin": min(values), "cmax": max(values),
+                          "showscale": i == 0, "colorbar": {"title": "value"}}  # fmt: skip
+            fig.add_trace(
+                g.Scatter(
+                    x=[trials[j].number for j in pick],
+                    y=_axis_values(col, [col.values[j] for j in pick]),
+                    mode="markers", marker=marker, name=col.name if ok else "not complete",
+                    legendgroup="done" if ok else "other", showlegend=False,
+                ),
+                row=row + 1, col=c + 1,
+            )
+        fig.update_yaxes(**_category_axis(col), row=row + 1, col=c + 1)
+        fig.update_xaxes(title_text="trial", row=row + 1, col=c + 1)
+    fig.update_layout(title="Parameter values by trial", height=max(350, 280 * rows))
+    return fig
+
+
+_STATE_STYLE = {
+    TrialState.COMPLETE: {"color": "#1f77b4", "dash": "solid"},
+    TrialState.PRUNED: {"color": "#d62728", "dash": "dot"},
+    TrialState.FAIL: {"color": "#7f7f7f", "dash": "dash"},
+    TrialState.RUNNING: {"color": "#2ca02c", "dash": "solid"},
+}
+
+
+def plot_intermediate(study: Study) -> Any:
+    """Learning curves: every trial's reported values by step; pruned trials end in an x."""
+    g = go()
+    trials = [t for t in study.trials if t.intermediate]
+    if not trials:
+        raise ValueError(
+            f"study {study.name!r} has no intermediate values; call trial.report(value, step) "
+            f"in the objective to record learning curves"
+        )
+    fig = g.Figure()
+    shown: set[TrialState] = set()
+    few = len(trials) <= 20  # a legend entry per trial; beyond that one per state
+    for t in trials:
+        state = t.state.value.lower()
+        steps = sorted(t.intermediate)
+        style = _STATE_STYLE.get(t.state, _STATE_STYLE[TrialState.RUNNING])
+        pruned = t.state is TrialState.PRUNED
+        fig.add_trace(
+            g.Scatter(
+                x=steps, y=[t.intermediate[s] for s in steps], mode="lines+markers",
+                name=f"trial {t.number} ({state})" if few else state,
+                legendgroup=t.state.value, line=style,
+                hovertemplate=f"trial {t.number} ({state})<br>step %{{x}}<br>%{{y}}<extra></extra>",
+                marker={"symbol": ["circle"] * (len(steps) - 1) + ["x" if pruned else "circle"],
+                        "size": [4] * (len(steps) - 1) + [10 if pruned else 4]},
+                meta={"trial": t.number, "state": t.state.value},
+                showlegend=few or t.state not in shown,
+            )
+        )
+        shown.add(t.state)
+    fig.update_layout(
+        title="Learning curves (pruned trials dotted, ending in x)", xaxis_title="step",
+        yaxis_title="intermediate value",
+    )
+    return fig
+
+
+def plot_ecdf(study: Study) -> Any:
+    """The empirical distribution of the COMPLETE trials' values: how often a result is reached."""
+    g = go()
+    values = sorted(float(t.value) for t in completed(study))  # type: ignore[arg-type]
+    n = len(values)
+    minimize = study.direction is Direction.MINIMIZE
+    fig = g.Figure(
+        g.Scatter(
+            x=values, y=[(i + 1) / n for i in range(n)], mode="lines+markers",
+            line={"shape": "hv"}, name="ECDF",
+        )
+    )
+    fig.update_layout(
+        title="Distribution of results (ECDF)", xaxis_title=objective_label(minimize),
+        yaxis_title="fraction of trials with value <= x", yaxis={"range": [0, 1.02]},
+    )
+    return fig

@@ -1,0 +1,168 @@
+"""Plots of the objective against parameters: slices, a contour of a pair, parallel coordinates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..importance.table import Column, TrialTable, label, trial_table
+from ._plotly import go, grid_shape, hover_params, objective_label, subplots
+from .history import _category_axis
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..study import Study
+
+
+def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
+    """The objective against each parameter's value, one panel per parameter (seed 002).
+
+    Points are COMPLETE trials where the parameter was active, coloured by trial number.
+    """
+    g = go()
+    table = trial_table(study, params=params)
+    cols = table.select(params)
+    if not cols:
+        raise ValueError(f"study {study.name!r} has no parameters to plot")
+    rows, ncols = grid_shape(len(cols))
+    fig = subplots(rows=rows, cols=ncols, subplot_titles=[c.name for c in cols],
+                   shared_yaxes=True)  # fmt: skip
+    numbers = [t.number for t in table.trials]
+    for i, col in enumerate(cols):
+        row, c = divmod(i, ncols)
+        pick = [j for j, v in enumerate(col.values) if v is not None]
+        fig.add_trace(
+            g.Scatter(
+                x=[label(col.values[j]) if col.categorical else col.values[j] for j in pick],
+                y=[table.trials[j].value for j in pick],
+                mode="markers", name=col.name, showlegend=False,
+                marker={"color": [numbers[j] for j in pick], "colorscale": "Blues",
+                        "cmin": min(numbers), "cmax": max(numbers), "showscale": i == 0,
+                        "colorbar": {"title": "trial"}, "line": {"width": 0.5}},
+                text=[hover_params(table.trials[j].flat) for j in pick],
+                hovertemplate="%{x}<br>value %{y}<br>%{text}<extra></extra>",
+            ),
+            row=row + 1, col=c + 1,
+        )
+        fig.update_xaxes(**_category_axis(col), row=row + 1, col=c + 1)
+    fig.update_yaxes(title_text=objective_label(table.minimize), col=1)
+    fig.update_layout(title="Objective against each parameter", height=max(350, 300 * rows))
+    return fig
+
+
+def _axis(col: Column, encoded: np.ndarray) -> tuple[list[float], list[str], np.ndarray]:
+    """Tick positions and labels for a numeric or categorical axis; inactive moved aside."""
+    import numpy as np
+
+    active = ~np.isnan(encoded)
+    if col.categorical:
+        ticks = [float(i) for i in range(len(col.choices))]
+        texts = [label(c) for c in col.choices]
+        slot = -1.0
+    else:
+        lo, hi = (float(encoded[active].min()), float(encoded[active].max())) if active.any() \
+            else (0.0, 1.0)  # fmt: skip
+        ticks = list(np.linspace(lo, hi, 5)) if hi > lo else [lo]
+        texts = [f"{col.decode(x):.3g}" for x in ticks]
+        slot = lo - 0.15 * (hi - lo if hi > lo else 1.0)
+    if not active.all():
+        ticks, texts = [slot, *ticks], ["(inactive)", *texts]
+        encoded = np.where(active, encoded, slot)
+    return ticks, texts, encoded
+
+
+def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None) -> Any:
+    """Every COMPLETE trial as a line through its parameter values and its objective.
+
+    Log-scaled parameters are drawn in log10; parameters a trial did not use sit
+    on an "(inactive)" tick below the axis' range.
+    """
+    g = go()
+    table = trial_table(study, params=params)
+    values = table.values
+    dims = [{"label": "objective", "values": values}]
+    for col in table.select(params):
+        ticks, texts, encoded = _axis(col, col.encoded())
+        dims.append({"label": col.name, "values": encoded, "tickvals": ticks, "ticktext": texts})
+    line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
+            "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
+    fig = g.Figure(g.Parcoords(dimensions=dims, line=line))
+    fig.update_layout(title="Parallel coordinates")
+    return fig
+
+
+def _idw_surface(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, gx: np.ndarray, gy: np.ndarray
+) -> np.ndarray:
+    """Inverse-distance-weighted interpolation of scattered (x, y, z) on the grid gx x gy."""
+    import numpy as np
+
+    sx = float(np.ptp(x)) or 1.0
+    sy = float(np.ptp(y)) or 1.0
+    dx = (gx[None, :, None] - x[None, None, :]) / sx
+    dy = (gy[:, None, None] - y[None, None, :]) / sy
+    d2 = dx**2 + dy**2
+    w = 1.0 / np.maximum(d2, 1e-12) ** 1.0
+    return np.asarray((w * z).sum(axis=2) / w.sum(axis=2))
+
+
+def _pair(table: TrialTable, x: str | None, y: str | None) -> tuple[Column, Column]:
+    names = table.names
+    if x is None or y is None:
+        rest = [n for n in names if n not in (x, y)]
+        if len(rest) + (x is not None) + (y is not None) < 2:
+            raise ValueError(
+                f"a contour needs two parameters, but study {table.study_name!r} has {names}"
+            )
+        x = x if x is not None else rest.pop(0)
+        y = y if y is not None else rest.pop(0)
+    if x == y:
+        raise ValueError(f"a contour needs two different parameters, but got x=y={x!r}")
+    return table.column(x), table.column(y)
+
+
+def plot_contour(
+    study: Study, x: str | None = None, y: str | None = None, *, resolution: int = 60
+) -> Any:
+    """The objective over a pair of parameters (default: the first two), trials on top.
+
+    The surface interpolates the COMPLETE trials where both are active (inverse
+    distance weighting in the plotted scale: log10 for log parameters, the index for
+    categories); it shows where good values lie, not a model's prediction.
+    """
+    import numpy as np
+
+    g = go()
+    table = trial_table(study)
+    cx, cy = _pair(table, x, y)
+    ex, ey, z = cx.encoded(), cy.encoded(), table.values
+    both = ~np.isnan(ex) & ~np.isnan(ey)
+    if both.sum() < 1:
+        raise ValueError(f"no COMPLETE trial used both {cx.name!r} and {cy.name!r}")
+    ex, ey, z = ex[both], ey[both], z[both]
+    gx = np.linspace(ex.min(), ex.max(), resolution) if np.ptp(ex) > 0 else np.array([ex[0]])
+    gy = np.linspace(ey.min(), ey.max(), resolution) if np.ptp(ey) > 0 else np.array([ey[0]])
+    fig = g.Figure()
+    fig.add_trace(
+        g.Contour(
+            x=gx, y=gy, z=_idw_surface(ex, ey, z, gx, gy), colorscale="Viridis",
+            reversescale=table.minimize, colorbar={"title": "value"}, name="interpolated",
+            contours={"coloring": "heatmap"}, connectgaps=True,
+        )
+    )
+    trials = [t for t, keep in zip(table.trials, both) if keep]
+    fig.add_trace(
+        g.Scatter(
+            x=ex, y=ey, mode="markers", name="trials",
+            marker={"color": "white", "line": {"color": "black", "width": 1}, "size": 7},
+            text=[f"trial {t.number}: {t.value:.6g}<br>{hover_params(t.flat)}" for t in trials],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    for axis, col, enc in (("xaxis", cx, ex), ("yaxis", cy, ey)):
+        ticks, texts, _ = _axis(col, enc)
+        fig.update_layout({axis: {"title": col.name + (" (log)" if col.log else ""),
+                                  "tickvals": ticks, "ticktext": texts}})  # fmt: skip
+    fig.update_layout(title=f"Contour of {cx.name} and {cy.name}")
+    return fig
