@@ -1,22 +1,29 @@
 """Plots of a study (plotly, imported on first use): ``figures(study)`` gives all that apply.
 
 Each ``plot_*`` function takes a study and returns a ``plotly.graph_objects.Figure``;
-``fig.show()`` opens it, ``fig.write_html("x.html")`` saves it.
+``fig.show()`` opens it, ``fig.write_html("x.html")`` saves it. A plot that cannot
+be drawn (no COMPLETE trial, no learning curves, no repeats...) raises ValueError
+saying why.
 """
 
 from __future__ import annotations
 
-from .figures import figures
+from .catalog import figures
 from .history import plot_ecdf, plot_history, plot_intermediate, plot_param_history
 from .params import plot_contour, plot_parallel_coordinates, plot_slice
+from .summary import plot_baseline, plot_grid, plot_importance, plot_seed_spread
 
 __all__ = [
     "figures",
+    "plot_baseline",
     "plot_contour",
     "plot_ecdf",
+    "plot_grid",
     "plot_history",
+    "plot_importance",
     "plot_intermediate",
     "plot_parallel_coordinates",
     "plot_param_history",
+    "plot_seed_spread",
     "plot_slice",
 ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .. import samplers
 from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
-from . import history, params
+from . import _groups, history, params, summary
 
 if TYPE_CHECKING:
     from ..study import Study
+
+MIN_TRIALS_FOR_IMPORTANCE = 4
 
 
 def _table(study: Study) -> TrialTable | None:
@@ -20,26 +24,73 @@ def _table(study: Study) -> TrialTable | None:
         return None
 
 
-def figures(study: Study) -> dict[str, Any]:
-    """Title -> plotly Figure for the plots that make sense for this study, in reading order.
+def _baseline(study: Study) -> Any:
+    """The study's ``user_attrs["baseline"]``: a number or a dict of name -> number."""
+    value = study.user_attrs.get("baseline")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return value
+    if isinstance(value, dict) and value and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
+    ):
+        return value
+    return None
 
-    A study with no COMPLETE trial yet gets only the plots that need none (learning
-    curves of running or pruned trials); an empty study gives an empty dict.
-    """
+
+def _varies(table: TrialTable) -> bool:
+    values = table.values
+    return bool(values.max() > values.min())
+
+
+def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
+    """(title, make figure) for every plot that applies, in reading order."""
     table = _table(study)
     trials = study.trials
     plots: list[tuple[str, Callable[[], Any]]] = []
     if table is not None:
         plots.append(("Optimisation history", lambda: history.plot_history(study)))
+        if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and table.columns and _varies(table):
+            plots.append(("Parameter importance", lambda: summary.plot_importance(study)))
     if any(t.flat for t in trials):
         plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
     if table is not None and table.columns:
         plots.append(("Objective against each parameter", lambda: params.plot_slice(study)))
         if len(table.columns) >= 2 and len(table.trials) >= 3:
-            plots.append(("Contour", lambda: params.plot_contour(study)))
+            plots.append(("Contour of a pair", lambda: _contour(study, table)))
         plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
         plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
     if table is not None:
         plots.append(("Distribution of results", lambda: history.plot_ecdf(study)))
-    return {title: make() for title, make in plots}
+        configs = {_groups.config_key(t) for t in table.trials}
+        grid_sampler = isinstance(study.sampler, samplers.Grid)
+        if len(configs) >= 2 and summary.is_grid(table.columns, grid_sampler=grid_sampler):
+            plots.append(("The whole grid", lambda: summary.plot_grid(study)))
+        if summary.repeated_groups(study):
+            plots.append(("Seed spread", lambda: summary.plot_seed_spread(study)))
+        baseline = _baseline(study)
+        if baseline is not None:
+            plots.append(("Tuned against baseline", lambda: summary.plot_baseline(study, baseline)))
+    return plots
+
+
+def _contour(study: Study, table: TrialTable) -> Any:
+    """The contour of the two most important parameters (the first two when ranking fails)."""
+    from ..importance import importance
+
+    names = table.names[:2]
+    if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and _varies(table):
+        names = list(importance(study))[:2]
+    return params.plot_contour(study, names[0], names[1])
+
+
+def figures(study: Study) -> dict[str, Any]:
+    """Title -> plotly Figure for the plots that make sense for this study, in reading order.
+
+    A study with no COMPLETE trial yet gets only the plots that need none (parameters
+    and learning curves of running, pruned or failed trials); an empty study gives {}.
+    The tuned-against-baseline plot appears when ``study.set_user_attr("baseline", x)``
+    was called (x: a number or a dict of name -> number).
+    """
+    return {title: make() for title, make in plan(study)}
