@@ -38,6 +38,8 @@ examples:
   hypersweep best iris-families                   the best trial as JSON
   hypersweep export iris-families -o trials.csv   every trial, as CSV or JSON
   hypersweep delete iris-families --yes           remove a study and its trials
+  hypersweep report iris-families -o report.html  one HTML file: plots and every trial
+  hypersweep dashboard                            a live web page on http://127.0.0.1:8080/
   hypersweep benchmark --seeds 3 --budgets 50     compare the samplers on test problems
 
 Every command takes --storage URL: sqlite:///path.db or postgresql://user@host/db.
@@ -118,6 +120,28 @@ _DELETE_EPILOG = """\
 examples:
   hypersweep delete old-study                     asks for confirmation
   hypersweep delete old-study --yes               no question (for scripts)
+"""
+
+
+_REPORT_EPILOG = """\
+examples:
+  hypersweep report iris-families                 writes iris-families.html here
+  hypersweep report iris-families -o report.html --storage sqlite:///runs.db
+
+One HTML file with plotly.js inside: it opens offline in any browser and can be
+mailed or archived. It holds a summary, the best trial, every plot that applies
+to the study and a table of all trials (click a header to sort).
+"""
+
+_DASHBOARD_EPILOG = """\
+examples:
+  hypersweep dashboard                            the studies in ./hypersweep.db on port 8080
+  hypersweep dashboard --storage postgresql://me@db/hpo --port 8765 --open
+  ssh -L 8080:127.0.0.1:8080 me@server            then open http://127.0.0.1:8080/ here
+
+The page follows every study as trials finish (it polls every 2 s). It is
+read-only and listens on 127.0.0.1 only; --host 0.0.0.0 would show the studies to
+the whole network, without a password. Stop it with Ctrl-C.
 """
 
 
@@ -321,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_delete,
     )
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    _add_viewers(sub)
     _add_benchmark(sub)
     return parser
 
@@ -337,6 +362,44 @@ def _int_list(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected trial counts >= 1 like 50,100, got {text!r}")
     return values
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0..65535, got {value}")
+    return value
+
+
+def _add_viewers(sub: Any) -> None:
+    """The report and dashboard commands: look at studies in a browser."""
+    report = _command(
+        sub,
+        "report",
+        "write a self-contained HTML report of a study",
+        "Write one HTML file for STUDY (plotly.js inside, so it opens offline): a summary, "
+        "the best trial, every plot that applies and a sortable table of all trials.",
+        _REPORT_EPILOG,
+        _cmd_report,
+    )
+    report.add_argument("-o", "--output", metavar="FILE", help="default: STUDY.html here")
+    report.add_argument("--title", metavar="TEXT", help="the page's heading (default: the name)")
+
+    board = _command(
+        sub,
+        "dashboard",
+        "a live, read-only web page of the studies in a storage",
+        "Serve a local web page that lists the studies in a storage and shows each one's "
+        "plots and trials, updated as trials finish. Read-only; 127.0.0.1 unless --host.",
+        _DASHBOARD_EPILOG,
+        _cmd_dashboard,
+        study=False,
+    )
+    board.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                       help="address to listen on (default 127.0.0.1: this machine)")  # fmt: skip
+    board.add_argument("--port", type=_port, default=8080, metavar="N",
+                       help="port (default 8080; 0 picks a free one)")  # fmt: skip
+    board.add_argument("--open", action="store_true", help="open the page in a web browser")
 
 
 def _add_benchmark(sub: Any) -> None:
@@ -765,6 +828,61 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"Deleted study {args.study!r} ({n} trials) from {url}.")
+    return 0
+
+
+def _report_file(name: str) -> str:
+    """A file name made from a study name: letters, digits, dot, dash and underscore only."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "study"
+    return f"{stem}.html"
+
+
+def _needs_plotly() -> None:
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            "the report and dashboard draw with plotly, which is not installed: "
+            "pip install 'hypersweep[plot]'"
+        ) from None
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _needs_plotly()
+    from .report import write_report
+
+    store = _open_storage(_url(args))
+    try:
+        study = _load(args, store)
+        path = args.output or _report_file(study.name)
+        write_report(study, path, title=args.title)
+        n = len(study.trials)
+    finally:
+        store.close()
+    print(f"Wrote the report of study {study.name!r} ({n} trials) to {path}.", file=sys.stderr)
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    _needs_plotly()
+    from .report.dashboard import serve
+
+    url = _url(args)
+    _open_storage(url).close()  # a missing SQLite file is an error, not a new database
+    board = serve(url, args.host, args.port)
+    print(f"hypersweep dashboard on {board.url} (read-only); Ctrl-C stops it.", file=sys.stderr)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(board.url)
+    try:
+        board.serve_forever()
+    except KeyboardInterrupt:
+        print("hypersweep dashboard: stopped.", file=sys.stderr)
+    finally:
+        board.stop()
     return 0
 
 

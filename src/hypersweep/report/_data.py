@@ -1,0 +1,157 @@
+"""What the report and the dashboard show, as plain JSON-able data.
+
+Both pages draw the same things from the same numbers; computing them here,
+from the public Study and FrozenTrial only, keeps the two from drifting apart.
+Values stay raw (numbers, strings); escaping happens where HTML is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ..study import Study
+
+FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no inf or NaN, and user attributes may hold anything: make it valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def cell_text(value: Any) -> str:
+    """How a value reads in a table cell: short floats, JSON for nested values."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(json_safe(value))
+    return str(value)
+
+
+def sort_key(value: Any) -> float | str | None:
+    """What a column sorts by: numbers as numbers, the rest as text, blanks last (None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else (math.inf if value > 0 else -math.inf)
+    return cell_text(value)
+
+
+def best_trial(study: Study, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+    """The best COMPLETE trial, or None while there is none."""
+    if not any(t.state is TrialState.COMPLETE for t in trials):
+        return None
+    try:
+        return study.best_trial
+    except ValueError:
+        return None
+
+
+def summary(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
+    """Name, direction, trials by state, best value and wall-clock span of a study."""
+    counts = {state.value: 0 for state in TrialState}
+    for t in trials:
+        counts[t.state.value] += 1
+    starts = [t.started for t in trials if t.started is not None]
+    ends = [t.finished for t in trials if t.finished is not None]
+    best = best_trial(study, trials)
+    return {
+        "name": study.name,
+        "direction": study.direction.value,
+        "n_trials": len(trials),
+        "counts": counts,
+        "best_value": None if best is None else best.value,
+        "best_number": None if best is None else best.number,
+        "started": min(starts) if starts else None,
+        "finished": max(ends) if ends else None,
+        "duration": (max(ends) - min(starts)) if starts and ends else None,
+    }
+
+
+def best_record(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+    """The best trial's number, value, nested params and user attributes."""
+    best = best_trial(study, trials)
+    if best is None:
+        return None
+    return json_safe(
+        {
+            "number": best.number,
+            "value": best.value,
+            "params": best.params if best.params is not None else best.flat,
+            "user_attrs": best.user_attrs,
+            "duration": best.duration,
+        }
+    )
+
+
+def columns(study: Study, trials: Sequence[FrozenTrial]) -> list[str]:
+    """Table headers: the fixed ones, parameter paths in the space's order, attrs, error."""
+    used: dict[str, None] = {}
+    attrs: dict[str, None] = {}
+    for t in trials:
+        used.update(dict.fromkeys(t.flat))
+        attrs.update(dict.fromkeys(t.user_attrs))
+    order = list(study.space.leaves) if study.space is not None else []
+    params = [p for p in order if p in used] + [p for p in used if p not in order]
+    return [*FIXED_COLUMNS, *params, *(f"attrs.{k}" for k in attrs), "error"]
+
+
+def _cell(trial: FrozenTrial, column: str) -> Any:
+    if column == "#":
+        return trial.number
+    if column == "state":
+        return trial.state.value
+    if column == "value":
+        return trial.value
+    if column == "duration":
+        return None if trial.duration is None else round(trial.duration, 3)
+    if column == "steps":
+        return None if trial.last_step is None else trial.last_step + 1
+    if column == "error":
+        lines = (trial.error or "").strip().splitlines()
+        return lines[-1][:200] if lines else None  # a traceback's last line says what failed
+    if column.startswith("attrs."):
+        return trial.user_attrs.get(column[len("attrs.") :])
+    return trial.flat.get(column)
+
+
+def table(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
+    """Headers and one row per trial; each cell is [text shown, value sorted by]."""
+    heads = columns(study, trials)
+    rows = []
+    for t in trials:
+        cells = [_cell(t, c) for c in heads]
+        rows.append([[cell_text(v), json_safe(sort_key(v))] for v in cells])
+    return {"columns": heads, "rows": rows}
+
+
+def fingerprint(trials: Sequence[FrozenTrial]) -> str:
+    """Changes whenever a trial appears, changes state, reports or finishes."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=8)
+    for t in trials:
+        digest.update(
+            f"{t.number}:{t.state.value}:{t.finished}:{len(t.intermediate)}:{t.value};".encode()
+        )
+    return digest.hexdigest()

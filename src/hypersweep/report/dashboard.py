@@ -1,0 +1,388 @@
+"""A live, read-only web page over a storage: every study, its plots and trials.
+
+Standard library only (``http.server``): the pages are static shells whose
+script polls JSON every two seconds; the server re-reads each study
+incrementally (``study.trials`` fetches only what changed) and redraws the
+figures only when a trial appeared, reported or finished.
+
+Safety (DESIGN.md): it binds 127.0.0.1 unless told otherwise, answers only
+GET and HEAD (anything else is 405: there is no write action at all), refuses
+requests whose Host header is not a loopback name while bound to loopback (so
+a web page elsewhere cannot read it through DNS rebinding), and serves its
+pages with a Content-Security-Policy that runs only its own scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from html import escape
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..exceptions import StudyNotFound
+from . import _assets, _data
+from ._figures import figure_json, plotly_js
+
+if TYPE_CHECKING:
+    from ..storage import Storage
+    from ..study import Study
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'none'"
+)
+
+
+class _Watched:
+    """One study the dashboard follows, with the figures drawn for its last state."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.lock = threading.Lock()
+        self.drawn: tuple[str, dict[str, Any]] | None = None
+
+    def state(self, since: str | None) -> dict[str, Any]:
+        with self.lock:
+            trials = self.study.trials
+            token = _data.fingerprint(trials)
+            if since == token:
+                return {"token": token, "changed": False}
+            return {
+                "token": token,
+                "changed": True,
+                "summary": _data.summary(self.study, trials),
+                "best": _data.best_record(self.study, trials),
+                "table": _data.table(self.study, trials),
+            }
+
+    def figures(self) -> dict[str, Any]:
+        with self.lock:
+            token = _data.fingerprint(self.study.trials)
+            if self.drawn is None or self.drawn[0] != token:
+                figures, error = figure_json(self.study)
+                self.drawn = (token, {"token": token, "figures": figures, "error": error})
+            return self.drawn[1]
+
+
+class _Studies:
+    """The studies of one storage, loaded once each and then read incrementally."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._lock = threading.Lock()
+        self._watched: dict[str, _Watched] = {}
+
+    def names(self) -> list[str]:
+        from ..studies import list_studies
+
+        names = list_studies(self.storage)
+        with self._lock:
+            for gone in set(self._watched) - set(names):
+                del self._watched[gone]  # deleted since: forget it
+        return names
+
+    def get(self, name: str) -> _Watched:
+        """The study called ``name``; raises StudyNotFound when there is none."""
+        from ..studies import load_study
+
+        with self._lock:
+            watched = self._watched.get(name)
+        if watched is None:
+            watched = _Watched(load_study(name, storage=self.storage))
+            with self._lock:
+                watched = self._watched.setdefault(name, watched)
+        return watched
+
+    def index(self) -> list[dict[str, Any]]:
+        out = []
+        for name in self.names():
+            try:
+                watched = self.get(name)
+            except StudyNotFound:
+                continue  # deleted between the listing and the load
+            with watched.lock:
+                out.append(_data.summary(watched.study, watched.study.trials))
+        return out
+
+
+def _page(title: str, body_attrs: str, body: str) -> bytes:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        '<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/style.css"></head>'
+        f"<body {body_attrs}>{body}"
+        '<script src="/static/plotly.min.js"></script>'
+        '<script src="/static/hypersweep.js"></script></body></html>\n'
+    ).encode()
+
+
+def _index_page(label: str) -> bytes:
+    heads = "".join(
+        f"<th>{h}</th>"
+        for h in ("study", "direction", "trials", "complete", "pruned", "fail", "running", "best")
+    )
+    body = (
+        f'<header><h1>hypersweep dashboard</h1><p class="meta">{escape(label)} - '
+        'read-only</p></header><main><section><h2>Studies</h2>'
+        '<p id="status" class="note">Loading...</p>'
+        '<p id="empty" class="note" hidden>No studies in this storage yet.</p>'
+        f'<div class="table-wrap"><table class="trials"><thead><tr>{heads}</tr></thead>'
+        '<tbody id="studies-body"></tbody></table></div></section></main>'
+    )
+    return _page("hypersweep dashboard", 'data-page="index"', body)
+
+
+def _study_page(name: str, label: str) -> bytes:
+    body = (
+        f'<header><h1>Study {escape(name)}</h1><p class="meta"><a href="/">all studies</a> - '
+        f'{escape(label)} - read-only - <span id="status" class="note">Loading...</span></p>'
+        '</header><main><section><h2>Summary</h2><dl class="summary" id="summary"></dl>'
+        '</section><section><h2>Best trial</h2><div id="best-body"></div></section>'
+        '<section><h2>Plots</h2><p id="plots-note" class="note"></p>'
+        '<div class="plots" id="plots"></div></section>'
+        '<section><h2>Trials (<span id="n-trials">0</span>)</h2>'
+        '<p class="note">Click a column header to sort; click again to reverse.</p>'
+        '<div class="table-wrap"><table class="trials" id="trials"><thead></thead><tbody>'
+        "</tbody></table></div></section></main>"
+    )
+    attrs = f'data-page="study" data-study="{escape(name, quote=True)}"'
+    return _page(f"{name} - hypersweep dashboard", attrs, body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes GET requests; every other method gets 405."""
+
+    server: _Server
+    server_version = "hypersweep-dashboard"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # --- methods -------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _refuse(self) -> None:
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            _json({"error": f"{self.command} is not allowed: the dashboard is read-only"}),
+            "application/json",
+            extra={"Allow": "GET, HEAD"},
+        )
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _refuse
+
+    # --- routing -------------------------------------------------------------------
+    def _answer(self, head: bool) -> None:
+        if not self._host_allowed():
+            body = _json({"error": "this dashboard only answers requests for 127.0.0.1/localhost"})
+            self._send(HTTPStatus.FORBIDDEN, body, "application/json", head=head)
+            return
+        url = urlsplit(self.path)
+        parts = [unquote(p) for p in url.path.split("/")[1:]]
+        query = parse_qs(url.query)
+        try:
+            status, body, ctype = self._route(parts, query)
+        except StudyNotFound as exc:
+            status, body, ctype = HTTPStatus.NOT_FOUND, _json({"error": str(exc)}), _JSON
+        except Exception as exc:  # a broken study must not kill the server; say what happened
+            message = f"{type(exc).__name__}: {exc}"
+            status, body, ctype = HTTPStatus.INTERNAL_SERVER_ERROR, _json({"error": message}), _JSON
+        self._send(status, body, ctype, head=head)
+
+    def _route(self, parts: list[str], query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        studies, label = self.server.studies, self.server.label
+        if parts == [""]:
+            return HTTPStatus.OK, _index_page(label), "text/html; charset=utf-8"
+        if len(parts) == 2 and parts[0] == "study":
+            studies.get(parts[1])  # 404 for an unknown name
+            return HTTPStatus.OK, _study_page(parts[1], label), "text/html; charset=utf-8"
+        if len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC:
+            return HTTPStatus.OK, *_STATIC[parts[1]]()
+        if parts[:2] == ["api", "studies"]:
+            if len(parts) == 2:
+                return HTTPStatus.OK, _json({"storage": label, "studies": studies.index()}), _JSON
+            if len(parts) == 3:
+                since = query.get("since", [None])[0]
+                return HTTPStatus.OK, _json(studies.get(parts[2]).state(since)), _JSON
+            if len(parts) == 4 and parts[3] == "figures":
+                return HTTPStatus.OK, _json(studies.get(parts[2]).figures()), _JSON
+        return HTTPStatus.NOT_FOUND, _json({"error": f"no such page: {self.path}"}), _JSON
+
+    def _host_allowed(self) -> bool:
+        if self.server.host not in LOOPBACK:
+            return True  # the user chose to expose it
+        host = self.headers.get("Host")
+        if host is None:
+            return True
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name.strip("[]").lower() in LOOPBACK
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str,
+        *,
+        head: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        static = ctype.startswith(("text/css", "text/javascript"))
+        self.send_header("Cache-Control", "max-age=3600" if static else "no-store")
+        if ctype.startswith("text/html"):
+            self.send_header("Content-Security-Policy", _CSP)
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+_JSON = "application/json"
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(_data.json_safe(value), allow_nan=False).encode("utf-8")
+
+
+_plotly_cache: list[bytes] = []
+
+
+def _plotly() -> tuple[bytes, str]:
+    if not _plotly_cache:
+        _plotly_cache.append(plotly_js().encode("utf-8"))
+    return _plotly_cache[0], "text/javascript; charset=utf-8"
+
+
+_STATIC = {
+    "plotly.min.js": _plotly,
+    "hypersweep.js": lambda: (
+        (_assets.COMMON_JS + _assets.DASHBOARD_JS).encode("utf-8"),
+        "text/javascript; charset=utf-8",
+    ),
+    "style.css": lambda: (_assets.STYLE.encode("utf-8"), "text/css; charset=utf-8"),
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a slow browser never holds up Ctrl-C
+
+    def __init__(self, address: tuple[str, int], studies: _Studies, label: str, verbose: bool):
+        import socket
+
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.studies, self.label, self.verbose, self.host = studies, label, verbose, address[0]
+        super().__init__(address, _Handler)
+
+
+class Dashboard:
+    """A bound dashboard server: ``start()`` in a thread or ``serve_forever()``, then ``stop()``.
+
+    >>> import hypersweep as hs
+    >>> from hypersweep.report import serve
+    >>> with serve(hs.create_study(name="demo").storage, port=0).start() as board:
+    ...     board.url.startswith("http://127.0.0.1:")
+    True
+    """
+
+    def __init__(self, server: _Server, storage: Storage, owns_storage: bool) -> None:
+        self._server, self._storage, self._owns = server, storage, owns_storage
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def start(self) -> Dashboard:
+        """Serve from a background thread (tests, notebooks); returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="hypersweep-dashboard", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until ``stop()`` or Ctrl-C (KeyboardInterrupt propagates)."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving, close the socket and the storage it opened itself."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+        if self._owns:
+            self._storage.close()
+
+    def __enter__(self) -> Dashboard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(
+    storage: str | Storage,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    verbose: bool = False,
+) -> Dashboard:
+    """Bind a read-only dashboard over every study in ``storage``; port 0 picks a free one.
+
+    Binding anything but a loopback address exposes the studies to the network
+    without any password; a warning says so.
+    """
+    from ..storage import get_storage
+
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an integer in 0..65535, but got {port!r}")
+    store = get_storage(storage)
+    label = _masked(storage) if isinstance(storage, str) else type(storage).__name__
+    try:
+        server = _Server((host, port), _Studies(store), label, verbose)
+    except OSError as exc:
+        if isinstance(storage, str):
+            store.close()
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                      f"choose another --port (0 picks a free one)") from None  # fmt: skip
+    if host not in LOOPBACK:
+        print(
+            f"hypersweep dashboard: listening on {host}, not 127.0.0.1: anyone who can reach "
+            "this machine can read these studies (there is no password)",
+            file=sys.stderr,
+        )
+    return Dashboard(server, store, owns_storage=isinstance(storage, str))
+
+
+def _masked(url: str) -> str:
+    """A storage URL fit to show: the password replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)

@@ -1,0 +1,170 @@
+"""One self-contained HTML file per study: summary, best trial, every plot, all trials.
+
+The file carries plotly.js and the figures inline, so it opens offline and can be
+mailed or archived. Everything that came from the study (names, parameter
+values, user attributes, errors) is escaped; figures travel as JSON in
+``<script type="application/json">`` blocks with ``<`` written as ``\\u003c``, and
+a Content-Security-Policy lets only this file's own scripts (by hash) run and
+the page load nothing from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Sequence
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from . import _assets, _data
+from ._figures import figure_json, plotly_js
+
+if TYPE_CHECKING:
+    from ..study import Study
+    from ..trial import FrozenTrial
+
+
+def embed_json(value: Any) -> str:
+    """JSON that is safe inside a <script> block: no "<", ">" or "&" can end or open a tag."""
+    text = json.dumps(_data.json_safe(value), allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return _dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 120:
+        return f"{value:.1f} s"
+    return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"
+
+
+def _summary_html(info: dict[str, Any]) -> str:
+    counts = ", ".join(f"{n} {state.lower()}" for state, n in info["counts"].items() if n)
+    best = "-"
+    if info["best_number"] is not None:
+        best = f"{_data.cell_text(info['best_value'])} (trial #{info['best_number']})"
+    items = [
+        ("direction", info["direction"]),
+        ("trials", f"{info['n_trials']}" + (f" ({counts})" if counts else "")),
+        ("best value", best),
+        ("first trial started", _when(info["started"])),
+        ("last trial finished", _when(info["finished"])),
+        ("duration", _seconds(info["duration"])),
+    ]
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
+    head = '<section id="summary-section"><h2>Summary</h2>'
+    return f'{head}<dl class="summary">{rows}</dl></section>'
+
+
+def _best_html(best: dict[str, Any] | None) -> str:
+    if best is None:
+        body = '<p class="note">No COMPLETE trial yet.</p>'
+    else:
+        head = f"Trial #{best['number']} with value {_data.cell_text(best['value'])}"
+        body = f"<p>{escape(head)}</p><h3>Parameters</h3>"
+        body += f"<pre>{escape(json.dumps(best['params'], indent=2))}</pre>"
+        if best["user_attrs"]:
+            body += "<h3>User attributes</h3>"
+            body += f"<pre>{escape(json.dumps(best['user_attrs'], indent=2))}</pre>"
+    return f'<section id="best"><h2>Best trial</h2>{body}</section>'
+
+
+def _plots_html(figures: list[dict[str, Any]], error: str | None) -> str:
+    cards = []
+    for i, item in enumerate(figures):
+        cards.append(
+            f'<figure class="plot-card"><h3>{escape(item["title"])}</h3>'
+            f'<div class="plot" id="plot-{i}"></div>'
+            f'<script type="application/json" class="figure-data" data-target="plot-{i}">'
+            f"{embed_json(item['figure'])}</script></figure>"
+        )
+    note = ""
+    if error:
+        note = f'<p class="error">Some plots could not be drawn: {escape(error)}</p>'
+    elif not figures:
+        note = '<p class="note">No plot applies yet (they need finished trials).</p>'
+    grid = f'<div class="plots">{"".join(cards)}</div>'
+    return f'<section id="plots-section"><h2>Plots</h2>{note}{grid}</section>'
+
+
+def _table_html(table: dict[str, Any], best_number: int | None) -> str:
+    heads = "".join(f'<th title="sort by {escape(c)}">{escape(c)}</th>' for c in table["columns"])
+    rows = []
+    for cells in table["rows"]:
+        state, number = cells[1][0], cells[0][1]
+        cls = f"state-{state}" + (" best" if number == best_number else "")
+        tds = "".join(
+            f'<td data-sort="{escape(json.dumps(key))}">{escape(text)}</td>' for text, key in cells
+        )
+        rows.append(f'<tr class="{escape(cls)}">{tds}</tr>')
+    return (
+        f'<section id="trials-section"><h2>Trials ({len(table["rows"])})</h2>'
+        '<p class="note">Click a column header to sort; click again to reverse.</p>'
+        f'<div class="table-wrap"><table class="trials" id="trials"><thead><tr>{heads}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
+def render_report(study: Study, *, title: str | None = None) -> str:
+    """The report of ``study`` as one HTML string (see :func:`write_report`)."""
+    from .. import __version__
+
+    trials: Sequence[FrozenTrial] = study.trials
+    info = _data.summary(study, trials)
+    figures, error = figure_json(study)
+    scripts = [plotly_js(), _assets.COMMON_JS + _assets.REPORT_JS]
+    csp = (
+        "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:; "
+        # plotly's WebGL traces (parallel coordinates) compile code at run time
+        f"script-src {' '.join(_assets.script_hash(s) for s in scripts)} 'unsafe-eval'"
+    )
+    heading = title or f"Study {study.name}"
+    made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            '<link rel="icon" href="data:,">',
+            f"<title>{escape(heading)} - hypersweep report</title>",
+            f"<style>{_assets.STYLE}</style></head><body>",
+            f"<header><h1>{escape(heading)}</h1>",
+            f'<p class="meta">hypersweep {escape(__version__)} report, made {escape(made)}</p>',
+            "</header><main>",
+            _summary_html(info),
+            _best_html(_data.best_record(study, trials)),
+            _plots_html(figures, error),
+            _table_html(_data.table(study, trials), info["best_number"]),
+            "</main>",
+            *(f"<script>{s}</script>" for s in scripts),
+            "</body></html>\n",
+        ]
+    )
+
+
+def write_report(
+    study: Study, path: str | os.PathLike[str], *, title: str | None = None
+) -> str:
+    """Write the self-contained HTML report of ``study`` to ``path``; return the path.
+
+    >>> import os, tempfile, hypersweep as hs
+    >>> study = hs.create_study(space={"x": hs.Float(-1, 1)}, sampler="random", seed=0)
+    >>> _ = study.optimize(lambda p: p["x"] ** 2, 4, show_progress=False)
+    >>> path = write_report(study, os.path.join(tempfile.mkdtemp(), "study.html"))
+    >>> "plotly" in open(path, encoding="utf-8").read()
+    True
+    """
+    text = render_report(study, title=title)
+    target = os.fspath(path)
+    tmp = f"{target}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, target)  # a half-written report never replaces a good one
+    return target
