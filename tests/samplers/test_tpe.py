@@ -245,3 +245,91 @@ def test_encoding_many_values_at_once_matches_one_by_one(param: Any) -> None:
     together = codec.encode_many(values)
     np.testing.assert_array_equal(np.isnan(together), np.isnan(one_by_one))
     np.testing.assert_allclose(together, one_by_one, rtol=1e-12)  # np.log vs math.log: 1 ulp
+
+
+# --- multi-fidelity: pruned trials teach the sampler ------------------------------
+
+
+def _hyperband_history() -> tuple[hs.pruners.Hyperband, list[FrozenTrial]]:
+    """Hand-made curves under Hyperband(1, 27, 3): the full-budget bracket (s = 0) never
+    prunes, so its two mediocre trials (x = 0.1, loss 0.8) completed; in the other
+    brackets six trials near x = 0.8 reached step 9 with losses 0.30-0.35 and lost
+    there to each other, and the rest were cut at their first rung with loss 0.6."""
+    hb = hs.pruners.Hyperband(min_resource=1, max_resource=27, reduction_factor=3)
+    trials, good_made = [], 0
+    for number in range(16):
+        s = hb.bracket_of(number)
+        if s == 0:
+            curve = {step: 0.8 for step in range(1, 28)}
+            done = FrozenTrial(number, TrialState.COMPLETE, values=(0.8,), params={"x": 0.1},
+                               flat={"x": 0.1}, intermediate=curve)  # fmt: skip
+            trials.append(done)
+            continue
+        first = hb.brackets[s].rungs(27)[0]
+        if good_made < 6 and first <= 9:
+            loss, x, last = 0.30 + 0.01 * good_made, 0.75 + 0.02 * good_made, 9
+            good_made += 1
+        else:
+            loss, x, last = 0.6, 0.45 + 0.01 * number, first
+        curve = {step: loss for step in range(1, last + 1)}
+        trials.append(FrozenTrial(number, TrialState.PRUNED, values=(loss,), params={"x": x},
+                                  flat={"x": x}, intermediate=curve))  # fmt: skip
+    assert sum(t.state is TrialState.COMPLETE for t in trials) == 2 and good_made == 6
+    return hb, trials
+
+
+def _good_xs(tpe: TPE, history: hs.samplers.base.History) -> list[float]:
+    from hypersweep.samplers.tpe._observations import Codec
+
+    tpe._refresh(history, len(history.trials))
+    x, good, _ = tpe._observed({"x": Codec(hs.Float(0, 1))})
+    return sorted(float(v) for v in x[good, 0])
+
+
+def test_rung_values_pick_the_good_set_across_completed_and_pruned_trials() -> None:
+    """optuna's rule puts the two mediocre completed trials in the good set (3 of 16);
+    ranking everyone at rung 9, the largest budget reached by enough trials, does not."""
+    hb, trials = _hyperband_history()
+    history = hs.samplers.base.History(hs.Direction.MINIMIZE, None, lambda: trials, pruner=hb)
+    assert _good_xs(TPE(seed=0), history) == pytest.approx([0.75, 0.77, 0.79])
+    assert 0.1 in _good_xs(TPE(seed=0, multi_fidelity=False), history)
+    # proposals follow: new trials land near 0.8, not near the mediocre completed ones
+    space = hs.Space({"x": hs.Float(0, 1)})
+    with_space = hs.samplers.base.History(hs.Direction.MINIMIZE, space, lambda: trials, pruner=hb)
+
+    def near_bad(tpe: TPE) -> int:
+        xs = [tpe.propose(with_space, number)["x"] for number in range(16, 76)]
+        return sum(abs(x - 0.1) < 0.15 for x in xs)
+
+    assert near_bad(TPE(seed=1, n_startup_trials=5)) <= 3
+    assert near_bad(TPE(seed=1, n_startup_trials=5, multi_fidelity=False)) >= 12
+
+
+def test_without_learning_curves_or_rungs_the_split_is_optunas() -> None:
+    _, trials = _hyperband_history()
+    bare = [FrozenTrial(t.number, t.state, values=t.values, params=t.params, flat=t.flat)
+            for t in trials]  # fmt: skip
+    no_rungs = hs.samplers.base.History(
+        hs.Direction.MINIMIZE, None, lambda: trials, pruner=hs.pruners.Median()
+    )
+    no_curves = hs.samplers.base.History(
+        hs.Direction.MINIMIZE, None, lambda: bare, pruner=hs.pruners.ASHA()
+    )
+    for history in (no_curves, no_rungs):
+        old = _good_xs(TPE(seed=0, multi_fidelity=False), history)
+        assert _good_xs(TPE(seed=0), history) == old
+
+
+def test_rungs_come_from_asha_hyperband_and_their_compositions() -> None:
+    from hypersweep.samplers.tpe._fidelity import rungs_of, value_at
+
+    asha = hs.pruners.ASHA(min_resource=2, reduction_factor=2)
+    assert rungs_of(asha, 20) == [2, 4, 8, 16]
+    hb = hs.pruners.Hyperband(min_resource=1, max_resource=27, reduction_factor=3)
+    assert rungs_of(hb, 30) == [1, 3, 9]
+    both = hs.pruners.AnyOf(hs.pruners.Patience(patience=3), asha)
+    assert rungs_of(both, 20) == [2, 4, 8, 16]
+    assert rungs_of(hs.pruners.Median(), 20) is None
+    assert rungs_of(hs.pruners.AllOf(hs.pruners.Threshold()), 20) is None
+    # the value at a rung is the first report at or past it, as ASHA reads it
+    assert value_at({1: 0.9, 5: 0.4, 7: 0.3}, 3) == 0.4 and value_at({1: 0.9}, 3) is None

@@ -160,6 +160,9 @@ class Observations:
         self._groups: dict[str, tuple[str, ...]] | None = None
         self._order: np.ndarray | None = None
         self._params: dict[str, Param] | None = None
+        self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
+        self.finals = _Grow(float)  # signed final values, NaN unless completed
+        self.max_step = -1  # the furthest step any finished trial reported
 
     def __len__(self) -> int:
         return self.numbers.size
@@ -196,6 +199,12 @@ class Observations:
         self.numbers.append(trial.number)
         for grow, k in zip(self._keys, rank_key(trial, sign)):
             grow.append(k)
+        curve = trial.intermediate
+        self.curves.append({s: sign * float(v) for s, v in curve.items()} if curve else None)
+        if curve:
+            self.max_step = max(self.max_step, max(curve))
+        done = trial.state is TrialState.COMPLETE and trial.value is not None
+        self.finals.append(sign * float(trial.value) if done else math.nan)
         columns = self.columns
         for path, value in trial.flat.items():
             col = columns.get(path)

@@ -1,0 +1,100 @@
+"""Multi-fidelity good sets (in the spirit of BOHB): rank trials where they were compared.
+
+optuna's rule puts every pruned trial below every completed one. Under ASHA most
+trials are pruned, few complete, and the early ones are promoted against few
+peers, so "how far it got" says little. BOHB (Falkner et al. 2018) instead
+models from the largest budget with enough observations, ranking the trials
+that reached it by their value there. Here the budgets are the pruner's rungs
+(ASHA, Hyperband's brackets, pruners composed with them) plus the final value
+of completed trials; a trial's value at a rung is the one ASHA judged it on
+(first report at or past the rung), so completed and pruned trials that reached
+a rung are ranked together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+FINAL = math.inf  # the budget of completed trials' final values
+
+
+def rungs_of(pruner: Any, up_to: int) -> list[int] | None:
+    """The rungs (steps where trials are compared) of a pruner, or None if it has none.
+
+    ASHA: its rungs; Hyperband: every bracket's (bracket s_max's include the others'
+    rungs); AnyOf/AllOf: the union over the pruners they combine.
+    """
+    if pruner is None:
+        return None
+    brackets = getattr(pruner, "brackets", None)
+    if isinstance(brackets, dict):
+        found: set[int] = set()
+        for asha in brackets.values():
+            found.update(asha.rungs(up_to))
+        return sorted(found)
+    rungs = getattr(pruner, "rungs", None)
+    if callable(rungs):
+        return [int(r) for r in rungs(up_to)]
+    members = getattr(pruner, "pruners", None)
+    if isinstance(members, tuple):
+        union: set[int] | None = None
+        for p in members:
+            inner = rungs_of(p, up_to)
+            if inner is not None:
+                union = (union or set()) | set(inner)
+        return sorted(union) if union is not None else None
+    return None
+
+
+def value_at(curve: dict[int, float], budget: float) -> float | None:
+    """The (signed) value a curve had on reaching ``budget``: the first report at or
+    past it, as ASHA reads it; None if the curve never got there."""
+    best_step = None
+    for s in curve:
+        if s >= budget and (best_step is None or s < best_step):
+            best_step = s
+    return None if best_step is None else curve[best_step]
+
+
+def good_rows(
+    curves: Sequence[dict[int, float] | None],
+    finals: np.ndarray,
+    budgets: Sequence[float],
+    n_good: int,
+    min_count: int,
+) -> tuple[np.ndarray, float] | None:
+    """The good set's rows, and the budget it was ranked at.
+
+    ``curves`` are the rows' signed learning curves (None without reports),
+    ``finals`` their signed final values (NaN unless completed). The budget is
+    the largest of FINAL and ``budgets`` that at least ``min_count`` rows
+    reached (at least ``n_good``); the good set is the best ``n_good`` of those
+    rows by their value there (NaN counts as worst). None when no budget
+    qualifies (the caller keeps optuna's rule).
+    """
+    need = max(min_count, n_good)
+    done = ~np.isnan(finals)
+    if int(done.sum()) >= need:
+        return _best(np.where(done, finals, np.inf), done, n_good), FINAL
+    for b in sorted(budgets, reverse=True):
+        vals = np.full(len(finals), np.inf)
+        reached = np.zeros(len(finals), dtype=bool)
+        for i, curve in enumerate(curves):
+            if curve:
+                v = value_at(curve, b)
+                if v is not None:
+                    reached[i] = True
+                    vals[i] = v if v == v else np.inf
+        if int(reached.sum()) >= need:
+            return _best(vals, reached, n_good), b
+    return None
+
+
+def _best(vals: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
+    rows = np.flatnonzero(eligible)
+    order = np.argsort(vals[rows], kind="stable")
+    return rows[order[:k]]
