@@ -41,11 +41,17 @@ def minimize(
     pruner: Pruner | None = None,
     verbosity: int | None = None,
     direction: str = "minimize",
+    repeats: int | None = None,
+    select: str | None = None,
+    seed_objective: bool | None = None,
 ) -> Result:
     """Minimise ``objective(params)`` over ``space``; rerunning it resumes the named study.
 
     ``n_trials`` is the study's total: if ``study`` already exists in ``storage``,
-    only the missing trials are run.
+    only the missing trials are run. ``repeats=k`` scores each configuration over
+    k seeds and ``select`` chooses the statistic that ranks them ("mean",
+    "mean_minus_std", "lcb"); ``seed_objective=True`` seeds the frameworks with
+    ``trial.seed`` before each call (see :func:`hypersweep.create_study`).
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 2) ** 2, {"x": hs.Float(-5, 5)}, n_trials=30,
@@ -64,6 +70,9 @@ def minimize(
         space=space,
         load_if_exists=True,
         seed=seed,
+        repeats=repeats,
+        select=select,
+        seed_objective=seed_objective,
     )
     st.optimize(objective, n_trials, timeout=timeout, callbacks=callbacks, catch=catch)
     best = st.best_trial

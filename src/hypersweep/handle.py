@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import TrialPruned
 from .params import Categorical, Float, Int, Param, json_key, param_from_json
+from .seeding import derive_seed
 from .trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -22,6 +22,11 @@ class Trial:
     asks for it; with a static space, ``params`` already holds the nested real
     values. ``report`` stores a learning-curve point, ``should_prune`` asks the
     study's pruner whether to stop.
+
+    With ``repeats=k`` the objective gets the same handle k times; ``repeat``
+    says which run this is (0 to k-1) and ``seed`` differs per repeat. Only
+    repeat 0's learning curve is stored and judged by the pruner: later repeats'
+    ``report`` keeps nothing and ``should_prune`` answers False for them.
     """
 
     def __init__(
@@ -46,11 +51,13 @@ class Trial:
         self._defined: dict[str, Param] = {}
         self._sample = study.sampler.sample
         self._history = history if history is not None else study.history
+        self.repeat = 0  # which of the study's ``repeats`` runs of this configuration
 
     @property
     def seed(self) -> int:
-        """A seed for the objective's own randomness, derived from the study seed and number."""
-        return zlib.crc32(f"{self.study.sampler.entropy}:{self.number}".encode()) & 0x7FFFFFFF
+        """A seed for the objective's own randomness, derived from the study seed, the
+        trial number and the repeat (repeat 0 keeps the seed trials had before repeats)."""
+        return derive_seed(self.study.sampler.entropy, self.number, self.repeat)
 
     # --- choosing values ---------------------------------------------------------
     def choose(self, path: str, param: Param) -> Any:
@@ -113,12 +120,14 @@ class Trial:
             v = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"report: value must be a number, but got {value!r:.80}") from None
+        if self.repeat:  # one curve per trial: repeat 0's (see the class docstring)
+            return
         self.intermediate[step] = v
         self.study._report(self, step, v)
 
     def should_prune(self) -> bool:
         """True if the pruner says this trial should stop; then ``raise hs.TrialPruned()``."""
-        return self.study._should_prune(self)
+        return not self.repeat and self.study._should_prune(self)
 
     def prune_if_needed(self) -> None:
         """Shorthand for ``if trial.should_prune(): raise hs.TrialPruned()``."""
@@ -130,7 +139,9 @@ class Trial:
         self.user_attrs[key] = json_key(value)
 
     def __repr__(self) -> str:
-        return f"Trial(number={self.number}, params={self.params if self.params else self.flat})"
+        shown = self.params if self.params else self.flat
+        more = f", repeat={self.repeat}" if self.repeat else ""
+        return f"Trial(number={self.number}{more}, params={shown})"
 
 
 def space_of_trial(trial: FrozenTrial) -> dict[str, Param]:

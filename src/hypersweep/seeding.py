@@ -2,6 +2,12 @@
 
 The seed is not a hyperparameter: fix it to make one run reproducible, and
 evaluate a configuration over several seeds to see how much it swings.
+
+Keras is seeded only when it is already imported. Importing it here would pick
+a backend behind the user's back (``import keras`` fails when ``KERAS_BACKEND``
+is unset and TensorFlow is absent), and it is not needed: Keras makes its
+unseeded generators from Python's ``random`` when they are first used, and that
+is seeded here, so a model built after a later ``import keras`` repeats too.
 """
 
 from __future__ import annotations
@@ -9,10 +15,22 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import sys
+import zlib
+
+
+def derive_seed(entropy: int, number: int, repeat: int = 0) -> int:
+    """The seed of repeat ``repeat`` of trial ``number`` in a study with ``entropy``.
+
+    Repeat 0 keeps the seed trials always had (so ``repeats=1`` changes nothing);
+    later repeats hash their index in, so each repeat draws its own randomness.
+    """
+    text = f"{entropy}:{number}" if repeat == 0 else f"{entropy}:{number}:{repeat}"
+    return zlib.crc32(text.encode()) & 0x7FFFFFFF
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> list[str]:
-    """Seed Python, NumPy, and PyTorch / TensorFlow / Keras when they are installed.
+    """Seed Python, NumPy, and PyTorch / TensorFlow when installed, Keras when imported.
 
     With ``deterministic=True`` it also asks the frameworks for deterministic
     kernels where they offer them (PyTorch warns, rather than fails, on
@@ -50,9 +68,8 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> list[str]:
         if deterministic:
             tf.config.experimental.enable_op_determinism()
         seeded.append("tensorflow")
-    if importlib.util.find_spec("keras") is not None:
-        import keras
-
-        keras.utils.set_random_seed(seed)
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "utils"):  # see the module docstring
+        keras.utils.set_random_seed(seed)  # also drops Keras's global seed generator
         seeded.append("keras")
     return seeded

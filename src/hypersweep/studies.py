@@ -8,6 +8,7 @@ from typing import Any
 
 from .exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
 from .pruners.base import NoPruning, Pruner
+from .repeats import check_repeats, check_select
 from .samplers import from_name
 from .samplers.base import Sampler
 from .space import Space, changes
@@ -26,14 +27,27 @@ def create_study(
     space: Any = None,
     load_if_exists: bool = False,
     seed: int | None = None,
+    repeats: int | None = None,
+    select: str | None = None,
+    seed_objective: bool | None = None,
 ) -> Study:
     """Create a study (or, with ``load_if_exists=True``, resume the one of that name).
+
+    ``repeats=k`` evaluates each configuration over k derived seeds (the
+    objective is called k times; ``trial.seed`` and ``trial.repeat`` tell the
+    calls apart) and ``select`` ("mean", "mean_minus_std" or "lcb", see
+    ``hypersweep.repeats``) is the statistic that becomes the trial's value.
+    ``seed_objective=True`` calls ``hs.seed_everything(trial.seed)`` before each
+    call. All three are stored with the study (defaults 1, "mean", False): a
+    resumed study keeps them, and changing ``repeats`` or ``select`` of a study
+    that has trials is refused, since its values would no longer compare.
 
     >>> import hypersweep as hs
     >>> study = hs.create_study(direction="maximize", sampler="random", seed=1)
     >>> study.direction.value
     'maximize'
     """
+    settings = _settings(repeats, select, seed_objective)
     store = get_storage(storage)
     dirn = Direction.parse(direction)
     compiled = None if space is None else Space(space)
@@ -46,7 +60,7 @@ def create_study(
             name,
             [dirn],
             space=None if compiled is None else compiled.to_json(),
-            system_attrs={"seed": smp.entropy},
+            system_attrs={"seed": smp.entropy, **_DEFAULTS, **settings},
         )
     except DuplicateStudy:
         if not load_if_exists:
@@ -60,8 +74,43 @@ def create_study(
                 f"study {name!r} was created to {record.directions[0].value}, not to "
                 f"{dirn.value}; use another study name"
             ) from None
+        record = _keep_settings(record, store, settings)
         return _open(record, store, smp, pruner, compiled)
     return Study(record, store, smp, pruner or NoPruning(), compiled)
+
+
+_DEFAULTS: dict[str, Any] = {"repeats": 1, "select": "mean", "seed_objective": False}
+
+
+def _settings(repeats: Any, select: Any, seed_objective: Any) -> dict[str, Any]:
+    """The repeat settings the caller gave (None: not given), checked."""
+    given: dict[str, Any] = {}
+    if repeats is not None:
+        given["repeats"] = check_repeats(repeats)
+    if select is not None:
+        given["select"] = check_select(select)
+    if seed_objective is not None:
+        if not isinstance(seed_objective, bool):
+            raise TypeError(f"seed_objective must be True or False, but got {seed_objective!r}")
+        given["seed_objective"] = seed_objective
+    return given
+
+
+def _keep_settings(record: StudyRecord, store: Storage, given: dict[str, Any]) -> StudyRecord:
+    """A resumed study keeps its repeat settings; a change is refused once it has trials."""
+    stored = {key: record.system_attrs.get(key, default) for key, default in _DEFAULTS.items()}
+    changed = {k: v for k, v in given.items() if stored[k] != v}
+    scoring = sorted(k for k in changed if k != "seed_objective")
+    if scoring and store.read_trials(record.study_id).trials:
+        was = ", ".join(f"{k}={stored[k]!r}" for k in scoring)
+        now = ", ".join(f"{k}={changed[k]!r}" for k in scoring)
+        raise ValueError(
+            f"study {record.name!r} was run with {was}, not {now}: its trial values would no "
+            f"longer compare. Leave these out to keep them, or use another study name"
+        )
+    if changed:
+        record = store.update_study(record.study_id, system_attrs=changed)
+    return record
 
 
 def load_study(

@@ -18,9 +18,9 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from . import progress
+from . import progress, repeats
 from ._cache import TrialCache
 from ._checks import int_at_least
 from .exceptions import BudgetReached, ConfigTaken, SpaceExhausted, TrialPruned
@@ -29,9 +29,13 @@ from .heartbeat import Heartbeat
 from .params import json_key
 from .pruners.base import Pruner
 from .samplers.base import History, Sampler, config_key
+from .seeding import derive_seed, seed_everything
 from .space import Space
 from .storage import MemoryStorage, Storage, StudyRecord
 from .trial import Direction, FrozenTrial, TrialState, as_value, evolve
+
+if TYPE_CHECKING:
+    from .stability import StabilityReport
 
 logger = logging.getLogger("hypersweep")
 _CLAIM_ATTEMPTS = 20  # re-choices when other workers hold the configuration
@@ -42,6 +46,10 @@ Callback = Callable[["Study", FrozenTrial], None]
 
 class _Lost(Exception):
     """Our new trial was closed by another worker before its values were stored."""
+
+
+class _BadRepeat(Exception):
+    """One of a trial's repeats returned something that is not a score (NaN, a string...)."""
 
 
 class Executor(Protocol):
@@ -140,6 +148,43 @@ class Study:
     @property
     def system_attrs(self) -> dict[str, Any]:
         return dict(self._record.system_attrs)
+
+    # --- seeds and repeats (stored with the study, so resumed studies and workers keep them)
+    @property
+    def repeats(self) -> int:
+        """How many seeds each configuration is evaluated over (``create_study(repeats=)``)."""
+        return int(self._record.system_attrs.get("repeats", 1))
+
+    @property
+    def select(self) -> str:
+        """The statistic of the repeats that becomes a trial's value (``hypersweep.repeats``)."""
+        return str(self._record.system_attrs.get("select", "mean"))
+
+    @property
+    def seed_objective(self) -> bool:
+        """Whether ``hs.seed_everything(trial.seed)`` runs before each objective call."""
+        return bool(self._record.system_attrs.get("seed_objective", False))
+
+    def stability(
+        self,
+        objective: Callable[..., Any],
+        top: int = 5,
+        seeds: int = 10,
+        alpha: float = 0.05,
+        *,
+        test: str = "welch",
+        seed_objective: bool | None = None,
+    ) -> StabilityReport:
+        """Re-run the best ``top`` configurations over ``seeds`` fresh seeds and test
+        whether the leader's lead holds: "was the best run just a lucky seed?".
+
+        See :func:`hypersweep.stability.stability`; the runs are recorded in the
+        study's ``system_attrs["stability"]``, never as trials.
+        """
+        from .stability import stability
+
+        return stability(self, objective, top=top, seeds=seeds, alpha=alpha, test=test,
+                         seed_objective=seed_objective)  # fmt: skip
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """Store JSON-able settings of tools (e.g. how the CLI ran the study), not results."""
@@ -336,10 +381,12 @@ class Study:
         *,
         state: TrialState | str | None = None,
         error: str | None = None,
+        _attrs: dict[str, Any] | None = None,
     ) -> FrozenTrial:
         """Finish a trial with the objective's result (a number or a dict with "loss").
 
         ``state`` may be given as PRUNED (the last reported value is kept) or FAIL.
+        The trial's derived seed (repeat 0's) is recorded in ``system_attrs["seed"]``.
         """
         number = trial if isinstance(trial, int) else trial.number
         handle = self._running.pop(number, trial if isinstance(trial, Trial) else None)
@@ -369,6 +416,8 @@ class Study:
             elif len(handle.flat) != handle.stored_leaves:  # suggest_* added leaves since ask
                 update["flat"] = handle.flat
                 update["params"] = _jsonable(handle.params)
+        update["system_attrs"] = {**update.get("system_attrs", {}), **(_attrs or {}),
+                                  "seed": derive_seed(self.sampler.entropy, number)}  # fmt: skip
         user_attrs = handle.user_attrs if handle else {}
         if extra:
             user_attrs = {**user_attrs, **_jsonable(extra)}
@@ -597,10 +646,14 @@ class Study:
         trial: Trial,
         catch: tuple[type[BaseException], ...],
     ) -> FrozenTrial:
+        done: list[tuple[float, int]] = []  # (score, seed) of each finished repeat
         try:
-            result = call(trial)
+            result = self._call_repeats(call, trial, done)
+        except _BadRepeat as bad:
+            return self.tell(trial, state=TrialState.FAIL, error=str(bad),
+                             _attrs=self._repeats_attrs(done))  # fmt: skip
         except TrialPruned:
-            return self.tell(trial, state=TrialState.PRUNED)
+            return self.tell(trial, state=TrialState.PRUNED, _attrs=self._repeats_attrs(done))
         except KeyboardInterrupt:
             self._interrupt(trial, "interrupted by the user (Ctrl-C)")
             logger.warning(
@@ -612,7 +665,9 @@ class Study:
             )
             raise
         except catch as exc:
-            frozen = self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
+            error = self._where(trial) + _describe(exc)
+            frozen = self.tell(trial, state=TrialState.FAIL, error=error,
+                               _attrs=self._repeats_attrs(done))  # fmt: skip
             logger.warning(
                 "Trial %d failed: %s",
                 trial.number,
@@ -620,9 +675,48 @@ class Study:
             )
             return frozen
         except BaseException as exc:
-            self.tell(trial, state=TrialState.FAIL, error=_describe(exc))
+            self.tell(trial, state=TrialState.FAIL, error=self._where(trial) + _describe(exc),
+                      _attrs=self._repeats_attrs(done))  # fmt: skip
             raise
-        return self.tell(trial, result)
+        return self.tell(trial, result, _attrs=self._repeats_attrs(done))
+
+    def _call_repeats(
+        self, call: Callable[[Trial], Any], trial: Trial, done: list[tuple[float, int]]
+    ) -> Any:
+        """Call the objective once per repeat, each with its own seed, and return what to tell:
+        the objective's own result for one repeat, else the selected statistic (with repeat
+        0's extra entries). A repeat that fails, or returns no score, fails the whole trial
+        (the scores of the repeats before it are kept); a pruned repeat prunes the trial."""
+        k, seed_objective = self.repeats, self.seed_objective
+        first_extra: dict[str, Any] = {}
+        for repeat in range(k):
+            trial.repeat = repeat
+            if seed_objective:
+                seed_everything(trial.seed)
+            result = call(trial)
+            if k == 1:
+                return result
+            value, extra, problem = as_value(result)
+            if problem is not None:
+                raise _BadRepeat(self._where(trial) + problem)
+            assert value is not None  # as_value gives a value whenever there is no problem
+            done.append((value, trial.seed))
+            first_extra = extra if repeat == 0 else first_extra
+        trial.repeat = 0
+        score = repeats.selected([v for v, _ in done], self.select, self.direction)
+        return {**first_extra, "loss": score}
+
+    def _where(self, trial: Trial) -> str:
+        """Which repeat went wrong, for the error message (nothing with a single repeat)."""
+        if self.repeats == 1:
+            return ""
+        return f"repeat {trial.repeat} of {self.repeats} (seed {trial.seed}): "
+
+    def _repeats_attrs(self, done: list[tuple[float, int]]) -> dict[str, Any] | None:
+        if self.repeats == 1:
+            return None
+        scores, seeds = [v for v, _ in done], [s for _, s in done]
+        return {"repeats": repeats.record(scores, seeds, self.select, self.direction)}
 
     def interrupt(self, trial: Trial | int, reason: str) -> None:
         """End a running trial as cut short (FAIL, interrupted): it gives its budget back and
@@ -645,7 +739,8 @@ class Study:
                         state=TrialState.FAIL,
                         finished=time.time(),
                         error=reason,
-                        system_attrs={"interrupted": True},
+                        system_attrs={"interrupted": True,
+                                      "seed": derive_seed(self.sampler.entropy, number)},
                         **extra,
                     )
                 ]

@@ -1,0 +1,83 @@
+"""Scoring one configuration over several seeds (seed 000: "was it a lucky seed?").
+
+With ``repeats=k`` the objective runs k times per trial, each time with its own
+derived seed, and the trial's value is one statistic of the k scores, chosen by
+``select``. Samplers, pruners and ``best_trial`` then rank configurations by
+that statistic without knowing that repeats exist.
+
+- ``"mean"``: the mean of the k scores.
+- ``"mean_minus_std"``: the mean moved one (sample) standard deviation towards
+  the worse side: mean - std when maximising, mean + std when minimising. A
+  configuration that swings a lot pays for it.
+- ``"lcb"``: the one-sided 95% Student-t confidence bound of the mean on the
+  worse side: mean -/+ t(0.95, k-1) * std / sqrt(k) (lower bound when
+  maximising, upper bound when minimising). With k = 2 the t factor is 6.31,
+  so it punishes noise hard; it suits k >= 3.
+
+With k = 1 every statistic is the single score (its std is taken as 0).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from ._checks import int_at_least
+from .trial import Direction
+
+SELECTS = ("mean", "mean_minus_std", "lcb")
+LCB_LEVEL = 0.95  # one-sided confidence level of the "lcb" statistic
+
+
+def check_select(select: object) -> str:
+    """``select`` if it names a statistic; else one ValueError listing the choices."""
+    if not isinstance(select, str) or select not in SELECTS:
+        raise ValueError(
+            f"select must be one of {', '.join(repr(s) for s in SELECTS)}, but got {select!r}"
+        )
+    return select
+
+
+def check_repeats(repeats: object) -> int:
+    return int_at_least("", "repeats", repeats, 1)
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
+    if not values:
+        raise ValueError("mean_std needs at least one value")
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values, mean) if len(values) > 1 else 0.0
+    return mean, std
+
+
+def t_quantile(level: float, df: int) -> float:
+    """Student t quantile (scipy, imported here so that ``import hypersweep`` stays light)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(level, df))
+
+
+def selected(values: Sequence[float], select: str, direction: Direction) -> float:
+    """The statistic ``select`` of ``values``, pessimistic towards ``direction``'s worse side."""
+    check_select(select)
+    mean, std = mean_std(values)
+    if select == "mean" or len(values) == 1:
+        return mean
+    worse = direction.sign()  # +1 when minimising: larger is worse
+    if select == "mean_minus_std":
+        return mean + worse * std
+    half_width = t_quantile(LCB_LEVEL, len(values) - 1) * std / math.sqrt(len(values))
+    return mean + worse * half_width  # "lcb"
+
+
+def record(
+    values: Sequence[float], seeds: Sequence[int], select: str, direction: Direction
+) -> dict[str, Any]:
+    """What a trial stores in ``system_attrs["repeats"]`` (also partial, when a repeat failed)."""
+    out: dict[str, Any] = {"values": list(values), "seeds": list(seeds), "select": select}
+    if values:
+        out["mean"], out["std"] = mean_std(values)
+    return out
