@@ -43,7 +43,7 @@ def cv_scores(trial: FrozenTrial) -> list[float]:
         s.get("test_scores") for s in record.get("splits", []) if isinstance(s, dict)
     ]
     if splits and all(isinstance(s, dict) and len(s) > 1 for s in splits):
-        # several metrics: the study's value is the mean of one of them; find which
+        # several metrics: the study's value is the mean of one of them: find which
         best: list[float] = []
         for metric in splits[0]:
             scores = _finite([s.get(metric) for s in splits])
@@ -81,16 +81,21 @@ class Group:
     trials: tuple[FrozenTrial, ...]
     values: tuple[float, ...]
     seeds: tuple[Any, ...]
+    ddof: int = 1
 
     @property
     def mean(self) -> float:
-        return sum(self.values) / len(self.values)
+        return sum(self.values) / len(self.values) if self.values else math.nan
 
     @property
     def std(self) -> float:
-        """Population standard deviation (ddof=0), as GridSearchCV's std_test_score."""
+        """Standard deviation: over CV splits ddof=0 (GridSearchCV's ``std_test_score``),
+        over seeds or equal trials ddof=1 (``hs.repeats``); 0 for a single result."""
+        n = len(self.values)
+        if n - self.ddof < 1:
+            return 0.0
         m = self.mean
-        return math.sqrt(sum((v - m) ** 2 for v in self.values) / len(self.values))
+        return math.sqrt(sum((v - m) ** 2 for v in self.values) / (n - self.ddof))
 
     @property
     def flat(self) -> dict[str, Any]:
@@ -119,5 +124,12 @@ def group_trials(trials: Sequence[FrozenTrial]) -> list[Group]:
                 stored = [None] * len(found)
             seeds += stored
         if values:
-            groups.append(Group(tuple(members), tuple(values), tuple(seeds)))
+            ddof = 0 if all(cv_scores(t) for t in members) else 1
+            groups.append(Group(tuple(members), tuple(values), tuple(seeds), ddof))
     return groups
+
+
+def single(trial: FrozenTrial) -> Group:
+    """The results of one trial alone (its repeats or CV splits), not pooled with others."""
+    found = group_trials([trial])
+    return found[0] if found else Group((trial,), (), ())

@@ -34,7 +34,7 @@ def plot_history(study: Study) -> Any:
     minimize = study.direction is Direction.MINIMIZE
     numbers = [t.number for t in done]
     values = [float(t.value) for t in done]  # type: ignore[arg-type]
-    stds = [_groups.Group((t,), tuple(_groups.results(t)), ()).std for t in done]
+    stds = [_groups.single(t).std for t in done]
     fig = g.Figure()
     fig.add_trace(
         g.Scatter(

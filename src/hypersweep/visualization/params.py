@@ -63,7 +63,9 @@ def _axis(col: Column, encoded: np.ndarray) -> tuple[list[float], list[str], np.
     else:
         lo, hi = (float(encoded[active].min()), float(encoded[active].max())) if active.any() \
             else (0.0, 1.0)  # fmt: skip
-        ticks = list(np.linspace(lo, hi, 5)) if hi > lo else [lo]
+        ticks = [float(t) for t in np.linspace(lo, hi, 5)] if hi > lo else [lo]
+        if not col.log and all(float(v).is_integer() for v in encoded[active]):
+            ticks = sorted({float(round(t)) for t in ticks})  # integers get integer ticks
         texts = [f"{col.decode(x):.3g}" for x in ticks]
         slot = lo - 0.15 * (hi - lo if hi > lo else 1.0)
     if not active.all():
@@ -84,7 +86,8 @@ def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None)
     dims = [{"label": "objective", "values": values}]
     for col in table.select(params):
         ticks, texts, encoded = _axis(col, col.encoded())
-        dims.append({"label": col.name, "values": encoded, "tickvals": ticks, "ticktext": texts})
+        dims.append({"label": col.name, "values": encoded, "tickvals": ticks, "ticktext": texts,
+                     "range": [min(ticks), max(ticks)] if len(ticks) > 1 else None})
     line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
             "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
     fig = g.Figure(g.Parcoords(dimensions=dims, line=line))

@@ -106,7 +106,8 @@ def plot_grid(study: Study, x: str | None = None) -> Any:
         )
     )
     fig.update_layout(
-        title=f"The whole grid: mean +- std of each cell ({objective_label(minimize)})",
+        title="The whole grid: mean +- std of each cell, "
+        + ("lower is better" if minimize else "higher is better"),
         xaxis={"title": xcol.name, "type": "category"},
         yaxis={"type": "category", "autorange": "reversed"},
         height=max(350, 28 * len(names) + 200),
@@ -191,7 +192,7 @@ def plot_baseline(study: Study, baseline: float | Mapping[str, float]) -> Any:
     best = study.best_trial
     minimize = study.direction is Direction.MINIMIZE
     best_value = float(best.value)  # type: ignore[arg-type]
-    group = _groups.Group((best,), tuple(_groups.results(best)), ())
+    group = _groups.single(best)
     names = [*bases, f"tuned (trial {best.number})"]
     values = [*bases.values(), best_value]
     stds = [0.0] * len(bases) + [group.std if len(group.values) > 1 else 0.0]
@@ -206,7 +207,8 @@ def plot_baseline(study: Study, baseline: float | Mapping[str, float]) -> Any:
         g.Bar(
             x=names, y=values, error_y={"type": "data", "array": stds, "visible": any(stds)},
             marker={"color": ["#9e9e9e"] * len(bases) + ["#1f77b4"]},
-            text=[f"{v:.4g}" for v in values], textposition="auto",
+            text=[f"{v:.4g}{change(v) if i < len(bases) else ''}" for i, v in enumerate(values)],
+            textposition="auto",
             hovertext=[f"{n}: {v:.6g}{change(v) if i < len(bases) else ''}"
                        for i, (n, v) in enumerate(zip(names, values))],
         )

@@ -1,0 +1,370 @@
+"""hs.visualization: every figure on studies with failed, pruned, conditional and repeated
+trials (static and define-by-run spaces, SQLite), checked through the data in the figures."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hypersweep as hs
+from hypersweep.trial import TrialState
+
+go = pytest.importorskip("plotly.graph_objects")
+viz = hs.visualization
+
+SPACE = {
+    "lr": hs.Float(1e-4, 1e-1, log=True),
+    "units": hs.Int(8, 64),
+    "act": hs.Categorical(["relu", "tanh"]),
+    "model": hs.Categorical(
+        [{"kind": "svm", "C": hs.Float(1e-2, 1e2, log=True)}, {"kind": "knn", "k": hs.Int(1, 20)}]
+    ),
+}
+
+
+def _loss(lr: float, units: int, extra: float) -> float:
+    return (math.log10(lr) + 2.5) ** 2 + 0.01 * units + extra
+
+
+def static_objective(params: dict[str, Any], trial: hs.Trial) -> float:
+    if params["act"] == "tanh" and params["units"] > 52:
+        raise ValueError("this configuration diverges")  # some trials FAIL
+    model = params["model"]
+    extra = abs(math.log10(model["C"])) if model["kind"] == "svm" else model["k"] / 20
+    final = _loss(params["lr"], params["units"], extra) + 0.01 * (trial.number % 3)
+    for step in range(4):
+        trial.report(final + 1.0 / (step + 1), step)
+        trial.prune_if_needed()
+    return final
+
+
+def _states(study: hs.Study) -> set[TrialState]:
+    return {t.state for t in study.trials}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> hs.Study:
+    """Static conditional space on SQLite: complete, pruned, failed and equal-params trials."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('viz') / 'viz.db'}"
+    study = hs.create_study(
+        "mixed", storage=url, space=SPACE, sampler=hs.samplers.Random(seed=3),
+        pruner=hs.pruners.Median(n_startup_trials=8, n_warmup_steps=2),
+    )  # fmt: skip
+    same = {"lr": 1e-3, "units": 16, "act": "relu", "model": {"kind": "knn", "k": 5}}
+    for _ in range(3):  # one configuration three times: repeats by equal parameters
+        study.enqueue(same)
+    study.optimize(static_objective, n_trials=40)
+    assert {TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL} <= _states(study)
+    return hs.load_study("mixed", storage=url)  # what a report reads back from storage
+
+
+def define_by_run(trial: hs.Trial) -> float:
+    x = trial.suggest_float("x", -2.0, 2.0)
+    optimizer = trial.suggest_categorical("optimizer", ["sgd", "adam"])
+    extra = 0.0
+    if optimizer == "sgd":
+        extra = trial.suggest_float("momentum", 0.0, 0.99)
+    if x > 1.6:
+        raise RuntimeError("diverged")
+    for step in range(3):
+        trial.report(x * x + extra + 1.0 / (step + 1), step)
+        trial.prune_if_needed()
+    return x * x + extra
+
+
+@pytest.fixture(scope="module")
+def dbr() -> hs.Study:
+    study = hs.create_study(
+        "dbr", sampler=hs.samplers.Random(seed=1),
+        pruner=hs.pruners.Median(n_startup_trials=3, n_warmup_steps=0),
+    )  # fmt: skip
+    study.optimize(define_by_run, n_trials=30)
+    assert {TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL} <= _states(study)
+    return study
+
+
+def _noisy(params: dict[str, Any], trial: hs.Trial) -> float:
+    rng = np.random.default_rng(trial.seed)
+    return params["a"] + (2.0 if params["b"] == "y" else 0.0) + float(rng.normal(0, 0.1 * params["a"]))
+
+
+@pytest.fixture(scope="module")
+def repeated() -> hs.Study:
+    """A grid whose cells are each run over 3 seeds (system_attrs["repeats"])."""
+    space = {"a": hs.Categorical([1, 2, 3]), "b": hs.Categorical(["x", "y"])}
+    if "repeats" in inspect.signature(hs.create_study).parameters:
+        study = hs.create_study("rep", space=space, sampler="grid", repeats=3, seed=0)
+        study.optimize(_noisy, n_trials=6)
+        return study
+    study = hs.create_study("rep", space=space, sampler="grid", seed=0)  # pragma: no cover
+    sid = study.storage.get_study(study.name).study_id  # pragma: no cover
+    for _ in range(6):  # pragma: no cover - the same record the study writes with repeats=3
+        trial = study.ask()
+        values = [_noisy(trial.params, trial) + 0.05 * i for i in range(3)]
+        mean = float(np.mean(values))
+        std = float(np.std(values, ddof=1))
+        record = {"values": values, "seeds": [0, 1, 2], "select": "mean", "mean": mean, "std": std}
+        study.storage.update_trial(sid, trial.number, system_attrs={"repeats": record})
+        study.tell(trial, mean)
+    return study  # pragma: no cover
+
+
+def _trace(fig: Any, name: str) -> Any:
+    found = [t for t in fig.data if t.name == name]
+    assert found, [t.name for t in fig.data]
+    return found[0]
+
+
+def test_import_does_not_load_plotly() -> None:
+    code = "import sys, hypersweep.visualization, hypersweep.importance; print('plotly' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["mixed", "dbr", "repeated"])
+def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureRequest) -> None:
+    study = request.getfixturevalue(name)
+    figs = viz.figures(study)
+    expected = {
+        "Optimisation history", "Parameter importance", "Parameters by trial",
+        "Objective against each parameter", "Contour of a pair", "Parallel coordinates",
+        "Distribution of results",
+    }  # fmt: skip
+    assert expected <= set(figs)
+    assert all(isinstance(f, go.Figure) for f in figs.values())
+    assert ("Learning curves" in figs) == (name != "repeated")
+    assert ("Seed spread" in figs) == (name != "dbr")  # equal params in "mixed", repeats
+    assert ("The whole grid" in figs) == (name == "repeated")  # random floats are no grid
+    assert list(figs)[0] == "Optimisation history"
+    for fig in figs.values():
+        json.loads(fig.to_json())  # serialisable: what the report embeds
+
+
+def test_figures_of_an_empty_study_and_a_study_without_complete_trials() -> None:
+    study = hs.create_study(space={"x": hs.Float(0, 1)})
+    assert viz.figures(study) == {}
+    study.optimize(lambda p: float("nan"), n_trials=2)  # both FAIL
+    assert set(viz.figures(study)) == {"Parameters by trial"}
+    with pytest.raises(ValueError, match="no COMPLETE trial"):
+        viz.plot_history(study)
+    with pytest.raises(ValueError, match="no COMPLETE trial"):
+        viz.plot_slice(study)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_history_best_so_far_is_the_running_best(direction: str) -> None:
+    study = hs.create_study(direction=direction, space={"x": hs.Float(-3, 3)},
+                            sampler=hs.samplers.Random(seed=5))  # fmt: skip
+    study.optimize(lambda p: math.sin(3 * p["x"]) + p["x"], n_trials=25)
+    fig = viz.plot_history(study)
+    value, best = _trace(fig, "value"), _trace(fig, "best so far")
+    ys = list(value.y)
+    assert list(value.x) == [t.number for t in study.trials] and ys == [t.value for t in study.trials]
+    running = np.minimum.accumulate(ys) if direction == "minimize" else np.maximum.accumulate(ys)
+    assert np.allclose(best.y, running)
+    steps = np.diff(best.y)
+    assert (steps <= 0).all() if direction == "minimize" else (steps >= 0).all()
+    assert best.y[-1] == study.best_value
+
+
+def test_history_marks_pruned_trials_and_error_bars_of_repeats(
+    mixed: hs.Study, repeated: hs.Study
+) -> None:
+    pruned = [t for t in mixed.trials if t.state is TrialState.PRUNED]
+    trace = _trace(viz.plot_history(mixed), "pruned (last report)")
+    assert list(trace.x) == [t.number for t in pruned]
+    assert list(trace.y) == [t.intermediate[max(t.intermediate)] for t in pruned]
+    value = _trace(viz.plot_history(repeated), "value")
+    stds = [t.system_attrs["repeats"]["std"] for t in repeated.trials]
+    assert value.error_y.visible and np.allclose(value.error_y.array, stds)
+
+
+def test_learning_curves_mark_pruned_trials(mixed: hs.Study) -> None:
+    fig = viz.plot_intermediate(mixed)
+    with_curves = [t for t in mixed.trials if t.intermediate]
+    assert [tr.meta["trial"] for tr in fig.data] == [t.number for t in with_curves]
+    for tr, t in zip(fig.data, with_curves):
+        steps = sorted(t.intermediate)
+        assert list(tr.x) == steps and list(tr.y) == [t.intermediate[s] for s in steps]
+        pruned = t.state is TrialState.PRUNED
+        assert (tr.line.dash == "dot") == pruned
+        assert (tr.marker.symbol[-1] == "x") == pruned
+    assert any(tr.meta["state"] == "PRUNED" for tr in fig.data)
+
+
+def test_slice_draws_conditional_parameters_only_where_active(mixed: hs.Study) -> None:
+    fig = viz.plot_slice(mixed)
+    done = [t for t in mixed.trials if t.state is TrialState.COMPLETE]
+    assert [tr.name for tr in fig.data] == ["lr", "units", "act", "model", "model.svm.C",
+                                            "model.knn.k"]  # fmt: skip
+    c = _trace(fig, "model.svm.C")
+    svm = [t for t in done if t.params["model"]["kind"] == "svm"]
+    assert list(c.x) == [t.params["model"]["C"] for t in svm]
+    assert list(c.y) == [t.value for t in svm]
+    assert set(_trace(fig, "model").x) == {"svm", "knn"}
+    assert fig.layout.xaxis.type == "log"  # lr is log-scaled
+    assert viz.plot_slice(mixed, params=["units"]).data[0].name == "units"
+    with pytest.raises(ValueError, match="no trial with the parameters"):
+        viz.plot_slice(mixed, params=["nope"])
+
+
+def test_parameter_values_by_trial_include_every_trial(dbr: hs.Study) -> None:
+    fig = viz.plot_param_history(dbr)
+    xs = [t for t in fig.data if t.name == "x"]
+    others = [t for t in fig.data if t.name == "not complete"]
+    numbers = sorted(n for tr in xs + others[:1] for n in tr.x)
+    assert numbers == [t.number for t in dbr.trials]  # failed and pruned trials too
+    momentum = [t for t in dbr.trials if "momentum" in t.flat]
+    drawn = [n for tr in fig.data if tr.yaxis == fig.data[-1].yaxis for n in tr.x]
+    assert sorted(drawn) == [t.number for t in momentum]
+
+
+def test_contour_surface_and_points(mixed: hs.Study) -> None:
+    fig = viz.plot_contour(mixed, "lr", "units", resolution=30)
+    contour, points = fig.data
+    assert np.asarray(contour.z).shape == (30, 30)
+    done = [t for t in mixed.trials if t.state is TrialState.COMPLETE]
+    assert np.allclose(points.x, [math.log10(t.params["lr"]) for t in done])
+    assert np.allclose(points.y, [t.params["units"] for t in done])
+    z = np.asarray(contour.z, dtype=float)
+    values = [t.value for t in done]
+    assert min(values) - 1e-9 <= z.min() and z.max() <= max(values) + 1e-9
+    cond = viz.plot_contour(mixed, "model.svm.C", "lr")
+    assert len(cond.data[1].x) == sum(t.params["model"]["kind"] == "svm" for t in done)
+    with pytest.raises(ValueError, match="two different"):
+        viz.plot_contour(mixed, "lr", "lr")
+
+
+def test_inverse_distance_surface_passes_through_the_trials() -> None:
+    from hypersweep.visualization.params import _idw_surface
+
+    x, y, z = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 5.0, 3.0])
+    grid = _idw_surface(x, y, z, np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+    assert grid[0, 0] == pytest.approx(1.0) and grid[0, 1] == pytest.approx(5.0)
+    assert grid[1, 0] == pytest.approx(3.0)
+    assert 1.0 < grid[1, 1] < 5.0
+
+
+def test_parallel_coordinates_put_inactive_values_aside(mixed: hs.Study) -> None:
+    dims = viz.plot_parallel_coordinates(mixed).data[0].dimensions
+    assert [d.label for d in dims] == ["objective", "lr", "units", "act", "model", "model.svm.C",
+                                       "model.knn.k"]  # fmt: skip
+    k = dims[-1]
+    assert k.ticktext[0] == "(inactive)"
+    done = [t for t in mixed.trials if t.state is TrialState.COMPLETE]
+    for v, t in zip(k.values, done):
+        if t.params["model"]["kind"] == "knn":
+            assert v == t.params["model"]["k"]
+        else:
+            assert v == k.tickvals[0] < min(k.tickvals[1:])
+    assert list(dims[0].values) == [t.value for t in done]
+
+
+def test_ecdf(dbr: hs.Study) -> None:
+    trace = viz.plot_ecdf(dbr).data[0]
+    values = sorted(t.value for t in dbr.trials if t.state is TrialState.COMPLETE)
+    assert list(trace.x) == values
+    assert np.allclose(trace.y, np.arange(1, len(values) + 1) / len(values))
+
+
+def test_importance_bars(mixed: hs.Study) -> None:
+    bar = viz.plot_importance(mixed, seed=1).data[0]
+    ranked = hs.importance.importance(mixed, seed=1)
+    assert list(bar.y) == list(ranked)[::-1]  # most important on top
+    assert sum(bar.x) == pytest.approx(1.0)
+
+
+def test_whole_grid_of_repeated_cells_shows_mean_and_std(repeated: hs.Study) -> None:
+    heat = viz.plot_grid(repeated, x="a").data[0]
+    assert list(heat.x) == ["1", "2", "3"] and list(heat.y) == ["b=x", "b=y"]
+    for t in repeated.trials:
+        row, col = ["x", "y"].index(t.params["b"]), [1, 2, 3].index(t.params["a"])
+        rec = t.system_attrs["repeats"]
+        assert heat.z[row][col] == pytest.approx(rec["mean"])
+        assert heat.text[row][col] == f"{rec['mean']:.4g} +- {rec['std']:.2g} (n=3)"
+
+
+def test_whole_grid_of_a_searchcv_matches_cv_results() -> None:
+    """Seed 001: every cell's mean and std equal GridSearchCV's cv_results_."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = load_iris(return_X_y=True)
+    grid = {"n_neighbors": [1, 5, 25], "weights": ["uniform", "distance"]}
+    search = hs.sklearn.SearchCV(KNeighborsClassifier(), grid, sampler="grid", cv=3).fit(X, y)
+    ref = GridSearchCV(KNeighborsClassifier(), grid, cv=3).fit(X, y).cv_results_
+    study = search.study_
+    assert "The whole grid" in viz.figures(study)
+    heat = viz.plot_grid(study, x="n_neighbors").data[0]
+    assert list(heat.x) == ["1", "5", "25"]
+    for params, mean, std in zip(ref["params"], ref["mean_test_score"], ref["std_test_score"]):
+        row = list(heat.y).index(f"weights={params['weights']}")
+        col = list(heat.x).index(str(params["n_neighbors"]))
+        assert heat.z[row][col] == pytest.approx(mean, abs=1e-12)
+        assert heat.text[row][col] == f"{mean:.4g} +- {std:.2g} (n=3)"
+
+
+def test_seed_spread_of_repeats_best_mean_first(repeated: hs.Study) -> None:
+    fig = viz.plot_seed_spread(repeated)
+    means = [tr.meta["mean"] for tr in fig.data]
+    assert means == sorted(means)  # minimising: best (lowest) first
+    by_name = {f"trial {t.number}": t.system_attrs["repeats"] for t in repeated.trials}
+    for tr in fig.data:
+        rec = by_name[tr.name]
+        assert list(tr.y) == rec["values"]
+        assert tr.meta["std"] == pytest.approx(rec["std"])  # ddof=1 like hs.repeats
+        assert [s for s in tr.text] == [f"seed {s}" for s in rec["seeds"]]
+
+
+def test_seed_spread_pools_trials_with_equal_parameters(mixed: hs.Study, dbr: hs.Study) -> None:
+    fig = viz.plot_seed_spread(mixed)
+    same = [t for t in mixed.trials if t.system_attrs.get("enqueued")]
+    assert len(fig.data) == 1 and fig.data[0].name == f"trials {same[0].number}, ..."
+    done = [t.value for t in same if t.state is TrialState.COMPLETE]
+    assert sorted(fig.data[0].y) == sorted(done) and len(done) >= 2
+    with pytest.raises(ValueError, match="more than once"):
+        viz.plot_seed_spread(dbr)
+
+
+def test_baseline(mixed: hs.Study) -> None:
+    bar = viz.plot_baseline(mixed, {"default": 3.0, "paper": 2.0}).data[0]
+    assert list(bar.x) == ["default", "paper", f"tuned (trial {mixed.best_trial.number})"]
+    assert list(bar.y) == [3.0, 2.0, mixed.best_value]
+    assert "tuned better by" in bar.hovertext[0]
+    assert list(viz.plot_baseline(mixed, 1.5).data[0].y)[0] == 1.5
+    with pytest.raises(TypeError, match="number or a dict"):
+        viz.plot_baseline(mixed, "high")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="finite"):
+        viz.plot_baseline(mixed, {"x": float("nan")})
+    study = hs.create_study(space={"x": hs.Float(0, 1)}, sampler=hs.samplers.Random(seed=0))
+    study.optimize(lambda p: p["x"], n_trials=3)
+    assert "Tuned against baseline" not in viz.figures(study)
+    study.set_user_attr("baseline", 0.9)
+    assert list(viz.figures(study)["Tuned against baseline"].data[0].y)[0] == 0.9
+
+
+def test_clear_errors(dbr: hs.Study) -> None:
+    plain = hs.create_study(space={"x": hs.Float(0, 1)}, sampler=hs.samplers.Random(seed=0))
+    plain.optimize(lambda p: p["x"], n_trials=3)
+    with pytest.raises(ValueError, match=r"trial.report\(value, step\)"):
+        viz.plot_intermediate(plain)
+    with pytest.raises(ValueError, match="needs two parameters"):
+        viz.plot_contour(plain)
+    with pytest.raises(ValueError, match="no parameter 'y'"):
+        viz.plot_grid(plain, x="y")
+
+
+def test_write_html(mixed: hs.Study, tmp_path: Path) -> None:
+    for title, fig in viz.figures(mixed).items():
+        out = tmp_path / f"{title}.html"
+        fig.write_html(out, include_plotlyjs=False)
+        assert "Plotly.newPlot" in out.read_text()
