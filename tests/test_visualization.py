@@ -93,7 +93,8 @@ def dbr() -> hs.Study:
 
 def _noisy(params: dict[str, Any], trial: hs.Trial) -> float:
     rng = np.random.default_rng(trial.seed)
-    return params["a"] + (2.0 if params["b"] == "y" else 0.0) + float(rng.normal(0, 0.1 * params["a"]))
+    noise = float(rng.normal(0, 0.1 * params["a"]))
+    return params["a"] + (2.0 if params["b"] == "y" else 0.0) + noise
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +125,12 @@ def _trace(fig: Any, name: str) -> Any:
 
 
 def test_import_does_not_load_plotly() -> None:
-    code = "import sys, hypersweep.visualization, hypersweep.importance; print('plotly' in sys.modules)"
+    code = (
+        "import sys, hypersweep.visualization, hypersweep.importance; "
+        "print('plotly' in sys.modules, 'sklearn' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 @pytest.mark.parametrize("name", ["mixed", "dbr", "repeated"])
@@ -143,7 +147,7 @@ def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureReques
     assert ("Learning curves" in figs) == (name != "repeated")
     assert ("Seed spread" in figs) == (name != "dbr")  # equal params in "mixed", repeats
     assert ("The whole grid" in figs) == (name == "repeated")  # random floats are no grid
-    assert list(figs)[0] == "Optimisation history"
+    assert next(iter(figs)) == "Optimisation history"
     for fig in figs.values():
         json.loads(fig.to_json())  # serialisable: what the report embeds
 
@@ -167,7 +171,8 @@ def test_history_best_so_far_is_the_running_best(direction: str) -> None:
     fig = viz.plot_history(study)
     value, best = _trace(fig, "value"), _trace(fig, "best so far")
     ys = list(value.y)
-    assert list(value.x) == [t.number for t in study.trials] and ys == [t.value for t in study.trials]
+    assert list(value.x) == [t.number for t in study.trials]
+    assert ys == [t.value for t in study.trials]
     running = np.minimum.accumulate(ys) if direction == "minimize" else np.maximum.accumulate(ys)
     assert np.allclose(best.y, running)
     steps = np.diff(best.y)
@@ -340,7 +345,7 @@ def test_baseline(mixed: hs.Study) -> None:
     assert list(bar.x) == ["default", "paper", f"tuned (trial {mixed.best_trial.number})"]
     assert list(bar.y) == [3.0, 2.0, mixed.best_value]
     assert "tuned better by" in bar.hovertext[0]
-    assert list(viz.plot_baseline(mixed, 1.5).data[0].y)[0] == 1.5
+    assert viz.plot_baseline(mixed, 1.5).data[0].y[0] == 1.5
     with pytest.raises(TypeError, match="number or a dict"):
         viz.plot_baseline(mixed, "high")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="finite"):
@@ -349,7 +354,7 @@ def test_baseline(mixed: hs.Study) -> None:
     study.optimize(lambda p: p["x"], n_trials=3)
     assert "Tuned against baseline" not in viz.figures(study)
     study.set_user_attr("baseline", 0.9)
-    assert list(viz.figures(study)["Tuned against baseline"].data[0].y)[0] == 0.9
+    assert viz.figures(study)["Tuned against baseline"].data[0].y[0] == 0.9
 
 
 def test_clear_errors(dbr: hs.Study) -> None:

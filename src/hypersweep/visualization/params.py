@@ -83,11 +83,14 @@ def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None)
     g = go()
     table = trial_table(study, params=params)
     values = table.values
-    dims = [{"label": "objective", "values": values}]
+    dims: list[dict[str, Any]] = [{"label": "objective", "values": values}]
     for col in table.select(params):
         ticks, texts, encoded = _axis(col, col.encoded())
-        dims.append({"label": col.name, "values": encoded, "tickvals": ticks, "ticktext": texts,
-                     "range": [min(ticks), max(ticks)] if len(ticks) > 1 else None})
+        dim: dict[str, Any] = {"label": col.name, "values": encoded, "tickvals": ticks,
+                               "ticktext": texts}  # fmt: skip
+        if len(ticks) > 1:
+            dim["range"] = [min(ticks), max(ticks)]
+        dims.append(dim)
     line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
             "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
     fig = g.Figure(g.Parcoords(dimensions=dims, line=line))
