@@ -8,19 +8,20 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy.stats import rankdata
 
 pytest.importorskip("sklearn")
 
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import hypersweep as hs
-from hypersweep.sklearn import SearchCV
+from hypersweep.sklearn import CannotWin, SearchCV
 
 
 def _breast_cancer() -> tuple[Any, Any]:
@@ -262,3 +263,236 @@ def test_an_error_in_cv_leaves_the_trial_to_be_rerun(tmp_path: Path) -> None:
     assert len(search.cv_results_["params"]) == 2
     assert np.isnan(search.cv_results_["mean_test_score"][1])
     assert search.best_params_ == {"C": 1.0}
+
+
+# --- fold-level pruning ------------------------------------------------------------------
+
+
+class CountingSVC(SVC):
+    """SVC that counts its fits (class-wide: the search fits clones)."""
+
+    fits = 0
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CountingSVC:
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def _worst_case(X: Any, y: Any, seed: int) -> tuple[dict[str, list[float]], list[Any], Any]:
+    """A grid whose best cell comes last and folds ordered so that this cell's worst fold
+    runs first: the hardest case for a rule that stops candidates after few folds."""
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
+    grid = {"svc__C": [0.01, 0.1, 1.0, 10.0, 100.0], "svc__gamma": [1e-3, 1e-2, 1e-1]}
+    ref = GridSearchCV(_svc_pipe(), grid, cv=splits).fit(X, y)
+    best = ref.best_params_
+    means = ref.cv_results_["mean_test_score"]
+    assert (means == means[ref.best_index_]).sum() == 1  # a unique winner
+    last = {k: [v for v in vals if v != best[k]] + [best[k]] for k, vals in grid.items()}
+    fold_scores = [ref.cv_results_[f"split{i}_test_score"][ref.best_index_] for i in range(5)]
+    folds = [splits[i] for i in np.argsort(fold_scores, kind="stable")]
+    return last, folds, GridSearchCV(_svc_pipe(), last, cv=folds).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("data", "seed"), [("breast_cancer", 1), ("wine", 0)], ids=["breast_cancer", "wine"]
+)
+def test_cannot_win_is_exact_and_saves_fits(data: str, seed: int) -> None:
+    X, y = _breast_cancer() if data == "breast_cancer" else load_wine(return_X_y=True)
+    grid, folds, ref = _worst_case(X, y, seed)
+    assert ref.best_index_ == len(ref.cv_results_["params"]) - 1
+    pipe = make_pipeline(StandardScaler(), CountingSVC())
+    CountingSVC.fits = 0
+    ours = SearchCV(
+        pipe, {k.replace("svc", "countingsvc"): v for k, v in grid.items()}, sampler="grid",
+        n_trials=None, cv=folds, pruner=CannotWin(),
+    ).fit(X, y)  # fmt: skip
+    n_cells = len(ref.cv_results_["params"])
+    evaluated = ours.cv_results_["n_splits_evaluated"]
+    assert CountingSVC.fits == evaluated.sum() + 1  # + the refit of the best
+    assert CountingSVC.fits - 1 <= 5 * n_cells - 5, evaluated  # even here, fits are saved
+    assert {k.replace("countingsvc", "svc"): v for k, v in ours.best_params_.items()} == (
+        ref.best_params_
+    )
+    assert ours.best_index_ == ref.best_index_
+    assert abs(ours.best_score_ - ref.best_score_) <= 1e-12
+    # stopped candidates: NaN splits and mean, ranked last; the others are GridSearchCV's
+    stopped = evaluated < 5
+    assert stopped.sum() >= 3
+    mean = ours.cv_results_["mean_test_score"]
+    assert np.isnan(mean[stopped]).all()
+    assert (ours.cv_results_["rank_test_score"][stopped] == (~stopped).sum() + 1).all()
+    np.testing.assert_allclose(
+        mean[~stopped], ref.cv_results_["mean_test_score"][~stopped], rtol=0, atol=1e-12
+    )
+    # the candidates that ran every fold keep GridSearchCV's order among themselves
+    np.testing.assert_array_equal(
+        ours.cv_results_["rank_test_score"][~stopped],
+        rankdata(-ref.cv_results_["mean_test_score"][~stopped], method="min"),
+    )
+    for i in range(5):
+        split = ours.cv_results_[f"split{i}_test_score"]
+        assert np.isnan(split[evaluated <= i]).all()
+        np.testing.assert_allclose(
+            split[evaluated > i], ref.cv_results_[f"split{i}_test_score"][evaluated > i], atol=0
+        )
+    states = [t.state for t in ours.study_.trials]
+    assert states.count(hs.TrialState.PRUNED) == stopped.sum()
+    pruned = [t for t in ours.study_.trials if t.state is hs.TrialState.PRUNED]
+    assert all(len(t.intermediate) == len(t.user_attrs["sklearn_cv"]["splits"]) for t in pruned)
+    assert ours.study_.best_value == pytest.approx(ours.best_score_, abs=1e-12)
+
+
+def test_cannot_win_saves_a_fifth_of_the_fits_on_a_grid() -> None:
+    X, y = _breast_cancer()
+    grid = {
+        "svc__C": [0.001, 0.01, 0.1, 1.0, 10.0, 100.0],
+        "svc__gamma": [1e-4, 1e-3, 1e-2, 0.1, 1.0],
+    }
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    ref = GridSearchCV(_svc_pipe(), grid, cv=cv).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), CountingSVC())
+    CountingSVC.fits = 0
+    ours = SearchCV(
+        pipe, {k.replace("svc", "countingsvc"): v for k, v in grid.items()}, sampler="grid",
+        n_trials=None, cv=cv, pruner=CannotWin(), refit=False,
+    ).fit(X, y)  # fmt: skip
+    assert CountingSVC.fits == ours.cv_results_["n_splits_evaluated"].sum()
+    assert CountingSVC.fits <= 0.8 * 5 * 30, CountingSVC.fits  # measured: 112 of 150
+    assert ours.best_index_ == ref.best_index_
+    assert abs(ours.best_score_ - ref.best_score_) <= 1e-12
+
+
+def test_cannot_win_bound() -> None:
+    from hypersweep.samplers.base import History
+    from hypersweep.trial import Direction, FrozenTrial
+
+    best = FrozenTrial(0, hs.TrialState.COMPLETE, values=(0.9,))
+
+    def decide(running: dict[int, float], direction: Direction = Direction.MAXIMIZE) -> bool:
+        t = FrozenTrial(1, hs.TrialState.RUNNING, intermediate=running)
+        history = History(direction, None, lambda: [best, t])
+        return CannotWin(max_score=1.0, n_splits=5).prune(history, t)
+
+    assert decide({1: 0.49})  # (0.49 + 4) / 5 = 0.898 < 0.9
+    assert not decide({1: 0.5})  # (0.5 + 4) / 5 = 0.9: could tie, never stopped
+    assert decide({1: 0.9, 2: 0.74})  # (1.48 + 3) / 5 = 0.896
+    assert not decide({1: 0.1, 2: 0.1, 3: 0.1, 4: 0.1, 5: 0.1})  # all folds ran: nothing to stop
+    # minimising: max_score is the best (lowest) value a fold can reach
+    low = FrozenTrial(0, hs.TrialState.COMPLETE, values=(0.1,))
+    t = FrozenTrial(1, hs.TrialState.RUNNING, intermediate={2: 0.3})
+    history = History(Direction.MINIMIZE, None, lambda: [low, t])
+    assert CannotWin(max_score=0.0, n_splits=5).prune(history, t)  # at best 0.6 / 5 = 0.12
+    assert not CannotWin(max_score=0.0, n_splits=10).prune(history, t)  # at best 0.06
+    with pytest.raises(ValueError, match="beyond max_score"):
+        decide({1: 1.5})
+    with pytest.raises(ValueError, match="n_splits is unknown"):
+        CannotWin().prune(history, t)
+    with pytest.raises(ValueError, match="n_splits must be an int >= 2"):
+        CannotWin(n_splits=1)
+    with pytest.raises(TypeError, match="max_score must be a number"):
+        CannotWin(max_score="1")  # type: ignore[arg-type]
+
+
+def test_median_pruning_with_tpe_never_picks_a_stopped_candidate(tmp_path: Path) -> None:
+    X, y = _breast_cancer()
+    url = f"sqlite:///{tmp_path / 'prune.db'}"
+    space = {
+        "svc__C": hs.Float(1e-3, 1e3, log=True),
+        "svc__gamma": hs.Float(1e-5, 10.0, log=True),
+    }
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+
+    def make(n: int) -> SearchCV:
+        return SearchCV(
+            _svc_pipe(), space, sampler="random", n_trials=n, cv=cv, random_state=0,
+            storage=url, study_name="p", pruner=hs.pruners.Median(n_startup_trials=3),
+        )  # fmt: skip
+
+    search = make(16).fit(X, y)
+    res = search.cv_results_
+    stopped = res["n_splits_evaluated"] < 5
+    assert stopped.any() and (~stopped).sum() >= 3
+    assert np.isnan(res["mean_test_score"][stopped]).all()
+    assert res["rank_test_score"][stopped].min() > res["rank_test_score"][~stopped].max()
+    assert not stopped[search.best_index_]
+    assert search.best_score_ == np.nanmax(res["mean_test_score"])
+    # intermediate values are the running means of the splits run
+    trial = search.study_.trials[int(np.flatnonzero(stopped)[0])]
+    splits = [res[f"split{i}_test_score"][trial.number] for i in range(5)]
+    for step, value in trial.intermediate.items():
+        assert value == pytest.approx(np.mean(splits[:step]), abs=1e-12)
+    # resuming reads the stopped candidates back, NaN splits included
+    again = make(18).fit(X, y)
+    assert len(again.cv_results_["params"]) == 18
+    np.testing.assert_array_equal(
+        again.cv_results_["n_splits_evaluated"][:16], res["n_splits_evaluated"]
+    )
+    np.testing.assert_allclose(
+        again.cv_results_["mean_test_score"][:16], res["mean_test_score"], atol=1e-12
+    )
+
+
+def test_pruning_in_parallel_with_groups_and_a_fixed_splitter() -> None:
+    X, y = load_wine(return_X_y=True)
+    groups = np.arange(len(y)) % 6
+    space = {"C": [0.001, 0.01, 1.0, 10.0], "gamma": [1e-4, 1e-2]}
+    kw: dict[str, Any] = {"sampler": "grid", "n_trials": None, "cv": GroupKFold(3)}
+    ref = GridSearchCV(SVC(), space, cv=GroupKFold(3)).fit(X, y, groups=groups)
+    serial = SearchCV(SVC(), space, pruner=CannotWin(), **kw).fit(X, y, groups=groups)
+    parallel = SearchCV(SVC(), space, pruner=CannotWin(), n_jobs=2, **kw).fit(X, y, groups=groups)
+    for search in (serial, parallel):
+        assert search.best_params_ == ref.best_params_
+        assert abs(search.best_score_ - ref.best_score_) <= 1e-12
+        done = search.cv_results_["n_splits_evaluated"] == 3
+        np.testing.assert_allclose(
+            search.cv_results_["mean_test_score"][done],
+            ref.cv_results_["mean_test_score"][done], atol=1e-12,
+        )  # fmt: skip
+    # with two workers folds run two at a time: never fewer folds than one at a time
+    ran = [s.cv_results_["n_splits_evaluated"] for s in (serial, parallel)]
+    assert (ran[1] >= ran[0]).all()
+    assert (serial.cv_results_["n_splits_evaluated"] < 3).any()
+
+
+class OnceSplitter:
+    """Shuffles differently at every call, like KFold(shuffle=True) without random_state."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Any:
+        self.calls += 1
+        return KFold(3, shuffle=True, random_state=self.calls).split(X, y)
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return 3
+
+
+def test_every_candidate_sees_the_same_folds() -> None:
+    X, y = load_iris(return_X_y=True)
+    cv = OnceSplitter()
+    search = SearchCV(
+        SVC(), {"C": hs.Float(0.1, 10.0)}, sampler="random", n_trials=4, cv=cv,
+        pruner=hs.pruners.NoPruning(),
+    ).fit(X, y)  # fmt: skip
+    assert cv.calls == 1  # one split for four candidates evaluated one fold at a time
+    assert search.cv_results_["n_splits_evaluated"].tolist() == [3, 3, 3, 3]
+
+
+@pytest.mark.parametrize("error_score", [np.nan, 0.0])
+def test_a_candidate_whose_fits_all_fail_does_not_end_the_search(error_score: float) -> None:
+    X, y = load_iris(return_X_y=True)
+    search = SearchCV(
+        SVC(), {"C": [1.0, -1.0]}, sampler="grid", n_trials=None, cv=3,
+        pruner=CannotWin(), error_score=error_score,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    assert search.best_params_ == {"C": 1.0}
+    failed = search.study_.trials[1]
+    assert np.isnan(search.cv_results_["mean_test_score"][1])
+    assert search.cv_results_["n_splits_evaluated"][1] == 1  # stopped at the first fold
+    # NaN: the mean is NaN whatever follows; 0: (0 + 1 + 1) / 3 cannot beat C=1
+    assert failed.state is (hs.TrialState.FAIL if np.isnan(error_score) else hs.TrialState.PRUNED)
+    assert "fits failed" in failed.user_attrs["sklearn_cv"]["splits"][0]["fit_error"]
