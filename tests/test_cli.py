@@ -229,6 +229,43 @@ def test_define_by_run_study_is_shown(project: Project, capsys: pytest.CaptureFi
     assert json.loads(out)["params"] == study.best_params
 
 
+def test_show_marks_failed_pruned_conditional_and_repeated_trials(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_report import mixed_study
+
+    mixed_study(project.url, "mixed")
+    code, out, _ = run(capsys, "show", "mixed")
+    assert code == 0
+    lines = out.splitlines()
+    heads = next(line for line in lines if line.strip().startswith("#")).split()
+    assert heads[:5] == ["#", "state", "value", "duration", "steps"] and heads[-1] == "error"
+    rows = {int(line.split()[0]): line for line in lines if line.strip()[:1].isdigit()
+            and line.split()[1] in ("COMPLETE", "PRUNED", "FAIL")}  # fmt: skip
+    assert len(rows) == 15
+    assert all("RuntimeError: diverged <b>badly</b>" in rows[n] for n in (3, 8, 13))
+    assert all("RuntimeError" not in rows[n] for n in (0, 4, 5))
+    assert "15 trials: 9 complete, 3 pruned, 3 fail." in out
+    assert "Configurations run more than once (1):" in out and "trials #0, #1, #2: mean" in out
+
+
+def test_report_command_writes_one_offline_file(
+    project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pytest.importorskip("plotly")
+    run(capsys, "run", project.config, "-q")
+    target = tmp_path / "out.html"
+    code, out, err = run(capsys, "report", "demo", "-o", str(target), "--title", "Demo <1>")
+    assert code == 0 and out == "" and f"to {target}" in err and "(10 trials)" in err
+    text = target.read_text(encoding="utf-8")
+    assert "<h1>Demo &lt;1&gt;</h1>" in text and "<script src" not in text
+    assert text.count('<tr class="state-COMPLETE') == 10
+    code, _, err = run(capsys, "report", "demo")  # default name: the study's, here
+    assert code == 0 and (project.root / "demo.html").exists()
+    code, out, err = run(capsys, "report", "nope")
+    assert code == 2 and out == "" and "no study named 'nope'" in one_error_line(err)
+
+
 # --- user errors: one line on stderr, exit code 2 ----------------------------------------
 def test_unknown_study(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "run", project.config, "-q")
@@ -316,7 +353,9 @@ def test_delete_asks_first(
 
 
 # --- help ------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["run", "studies", "show", "best", "export", "delete"])
+@pytest.mark.parametrize(
+    "command", ["run", "studies", "show", "best", "export", "delete", "report", "dashboard"]
+)
 def test_each_command_has_help_with_examples(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -701,36 +701,81 @@ def _columns(study: Study, trials: Sequence[FrozenTrial]) -> tuple[list[str], li
     return params, list(attrs)
 
 
-def _cmd_show(args: argparse.Namespace) -> int:
+_STATE_STYLE = {"FAIL": "red", "PRUNED": "yellow", "RUNNING": "dim", "WAITING": "dim"}
+
+
+def _error_line(trial: FrozenTrial) -> str:
+    """The line of an error that says what went wrong (a traceback's last one)."""
+    lines = (trial.error or "").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def _trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Table:
+    """Rows of trials; steps and error columns only when some trial has them."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
+    params, attrs = _columns(study, trials)
+    steps = any(t.intermediate for t in trials)
+    errors = any(t.error for t in trials)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    heads = ["#", "state", "value", "duration", *(["steps"] if steps else []), *params]
+    for name in heads:
+        right = name in ("#", "value", "duration", "steps")
+        table.add_column(name, justify="right" if right else "left")
+    for key in attrs:
+        table.add_column(f"attrs.{key}", style="dim")
+    if errors:
+        table.add_column("error", style="red")
+    for t in trials:
+        duration = f"{t.duration:.2f}s" if t.duration is not None else ""
+        cells: list[Any] = [t.number, t.state.value, t.value, duration]
+        cells += [len(t.intermediate) or None] if steps else []
+        cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
+        cells += [_error_line(t)] if errors else []
+        row = [Text(_fmt(c)) for c in cells]
+        row[1].stylize(_STATE_STYLE.get(t.state.value, ""))
+        table.add_row(*row)
+    return table
+
+
+def _repeated(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:
+    """One line per configuration run more than once: its trials, mean and spread."""
+    from .trial import TrialState
+
+    groups: dict[str, list[FrozenTrial]] = {}
+    for t in trials:
+        if t.state is TrialState.COMPLETE and t.value is not None and t.flat:
+            groups.setdefault(json.dumps(t.flat, sort_keys=True, default=str), []).append(t)
+    lines = []
+    for members in (g for g in groups.values() if len(g) > 1):
+        values = [float(t.value or 0.0) for t in members]
+        mean = sum(values) / len(values)
+        std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        numbers = ", ".join(f"#{t.number}" for t in members)
+        lines.append(f"  trials {numbers}: mean {mean:.6g}, std {std:.3g}")
+    if len(lines) > shown:
+        lines = [*lines[:shown], f"  ... and {len(lines) - shown} more"]
+    return lines
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
     url = _url(args)
     store = _open_storage(url)
     try:
         study = _load(args, store)
         every = study.trials
         trials = _shown_trials(study, args.sort, args.limit)
-        params, attrs = _columns(study, trials)
         shown = f"{len(trials)} of {len(every)}" if len(trials) != len(every) else len(every)
-        table = Table(
-            title=f"Study {study.name!r} ({study.direction.value}) in {url}: {shown} trials",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-        )
-        for name in ("#", "state", "value", "duration", *params):
-            table.add_column(
-                name, justify="right" if name in ("#", "value", "duration") else "left"
-            )
-        for key in attrs:
-            table.add_column(f"attrs.{key}", style="dim")
-        for t in trials:
-            duration = f"{t.duration:.2f}s" if t.duration is not None else ""
-            cells = [t.number, t.state.value, t.value, duration]
-            cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
-            table.add_row(*(Text(_fmt(c)) for c in cells))
-        _print_table(table)
+        title = f"Study {study.name!r} ({study.direction.value}) in {url}: {shown} trials"
+        _print_table(_trial_table(study, trials, title))
+        counts = ", ".join(f"{n} {s.lower()}" for s, n in _state_counts(every).items() if n)
+        print(f"{len(every)} trials: {counts or 'none yet'}.")
+        repeated = _repeated(every)
+        if repeated:
+            print(f"Configurations run more than once ({len(repeated)}):")
+            print("\n".join(repeated))
         try:
             best = _best_json(study)
         except CommandError:
