@@ -1,0 +1,224 @@
+"""SearchCV(sampler="tpe") against RandomizedSearchCV and optuna's OptunaSearchCV.
+
+Each method gets the same estimator, the same folds (StratifiedKFold(5, shuffle=True,
+random_state=seed)), equivalent distributions (log-uniform floats, uniform integers,
+categorical choices) and the same budget of candidates; each run's best_score_ (the
+best mean CV accuracy it found) and wall time are recorded. The table gives, per
+problem and method, the mean, median and std of best_score_ over the seeds, the
+seeds where hypersweep's TPE scored higher / equal / lower than that method, and the
+mean seconds per run. Everything runs on one core (n_jobs=1).
+
+    python benchmarks/searchcv.py                    # 10 seeds, 30 trials, all problems
+    python benchmarks/searchcv.py --quick            # smoke test: 2 seeds, 6 trials
+    python benchmarks/searchcv.py --seeds 3 --problems svc-breast_cancer --out table.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import loguniform, randint
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import hypersweep as hs
+from hypersweep.sklearn import SearchCV
+
+RESULTS = Path(__file__).resolve().parent / "results"
+METHODS = ("hypersweep:tpe", "sklearn:random", "optuna:tpe")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An estimator, its data and one search space written for each library."""
+
+    load: Callable[[], tuple[Any, Any]]
+    make: Callable[[], Any]
+    # name -> ("float-log", low, high) | ("int", low, high) | ("cat", [choices])
+    space: dict[str, tuple[Any, ...]]
+
+
+def _digits() -> tuple[Any, Any]:
+    X, y = load_digits(return_X_y=True)
+    keep = np.random.default_rng(0).choice(len(y), 600, replace=False)
+    return X[np.sort(keep)] / 16.0, y[np.sort(keep)]
+
+
+PROBLEMS: dict[str, Problem] = {
+    "svc-breast_cancer": Problem(
+        lambda: load_breast_cancer(return_X_y=True),
+        lambda: make_pipeline(StandardScaler(), SVC()),
+        {"svc__C": ("float-log", 1e-3, 1e3), "svc__gamma": ("float-log", 1e-5, 10.0)},
+    ),
+    "svc-digits600": Problem(
+        _digits,
+        SVC,
+        {
+            "C": ("float-log", 1e-3, 1e3),
+            "gamma": ("float-log", 1e-5, 10.0),
+            "kernel": ("cat", ["rbf", "poly", "sigmoid"]),
+        },
+    ),
+    "knn-wine": Problem(
+        lambda: load_wine(return_X_y=True),
+        lambda: make_pipeline(StandardScaler(), KNeighborsClassifier()),
+        {
+            "kneighborsclassifier__n_neighbors": ("int", 1, 40),
+            "kneighborsclassifier__weights": ("cat", ["uniform", "distance"]),
+            "kneighborsclassifier__p": ("int", 1, 2),
+        },
+    ),
+}
+
+
+def _dist(library: str, kind: str, args: list[Any]) -> Any:
+    if library == "hypersweep":
+        if kind == "float-log":
+            return hs.Float(args[0], args[1], log=True)
+        return hs.Int(args[0], args[1]) if kind == "int" else hs.Categorical(list(args[0]))
+    if library == "sklearn":
+        if kind == "float-log":
+            return loguniform(args[0], args[1])
+        return randint(args[0], args[1] + 1) if kind == "int" else list(args[0])
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if kind == "float-log":
+        return FloatDistribution(args[0], args[1], log=True)
+    if kind == "int":
+        return IntDistribution(args[0], args[1])
+    return CategoricalDistribution(list(args[0]))
+
+
+def space_for(method: str, space: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+    """The same distributions in each library's terms."""
+    library = method.split(":")[0]
+    return {name: _dist(library, kind, args) for name, (kind, *args) in space.items()}
+
+
+def run_one(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float]:
+    """(best_score_, seconds) of one search."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # optuna's experimental-feature warning, convergence
+        return _search(problem, method, seed, n_trials)
+
+
+def _search(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float]:
+    X, y = problem.load()
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    space = space_for(method, problem.space)
+    search: Any
+    if method == "hypersweep:tpe":
+        search = SearchCV(
+            problem.make(), space, sampler="tpe", n_trials=n_trials, cv=cv, random_state=seed,
+            refit=False,
+        )  # fmt: skip
+    elif method == "sklearn:random":
+        search = RandomizedSearchCV(
+            problem.make(), space, n_iter=n_trials, cv=cv, random_state=seed, refit=False
+        )
+    else:
+        import optuna
+        from optuna_integration import OptunaSearchCV
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        search = OptunaSearchCV(
+            problem.make(), space, n_trials=n_trials, cv=cv, random_state=seed, refit=False
+        )
+    start = time.perf_counter()
+    search.fit(X, y)
+    return float(search.best_score_), time.perf_counter() - start
+
+
+Results = dict[tuple[str, str], list[tuple[float, float]]]
+
+
+def benchmark(
+    problems: list[str], methods: list[str], seeds: int, n_trials: int, *, echo: bool = False
+) -> Results:
+    """Every (problem, method) over seeds 0 .. seeds-1."""
+    results: Results = {}
+    for name in problems:
+        for method in methods:
+            runs = [run_one(PROBLEMS[name], method, seed, n_trials) for seed in range(seeds)]
+            results[(name, method)] = runs
+            if echo:
+                print(f"  {name:18} {method:15} mean {np.mean([s for s, _ in runs]):.4f}")
+    return results
+
+
+def format_table(results: Results, *, n_trials: int) -> str:
+    """One row per problem and method; W/T/L counts hypersweep:tpe's seeds against it."""
+    seeds = len(next(iter(results.values())))
+    lines = [
+        f"best_score_ (mean 5-fold CV accuracy of the best candidate), {n_trials} candidates, "
+        f"{seeds} seeds; W/T/L: seeds where hypersweep:tpe scored higher/equal/lower",
+        "",
+        f"{'problem':18} {'method':15} {'mean':>7} {'median':>7} {'std':>7} "
+        f"{'W/T/L':>8} {'s/run':>6}",
+    ]
+    for name in dict.fromkeys(p for p, _ in results):
+        ours = [s for s, _ in results.get((name, "hypersweep:tpe"), [])]
+        for (problem, method), runs in results.items():
+            if problem != name:
+                continue
+            scores = [s for s, _ in runs]
+            wtl = "-"
+            if ours and method != "hypersweep:tpe":
+                diffs = [a - b for a, b in zip(ours, scores)]
+                wtl = "/".join(
+                    str(n)
+                    for n in (
+                        sum(d > 1e-12 for d in diffs),
+                        sum(abs(d) <= 1e-12 for d in diffs),
+                        sum(d < -1e-12 for d in diffs),
+                    )
+                )
+            lines.append(
+                f"{name:18} {method:15} {np.mean(scores):7.4f} {statistics.median(scores):7.4f} "
+                f"{np.std(scores):7.4f} {wtl:>8} {np.mean([t for _, t in runs]):6.2f}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--problems", help=f"comma-separated (default: {','.join(PROBLEMS)})")
+    parser.add_argument("--methods", help=f"comma-separated (default: {','.join(METHODS)})")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="2 seeds, 6 trials, 1 problem")
+    parser.add_argument("--out", type=Path, help="also write the table here")
+    args = parser.parse_args(argv)
+    problems = args.problems.split(",") if args.problems else list(PROBLEMS)
+    methods = args.methods.split(",") if args.methods else list(METHODS)
+    for name in problems:
+        if name not in PROBLEMS:
+            parser.error(f"unknown problem {name!r}; choose from {', '.join(PROBLEMS)}")
+    seeds, trials = args.seeds, args.trials
+    if args.quick:
+        seeds, trials, problems = 2, 6, problems[:1]
+    table = format_table(
+        benchmark(problems, methods, seeds, trials, echo=not args.quick), n_trials=trials
+    )
+    print(table)
+    if args.out:
+        args.out.write_text(table + "\n")
+    return table
+
+
+if __name__ == "__main__":
+    main()
