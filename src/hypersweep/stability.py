@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -284,13 +285,14 @@ def one_sided_p(
 
     sign = direction.sign()  # compare as losses: lower is better
     a, b = [sign * v for v in better], [sign * v for v in worse]
-    if test == "welch":
-        p = stats.ttest_ind(a, b, equal_var=False, alternative="less").pvalue
-    elif test == "paired":
-        p = stats.ttest_rel(a, b, alternative="less").pvalue
-    else:
-        p = stats.mannwhitneyu(a, b, alternative="less").pvalue
-    p = float(p)
+    with warnings.catch_warnings():  # near-constant samples: handled below, not worth a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if test == "welch":
+            p = float(stats.ttest_ind(a, b, equal_var=False, alternative="less").pvalue)
+        elif test == "paired":
+            p = float(stats.ttest_rel(a, b, alternative="less").pvalue)
+        else:
+            p = float(stats.mannwhitneyu(a, b, alternative="less").pvalue)
     if math.isnan(p):  # no spread at all: the means alone decide
         return 0.0 if sum(a) / len(a) < sum(b) / len(b) else 1.0
     return p

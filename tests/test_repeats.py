@@ -1,0 +1,258 @@
+"""repeats=k: k seeded calls per trial, each score kept, the value a chosen statistic."""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import hypersweep as hs
+from hypersweep import TrialState
+from hypersweep.seeding import derive_seed
+
+from .helpers import storage_url
+
+SPACE = {"x": hs.Float(0.0, 1.0)}
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    return storage_url(request.param, tmp_path)
+
+
+class Noisy:
+    """x plus Gaussian noise drawn from trial.seed; remembers every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, int, float]] = []  # number, repeat, seed, score
+
+    def __call__(self, params: dict[str, Any], trial: hs.Trial) -> float:
+        score = params["x"] + random.Random(trial.seed).gauss(0.0, 0.3)
+        self.calls.append((trial.number, trial.repeat, trial.seed, score))
+        return score
+
+
+def test_each_trial_keeps_k_scores_seeds_mean_and_std(url: str | None) -> None:
+    objective = Noisy()
+    study = hs.create_study(storage=url, space=SPACE, seed=5, repeats=4)
+    study.optimize(objective, 6)
+    assert len(objective.calls) == 24
+    for t in study.trials:
+        rec = t.system_attrs["repeats"]
+        calls = [c for c in objective.calls if c[0] == t.number]
+        assert [c[1] for c in calls] == [0, 1, 2, 3]
+        assert rec["values"] == [c[3] for c in calls]
+        assert rec["seeds"] == [c[2] for c in calls] and len(set(rec["seeds"])) == 4
+        assert rec["seeds"][0] == t.system_attrs["seed"] == derive_seed(5, t.number)
+        assert rec["mean"] == pytest.approx(np.mean(rec["values"]), abs=1e-15)
+        assert rec["std"] == pytest.approx(np.std(rec["values"], ddof=1), rel=1e-12)
+        assert rec["select"] == "mean" and t.value == rec["mean"]
+    all_seeds = [c[2] for c in objective.calls]
+    assert len(set(all_seeds)) == len(all_seeds)  # no two calls of the study share a seed
+
+
+def test_repeat_0_keeps_the_seed_a_single_run_gets() -> None:
+    single, repeated = Noisy(), Noisy()
+    one = hs.create_study(space=SPACE, seed=9)
+    one.optimize(single, 3)
+    three = hs.create_study(space=SPACE, seed=9, repeats=3)
+    three.optimize(repeated, 3)
+    assert [c[2] for c in single.calls] == [c[2] for c in repeated.calls if c[1] == 0]
+    assert [t.params for t in one.trials] == [t.params for t in three.trials]
+    for t in one.trials:  # repeats=1: the objective's value itself, the seed recorded
+        assert "repeats" not in t.system_attrs
+        assert t.system_attrs["seed"] == derive_seed(9, t.number)
+        assert t.value == next(c[3] for c in single.calls if c[0] == t.number)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+@pytest.mark.parametrize("select", ["mean_minus_std", "lcb"])
+def test_robust_statistics_lean_towards_the_worse_side(direction: str, select: str) -> None:
+    study = hs.create_study(space=SPACE, seed=2, repeats=5, select=select, direction=direction)
+    study.optimize(Noisy(), 4)
+    worse = 1.0 if direction == "minimize" else -1.0
+    for t in study.trials:
+        rec = t.system_attrs["repeats"]
+        m, s = statistics.fmean(rec["values"]), statistics.stdev(rec["values"])
+        spread = s if select == "mean_minus_std" else stats.t.ppf(0.95, 4) * s / math.sqrt(5)
+        assert t.value == pytest.approx(m + worse * spread, rel=1e-12)
+        assert rec["select"] == select and rec["mean"] == pytest.approx(m)
+
+
+def shuffled_deviations(seed: int, repeat: int, k: int) -> float:
+    """The repeat-th of k fixed deviations (mean 0, sample std 1), in an order set by the
+    seed of repeat 0, so that every configuration's k scores have an exact mean and std."""
+    base = np.linspace(-1.0, 1.0, k)
+    base = base / base.std(ddof=1)
+    order = random.Random(seed).sample(range(k), k)
+    return float(base[order[repeat]])
+
+
+def test_robust_selection_prefers_the_stable_configuration() -> None:
+    """Noisy: mean 0.82, std 0.15. Stable: mean 0.80, std 0.01. By the mean the noisy one
+    wins; mean minus std and the confidence bound pick the stable one."""
+    seeds: dict[int, int] = {}
+
+    def accuracy(params: dict[str, Any], trial: hs.Trial) -> float:
+        seeds.setdefault(trial.number, trial.seed)  # repeat 0's seed orders the deviations
+        z = shuffled_deviations(seeds[trial.number], trial.repeat, 5)
+        return 0.82 + 0.15 * z if params["kind"] == "noisy" else 0.80 + 0.01 * z
+
+    space = {"kind": hs.Categorical(["noisy", "stable"])}
+    best = {}
+    for select in ("mean", "mean_minus_std", "lcb"):
+        r = hs.maximize(accuracy, space, sampler="grid", n_trials=2, repeats=5, select=select,
+                        seed=0, verbosity=0)  # fmt: skip
+        best[select] = r.best_params["kind"]
+        noisy = next(t for t in r.trials if t.params["kind"] == "noisy").system_attrs["repeats"]
+        assert noisy["mean"] == pytest.approx(0.82) and noisy["std"] == pytest.approx(0.15)
+    assert best == {"mean": "noisy", "mean_minus_std": "stable", "lcb": "stable"}
+
+
+def test_a_sampler_follows_the_robust_value() -> None:
+    """Score 1 + 0.1x with spread 0.5x: the mean grows with x, mean - std falls with it; the
+    best trial must be the largest x by the mean and the smallest by mean - std."""
+
+    def score(params: dict[str, Any], trial: hs.Trial) -> float:
+        x = params["x"]
+        return 1 + 0.1 * x + 0.5 * x * shuffled_deviations(trial.number, trial.repeat, 3)
+
+    xs = {}
+    for select in ("mean", "mean_minus_std"):
+        r = hs.maximize(score, SPACE, sampler="random", n_trials=12, repeats=3, select=select,
+                        seed=4, verbosity=0)  # fmt: skip
+        every = [t.params["x"] for t in r.trials]
+        xs[select] = (r.best_params["x"], min(every), max(every))
+    assert xs["mean"][0] == xs["mean"][2]
+    assert xs["mean_minus_std"][0] == xs["mean_minus_std"][1]
+
+
+def test_settings_survive_a_resume_and_seeds_stay_put(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'rep.db'}"
+    hs.minimize(Noisy(), SPACE, n_trials=3, seed=1, storage=db, study="s", repeats=3,
+                select="lcb", verbosity=0)  # fmt: skip
+    before = {t.number: t.system_attrs for t in hs.load_study("s", storage=db).trials}
+    resumed = hs.load_study("s", storage=db)
+    assert (resumed.repeats, resumed.select) == (3, "lcb")
+    again = Noisy()
+    r = hs.minimize(again, SPACE, n_trials=5, storage=db, study="s", verbosity=0)  # no repeats
+    assert {c[0] for c in again.calls} == {3, 4} and len(again.calls) == 6
+    assert all(t.system_attrs["repeats"]["select"] == "lcb" for t in r.trials)
+    assert {t.number: t.system_attrs for t in r.trials if t.number < 3} == before
+    # the same as one uninterrupted run: seeds, parameters and values
+    whole = hs.minimize(Noisy(), SPACE, n_trials=5, seed=1, repeats=3, select="lcb", verbosity=0)
+    assert [t.system_attrs["repeats"]["seeds"] for t in whole.trials] == [
+        t.system_attrs["repeats"]["seeds"] for t in r.trials
+    ]
+    assert [t.value for t in whole.trials] == [t.value for t in r.trials]
+    with pytest.raises(ValueError, match=r"was run with repeats=3, not repeats=2.*another study"):
+        hs.create_study("s", storage=db, load_if_exists=True, repeats=2)
+    with pytest.raises(ValueError, match=r"select='lcb', not select='mean'"):
+        hs.minimize(Noisy(), SPACE, n_trials=6, storage=db, study="s", select="mean")
+
+
+def test_parallel_workers_honour_the_study_setting(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'par.db'}"
+    study = hs.create_study("p", storage=db, space=SPACE, seed=3, repeats=3)
+    study.optimize(lambda p, t: p["x"] + t.seed % 7, 4, n_jobs=2)
+    for t in study.trials:
+        rec = t.system_attrs["repeats"]
+        assert rec["values"] == [t.params["x"] + s % 7 for s in rec["seeds"]]
+        assert rec["seeds"] == [derive_seed(3, t.number, r) for r in range(3)]
+
+
+def test_a_failing_or_nan_repeat_fails_the_trial_and_keeps_earlier_scores() -> None:
+    def objective(trial: hs.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 1 and trial.repeat == 1:
+            raise RuntimeError("diverged")
+        if trial.number == 2 and trial.repeat == 2:
+            return math.nan
+        return x + trial.repeat
+
+    study = hs.create_study(seed=0, repeats=3)
+    study.optimize(objective, 4)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE]
+    one, two = study.trials[1], study.trials[2]
+    assert one.error is not None and one.error.startswith(
+        f"repeat 1 of 3 (seed {derive_seed(study.sampler.entropy, 1, 1)}): RuntimeError: diverged"
+    )
+    assert one.system_attrs["repeats"]["values"] == [one.params["x"]]
+    assert two.error is not None and two.error.startswith("repeat 2 of 3 (seed ")
+    assert two.error.endswith("the objective returned NaN")
+    assert len(two.system_attrs["repeats"]["values"]) == 2
+    assert study.trials[3].value == pytest.approx(study.trials[3].params["x"] + 1)
+
+
+def test_only_repeat_0_reports_and_can_be_pruned() -> None:
+    asked: list[tuple[int, int, bool]] = []
+
+    def objective(trial: hs.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(3):
+            trial.report(100 * trial.repeat + step + x, step)
+            prune = trial.should_prune()
+            asked.append((trial.number, trial.repeat, prune))
+            if prune:
+                raise hs.TrialPruned()
+        return x
+
+    study = hs.create_study(seed=0, repeats=2, pruner=hs.pruners.Threshold(upper=2.5))
+    study.optimize(objective, 6)
+    for t in study.trials:
+        assert t.intermediate == {s: s + t.params["x"] for s in t.intermediate}  # repeat 0's
+        pruned = t.params["x"] > 0.5
+        assert t.state is (TrialState.PRUNED if pruned else TrialState.COMPLETE)
+        assert {r for n, r, _ in asked if n == t.number} == ({0} if pruned else {0, 1})
+    assert not any(prune for _, repeat, prune in asked if repeat == 1)
+    assert any(t.state is TrialState.PRUNED for t in study.trials)
+
+
+@pytest.fixture
+def deterministic_off() -> Iterator[None]:
+    """seed_everything switches torch's deterministic kernels on process-wide: undo it."""
+    yield
+    torch = __import__("sys").modules.get("torch")
+    if torch is not None:
+        torch.use_deterministic_algorithms(False)
+
+
+def test_seed_objective_seeds_the_global_generators(deterministic_off: None) -> None:
+    study = hs.create_study(space=SPACE, seed=0, repeats=2, seed_objective=True)
+    study.optimize(lambda p: random.random() + float(np.random.rand()), 3)
+    assert study.seed_objective
+    for t in study.trials:
+        rec = t.system_attrs["repeats"]
+        seeds = rec["seeds"]
+        assert rec["values"] == [random.Random(s).random() + np.random.RandomState(s).rand()
+                                 for s in seeds]  # fmt: skip
+    plain = hs.create_study(space=SPACE, seed=0, repeats=2)
+    plain.optimize(lambda p: random.random(), 2)
+    assert not plain.seed_objective
+    assert plain.trials[0].system_attrs["repeats"]["values"][0] != random.Random(
+        plain.trials[0].system_attrs["seed"]
+    ).random()
+
+
+def test_ask_and_tell_records_the_seed_too() -> None:
+    study = hs.create_study(seed=8)
+    trial = study.ask()
+    frozen = study.tell(trial, trial.suggest_float("x", 0, 1))
+    assert frozen.system_attrs["seed"] == trial.seed == derive_seed(8, 0)
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1, but got 0"):
+        hs.create_study(repeats=0)
+    with pytest.raises(ValueError, match="select must be one of 'mean', 'mean_minus_std', 'lcb'"):
+        hs.create_study(select="median")
+    with pytest.raises(TypeError, match="seed_objective must be True or False"):
+        hs.create_study(seed_objective="yes")  # type: ignore[arg-type]
