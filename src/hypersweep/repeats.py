@@ -20,7 +20,6 @@ With k = 1 every statistic is the single score (its std is taken as 0).
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,9 +47,11 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
     if not values:
         raise ValueError("mean_std needs at least one value")
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values, mean) if len(values) > 1 else 0.0
-    return mean, std
+    n = len(values)
+    mean = math.fsum(values) / n  # fsum, not statistics: that module costs import time
+    if n == 1:
+        return mean, 0.0
+    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
 
 
 def t_quantile(level: float, df: int) -> float:
