@@ -206,3 +206,26 @@ def test_infinite_values_keep_the_embedded_json_valid() -> None:
     assert [r[-2] for r in rows] == ["inf"] * 3  # attrs.spread, before the error column
     for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', text):
         json.loads(block, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
+
+
+def test_define_by_run_study_that_maximizes() -> None:
+    def objective(trial: hs.Trial) -> float:
+        layers = trial.suggest_int("layers", 1, 3)
+        widths = [trial.suggest_int(f"width_{i}", 8, 64, log=True) for i in range(layers)]
+        return -abs(sum(widths) - 50) / 50
+
+    study = hs.create_study(direction="maximize", sampler="random", seed=1)
+    study.optimize(objective, 12, show_progress=False)
+    text = render_report(study)
+    heads = parse(text).text["th"]
+    assert {"layers", "width_0", "width_1", "width_2"} <= set(heads)
+    rows = table_rows(text)
+    assert len(rows) == 12
+    best = study.best_trial
+    assert max(t.value for t in study.trials if t.value is not None) == best.value
+    assert f"Trial #{best.number} with value {best.value:.6g}" in text
+    assert "maximize" in " ".join(parse(text).text["dd"])
+    # trials with fewer layers leave the deeper widths blank
+    width_2 = heads.index("width_2")
+    shallow = [r for r, t in zip(rows, study.trials) if t.params["layers"] < 3]
+    assert shallow and all(r[width_2] == "" for r in shallow)
