@@ -1,0 +1,569 @@
+"""Pruning benchmark: epochs saved and accuracy kept, hypersweep's pruners against optuna's.
+
+Tunes a small MLP on scikit-learn's digits (fixed train/validation split; lr,
+hidden units, dropout, weight decay, batch size) with the same sampler in every
+row (hypersweep's TPE for hypersweep's pruners, optuna's TPESampler for
+optuna's), each trial training up to ``--epochs`` epochs and reporting the
+validation accuracy after every epoch (step = epochs trained so far). Per
+setting: total epochs trained (deterministic: the main cost figure on a shared,
+noisy machine), wall time, and the best validation accuracy (median over seeds
+and per seed). The second case is the same through Keras 3 on the torch
+backend, smaller because Keras epochs cost more.
+
+``--synthetic`` runs instead the cheap simulated learning curves used to choose
+TPE's multi-fidelity settings (many seeds in seconds; see ``synthetic_curve``).
+
+    python benchmarks/pruning.py                        # 3 seeds, 40 trials, 30 epochs, both cases
+    python benchmarks/pruning.py --quick                # a smoke test (seconds)
+    python benchmarks/pruning.py --seeds 5 --no-keras --out benchmarks/results/pruning.txt
+    python benchmarks/pruning.py --synthetic --seeds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+
+import hypersweep as hs
+
+BATCHES = (32, 64, 128, 256)
+
+
+@dataclass
+class Run:
+    """One study: its cost and its best validation accuracy."""
+
+    epochs: int
+    seconds: float
+    best: float
+    n_pruned: int
+
+
+@dataclass
+class Row:
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+
+# --- the data and the two trainers ------------------------------------------------
+
+
+def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Digits scaled to [0, 1], a fixed stratified 75/25 train/validation split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    x, y = load_digits(return_X_y=True)
+    x = (x / 16.0).astype(np.float32)
+    xt, xv, yt, yv = train_test_split(x, y, test_size=0.25, stratify=y, random_state=0)
+    return xt, xv, yt.astype(np.int64), yv.astype(np.int64)
+
+
+class Counter:
+    """Epochs trained, across every trial of a study."""
+
+    def __init__(self) -> None:
+        self.epochs = 0
+
+
+Report = Callable[[float, int], bool]  # (accuracy, epoch) -> stop now?
+
+
+def train_torch(
+    params: dict[str, Any], data: Any, epochs: int, seed: int, report: Report, counter: Counter
+) -> float:
+    """Adam on a one-hidden-layer MLP; returns the last epoch's validation accuracy.
+    The weights and batches are seeded by (seed, config), so a configuration trains the
+    same way under every pruner and library."""
+    import torch
+
+    torch.set_num_threads(1)
+    xt, xv, yt, yv = data
+    torch.manual_seed(seed * 1_000_003 + zlib.crc32(repr(sorted(params.items())).encode()))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(64, params["hidden"]),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(params["dropout"]),
+        torch.nn.Linear(params["hidden"], 10),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    bs = params["batch_size"]
+    acc = 0.0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(len(xt))
+        for i in range(0, len(xt), bs):
+            idx = perm[i : i + bs]
+            opt.zero_grad()
+            loss_fn(model(xt[idx]), yt[idx]).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            acc = float((model(xv).argmax(1) == yv).float().mean())
+        counter.epochs += 1
+        if report(acc, epoch):
+            break
+    return acc
+
+
+def torch_data() -> Any:
+    import torch
+
+    xt, xv, yt, yv = digits_split()
+    return torch.tensor(xt), torch.tensor(xv), torch.tensor(yt), torch.tensor(yv)
+
+
+def keras_data() -> Any:
+    return digits_split()
+
+
+def train_keras(
+    params: dict[str, Any],
+    data: Any,
+    epochs: int,
+    seed: int,
+    report: Report,
+    counter: Counter,
+    callback: Any = None,
+) -> float:
+    """The same MLP through Keras 3 (torch backend). ``callback`` is the pruning
+    callback when the study is hypersweep's; optuna's is driven through ``report``."""
+    import keras
+    import torch
+
+    torch.set_num_threads(1)
+    xt, xv, yt, yv = data
+    config = zlib.crc32(repr(sorted(params.items())).encode())
+    keras.utils.set_random_seed((seed * 1_000_003 + config) % 2**31)
+    model = keras.Sequential(
+        [
+            keras.Input((64,)),
+            keras.layers.Dense(params["hidden"], activation="relu"),
+            keras.layers.Dropout(params["dropout"]),
+            keras.layers.Dense(10),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(
+            learning_rate=params["lr"], weight_decay=params["weight_decay"]
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            counter.epochs += 1
+
+    class Stop(keras.callbacks.Callback):  # optuna's side: report and stop on prune
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if report(float((logs or {})["val_accuracy"]), epoch + 1):
+                self.model.stop_training = True
+
+    callbacks = [Count(), callback if callback is not None else Stop()]
+    hist = model.fit(
+        xt, yt, validation_data=(xv, yv), epochs=epochs, batch_size=params["batch_size"],
+        callbacks=callbacks, verbose=0,
+    )  # fmt: skip
+    return float(hist.history["val_accuracy"][-1])
+
+
+# --- one study per library ---------------------------------------------------------
+
+
+def space() -> dict[str, Any]:
+    return {
+        "lr": hs.Float(1e-4, 1e-1, log=True),
+        "hidden": hs.Int(16, 256, log=True),
+        "dropout": hs.Float(0.0, 0.5),
+        "weight_decay": hs.Float(1e-6, 1e-2, log=True),
+        "batch_size": hs.Categorical(list(BATCHES)),
+    }
+
+
+def hs_pruner(name: str, epochs: int) -> hs.pruners.Pruner:
+    """none, median, asha, hyperband; asha:MIN_RESOURCE:REDUCTION_FACTOR for a variant."""
+    p = hs.pruners
+    if name.startswith("asha:"):
+        mr, rf = (int(v) for v in name.split(":")[1:])
+        return p.ASHA(min_resource=mr, reduction_factor=rf)
+    return {
+        "none": lambda: p.NoPruning(),
+        "median": lambda: p.Median(),
+        "asha": lambda: p.ASHA(),
+        "hyperband": lambda: p.Hyperband(max_resource=epochs),
+    }[name]()
+
+
+def optuna_pruner(name: str, epochs: int) -> Any:
+    import optuna
+
+    p = optuna.pruners
+    return {
+        "none": lambda: p.NopPruner(),
+        "median": lambda: p.MedianPruner(),
+        "asha": lambda: p.SuccessiveHalvingPruner(),
+        "hyperband": lambda: p.HyperbandPruner(max_resource=epochs),
+    }[name]()
+
+
+def keras_hs_callback(trial: hs.Trial) -> tuple[Any, str]:
+    """hypersweep's Keras callback if it is there, else a minimal inline one."""
+    try:
+        from hypersweep.integrations.keras import ReportCallback
+
+        return ReportCallback(trial, monitor="val_accuracy"), "hs.integrations.keras.ReportCallback"
+    except ImportError:
+        import keras
+
+        class Inline(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+                trial.report(float((logs or {})["val_accuracy"]), epoch + 1)
+                if trial.should_prune():
+                    raise hs.TrialPruned()
+
+        return Inline(), "an inline keras Callback (integrations.keras not available)"
+
+
+CALLBACK_USED: list[str] = []
+
+
+def run_hypersweep(
+    case: str, pruner: str, seed: int, n_trials: int, epochs: int, data: Any
+) -> Run:
+    counter = Counter()
+
+    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
+        def report(acc: float, epoch: int) -> bool:
+            trial.report(acc, epoch)
+            if trial.should_prune():
+                raise hs.TrialPruned()
+            return False
+
+        if case == "torch":
+            return train_torch(params, data, epochs, seed, report, counter)
+        cb, how = keras_hs_callback(trial)
+        if how not in CALLBACK_USED:
+            CALLBACK_USED.append(how)
+        return train_keras(params, data, epochs, seed, report, counter, callback=cb)
+
+    name, _, rule = pruner.partition("/")
+    sampler = hs.samplers.TPE(seed=seed, multi_fidelity=rule != "optuna-rule")
+    study = hs.create_study(
+        direction="maximize", space=space(), sampler=sampler, pruner=hs_pruner(name, epochs)
+    )
+    start = time.perf_counter()
+    study.optimize(objective, n_trials, show_progress=False)
+    seconds = time.perf_counter() - start
+    n_pruned = sum(t.state is hs.TrialState.PRUNED for t in study.trials)
+    return Run(counter.epochs, seconds, float(study.best_value or 0.0), n_pruned)
+
+
+def run_optuna(case: str, pruner: str, seed: int, n_trials: int, epochs: int, data: Any) -> Run:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    counter = Counter()
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {
+            "lr": trial.suggest_float("lr", 1e-4, 1e-1, log=True),
+            "hidden": trial.suggest_int("hidden", 16, 256, log=True),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
+            "batch_size": trial.suggest_categorical("batch_size", list(BATCHES)),
+        }
+        pruned = []
+
+        def report(acc: float, epoch: int) -> bool:
+            trial.report(acc, epoch)
+            if trial.should_prune():
+                pruned.append(epoch)
+                return True
+            return False
+
+        train = train_torch if case == "torch" else train_keras
+        acc = train(params, data, epochs, seed, report, counter)
+        if pruned:
+            raise optuna.TrialPruned()
+        return acc
+
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna_pruner(pruner, epochs),
+    )  # fmt: skip
+    start = time.perf_counter()
+    study.optimize(objective, n_trials)
+    seconds = time.perf_counter() - start
+    n_pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
+    return Run(counter.epochs, seconds, float(study.best_value), n_pruned)
+
+
+# --- the table -----------------------------------------------------------------------
+
+LABELS = {"none": "no pruning", "median": "Median", "asha": "ASHA", "hyperband": "Hyperband"}
+OPTUNA_LABELS = {"none": "NopPruner", "median": "MedianPruner",
+                 "asha": "SuccessiveHalvingPruner", "hyperband": "HyperbandPruner"}  # fmt: skip
+
+
+def table(rows: Sequence[Row], full_epochs: int) -> str:
+    """Median over seeds, then every seed's figures."""
+    lines = [
+        f"{'setting':50s} {'epochs':>7s} {'% of max':>8s} {'wall s':>7s} {'best acc':>8s} "
+        f"{'pruned':>6s}  per seed: epochs / best acc",
+    ]
+    for row in rows:
+        e = statistics.median(r.epochs for r in row.runs)
+        w = statistics.median(r.seconds for r in row.runs)
+        b = statistics.median(r.best for r in row.runs)
+        p = statistics.median(r.n_pruned for r in row.runs)
+        seeds = "  ".join(f"{r.epochs}/{100 * r.best:.2f}" for r in row.runs)
+        lines.append(
+            f"{row.label:50s} {e:7.0f} {100 * e / full_epochs:7.1f}% {w:7.1f} "
+            f"{100 * b:7.2f}% {p:6.0f}  {seeds}"
+        )
+    return "\n".join(lines)
+
+
+def verdict(rows: dict[str, Row], full_epochs: int) -> str:
+    """The issue's target, checked on the medians over seeds."""
+    def med(row: Row, attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in row.runs)
+
+    base = med(rows["hs:none"], "best")
+    asha_acc, asha_ep = med(rows["hs:asha"], "best"), med(rows["hs:asha"], "epochs")
+    lines = [
+        f"ASHA best accuracy {100 * asha_acc:.2f}% vs no pruning {100 * base:.2f}%: "
+        f"{100 * (asha_acc - base):+.2f} points (target >= -0.50): "
+        f"{'met' if asha_acc >= base - 0.005 else 'NOT met'}",
+        f"ASHA epochs {asha_ep:.0f} = {100 * asha_ep / med(rows['hs:none'], 'epochs'):.1f}% of "
+        f"no pruning's (target <= 35%): "
+        f"{'met' if asha_ep <= 0.35 * med(rows['hs:none'], 'epochs') else 'NOT met'}",
+    ]
+    if "optuna:asha" in rows:
+        o_acc, o_ep = med(rows["optuna:asha"], "best"), med(rows["optuna:asha"], "epochs")
+        lines.append(
+            f"vs optuna SuccessiveHalving ({100 * o_acc:.2f}%, {o_ep:.0f} epochs): accuracy "
+            f"{'at least as good' if asha_acc >= o_acc else 'WORSE'}, epochs "
+            f"{'at most as many' if asha_ep <= o_ep else 'MORE'}"
+        )
+    return "\n".join(lines)
+
+
+def run_case(
+    case: str, seeds: int, n_trials: int, epochs: int, with_optuna: bool, pruners: Sequence[str]
+) -> str:
+    data = torch_data() if case == "torch" else keras_data()
+    warm = {"lr": 1e-3, "hidden": 16, "dropout": 0.0, "weight_decay": 1e-6, "batch_size": 256}
+    (train_torch if case == "torch" else train_keras)(  # imports and first calls, untimed
+        warm, data, 1, 0, lambda a, e: False, Counter()
+    )
+    rows: dict[str, Row] = {}
+    for pruner in pruners:
+        name, _, rule = pruner.partition("/")
+        rule = " (optuna's pruned-trial rule)" if rule else ""
+        label = LABELS.get(name) or "ASHA(min_resource={}, reduction_factor={})".format(
+            *name.split(":")[1:]
+        )
+        rows[f"hs:{pruner}"] = Row(f"hypersweep TPE{rule} + {label}")
+        if with_optuna and not rule and name in OPTUNA_LABELS:
+            rows[f"optuna:{pruner}"] = Row(f"optuna TPESampler + {OPTUNA_LABELS[pruner]}")
+    for seed in range(seeds):
+        for pruner in pruners:
+            rows[f"hs:{pruner}"].runs.append(
+                run_hypersweep(case, pruner, seed, n_trials, epochs, data)
+            )
+            if f"optuna:{pruner}" in rows:
+                rows[f"optuna:{pruner}"].runs.append(
+                    run_optuna(case, pruner, seed, n_trials, epochs, data)
+                )
+            print(f"  [{case}] seed {seed} {pruner} done", file=sys.stderr, flush=True)
+    title = (
+        f"{'PyTorch' if case == 'torch' else 'Keras 3 (torch backend)'} MLP on digits: "
+        f"{n_trials} trials x up to {epochs} epochs, {seeds} seeds (0..{seeds - 1})"
+    )
+    out = [title, table(list(rows.values()), n_trials * epochs)]
+    if "hs:none" in rows and "hs:asha" in rows:
+        out.append(verdict(rows, n_trials * epochs))
+    if case == "keras" and CALLBACK_USED:
+        out.append("keras pruning callback: " + ", ".join(CALLBACK_USED))
+    return "\n".join(out)
+
+
+# --- the synthetic multi-fidelity problem (for choosing TPE's settings) -------------
+
+
+def synthetic_curve(params: dict[str, Any], step: int, seed: int) -> float:
+    """Simulated validation accuracy after ``step`` epochs.
+
+    The final error is a bowl in log lr (its optimum moves with the batch size),
+    hidden units, dropout and weight decay; the convergence time shrinks with the
+    learning rate and grows with dropout, so early ranks partly mislead (fast,
+    mediocre configurations lead at first), as on real learning curves; plus
+    seeded per-step noise.
+    """
+    u = math.log10(params["lr"])
+    u_best = -2.6 + 0.3 * math.log2(params["batch_size"] / 32)
+    final_err = (
+        0.02
+        + 0.05 * (u - u_best) ** 2
+        + 0.01 * math.log2(params["hidden"] / 128) ** 2
+        + 0.2 * (params["dropout"] - 0.15) ** 2
+        + 0.004 * (math.log10(params["weight_decay"]) + 4) ** 2
+    )
+    tau = (1.0 + 2.0 * params["dropout"]) * 0.6 * 10 ** (-(u + 1.0) * 0.6)
+    noise = np.random.default_rng((seed, step, zlib.crc32(repr(sorted(params.items())).encode())))
+    err = final_err + (0.9 - final_err) * math.exp(-step / tau) + noise.normal(0, 0.004)
+    return 1.0 - err
+
+
+def synthetic_study(
+    pruner: hs.pruners.Pruner, seed: int, n_trials: int, epochs: int, tweak: dict[str, Any]
+) -> Run:
+    tpe = hs.samplers.TPE(seed=seed)
+    for k, v in tweak.items():
+        setattr(tpe, k, v)
+    counter = Counter()
+
+    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
+        acc = 0.0
+        for step in range(1, epochs + 1):
+            acc = synthetic_curve(params, step, seed)
+            counter.epochs += 1
+            trial.report(acc, step)
+            if trial.should_prune():
+                raise hs.TrialPruned()
+        return acc
+
+    study = hs.create_study(direction="maximize", space=space(), sampler=tpe, pruner=pruner)
+    start = time.perf_counter()
+    study.optimize(objective, n_trials, show_progress=False)
+    n_pruned = sum(t.state is hs.TrialState.PRUNED for t in study.trials)
+    return Run(counter.epochs, time.perf_counter() - start, float(study.best_value or 0), n_pruned)
+
+
+SYNTHETIC_VARIANTS: dict[str, dict[str, Any]] = {
+    "optuna's rule (pruned below completed)": {"multi_fidelity": False},
+    "rungs, min count = n_good": {"_mf_min_count": "ngood"},
+    "rungs, min count = 2 n_good": {"_mf_min_count": "2ngood"},
+    "rungs, min count = dims + 2 (BOHB)": {"_mf_min_count": "bohb"},
+}
+
+
+def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = None) -> str:
+    """Each variant against the first of its block, paired by seed (same seed, same
+    startup trials): mean difference of best accuracy with its standard error."""
+    old = {"optuna's rule (pruned below completed)": {"multi_fidelity": False}}
+    setups: list[tuple[str, Callable[[], hs.pruners.Pruner], dict[str, dict[str, Any]]]] = [
+        ("no pruning", lambda: hs.pruners.NoPruning(), {"TPE": {}}),
+        ("ASHA", lambda: hs.pruners.ASHA(), SYNTHETIC_VARIANTS),
+        (
+            "Hyperband",
+            lambda: hs.pruners.Hyperband(max_resource=epochs),
+            {**SYNTHETIC_VARIANTS,
+             "rungs per bracket (optuna's split), n_good": {"_mf_per_bracket": True}},
+        ),
+        ("Median", lambda: hs.pruners.Median(),
+         {**old, "every reported step as a budget, n_good": {"_mf_steps": True}}),
+    ]
+    for mr, rf in ((1, 3), (2, 3), (3, 3), (1, 4), (2, 4), (1, 2)):
+        setups.append((
+            f"ASHA(min_resource={mr}, reduction_factor={rf})",
+            lambda mr=mr, rf=rf: hs.pruners.ASHA(min_resource=mr, reduction_factor=rf),
+            {"TPE": {}},
+        ))  # fmt: skip
+    out = [
+        f"Synthetic learning curves: {n_trials} trials x up to {epochs} steps, {seeds} seeds. "
+        "Best final accuracy (median and mean over seeds), the mean paired difference "
+        "against the block's first row (+- standard error; wins/losses), epochs (median)"
+    ]
+    for name, make, variants in setups:
+        if only and only.lower() not in name.lower():
+            continue
+        out.append(f"{name}:")
+        ref: list[float] | None = None
+        for label, tweak in variants.items():
+            runs = [synthetic_study(make(), s, n_trials, epochs, tweak) for s in range(seeds)]
+            best = [r.best for r in runs]
+            line = (
+                f"  {label:48s} median {100 * statistics.median(best):.3f}%  "
+                f"mean {100 * statistics.fmean(best):.3f}%  "
+                f"epochs {statistics.median(r.epochs for r in runs):.0f}"
+            )
+            if ref is None:
+                ref = best
+            else:
+                d = [100 * (a - b) for a, b in zip(best, ref)]
+                se = statistics.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else math.nan
+                wins, losses = sum(x > 1e-9 for x in d), sum(x < -1e-9 for x in d)
+                line += f"  diff {statistics.fmean(d):+.3f} +- {se:.3f} ({wins}/{losses})"
+            out.append(line)
+            print(out[-1], file=sys.stderr, flush=True)
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny: a smoke test")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--keras-trials", type=int, default=None, help="default: --trials / 2")
+    parser.add_argument("--keras-epochs", type=int, default=None, help="default: --epochs")
+    parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-optuna", action="store_true")
+    parser.add_argument(
+        "--pruners", default="none,median,asha,hyperband",
+        help="comma-separated; NAME/optuna-rule runs TPE with multi_fidelity=False",
+    )
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--only", help="--synthetic: the blocks whose name holds this")
+    parser.add_argument("--out", type=Path, help="also write the printed tables here")
+    args = parser.parse_args(argv)
+    hs.set_verbosity(0)
+    if args.quick:
+        args.seeds, args.trials, args.epochs = 1, 4, 3
+        args.keras_trials, args.keras_epochs = 2, 2
+    if args.synthetic:
+        text = run_synthetic(args.seeds, args.trials, args.epochs, args.only)
+    else:
+        pruners = args.pruners.split(",")
+        parts = []
+        if not args.no_torch:
+            parts.append(run_case("torch", args.seeds, args.trials, args.epochs,
+                                  not args.no_optuna, pruners))  # fmt: skip
+        if not args.no_keras:
+            kt = args.keras_trials or max(2, args.trials // 2)
+            ke = args.keras_epochs or args.epochs
+            part = run_case("keras", args.seeds, kt, ke, not args.no_optuna, pruners)
+            if kt < args.trials:
+                part += (
+                    f"\n(the Keras case runs {kt} trials instead of {args.trials}: "
+                    "Keras epochs are slower)"
+                )
+            parts.append(part)
+        text = "\n\n".join(parts)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
