@@ -249,6 +249,24 @@ def test_show_marks_failed_pruned_conditional_and_repeated_trials(
     assert "Configurations run more than once (1):" in out and "trials #0, #1, #2: mean" in out
 
 
+def test_show_gives_the_spread_of_repeats(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def noisy(params: dict[str, Any], trial: hs.Trial) -> float:
+        return float(params["x"] + (trial.seed % 1000) / 10_000)
+
+    study = hs.create_study("rep", storage=project.url, space={"x": hs.Float(0, 1)}, repeats=3)
+    study.optimize(noisy, 3, show_progress=False)
+    code, out, _ = run(capsys, "show", "rep")
+    assert code == 0
+    heads = next(line for line in out.splitlines() if line.strip().startswith("#")).split()
+    assert heads[:6] == ["#", "state", "value", "duration", "repeats", "std"]
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if "COMPLETE" in line}
+    for trial in study.trials:
+        row = rows[str(trial.number)]
+        assert row[4] == "3" and row[5] == f"{trial.system_attrs['repeats']['std']:.6g}"
+
+
 def test_report_command_writes_one_offline_file(
     project: Project, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

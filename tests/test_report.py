@@ -229,3 +229,19 @@ def test_define_by_run_study_that_maximizes() -> None:
     width_2 = heads.index("width_2")
     shallow = [r for r, t in zip(rows, study.trials) if t.params["layers"] < 3]
     assert shallow and all(r[width_2] == "" for r in shallow)
+
+
+def test_studies_with_repeats_show_count_and_spread() -> None:
+    import random
+
+    def noisy(params: dict[str, Any], trial: hs.Trial) -> float:
+        return float(params["x"] ** 2 + random.Random(trial.seed).gauss(0, 0.1))
+
+    study = hs.create_study(space={"x": hs.Float(-1, 1)}, seed=0, repeats=3)
+    study.optimize(noisy, 4, show_progress=False)
+    text = render_report(study)
+    heads = parse(text).text["th"]
+    assert heads[:7] == ["#", "state", "value", "duration", "steps", "repeats", "repeat std"]
+    for row, trial in zip(table_rows(text), study.trials):
+        record = trial.system_attrs["repeats"]
+        assert row[5] == "3" and row[6] == f"{record['std']:.6g}"

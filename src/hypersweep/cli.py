@@ -716,13 +716,17 @@ def _trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tab
     from rich.table import Table
     from rich.text import Text
 
+    from .report._data import repeat_values
+
     params, attrs = _columns(study, trials)
     steps = any(t.intermediate for t in trials)
+    repeats = any(repeat_values(t) for t in trials)
     errors = any(t.error for t in trials)
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    heads = ["#", "state", "value", "duration", *(["steps"] if steps else []), *params]
+    heads = ["#", "state", "value", "duration", *(["steps"] if steps else [])]
+    heads += [*(["repeats", "std"] if repeats else []), *params]
     for name in heads:
-        right = name in ("#", "value", "duration", "steps")
+        right = name in ("#", "value", "duration", "steps", "repeats", "std")
         table.add_column(name, justify="right" if right else "left")
     for key in attrs:
         table.add_column(f"attrs.{key}", style="dim")
@@ -732,12 +736,22 @@ def _trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tab
         duration = f"{t.duration:.2f}s" if t.duration is not None else ""
         cells: list[Any] = [t.number, t.state.value, t.value, duration]
         cells += [len(t.intermediate) or None] if steps else []
+        if repeats:
+            scores = repeat_values(t)
+            cells += [len(scores) or None, _sample_std(scores)]
         cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
         cells += [_error_line(t)] if errors else []
         row = [Text(_fmt(c)) for c in cells]
         row[1].stylize(_STATE_STYLE.get(t.state.value, ""))
         table.add_row(*row)
     return table
+
+
+def _sample_std(values: Sequence[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _repeated(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:

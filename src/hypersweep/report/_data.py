@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..study import Study
 
 FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
+REPEAT_COLUMNS = ("repeats", "repeat std")  # shown when the study evaluates each config k times
 
 
 def json_safe(value: Any) -> Any:
@@ -113,7 +114,31 @@ def columns(study: Study, trials: Sequence[FrozenTrial]) -> list[str]:
         attrs.update(dict.fromkeys(t.user_attrs))
     order = list(study.space.leaves) if study.space is not None else []
     params = [p for p in order if p in used] + [p for p in used if p not in order]
-    return [*FIXED_COLUMNS, *params, *(f"attrs.{k}" for k in attrs), "error"]
+    repeated = any(repeat_values(t) for t in trials)
+    return [
+        *FIXED_COLUMNS,
+        *(REPEAT_COLUMNS if repeated else ()),
+        *params,
+        *(f"attrs.{k}" for k in attrs),
+        "error",
+    ]
+
+
+def repeat_values(trial: FrozenTrial) -> list[float]:
+    """The scores of a trial's repeats (``create_study(repeats=k)``), [] for other trials."""
+    record = trial.system_attrs.get("repeats")
+    values = record.get("values") if isinstance(record, dict) else None
+    if not isinstance(values, list):
+        return []
+    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def _spread(values: list[float]) -> float | None:
+    """Sample standard deviation, as the repeats record states it (None below 2 values)."""
+    if len(values) < 2:
+        return None
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _cell(trial: FrozenTrial, column: str) -> Any:
@@ -126,7 +151,11 @@ def _cell(trial: FrozenTrial, column: str) -> Any:
     if column == "duration":
         return None if trial.duration is None else round(trial.duration, 3)
     if column == "steps":
-        return None if trial.last_step is None else trial.last_step + 1
+        return len(trial.intermediate) or None
+    if column == "repeats":
+        return len(repeat_values(trial)) or None
+    if column == "repeat std":
+        return _spread(repeat_values(trial))
     if column == "error":
         lines = (trial.error or "").strip().splitlines()
         return lines[-1][:200] if lines else None  # a traceback's last line says what failed
