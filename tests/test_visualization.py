@@ -35,12 +35,12 @@ def _loss(lr: float, units: int, extra: float) -> float:
 
 
 def static_objective(params: dict[str, Any], trial: hs.Trial) -> float:
-    if params["act"] == "tanh" and params["units"] > 52:
-        raise ValueError("this configuration diverges")  # some trials FAIL
     model = params["model"]
     extra = abs(math.log10(model["C"])) if model["kind"] == "svm" else model["k"] / 20
     final = _loss(params["lr"], params["units"], extra) + 0.01 * (trial.number % 3)
     for step in range(4):
+        if step == 1 and params["act"] == "tanh" and params["units"] > 50:
+            raise ValueError("this configuration diverges")  # FAIL after one report
         trial.report(final + 1.0 / (step + 1), step)
         trial.prune_if_needed()
     return final
@@ -192,17 +192,29 @@ def test_history_marks_pruned_trials_and_error_bars_of_repeats(
     assert value.error_y.visible and np.allclose(value.error_y.array, stds)
 
 
+def _split_curves(trace: Any) -> dict[int, list[tuple[int, float]]]:
+    curves: dict[int, list[tuple[int, float]]] = {}
+    for x, y, n in zip(trace.x, trace.y, trace.customdata):
+        if n is not None:
+            curves.setdefault(n, []).append((x, y))
+    return curves
+
+
 def test_learning_curves_mark_pruned_trials(mixed: hs.Study) -> None:
     fig = viz.plot_intermediate(mixed)
-    with_curves = [t for t in mixed.trials if t.intermediate]
-    assert [tr.meta["trial"] for tr in fig.data] == [t.number for t in with_curves]
-    for tr, t in zip(fig.data, with_curves):
-        steps = sorted(t.intermediate)
-        assert list(tr.x) == steps and list(tr.y) == [t.intermediate[s] for s in steps]
-        pruned = t.state is TrialState.PRUNED
-        assert (tr.line.dash == "dot") == pruned
-        assert (tr.marker.symbol[-1] == "x") == pruned
-    assert any(tr.meta["state"] == "PRUNED" for tr in fig.data)
+    by_state = {s: [t for t in mixed.trials if t.state is s and t.intermediate] for s in TrialState}
+    for state, style in (("complete", "solid"), ("pruned", "dot"), ("fail", "dash")):
+        trials = by_state[TrialState(state.upper())]
+        trace = _trace(fig, f"{state} ({len(trials)})")
+        assert trace.line.dash == style
+        assert _split_curves(trace) == {
+            t.number: sorted(t.intermediate.items()) for t in trials
+        }  # every point of every curve, in step order
+    marks = _trace(fig, "pruned here")
+    pruned = by_state[TrialState.PRUNED]
+    assert marks.marker.symbol == "x" and list(marks.customdata) == [t.number for t in pruned]
+    assert list(marks.x) == [max(t.intermediate) for t in pruned]
+    assert list(marks.y) == [t.value for t in pruned]  # a pruned trial keeps its last report
 
 
 def test_slice_draws_conditional_parameters_only_where_active(mixed: hs.Study) -> None:

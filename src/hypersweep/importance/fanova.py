@@ -19,25 +19,26 @@ import numpy as np
 
 
 def leaf_boxes(tree: Any, n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lo, hi, value) of every leaf of a fitted sklearn tree: the box is lo < x <= hi."""
+    """(lo, hi, value) of every leaf of a fitted sklearn tree: the box is lo < x <= hi.
+
+    Walks the tree one depth level at a time, all nodes of a level at once.
+    """
     left, right = tree.children_left, tree.children_right
-    feature, threshold = tree.feature, tree.threshold
-    los, his, values = [], [], []
-    stack = [(0, np.full(n_features, -np.inf), np.full(n_features, np.inf))]
-    while stack:
-        node, lo, hi = stack.pop()
-        if left[node] == -1:  # a leaf
-            los.append(lo)
-            his.append(hi)
-            values.append(float(tree.value[node].ravel()[0]))
-            continue
-        f, t = feature[node], threshold[node]
-        lo_right, hi_left = lo.copy(), hi.copy()
-        hi_left[f] = min(hi[f], t)
-        lo_right[f] = max(lo[f], t)
-        stack.append((left[node], lo, hi_left))
-        stack.append((right[node], lo_right, hi))
-    return np.array(los), np.array(his), np.array(values)
+    lo = np.full((tree.node_count, n_features), -np.inf)
+    hi = np.full((tree.node_count, n_features), np.inf)
+    level = np.array([0])
+    while level.size:
+        parents = level[left[level] != -1]
+        if not parents.size:
+            break
+        f, t = tree.feature[parents], tree.threshold[parents]
+        for children in (left[parents], right[parents]):
+            lo[children], hi[children] = lo[parents], hi[parents]
+        hi[left[parents], f] = np.minimum(hi[parents, f], t)  # left: x <= threshold
+        lo[right[parents], f] = np.maximum(lo[parents, f], t)
+        level = np.concatenate((left[parents], right[parents]))
+    leaves = np.flatnonzero(left == -1)
+    return lo[leaves], hi[leaves], tree.value[leaves].reshape(len(leaves), -1)[:, 0].astype(float)
 
 
 def _cdf(sorted_x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -63,17 +64,28 @@ def tree_main_effects(tree: Any, X: np.ndarray) -> np.ndarray | None:
         return None
     shares = np.zeros(n_features)
     for i in range(n_features):
-        edges = np.concatenate(([-np.inf], np.unique(tree.threshold[tree.feature == i]), [np.inf]))
-        if len(edges) == 2:
+        cuts = np.unique(tree.threshold[tree.feature == i])
+        if not len(cuts):
             continue  # the tree never splits on this feature: no main effect
+        edges = np.concatenate(([-np.inf], cuts, [np.inf]))
         cell_mass = np.diff(_cdf(sorted_cols[i], edges))
         others = np.delete(mass, i, axis=1).prod(axis=1)
-        inside = (lo[None, :, i] <= edges[:-1, None]) & (hi[None, :, i] >= edges[1:, None])
-        norm = inside @ others
-        effect = np.full(len(norm), mean)
-        np.divide(inside @ (others * v), norm, out=effect, where=norm > 0)
+        # leaf L covers the cells first[L] .. last[L]-1 (its bounds are split points)
+        first = np.searchsorted(edges, lo[:, i])
+        last = np.searchsorted(edges, hi[:, i])
+        effect = _range_sums(others * v, first, last, len(edges) - 1)
+        norm = _range_sums(others, first, last, len(edges) - 1)
+        effect = np.divide(effect, norm, out=np.full(len(norm), mean), where=norm > 0)
         shares[i] = float(cell_mass @ (effect - mean) ** 2) / total
     return shares
+
+
+def _range_sums(weights: np.ndarray, first: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
+    """out[c] = sum of weights[L] over the leaves with first[L] <= c < last[L]."""
+    diff = np.zeros(n + 1)
+    np.add.at(diff, first, weights)
+    np.add.at(diff, last, -weights)
+    return np.cumsum(diff[:-1])
 
 
 def forest_main_effects(forest: Any, X: np.ndarray) -> np.ndarray:

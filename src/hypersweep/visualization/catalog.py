@@ -43,21 +43,38 @@ def _varies(table: TrialTable) -> bool:
     return bool(values.max() > values.min())
 
 
+class _Ranking:
+    """The study's fANOVA importance, computed once for the bars and the contour's pair."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self._shares: dict[str, float] | None = None
+
+    def shares(self) -> dict[str, float]:
+        if self._shares is None:
+            from ..importance import importance
+
+            self._shares = importance(self.study)
+        return self._shares
+
+
 def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     """(title, make figure) for every plot that applies, in reading order."""
     table = _table(study)
+    ranking = _Ranking(study)
     trials = study.trials
     plots: list[tuple[str, Callable[[], Any]]] = []
     if table is not None:
         plots.append(("Optimisation history", lambda: history.plot_history(study)))
         if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and table.columns and _varies(table):
-            plots.append(("Parameter importance", lambda: summary.plot_importance(study)))
+            plots.append(("Parameter importance",
+                          lambda: summary.importance_figure(ranking.shares())))  # fmt: skip
     if any(t.flat for t in trials):
         plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
     if table is not None and table.columns:
         plots.append(("Objective against each parameter", lambda: params.plot_slice(study)))
         if len(table.columns) >= 2 and len(table.trials) >= 3:
-            plots.append(("Contour of a pair", lambda: _contour(study, table)))
+            plots.append(("Contour of a pair", lambda: _contour(study, table, ranking)))
         plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
         plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
@@ -75,13 +92,11 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     return plots
 
 
-def _contour(study: Study, table: TrialTable) -> Any:
+def _contour(study: Study, table: TrialTable, ranking: _Ranking) -> Any:
     """The contour of the two most important parameters (the first two when ranking fails)."""
-    from ..importance import importance
-
     names = table.names[:2]
     if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and _varies(table):
-        names = list(importance(study))[:2]
+        names = list(ranking.shares())[:2]
     return params.plot_contour(study, names[0], names[1])
 
 

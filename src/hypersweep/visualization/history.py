@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..importance.table import Column, completed, label, table_of
-from ..trial import Direction, TrialState
+from ..trial import Direction, FrozenTrial, TrialState
 from . import _groups
 from ._plotly import go, grid_shape, hover_params, objective_label, subplots
 
@@ -130,8 +130,25 @@ _STATE_STYLE = {
 }
 
 
+def _curves(trials: Sequence[FrozenTrial]) -> tuple[list[Any], list[Any], list[Any]]:
+    """x, y and trial number of every point; curves joined by None gaps into one line."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    numbers: list[Any] = []
+    for t in trials:
+        steps = sorted(t.intermediate)
+        xs += [*steps, None]
+        ys += [*(t.intermediate[s] for s in steps), None]
+        numbers += [t.number] * len(steps) + [None]
+    return xs, ys, numbers
+
+
 def plot_intermediate(study: Study) -> Any:
-    """Learning curves: every trial's reported values by step; pruned trials end in an x."""
+    """Learning curves: every trial's reported values by step, one line style per state.
+
+    Pruned trials are dotted and end in a red x where they were stopped. Curves of
+    one state share a trace (joined by gaps), so thousands of trials stay light.
+    """
     g = go()
     trials = [t for t in study.trials if t.intermediate]
     if not trials:
@@ -140,28 +157,31 @@ def plot_intermediate(study: Study) -> Any:
             f"in the objective to record learning curves"
         )
     fig = g.Figure()
-    shown: set[TrialState] = set()
-    few = len(trials) <= 20  # a legend entry per trial; beyond that one per state
-    for t in trials:
-        state = t.state.value.lower()
-        steps = sorted(t.intermediate)
-        style = _STATE_STYLE.get(t.state, _STATE_STYLE[TrialState.RUNNING])
-        pruned = t.state is TrialState.PRUNED
+    for state, style in _STATE_STYLE.items():
+        group = [t for t in trials if t.state is state]
+        if not group:
+            continue
+        xs, ys, numbers = _curves(group)
         fig.add_trace(
             g.Scatter(
-                x=steps, y=[t.intermediate[s] for s in steps], mode="lines+markers",
-                name=f"trial {t.number} ({state})" if few else state,
-                legendgroup=t.state.value, line=style,
-                hovertemplate=f"trial {t.number} ({state})<br>step %{{x}}<br>%{{y}}<extra></extra>",
-                marker={"symbol": ["circle"] * (len(steps) - 1) + ["x" if pruned else "circle"],
-                        "size": [4] * (len(steps) - 1) + [10 if pruned else 4]},
-                meta={"trial": t.number, "state": t.state.value},
-                showlegend=few or t.state not in shown,
+                x=xs, y=ys, customdata=numbers, mode="lines", line={**style, "width": 1.2},
+                name=f"{state.value.lower()} ({len(group)})", opacity=0.8,
+                hovertemplate="trial %{customdata}<br>step %{x}<br>%{y}<extra></extra>",
             )
         )
-        shown.add(t.state)
+    pruned = [t for t in trials if t.state is TrialState.PRUNED]
+    if pruned:
+        fig.add_trace(
+            g.Scatter(
+                x=[t.last_step for t in pruned],
+                y=[t.intermediate[t.last_step] for t in pruned],  # type: ignore[index]
+                customdata=[t.number for t in pruned], mode="markers", name="pruned here",
+                marker={"symbol": "x", "size": 9, "color": "#d62728"},
+                hovertemplate="trial %{customdata} pruned at step %{x}<br>%{y}<extra></extra>",
+            )
+        )
     fig.update_layout(
-        title="Learning curves (pruned trials dotted, ending in x)", xaxis_title="step",
+        title="Learning curves (pruned trials dotted, stopped at the x)", xaxis_title="step",
         yaxis_title="intermediate value",
     )
     return fig

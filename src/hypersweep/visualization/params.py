@@ -40,8 +40,8 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
                 marker={"color": [numbers[j] for j in pick], "colorscale": "Blues",
                         "cmin": min(numbers), "cmax": max(numbers), "showscale": i == 0,
                         "colorbar": {"title": "trial"}, "line": {"width": 0.5}},
-                text=[hover_params(table.trials[j].flat) for j in pick],
-                hovertemplate="%{x}<br>value %{y}<br>%{text}<extra></extra>",
+                customdata=[numbers[j] for j in pick],
+                hovertemplate="trial %{customdata}<br>%{x}<br>value %{y}<extra></extra>",
             ),
             row=row + 1, col=c + 1,
         )

@@ -21,8 +21,12 @@ def plot_importance(
     """Horizontal bars of ``hs.importance.importance``, the most important parameter on top."""
     from ..importance import importance
 
+    return importance_figure(importance(study, method, seed=seed, params=params), method)
+
+
+def importance_figure(shares: Mapping[str, float], method: str = "fanova") -> Any:
+    """Bars of importance shares already computed (name -> share, most important first)."""
     g = go()
-    shares = importance(study, method, seed=seed, params=params)
     names = list(shares)[::-1]
     fig = g.Figure(
         g.Bar(
