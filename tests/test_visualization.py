@@ -118,6 +118,31 @@ def repeated() -> hs.Study:
     return study  # pragma: no cover
 
 
+ODD_SPACE = {
+    "layers": hs.Repeat({"n": hs.Int(8, 64, log=True), "drop": hs.Float(0, 0.5)}, min=1, max=3),
+    "init": hs.Normal(1.0, 0.2),
+    "flag": hs.Categorical([True, False]),
+    "shape": hs.Categorical([(1, 2), (3, 3)]),
+    "fn": hs.Categorical([math.sin, math.cos]),
+    "scale": hs.LogNormal(0, 1),
+}
+
+
+def odd_objective(p: dict[str, Any]) -> float:
+    units = sum(layer["n"] * (1 - layer["drop"]) for layer in p["layers"])
+    return units * p["init"] + (1 if p["flag"] else 0) + p["fn"](p["scale"]) + p["shape"][0]
+
+
+@pytest.fixture(scope="module")
+def odd() -> hs.Study:
+    """Maximised; Repeat items, unbounded priors, bools, tuples and functions as choices."""
+    study = hs.create_study(
+        space=ODD_SPACE, direction="maximize", sampler=hs.samplers.Random(seed=0)
+    )
+    study.optimize(odd_objective, n_trials=25)
+    return study
+
+
 def _trace(fig: Any, name: str) -> Any:
     found = [t for t in fig.data if t.name == name]
     assert found, [t.name for t in fig.data]
@@ -133,7 +158,7 @@ def test_import_does_not_load_plotly() -> None:
     assert out.stdout.strip() == "False False"
 
 
-@pytest.mark.parametrize("name", ["mixed", "dbr", "repeated"])
+@pytest.mark.parametrize("name", ["mixed", "dbr", "repeated", "odd"])
 def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureRequest) -> None:
     study = request.getfixturevalue(name)
     figs = viz.figures(study)
@@ -144,12 +169,36 @@ def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureReques
     }  # fmt: skip
     assert expected <= set(figs)
     assert all(isinstance(f, go.Figure) for f in figs.values())
-    assert ("Learning curves" in figs) == (name != "repeated")
-    assert ("Seed spread" in figs) == (name != "dbr")  # equal params in "mixed", repeats
+    assert ("Learning curves" in figs) == (name in ("mixed", "dbr"))
+    assert ("Seed spread" in figs) == (name in ("mixed", "repeated"))  # equal params, repeats
     assert ("The whole grid" in figs) == (name == "repeated")  # random floats are no grid
     assert next(iter(figs)) == "Optimisation history"
     for fig in figs.values():
         json.loads(fig.to_json())  # serialisable: what the report embeds
+
+
+def test_odd_values_are_drawn_by_their_keys(odd: hs.Study) -> None:
+    fig = viz.plot_slice(odd)
+    assert set(_trace(fig, "flag").x) == {"true", "false"}
+    assert set(_trace(fig, "shape").x) <= {"[1, 2]", "[3, 3]"}
+    assert set(_trace(fig, "fn").x) == {"math.sin", "math.cos"}
+    third = [t for t in odd.trials if t.flat["layers.len"] == 3]
+    assert len(_trace(fig, "layers.2.n").x) == len(third)  # Repeat items beyond len: inactive
+    axis_type = {t.name: fig.layout[t.xaxis.replace("x", "xaxis")].type for t in fig.data}
+    assert axis_type["layers.0.n"] == axis_type["scale"] == "log"  # log Int, LogNormal
+    assert axis_type["init"] is None and axis_type["fn"] == "category"
+    best = _trace(viz.plot_history(odd), "best so far")
+    assert (np.diff(best.y) >= 0).all() and best.y[-1] == odd.best_value  # maximised
+
+
+def test_a_single_trial_is_enough_for_the_simple_plots() -> None:
+    study = hs.create_study(space=ODD_SPACE, sampler=hs.samplers.Random(seed=1))
+    study.optimize(odd_objective, n_trials=1)
+    figs = viz.figures(study)
+    assert set(figs) == {"Optimisation history", "Parameters by trial",
+                         "Objective against each parameter", "Parallel coordinates",
+                         "Distribution of results"}  # fmt: skip
+    assert list(_trace(figs["Optimisation history"], "best so far").y) == [study.best_value]
 
 
 def test_figures_of_an_empty_study_and_a_study_without_complete_trials() -> None:
