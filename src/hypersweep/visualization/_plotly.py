@@ -1,8 +1,12 @@
-"""plotly, imported on first use, with a message that says how to install it."""
+"""plotly, imported on first use (with a message saying how to install it), and the axis
+and hover helpers every plot shares."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from ..importance.table import Column, label
 
 
 def go() -> Any:
@@ -35,16 +39,27 @@ def grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
 
 def hover_params(flat: dict[str, Any], limit: int = 12) -> str:
     """A short HTML list of a trial's parameters for hover text."""
-    from ..importance.table import label
-
     items = list(flat.items())
-    lines = [f"{k}: {_short(v, label)}" for k, v in items[:limit]]
+    lines = [f"{k}: {_short(v)}" for k, v in items[:limit]]
     if len(items) > limit:
         lines.append(f"... {len(items) - limit} more")
     return "<br>".join(lines)
 
 
-def _short(value: Any, label: Any) -> str:
+def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(label(value))[:60]
+
+
+def axis_values(col: Column, values: Sequence[Any]) -> list[Any]:
+    """Values as an axis draws them: categories by their label."""
+    return [label(v) for v in values] if col.categorical else list(values)
+
+
+def axis_kind(col: Column) -> dict[str, Any]:
+    """Axis settings: categories in definition order, log axes for log-scaled parameters."""
+    if col.categorical:
+        return {"type": "category", "categoryorder": "array",
+                "categoryarray": [label(c) for c in col.choices]}  # fmt: skip
+    return {"type": "log"} if col.log else {}

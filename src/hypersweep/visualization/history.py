@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import Column, completed, label, table_of
+from ..importance.table import completed, table_of
 from ..trial import Direction, FrozenTrial, TrialState
 from . import _groups
-from ._plotly import go, grid_shape, hover_params, objective_label, subplots
+from ._plotly import axis_kind, axis_values, go, grid_shape, hover_params, objective_label, subplots
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -68,17 +68,6 @@ def plot_history(study: Study) -> Any:
     return fig
 
 
-def _axis_values(col: Column, values: Sequence[Any]) -> list[Any]:
-    return [label(v) for v in values] if col.categorical else list(values)
-
-
-def _category_axis(col: Column) -> dict[str, Any]:
-    if col.categorical:
-        return {"type": "category", "categoryorder": "array",
-                "categoryarray": [label(c) for c in col.choices]}  # fmt: skip
-    return {"type": "log"} if col.log else {}
-
-
 def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any:
     """The value each trial drew for each parameter, by trial number (seed 002).
 
@@ -110,13 +99,13 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
             fig.add_trace(
                 g.Scatter(
                     x=[trials[j].number for j in pick],
-                    y=_axis_values(col, [col.values[j] for j in pick]),
+                    y=axis_values(col, [col.values[j] for j in pick]),
                     mode="markers", marker=marker, name=col.name if ok else "not complete",
                     legendgroup="done" if ok else "other", showlegend=False,
                 ),
                 row=row + 1, col=c + 1,
             )
-        fig.update_yaxes(**_category_axis(col), row=row + 1, col=c + 1)
+        fig.update_yaxes(**axis_kind(col), row=row + 1, col=c + 1)
         fig.update_xaxes(title_text="trial", row=row + 1, col=c + 1)
     fig.update_layout(title="Parameter values by trial", height=max(350, 280 * rows))
     return fig

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..importance.table import Column, TrialTable, label, trial_table
-from ._plotly import go, grid_shape, hover_params, objective_label, subplots
-from .history import _category_axis
+from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, subplots
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +44,7 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
             ),
             row=row + 1, col=c + 1,
         )
-        fig.update_xaxes(**_category_axis(col), row=row + 1, col=c + 1)
+        fig.update_xaxes(**axis_kind(col), row=row + 1, col=c + 1)
     fig.update_yaxes(title_text=objective_label(table.minimize), col=1)
     fig.update_layout(title="Objective against each parameter", height=max(350, 300 * rows))
     return fig
