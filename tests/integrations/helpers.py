@@ -57,3 +57,48 @@ def val_loss(model: Any, data: dict[str, Any]) -> float:
 
     with torch.no_grad():
         return float(torch.nn.functional.cross_entropy(model(data["xv"]), data["yv"]))
+
+
+def breast_cancer(n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` standardised rows of scikit-learn's breast cancer data (both classes)."""
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    x = ((x - x.mean(axis=0)) / x.std(axis=0)).astype("float32")
+    order = np.random.default_rng(0).permutation(len(y))[:n]
+    return x[order], y[order]
+
+
+def create_model(
+    init_mode: str = "glorot_uniform",
+    activation: str = "relu",
+    dropout_rate: float = 0.0,
+    weight_constraint: float = 3.0,
+    neurons: int = 8,
+    optimizer: Any = "adam",
+) -> Any:
+    """Seed 001's model function, for the 30 breast-cancer features (Keras 3 spelling)."""
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((30,)),
+        keras.layers.Dense(neurons, kernel_initializer=init_mode, activation=activation,
+                           kernel_constraint=keras.constraints.MaxNorm(weight_constraint)),
+        keras.layers.Dropout(dropout_rate),
+        keras.layers.Dense(1, kernel_initializer=init_mode, activation="sigmoid"),
+    ])  # fmt: skip
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def digits_model(hidden: int = 16, lr: float = 0.1) -> Any:
+    """A 64-hidden-10 Keras MLP for the digits, compiled with SGD."""
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((64,)), keras.layers.Dense(hidden, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])  # fmt: skip
+    model.compile(loss="sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.SGD(lr, momentum=0.9))  # fmt: skip
+    return model

@@ -136,6 +136,7 @@ def test_a_killed_training_process_resumes_from_its_saved_epoch(tmp_path: Path) 
     assert val_loss(model, torch_setup()) == pytest.approx(best.best_value, rel=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol 5")  # the tampered file's
 def test_checkpoints_keep_the_newest_epochs_and_load_only_weights(tmp_path: Path) -> None:
     study = hs.create_study(name="a/b")  # a separator in the name stays one directory
     trial = study.ask()
