@@ -26,6 +26,13 @@ FORBIDDEN = {
     "executors": {"api", "cli", "sklearn", "benchmarks"},
     "schedules": {"study", "handle", "storage", "samplers", "pruners", "space", "api", "cli"},
     "sklearn": {"cli", "benchmarks", "_cache", "workers"},  # the public API only
+    "integrations": {"cli", "benchmarks", "_cache", "workers", "storage", "report"},
+    "repeats": {"study", "handle", "storage", "samplers", "pruners", "api", "cli"},
+    "stability": {"api", "cli", "executors", "sklearn", "benchmarks"},
+    "fidelity": {"study", "handle", "storage", "api", "cli", "_cache"},
+    "importance": {"cli", "report", "visualization", "_cache", "workers", "executors"},
+    "visualization": {"cli", "report", "_cache", "workers", "executors", "storage"},
+    "report": {"samplers", "pruners", "_cache", "workers", "executors"},
 }
 
 

@@ -32,7 +32,17 @@ __version__ = "0.1.0"
 # Modules that pull in heavy optional libraries (scikit-learn, plotly, torch, keras)
 # load on first use: ``hs.visualization`` works without an explicit import, and
 # ``import hypersweep`` stays light.
-_LAZY = {"evaluate", "importance", "integrations", "presets", "sklearn", "visualization"}
+_LAZY = {
+    "evaluate",
+    "fidelity",
+    "importance",
+    "integrations",
+    "presets",
+    "report",
+    "sklearn",
+    "stability",
+    "visualization",
+}
 
 
 def __getattr__(name: str) -> object:
