@@ -358,6 +358,26 @@ def test_whole_grid_of_repeated_cells_shows_mean_and_std(repeated: hs.Study) -> 
         assert heat.text[row][col] == f"{rec['mean']:.4g} +- {rec['std']:.2g} (n=3)"
 
 
+def test_whole_grid_of_a_conditional_space() -> None:
+    space = {
+        "model": hs.Categorical([
+            {"kind": "svm", "C": hs.Categorical([0.1, 1.0])},
+            {"kind": "knn", "k": hs.Categorical([1, 3, 5])},
+        ]),
+        "scale": hs.Categorical([True, False, None]),
+    }  # fmt: skip
+    study = hs.create_study(space=space, sampler="grid", seed=0)
+    study.optimize(lambda p: p["model"].get("C", 0) + p["model"].get("k", 0), n_trials=30)
+    assert len(study.trials) == 15 and "The whole grid" in viz.figures(study)
+    heat = viz.plot_grid(study).data[0]
+    assert list(heat.x) == ["true", "false", "null"]  # scale: used by every cell
+    assert "model=svm, model.svm.C=0.1" in heat.y and "model=knn, model.knn.k=5" in heat.y
+    assert len(heat.y) == 5
+    cells = [(r, c) for r in range(5) for c in range(3) if heat.z[r][c] is not None]
+    assert len(cells) == 15
+    assert heat.text[list(heat.y).index("model=knn, model.knn.k=5")][0] == "5 +- 0"
+
+
 def test_whole_grid_of_a_searchcv_matches_cv_results() -> None:
     """Seed 001: every cell's mean and std equal GridSearchCV's cv_results_."""
     from sklearn.datasets import load_iris

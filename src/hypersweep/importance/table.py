@@ -1,7 +1,7 @@
 """A study's trials as named parameter columns: what importance and the plots read.
 
 Parameters are leaf paths ("model.svm.C"). A conditional parameter is absent
-from trials that did not use it; its column holds ``None`` there ("inactive").
+from trials that did not use it; its column holds ``INACTIVE`` there.
 Types come from the study's space, or, for define-by-run studies, from the
 definitions each trial stored; values without either are typed by looking at them.
 """
@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from ..trial import FrozenTrial
 
 
+class _Inactive:
+    """Marks a parameter a trial did not use (None is a legitimate choice, e.g. max_depth)."""
+
+    def __repr__(self) -> str:
+        return "INACTIVE"
+
+
+INACTIVE: Any = _Inactive()
+
+
 def label(value: Any) -> str:
     """How a categorical key reads on an axis: strings as they are, the rest as JSON."""
     if isinstance(value, str):
@@ -37,7 +47,7 @@ def _is_number(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Column:
-    """One parameter across trials: ``values[i]`` belongs to the i-th trial (None: inactive)."""
+    """One parameter across trials: ``values[i]`` belongs to the i-th trial (or is INACTIVE)."""
 
     name: str
     categorical: bool
@@ -47,7 +57,7 @@ class Column:
 
     @property
     def active(self) -> list[bool]:
-        return [v is not None for v in self.values]
+        return [v is not INACTIVE for v in self.values]
 
     @property
     def conditional(self) -> bool:
@@ -61,7 +71,7 @@ class Column:
 
     def encode(self, value: Any) -> float:
         """A number for one value: log10 on log scales, the choice index for categories."""
-        if value is None:
+        if value is INACTIVE:
             return math.nan
         if self.categorical:
             return float(self.index(value))
@@ -81,7 +91,7 @@ class Column:
         if self.categorical:
             return [c for c in self.choices if any(self._same(c, v) for v in self.values)]
         seen: list[Any] = []
-        for v in sorted(v for v in self.values if v is not None):
+        for v in sorted(v for v in self.values if v is not INACTIVE):
             if not seen or seen[-1] != v:
                 seen.append(v)
         return seen
@@ -139,7 +149,7 @@ def definitions(study: Study, trials: Iterable[FrozenTrial]) -> dict[str, dict[s
 
 
 def _build_column(name: str, definition: dict[str, Any] | None, values: list[Any]) -> Column:
-    seen = [v for v in values if v is not None]
+    seen = [v for v in values if v is not INACTIVE]
     kind = (definition or {}).get("kind")
     categorical = kind == "categorical" if kind else not all(_is_number(v) for v in seen)
     if not categorical and not all(_is_number(v) for v in seen):
@@ -178,7 +188,7 @@ def table_of(
             )
         used = list(params)
     columns = tuple(
-        _build_column(n, defs.get(n), [t.flat.get(n) for t in trials]) for n in used
+        _build_column(n, defs.get(n), [t.flat.get(n, INACTIVE) for t in trials]) for n in used
     )
     return TrialTable(study.name, study.direction is Direction.MINIMIZE, tuple(trials), columns)
 

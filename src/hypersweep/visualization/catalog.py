@@ -73,7 +73,7 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
     if table is not None and table.columns:
         plots.append(("Objective against each parameter", lambda: params.plot_slice(study)))
-        if len(table.columns) >= 2 and len(table.trials) >= 3:
+        if len(table.trials) >= 3 and _pairs_used_together(table, table.names):
             plots.append(("Contour of a pair", lambda: _contour(study, table, ranking)))
         plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
@@ -93,11 +93,24 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
 
 
 def _contour(study: Study, table: TrialTable, ranking: _Ranking) -> Any:
-    """The contour of the two most important parameters (the first two when ranking fails)."""
-    names = table.names[:2]
+    """The contour of the most important pair of parameters that trials used together."""
+    names = table.names
     if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and _varies(table):
-        names = list(ranking.shares())[:2]
-    return params.plot_contour(study, names[0], names[1])
+        names = list(ranking.shares())
+    x, y = _pairs_used_together(table, names)[0]
+    return params.plot_contour(study, x, y)
+
+
+def _pairs_used_together(table: TrialTable, names: list[str]) -> list[tuple[str, str]]:
+    """Pairs of parameters active together in at least one trial, most important first."""
+    active = {c.name: c.active for c in table.columns}
+    pairs = [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if any(x and y for x, y in zip(active[a], active[b]))
+    ]
+    return pairs
 
 
 def figures(study: Study) -> dict[str, Any]:

@@ -87,8 +87,9 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
     values = [float(t.value) for t, ok in zip(trials, done) if ok and t.value is not None]
     for i, col in enumerate(cols):
         row, c = divmod(i, ncols)
+        active = col.active
         for ok in (True, False):
-            pick = [j for j, t in enumerate(trials) if done[j] == ok and col.values[j] is not None]
+            pick = [j for j, t in enumerate(trials) if done[j] == ok and active[j]]
             if not pick:
                 continue
             marker: dict[str, Any] = {"color": "lightgray", "symbol": "x"}

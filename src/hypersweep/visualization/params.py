@@ -30,7 +30,7 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
     numbers = [t.number for t in table.trials]
     for i, col in enumerate(cols):
         row, c = divmod(i, ncols)
-        pick = [j for j, v in enumerate(col.values) if v is not None]
+        pick = [j for j, used in enumerate(col.active) if used]
         fig.add_trace(
             g.Scatter(
                 x=[label(col.values[j]) if col.categorical else col.values[j] for j in pick],

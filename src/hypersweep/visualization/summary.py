@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import Column, completed, label, table_of
+from ..importance.table import INACTIVE, Column, completed, label, table_of
 from ..trial import Direction
 from . import _groups
 from ._plotly import go, hover_params, objective_label
@@ -66,33 +66,41 @@ def is_grid(columns: Sequence[Column], *, grid_sampler: bool = False) -> bool:
     return cells <= GRID_MAX_CELLS
 
 
+def _widest(columns: Sequence[Column]) -> Column:
+    """The parameter with most values, preferring those every trial used."""
+    return max(columns, key=lambda c: (not c.conditional, len(c.distinct())))
+
+
 def _cell_label(col: Column | None, value: Any) -> str:
-    if value is None:
-        return "-"
+    if value is INACTIVE:
+        return "(inactive)"
     return label(value) if col is None or col.categorical else f"{value:.6g}"
 
 
 def plot_grid(study: Study, x: str | None = None) -> Any:
     """Every cell of a grid with its mean +- std (seed 001: review the whole grid).
 
-    Columns are the values of ``x`` (default: the parameter with most values);
-    rows are the combinations of the other parameters. A cell's results are the
-    CV split scores of ``hs.sklearn.SearchCV``, the repeats of a trial, or the
-    values of all trials with those parameters; its std is the population std
-    (as GridSearchCV's ``std_test_score``).
+    Columns are the values of ``x`` (default: the parameter with most values among
+    those every trial used); rows are the combinations of the other parameters.
+    A cell's results are the CV split scores of ``hs.sklearn.SearchCV``, the
+    repeats of a trial, or the values of all trials with those parameters; its std
+    is over CV splits the population std (GridSearchCV's ``std_test_score``), over
+    seeds or equal trials the sample std (as ``hs.repeats``).
     """
     g = go()
     done = completed(study)
     table = table_of(study, done)
     if not table.columns:
         raise ValueError(f"study {study.name!r} has no parameters, so it has no grid")
-    xcol = table.column(x) if x is not None else max(table.columns, key=lambda c: len(c.distinct()))
+    xcol = table.column(x) if x is not None else _widest(table.columns)
     rest = [c for c in table.columns if c is not xcol]
-    xs = xcol.distinct() + ([None] if xcol.conditional else [])
+    xs = xcol.distinct() + ([INACTIVE] if xcol.conditional else [])
     rows: dict[str, dict[int, _groups.Group]] = {}
     for group in _groups.group_trials(done):
-        rkey = ", ".join(f"{c.name}={_cell_label(c, group.flat.get(c.name))}" for c in rest)
-        value = group.flat.get(xcol.name)
+        rkey = ", ".join(
+            f"{c.name}={_cell_label(c, group.flat[c.name])}" for c in rest if c.name in group.flat
+        )  # parameters a cell did not use are left out of its name
+        value = group.flat.get(xcol.name, INACTIVE)
         col_index = next(i for i, v in enumerate(xs) if Column._same(v, value))
         rows.setdefault(rkey or "(all)", {})[col_index] = group
     names = list(rows)
