@@ -3,18 +3,20 @@
 Each ``plot_*`` function takes a study and returns a ``plotly.graph_objects.Figure``;
 ``fig.show()`` opens it, ``fig.write_html("x.html")`` saves it. A plot that cannot
 be drawn (no COMPLETE trial, no learning curves, no repeats...) raises ValueError
-saying why.
+saying why. ``plan(study)`` lists the same plots as (title, function) pairs, for
+callers that draw them one at a time (a page that shows the others when one fails).
 """
 
 from __future__ import annotations
 
-from .catalog import figures
+from .catalog import figures, plan
 from .history import plot_ecdf, plot_history, plot_intermediate, plot_param_history
 from .params import plot_contour, plot_parallel_coordinates, plot_slice
 from .summary import plot_baseline, plot_grid, plot_importance, plot_seed_spread
 
 __all__ = [
     "figures",
+    "plan",
     "plot_baseline",
     "plot_contour",
     "plot_ecdf",

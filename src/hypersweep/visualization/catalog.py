@@ -59,7 +59,11 @@ class _Ranking:
 
 
 def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
-    """(title, make figure) for every plot that applies, in reading order."""
+    """(title, function drawing it) for every plot that applies, in reading order.
+
+    ``figures`` calls them all; a page may call them one by one, so that one plot
+    that fails costs only itself.
+    """
     table = _table(study)
     ranking = _Ranking(study)
     trials = study.trials
