@@ -173,6 +173,7 @@ def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureReques
     assert ("Seed spread" in figs) == (name in ("mixed", "repeated"))  # equal params, repeats
     assert ("The whole grid" in figs) == (name == "repeated")  # random floats are no grid
     assert next(iter(figs)) == "Optimisation history"
+    assert [title for title, _ in viz.plan(study)] == list(figs)
     for fig in figs.values():
         json.loads(fig.to_json())  # serialisable: what the report embeds
 
