@@ -81,14 +81,18 @@ def define_by_run(trial: hs.Trial) -> float:
 
 
 @pytest.fixture(scope="module")
-def dbr() -> hs.Study:
+def dbr(tmp_path_factory: pytest.TempPathFactory) -> hs.Study:
+    """Define-by-run on SQLite, read back by load_study (which knows no space)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('dbr') / 'dbr.db'}"
     study = hs.create_study(
-        "dbr", sampler=hs.samplers.Random(seed=1),
+        "dbr", storage=url, sampler=hs.samplers.Random(seed=1),
         pruner=hs.pruners.Median(n_startup_trials=3, n_warmup_steps=0),
     )  # fmt: skip
     study.optimize(define_by_run, n_trials=30)
     assert {TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL} <= _states(study)
-    return study
+    loaded = hs.load_study("dbr", storage=url)
+    assert loaded.space is None
+    return loaded
 
 
 def _noisy(params: dict[str, Any], trial: hs.Trial) -> float:
@@ -455,3 +459,21 @@ def test_write_html(mixed: hs.Study, tmp_path: Path) -> None:
         out = tmp_path / f"{title}.html"
         fig.write_html(out, include_plotlyjs=False)
         assert "Plotly.newPlot" in out.read_text()
+
+
+def test_running_and_waiting_trials_of_a_live_study(postgres_url: str) -> None:
+    """What the dashboard sees on PostgreSQL: a trial still running, one still queued."""
+    study = hs.create_study("live", storage=postgres_url, space={"x": hs.Float(0, 1)},
+                            sampler=hs.samplers.Random(seed=0))  # fmt: skip
+    study.optimize(lambda p: p["x"], n_trials=4)
+    running = study.ask()
+    running.report(0.5, 0)
+    running.report(0.25, 1)
+    study.enqueue({"x": 0.5})
+    live = hs.load_study("live", storage=postgres_url)
+    figs = viz.figures(live)
+    curves = figs["Learning curves"]
+    assert _split_curves(_trace(curves, "running (1)")) == {running.number: [(0, 0.5), (1, 0.25)]}
+    drawn = [n for tr in figs["Parameters by trial"].data for n in tr.x]
+    assert sorted(drawn) == [0, 1, 2, 3, 4, 5]  # 4 complete, the running one, the queued one
+    assert list(_trace(figs["Optimisation history"], "value").x) == [0, 1, 2, 3]
