@@ -199,6 +199,9 @@ def test_objective_checkpoints_and_load_best_in_process(tmp_path: Path) -> None:
     study = hs.create_study(name="s", space={"hidden": hs.Int(8, 32)}, seed=3)
     study.optimize(objective, n_trials=3, show_progress=False)
     model = mlp(study.best_params["hidden"])
-    ck.load_best(study, tmp_path, model)
+    state = ck.load_best(study, tmp_path, model)
     assert val_loss(model, data) == pytest.approx(study.best_value, rel=1e-6)
+    curve = study.best_trial.intermediate  # early stopping restored the best epoch's weights
+    assert state["epoch"] == min(curve, key=lambda step: curve[step])
+    assert state["epochs_trained"] == len(curve) == study.best_trial.user_attrs["epochs_trained"]
     assert json.dumps(study.best_trial.user_attrs)  # storage holds JSON only

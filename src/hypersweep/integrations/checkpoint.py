@@ -118,7 +118,8 @@ class Checkpoints:
 
     def save_final(self, state: Mapping[str, Any]) -> Path:
         """Write the weights the trial ends with (e.g. restored best ones): what
-        :func:`load_best` returns."""
+        :func:`load_best` returns. The helpers store ``model``, ``value``, ``epoch`` (how
+        many epochs those weights had trained) and ``epochs_trained`` (in all)."""
         target = self.directory / FINAL
         _atomic_save(dict(state), target)
         return target

@@ -378,12 +378,12 @@ def fit(
         early_stopping.on_train_end()  # nothing left to train: still restore the best
     if ckpt is None:
         history.extend(report.values)
-    value = history[-1] if history else math.nan
+    value, weights_epoch = (history[-1] if history else math.nan), len(history)
     if early_stopping is not None and early_stopping.restore_best_weights and history:
-        value = early_stopping.best_value
-    if ckpt is not None:
+        value, weights_epoch = early_stopping.best_value, early_stopping.best_epoch
+    if ckpt is not None:  # "epoch": how many epochs the saved weights had trained
         ckpt.save_final({"model": [_tensor(w) for w in model.get_weights()], "value": value,
-                         "epoch": len(history)})  # fmt: skip
+                         "epoch": weights_epoch, "epochs_trained": len(history)})  # fmt: skip
     stopped = any(getattr(c, "stopped", False) for c in controls)
     return Outcome(value, history, len(history) - start, start, stopped)
 

@@ -309,12 +309,13 @@ def train(
             ckpt.save(epoch, _state(model, optimizer, early_stopping, reduce_on_plateau, history))
         if trial.should_prune():
             raise TrialPruned(f"trial {trial.number} pruned after {epoch} epochs")
-    value = history[-1] if history else math.nan
-    if early_stopping is not None and early_stopping.restore_best_weights:
+    value, weights_epoch = (history[-1] if history else math.nan), epoch
+    if early_stopping is not None and early_stopping.restore_best_weights and history:
         early_stopping.restore()
-        value = early_stopping.best_value
-    if ckpt is not None:
-        ckpt.save_final({"model": _clone_state(model), "value": value, "epoch": epoch})
+        value, weights_epoch = early_stopping.best_value, early_stopping.best_epoch
+    if ckpt is not None:  # "epoch": how many epochs the saved weights had trained
+        ckpt.save_final({"model": _clone_state(model), "value": value, "epoch": weights_epoch,
+                         "epochs_trained": epoch})  # fmt: skip
     return Outcome(value, history, epoch - start, start, stopped)
 
 
