@@ -14,7 +14,7 @@ a rung are ranked together.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,8 +60,20 @@ def value_at(curve: dict[int, float], budget: float) -> float | None:
     return None if best_step is None else curve[best_step]
 
 
+def values_at_many(curves: Sequence[dict[int, float] | None], budget: float) -> np.ndarray:
+    """Each curve's signed value on reaching ``budget``: NaN if it never got there,
+    +inf if it got there with NaN (so it ranks last)."""
+    out = np.full(len(curves), np.nan)
+    for i, curve in enumerate(curves):
+        if curve:
+            v = value_at(curve, budget)
+            if v is not None:
+                out[i] = v if v == v else np.inf
+    return out
+
+
 def good_rows(
-    curves: Sequence[dict[int, float] | None],
+    values_at: Callable[[float], np.ndarray],
     finals: np.ndarray,
     budgets: Sequence[float],
     n_good: int,
@@ -69,26 +81,20 @@ def good_rows(
 ) -> tuple[np.ndarray, float] | None:
     """The good set's rows, and the budget it was ranked at.
 
-    ``curves`` are the rows' signed learning curves (None without reports),
-    ``finals`` their signed final values (NaN unless completed). The budget is
-    the largest of FINAL and ``budgets`` that at least ``min_count`` rows
-    reached (at least ``n_good``); the good set is the best ``n_good`` of those
-    rows by their value there (NaN counts as worst). None when no budget
-    qualifies (the caller keeps optuna's rule).
+    ``values_at(budget)`` gives the rows' signed values at a rung (NaN where a
+    row did not reach it; see :func:`values_at_many`), ``finals`` their signed
+    final values (NaN unless completed). The budget is the largest of FINAL and
+    ``budgets`` that at least ``max(min_count, n_good)`` rows reached; the good
+    set is the best ``n_good`` of those rows by their value there. None when no
+    budget qualifies (the caller keeps optuna's rule).
     """
     need = max(min_count, n_good)
     done = ~np.isnan(finals)
     if int(done.sum()) >= need:
-        return _best(np.where(done, finals, np.inf), done, n_good), FINAL
+        return _best(finals, done, n_good), FINAL
     for b in sorted(budgets, reverse=True):
-        vals = np.full(len(finals), np.inf)
-        reached = np.zeros(len(finals), dtype=bool)
-        for i, curve in enumerate(curves):
-            if curve:
-                v = value_at(curve, b)
-                if v is not None:
-                    reached[i] = True
-                    vals[i] = v if v == v else np.inf
+        vals = values_at(b)
+        reached = ~np.isnan(vals)
         if int(reached.sum()) >= need:
             return _best(vals, reached, n_good), b
     return None

@@ -163,6 +163,7 @@ class Observations:
         self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
         self.finals = _Grow(float)  # signed final values, NaN unless completed
         self.max_step = -1  # the furthest step any finished trial reported
+        self._at: dict[float, _Grow] = {}  # budget -> each row's value there, grown by rows
 
     def __len__(self) -> int:
         return self.numbers.size
@@ -223,6 +224,18 @@ class Observations:
             self.defined.update(space)
             self._params = None
         self._order = None
+
+    def values_at(self, budget: float) -> np.ndarray:
+        """Each row's signed value on reaching ``budget`` (NaN: never reached); rows
+        are finished, so only rows added since the last call are read."""
+        from ._fidelity import values_at_many
+
+        grow = self._at.get(budget)
+        if grow is None:
+            grow = self._at[budget] = _Grow(float)
+        if grow.size < len(self.curves):
+            grow.extend(values_at_many(self.curves[grow.size :], budget))
+        return grow.view()
 
     def order(self) -> np.ndarray:
         """Rows best first: completed by value, then pruned by furthest step and value."""

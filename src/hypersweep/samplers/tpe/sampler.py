@@ -322,7 +322,6 @@ class TPE(Sampler):
                 return None
             budgets = sorted({s for c in obs.curves if c for s in c})
         rows = np.arange(len(obs)) if use is None else np.flatnonzero(use)
-        curves = [obs.curves[i] for i in rows]
         finals = obs.finals.view()[rows]
         n = len(rows)
         n_good = parzen.n_good(n, self.gamma, self.max_good)
@@ -332,7 +331,9 @@ class TPE(Sampler):
             min_count = 2 * n_good
         else:  # BOHB: dimensions + 2
             min_count = len(obs.columns) + 2
-        found = _fidelity.good_rows(curves, finals, budgets, n_good, min_count)
+        found = _fidelity.good_rows(
+            lambda b: obs.values_at(b)[rows], finals, budgets, n_good, min_count
+        )
         if found is None:
             return None if use is None else rows[obs_order_within(obs, rows)[:n_good]]
         return rows[found[0]]
