@@ -266,3 +266,23 @@ def test_a_killed_keras_training_resumes_from_its_saved_epoch(tmp_path: Path) ->
     model.compile(loss="sparse_categorical_crossentropy")
     _, _, xv, yv = digits()
     assert model.evaluate(xv, yv, verbose=0) == pytest.approx(best.value, rel=1e-5)
+
+
+def test_searchcv_grid_reproduces_gridsearchcv_on_a_keras_model() -> None:
+    """Seed 001's workflow: the same grid and folds give GridSearchCV's scores, because an
+    integer random_state makes each Keras fit reproducible on the torch backend."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from hypersweep.sklearn import SearchCV
+
+    x, y = breast_cancer(120)
+    grid = {"neurons": [2, 6], "activation": ["relu", "tanh"]}
+    folds = StratifiedKFold(2, shuffle=True, random_state=0)
+    estimator = hsk.classifier(create_model, epochs=2, batch_size=16, random_state=3)
+    ours = SearchCV(estimator, grid, sampler="grid", n_trials=None, cv=folds).fit(x, y)
+    theirs = GridSearchCV(estimator, grid, cv=folds).fit(x, y)
+    assert ours.best_params_ == theirs.best_params_
+    order = [theirs.cv_results_["params"].index(p) for p in ours.cv_results_["params"]]
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
+                               theirs.cv_results_["mean_test_score"][order], rtol=0, atol=1e-12)
+    assert len(set(theirs.cv_results_["mean_test_score"])) > 1  # the cells really differ

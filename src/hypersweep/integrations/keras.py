@@ -520,7 +520,13 @@ def _build(create_model: Callable[..., Any], meta: Any = None, compile_kwargs: A
            params: Any = None, **given: Any) -> Any:  # fmt: skip
     """What scikeras calls (through a ``functools.partial``, which it accepts and clones):
     seed 001's ``create_model`` with its own arguments, given as top-level estimator
-    parameters as in the old Keras wrapper, and with the estimator's ``optimizer``."""
+    parameters as in the old Keras wrapper, and with the estimator's ``optimizer``.
+
+    An integer ``random_state`` seeds Keras and torch here: scikeras seeds only
+    Python, NumPy and TensorFlow, so on the torch backend its fits would differ."""
+    seed = (params or {}).get("random_state")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        keras.utils.set_random_seed(seed)
     names, takes_any = _arguments(create_model)
     args = {k: v for k, v in given.items() if k in names or takes_any}
     if params is not None and "optimizer" in names:
