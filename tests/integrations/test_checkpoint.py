@@ -24,32 +24,24 @@ from .helpers import mlp, torch_setup, val_loss  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# One study, one trial: 5 epochs of SGD with momentum, checkpointed under root. With
-# kill >= 0 the process dies (os._exit, as kill -9: nothing is cleaned up) in the
-# middle of that epoch, after its batches but before it is validated or saved.
-SCRIPT = textwrap.dedent(
-    """
-    import os, sys
-    sys.path.insert(0, sys.argv[5])
-    import torch
+def run_study(url: str, root: str, name: str, n_trials: int, kill: int = -1) -> hs.Study:
+    """Trials of 5 epochs of SGD with momentum on the digits, checkpointed under root.
+    With kill >= 0 the process dies (os._exit, as kill -9: nothing is cleaned up) in
+    that epoch, after its batches but before it is validated or saved."""
+    from .helpers import train_one_epoch
+
     torch.set_num_threads(1)
-    import hypersweep as hs
-    from hypersweep.integrations import torch as hst
-    from tests.integrations.helpers import mlp, train_one_epoch, val_loss
-
-    url, studies, root, kill = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     data = dict(torch.load(os.path.join(root, "data.pt"), weights_only=True))
+    current: list[Any] = [None]
 
-    def train_epoch(model, opt, params, epoch):
+    def train_epoch(model: Any, opt: Any, params: Any, epoch: int) -> None:
         train_one_epoch(model, opt, data)
-        trial_number = current[0]
-        with open(os.path.join(root, current[1] + ".log"), "a") as log:
-            log.write(f"{trial_number} {epoch}\\n")
+        with open(os.path.join(root, f"{name}.log"), "a") as log:
+            log.write(f"{current[0]} {epoch}\n")
         if epoch == kill:
             os._exit(9)
 
-    current = [None, None]
-    def build(params):
+    def build(params: Any) -> Any:
         torch.manual_seed(0)  # seed=False below: hs.seed_everything would import keras too
         return mlp()
 
@@ -57,31 +49,26 @@ SCRIPT = textwrap.dedent(
         build, train_epoch, lambda model, p: val_loss(model, data), epochs=5,
         make_optimizer=lambda m, p: torch.optim.SGD(m.parameters(), lr=p["lr"], momentum=0.9),
         checkpoint_dir=root, seed=False,
-    )
+    )  # fmt: skip
 
-    def objective(params, trial):
+    def objective(params: Any, trial: hs.Trial) -> float:
         current[0] = trial.number
         return inner(params, trial)
 
-    for spec in studies.split(","):  # name:n_trials, one after the other
-        name, n_trials = spec.split(":")
-        current[1] = name
-        study = hs.create_study(name=name, storage=url, space={"lr": hs.Float(0.05, 0.2)},
-                                seed=0, load_if_exists=True)
-        study.optimize(objective, n_trials=int(n_trials), retries=1, show_progress=False)
+    study = hs.create_study(name=name, storage=url, space={"lr": hs.Float(0.05, 0.2)}, seed=0,
+                            load_if_exists=True)  # fmt: skip
+    study.optimize(objective, n_trials=n_trials, retries=1, show_progress=False)
+    return study
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[3])
+    from tests.integrations.test_checkpoint import run_study
+    run_study(sys.argv[1], sys.argv[2], "crash", 2, kill=3)
     """
 )
-
-
-def _run(script: Path, url: str, studies: str, root: Path, kill: int) -> int:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [sys.executable, str(script), url, studies, str(root), str(kill), str(ROOT)],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
-    if kill < 0:
-        assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.returncode
 
 
 def _epochs_logged(root: Path, name: str) -> dict[int, list[int]]:
@@ -94,21 +81,24 @@ def _epochs_logged(root: Path, name: str) -> dict[int, list[int]]:
 
 
 def test_a_killed_training_process_resumes_from_its_saved_epoch(tmp_path: Path) -> None:
-    script, root = tmp_path / "train.py", tmp_path / "ckpt"
-    script.write_text(SCRIPT)
+    root = tmp_path / "ckpt"
     root.mkdir()
-    torch.save(torch_setup(), root / "data.pt")  # the children skip importing scikit-learn
+    torch.save(torch_setup(), root / "data.pt")  # the child skips importing scikit-learn
+    (tmp_path / "train.py").write_text(SCRIPT)
     url = f"sqlite:///{tmp_path / 'runs.db'}"
-    # killed in epoch index 3: epochs 1-3 are saved, the 4th was lost with the process
+    # Killed in epoch index 3: epochs 1-3 are saved, the 4th is lost with the process.
     # A budget of 2, not 1: Study.optimize stops when queued trials fill the whole budget,
     # so a retry queued for the last slot would not run (reported to study.py's owner).
-    assert _run(script, url, "crash:2", root, kill=3) == 9
+    proc = subprocess.run([sys.executable, str(tmp_path / "train.py"), url, str(root), str(ROOT)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    assert proc.returncode == 9, proc.stderr[-3000:]
     crashed = hs.load_study("crash", storage=url)
     assert [t.state for t in crashed.trials] == [hs.TrialState.RUNNING]
     assert ck.trial_directory(root, "crash", 0).joinpath("epoch-00003.pt").exists()
 
-    # the rerun resumes; then the same trial in a study that is never killed
-    _run(script, url, "crash:2,clean:1", root, kill=-1)
+    run_study(url, str(root), "crash", 2)  # this process is the rerun: it resumes
+    run_study(url, str(root), "clean", 1)  # the same trial, never killed
 
     runs = _epochs_logged(root, "crash")
     assert runs[0] == [0, 1, 2, 3]  # the first process died in its 4th epoch
