@@ -356,3 +356,49 @@ def test_maximize_direction_is_used(tmp_path: Path) -> None:
     study = run_config(cfg, storage_override=f"sqlite:///{tmp_path / 'm.db'}")
     values: list[Any] = [t.value for t in study.trials]
     assert study.best_value == max(values)
+
+
+CURVE_OBJECTIVE = """
+def objective(params, trial):
+    for step in range(1, 10):
+        trial.report(params["x"] ** 2 + 1.0 / step, step)
+        trial.prune_if_needed()
+    return params["x"] ** 2 + (trial.seed % 7) / 100
+"""
+
+
+def test_pruner_repeats_and_select_reach_the_study(tmp_path: Path) -> None:
+    module = write_module(tmp_path, CURVE_OBJECTIVE)
+    path = simple_config(
+        tmp_path,
+        "pruner: {asha: {min_resource: 1, reduction_factor: 2}}\nrepeats: 3\nselect: lcb\n",
+        module,
+    )
+    cfg = load_config(path)
+    assert cfg.pruner == {"name": "asha", "options": {"min_resource": 1, "reduction_factor": 2}}
+    study = run_config(cfg.replace(n_trials=12), f"sqlite:///{tmp_path / 'c.db'}")
+    assert isinstance(study.pruner, hs.pruners.ASHA) and study.pruner.reduction_factor == 2
+    assert study.repeats == 3 and study.select == "lcb"
+    states = {t.state for t in study.trials}
+    assert hs.TrialState.PRUNED in states  # halving by 2 over 12 trials must stop some
+    done = [t for t in study.trials if t.state is hs.TrialState.COMPLETE]
+    assert done and all(len(t.system_attrs["repeats"]["values"]) == 3 for t in done)
+    assert study.system_attrs["run"]["pruner"]["name"] == "asha"  # for `hypersweep worker`
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ("pruner: sometimes\n", "pruner: must be one of none, median"),
+        ("pruner: {asha: {reduction_factor: 1}}\n", "reduction_factor"),
+        ("pruner: {median: {warmup: 3}}\n", "warmup"),
+        ("pruner: [asha]\n", "a name or a one-key mapping"),
+        ("repeats: 0\n", "repeats: must be an integer >= 1"),
+        ("select: median\n", "select: must be one of mean, mean_minus_std, lcb"),
+    ],
+)
+def test_bad_pruner_or_repeats_is_one_clear_error(
+    tmp_path: Path, extra: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
+        load_config(simple_config(tmp_path, extra))

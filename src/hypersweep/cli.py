@@ -606,7 +606,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from .config import import_objective, sampler_for
+    from .config import import_objective, pruner_for, sampler_for
     from .progress import set_verbosity
     from .studies import load_study
 
@@ -621,6 +621,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         )
     objective = import_objective(ref, settings.get("folder") or os.getcwd())
     study = load_study(args.study, storage=storage, sampler=sampler_for(settings),
+                       pruner=pruner_for(settings.get("pruner")),
                        seed=settings.get("seed"))  # fmt: skip
     n_trials = args.n_trials if args.n_trials is not None else settings.get("n_trials")
     timeout = args.timeout if args.timeout is not None else settings.get("timeout")

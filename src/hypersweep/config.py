@@ -51,6 +51,10 @@ _KEYS = {
     "seed": "an integer, to make the search reproducible",
     "grid_points": "grid only: points per numeric parameter (default 5)",
     "grid_rounds": "grid only: refine around the best cell this many times (default 1)",
+    "pruner": "none (the default), median, asha, hyperband, patience or threshold; or a "
+    "mapping such as {asha: {min_resource: 1, reduction_factor: 3}}",
+    "repeats": "evaluate each configuration over this many seeds (default 1)",
+    "select": "with repeats: mean (the default), mean_minus_std or lcb",
     "n_trials": "the study's total number of trials",
     "timeout": "seconds after which no new trial starts",
     "study": "the study's name (default: the config file's name)",
@@ -75,6 +79,9 @@ class RunConfig:
     seed: int | None = None
     grid_points: int | None = None
     grid_rounds: int = 1
+    pruner: dict[str, Any] | None = None
+    repeats: int | None = None
+    select: str | None = None
     n_trials: int | None = None
     timeout: float | None = None
     study: str = ""
@@ -403,6 +410,50 @@ def _sampler(path: Path, raw: dict[str, Any]) -> str:
     return name
 
 
+_PRUNERS = {
+    "none": "NoPruning",
+    "median": "Median",
+    "asha": "ASHA",
+    "hyperband": "Hyperband",
+    "patience": "Patience",
+    "threshold": "Threshold",
+}
+
+
+def _pruner(path: Path, raw: Any) -> dict[str, Any] | None:
+    """``pruner: asha`` or ``pruner: {asha: {reduction_factor: 3}}`` as {"name", "options"},
+    checked by building it once, so a wrong option fails before the first trial."""
+    if raw is None:
+        return None
+    options: Any
+    if isinstance(raw, str):
+        name, options = raw, {}
+    elif isinstance(raw, dict) and len(raw) == 1:
+        ((name, options),) = raw.items()
+        options = {} if options is None else options
+    else:
+        raise _fail(path, "pruner", f"must be a name or a one-key mapping, but got {raw!r}")
+    if not isinstance(name, str) or name.lower() not in _PRUNERS:
+        raise _fail(path, "pruner", f"must be one of {', '.join(_PRUNERS)}, but got {name!r}")
+    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+        raise _fail(path, "pruner", f"the options of {name} must be a mapping, got {options!r}")
+    settings = {"name": name.lower(), "options": dict(options)}
+    try:
+        pruner_for(settings)
+    except (TypeError, ValueError) as exc:
+        raise _fail(path, "pruner", str(exc)) from None
+    return settings
+
+
+def pruner_for(settings: dict[str, Any] | None) -> Any:
+    """The pruner a config asked for (None: the study's default, no pruning)."""
+    if not settings:
+        return None
+    from . import pruners
+
+    return getattr(pruners, _PRUNERS[settings["name"]])(**settings.get("options", {}))
+
+
 def _timeout(path: Path, value: Any) -> float | None:
     if value is None:
         return None
@@ -445,6 +496,11 @@ def load_config(path: str | os.PathLike[str]) -> RunConfig:
         seed=_int(file, "seed", raw.get("seed"), 0),
         grid_points=_int(file, "grid_points", raw.get("grid_points"), 1),
         grid_rounds=_int(file, "grid_rounds", raw.get("grid_rounds"), 1) or 1,
+        pruner=_pruner(file, raw.get("pruner")),
+        repeats=_int(file, "repeats", raw.get("repeats"), 1),
+        select=None
+        if raw.get("select") is None
+        else _choice(file, "select", raw["select"], ("mean", "mean_minus_std", "lcb")),
         n_trials=_int(file, "n_trials", raw.get("n_trials"), 0),
         timeout=_timeout(file, raw.get("timeout")),
         study=_string(file, "study", raw.get("study"), file.stem) or file.stem,
@@ -492,6 +548,7 @@ def run_config(cfg: RunConfig, storage_override: str | None = None, *, n_jobs: i
         "seed": cfg.seed,
         "grid_points": cfg.grid_points,
         "grid_rounds": cfg.grid_rounds,
+        "pruner": cfg.pruner,
         "n_trials": cfg.n_trials,
         "timeout": cfg.timeout,
     }
@@ -500,9 +557,12 @@ def run_config(cfg: RunConfig, storage_override: str | None = None, *, n_jobs: i
         storage=storage_override or cfg.storage or DEFAULT_STORAGE,
         direction=cfg.direction,
         sampler=sampler_for(settings),
+        pruner=pruner_for(cfg.pruner),
         space=cfg.space,
         load_if_exists=True,
         seed=cfg.seed,
+        repeats=cfg.repeats,
+        select=cfg.select,
     )
     study.set_system_attr("run", settings)  # so `hypersweep worker STUDY` can join later
     study.optimize(cfg.objective, cfg.n_trials, timeout=cfg.timeout, n_jobs=n_jobs)
@@ -516,6 +576,7 @@ __all__ = [
     "import_objective",
     "load_config",
     "parse_space",
+    "pruner_for",
     "run_config",
     "sampler_for",
 ]
