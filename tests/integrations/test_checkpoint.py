@@ -195,3 +195,21 @@ def test_objective_checkpoints_and_load_best_in_process(tmp_path: Path) -> None:
     assert state["epoch"] == min(curve, key=lambda step: curve[step])
     assert state["epochs_trained"] == len(curve) == study.best_trial.user_attrs["epochs_trained"]
     assert json.dumps(study.best_trial.user_attrs)  # storage holds JSON only
+
+
+def test_a_fresh_trial_never_resumes_from_files_it_did_not_write(tmp_path: Path) -> None:
+    data = torch_setup()
+    from .helpers import train_one_epoch
+
+    def run() -> hst.Outcome:
+        trial = hs.create_study(name="same").ask()  # trial 0 of a new study of that name
+        torch.manual_seed(0)
+        model = mlp()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        return hst.train(trial, model, opt, lambda e: train_one_epoch(model, opt, data),
+                         lambda: val_loss(model, data), epochs=3, checkpoints=tmp_path)
+
+    first = run()
+    assert ck.trial_directory(tmp_path, "same", 0).joinpath("epoch-00003.pt").exists()
+    second = run()  # same directory, but not a retry: trains from scratch
+    assert (second.resumed_at, second.epochs_run) == (0, 3) == (first.resumed_at, 3)

@@ -73,6 +73,8 @@ def _torch() -> Any:
 class Checkpoints:
     """The checkpoints of one running trial: save one per epoch, read the latest back.
 
+    Only a retry resumes: a fresh trial clears what its directory holds (left by a
+    deleted study of the same name, say), so it never starts from foreign weights.
     ``keep`` is how many epoch files stay on disk (the newest ones); writes go to a
     temporary file first and are renamed, so a crash mid-write never leaves a
     truncated checkpoint behind.
@@ -87,6 +89,9 @@ class Checkpoints:
         self.directory = trial_directory(root, trial.study.name, self.origin)
         self.keep = keep
         self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.is_retry:  # files left by an older study of the same name are not ours
+            for stale in [*self.directory.glob("epoch-*.pt"), self.directory / FINAL]:
+                stale.unlink(missing_ok=True)
         trial.set_user_attr("checkpoint_dir", str(self.directory))
 
     @property
