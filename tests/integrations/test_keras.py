@@ -286,3 +286,28 @@ def test_searchcv_grid_reproduces_gridsearchcv_on_a_keras_model() -> None:
     np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
                                theirs.cv_results_["mean_test_score"][order], rtol=0, atol=1e-12)
     assert len(set(theirs.cv_results_["mean_test_score"])) > 1  # the cells really differ
+
+
+def test_a_retry_of_a_trial_that_had_finished_training_trains_nothing(
+    data: tuple[Any, ...], tmp_path: Path
+) -> None:
+    """Killed after its last epoch was saved but before the study heard the result: the
+    retry restores the best weights from the checkpoint and trains no epoch."""
+    xt, yt, xv, yv = data
+    study = hs.create_study(name="done")
+    first, retry = study.ask(), study.ask()
+    keras.utils.set_random_seed(0)
+    model = digits_model()
+    script = Script([1.0, 0.5, 0.9])
+    out = hsk.fit(first, model, xt, yt, validation_data=(xv, yv), epochs=3, callbacks=[script],
+                  early_stopping=hsk.EarlyStopping(patience=5), checkpoints=tmp_path)  # fmt: skip
+    assert out.value == 0.5 and _equal(model.get_weights(), script.weights[1])
+    ckpt = ck.Checkpoints(tmp_path, retry)
+    ckpt.origin, ckpt.directory = first.number, ck.trial_directory(tmp_path, "done", 0)
+    again = digits_model()
+    later = Script([9.0] * 3)
+    out = hsk.fit(retry, again, xt, yt, validation_data=(xv, yv), epochs=3, callbacks=[later],
+                  early_stopping=hsk.EarlyStopping(patience=5), checkpoints=ckpt)  # fmt: skip
+    assert (out.resumed_at, out.epochs_run, out.value) == (3, 0, 0.5) and not later.weights
+    assert _equal(again.get_weights(), script.weights[1])  # the best epoch's, from the file
+    assert retry.intermediate == {1: 1.0, 2: 0.5, 3: 0.9}  # the curve, reported again

@@ -374,8 +374,9 @@ def fit(
     if start < epochs and not stopped:
         fit_kwargs.setdefault("verbose", 0)
         model.fit(x, y, epochs=epochs, initial_epoch=start, callbacks=chain, **fit_kwargs)
-    elif early_stopping is not None:
-        early_stopping.on_train_end()  # nothing left to train: still restore the best
+    elif early_stopping is not None:  # nothing left to train: still restore the best
+        early_stopping.set_model(model)
+        early_stopping.on_train_end()
     if ckpt is None:
         history.extend(report.values)
     value, weights_epoch = (history[-1] if history else math.nan), len(history)
