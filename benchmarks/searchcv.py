@@ -6,7 +6,10 @@ categorical choices) and the same budget of candidates; each run's best_score_ (
 best mean CV accuracy it found) and wall time are recorded. The table gives, per
 problem and method, the mean, median and std of best_score_ over the seeds, the
 seeds where hypersweep's TPE scored higher / equal / lower than that method, and the
-mean seconds per run. Everything runs on one core (n_jobs=1).
+mean seconds and CV fits per run. "hypersweep:tpe+cannotwin" adds exact fold-level
+pruning: it saves fits, and a stopped candidate could not have won, but TPE learns
+from stopped candidates too, so its path may differ. Everything runs on one core
+(n_jobs=1).
 
     python benchmarks/searchcv.py                    # 10 seeds, 30 trials, all problems
     python benchmarks/searchcv.py --quick            # smoke test: 2 seeds, 6 trials
@@ -34,10 +37,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import hypersweep as hs
-from hypersweep.sklearn import SearchCV
+from hypersweep.sklearn import CannotWin, SearchCV
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ("hypersweep:tpe", "sklearn:random", "optuna:tpe")
+METHODS = ("hypersweep:tpe", "hypersweep:tpe+cannotwin", "sklearn:random", "optuna:tpe")
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,10 @@ def space_for(method: str, space: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
     return {name: _dist(library, kind, args) for name, (kind, *args) in space.items()}
 
 
-def run_one(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float]:
-    """(best_score_, seconds) of one search."""
+def run_one(
+    problem: Problem, method: str, seed: int, n_trials: int
+) -> tuple[float, float, int]:
+    """(best_score_, seconds, CV fits) of one search."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     with warnings.catch_warnings():
@@ -116,15 +121,17 @@ def run_one(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[fl
         return _search(problem, method, seed, n_trials)
 
 
-def _search(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float]:
+def _search(
+    problem: Problem, method: str, seed: int, n_trials: int
+) -> tuple[float, float, int]:
     X, y = problem.load()
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     space = space_for(method, problem.space)
     search: Any
-    if method == "hypersweep:tpe":
+    if method.startswith("hypersweep:tpe"):
         search = SearchCV(
             problem.make(), space, sampler="tpe", n_trials=n_trials, cv=cv, random_state=seed,
-            refit=False,
+            refit=False, pruner=CannotWin() if method.endswith("+cannotwin") else None,
         )  # fmt: skip
     elif method == "sklearn:random":
         search = RandomizedSearchCV(
@@ -140,10 +147,16 @@ def _search(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[fl
         )
     start = time.perf_counter()
     search.fit(X, y)
-    return float(search.best_score_), time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    results = getattr(search, "cv_results_", None)
+    if results is not None and "n_splits_evaluated" in results:
+        fits = int(results["n_splits_evaluated"].sum())
+    else:
+        fits = 5 * n_trials
+    return float(search.best_score_), seconds, fits
 
 
-Results = dict[tuple[str, str], list[tuple[float, float]]]
+Results = dict[tuple[str, str], list[tuple[float, float, int]]]
 
 
 def benchmark(
@@ -156,7 +169,7 @@ def benchmark(
             runs = [run_one(PROBLEMS[name], method, seed, n_trials) for seed in range(seeds)]
             results[(name, method)] = runs
             if echo:
-                print(f"  {name:18} {method:15} mean {np.mean([s for s, _ in runs]):.4f}")
+                print(f"  {name:18} {method:24} mean {np.mean([r[0] for r in runs]):.4f}")
     return results
 
 
@@ -167,15 +180,15 @@ def format_table(results: Results, *, n_trials: int) -> str:
         f"best_score_ (mean 5-fold CV accuracy of the best candidate), {n_trials} candidates, "
         f"{seeds} seeds; W/T/L: seeds where hypersweep:tpe scored higher/equal/lower",
         "",
-        f"{'problem':18} {'method':15} {'mean':>7} {'median':>7} {'std':>7} "
-        f"{'W/T/L':>8} {'s/run':>6}",
+        f"{'problem':18} {'method':24} {'mean':>7} {'median':>7} {'std':>7} "
+        f"{'W/T/L':>8} {'s/run':>6} {'fits':>5}",
     ]
     for name in dict.fromkeys(p for p, _ in results):
-        ours = [s for s, _ in results.get((name, "hypersweep:tpe"), [])]
+        ours = [r[0] for r in results.get((name, "hypersweep:tpe"), [])]
         for (problem, method), runs in results.items():
             if problem != name:
                 continue
-            scores = [s for s, _ in runs]
+            scores = [r[0] for r in runs]
             wtl = "-"
             if ours and method != "hypersweep:tpe":
                 diffs = [a - b for a, b in zip(ours, scores)]
@@ -188,8 +201,9 @@ def format_table(results: Results, *, n_trials: int) -> str:
                     )
                 )
             lines.append(
-                f"{name:18} {method:15} {np.mean(scores):7.4f} {statistics.median(scores):7.4f} "
-                f"{np.std(scores):7.4f} {wtl:>8} {np.mean([t for _, t in runs]):6.2f}"
+                f"{name:18} {method:24} {np.mean(scores):7.4f} {statistics.median(scores):7.4f} "
+                f"{np.std(scores):7.4f} {wtl:>8} {np.mean([r[1] for r in runs]):6.2f} "
+                f"{np.mean([r[2] for r in runs]):5.0f}"
             )
     return "\n".join(lines)
 

@@ -58,6 +58,8 @@ def test_a_tiny_run_gives_the_table(bench: ModuleType, tmp_path: Path) -> None:
         assert 0.8 < mean <= 1.0 and 0.8 < median <= 1.0  # KNN on scaled wine: ~0.95
         if row[1] != "hypersweep:tpe":
             assert sum(int(n) for n in row[5].split("/")) == 2  # W + T + L = seeds
+        fits = float(row[7])
+        assert fits <= 15 if row[1] == "hypersweep:tpe+cannotwin" else fits == 15
 
 
 def test_unknown_method_is_a_clear_error(bench: ModuleType) -> None:
