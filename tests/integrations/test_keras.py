@@ -48,12 +48,16 @@ class Script(keras.callbacks.Callback):
         self.rates: list[float] = []
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+        self.rates.append(_rate(self.model))
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self.weights.append(self.model.get_weights())
         if self.values is not None:
             logs[self.monitor] = self.values[epoch]
+
+
+def _rate(model: Any) -> float:
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 
 
 def _equal(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
@@ -123,7 +127,7 @@ def test_reduce_on_plateau_halves_and_stops_at_1_1024(data: tuple[Any, ...]) -> 
     assert len(out.history) == 21 and out.stopped_early and plateau.stopped
     expected = [0.2 * (2.0 ** -((e - 1) // 2) if e else 1.0) for e in range(21)]
     assert script.rates == pytest.approx(expected, rel=1e-6)  # float32 variables
-    assert hsk._lr(model) == pytest.approx(0.2 / 1024, rel=1e-6)
+    assert _rate(model) == pytest.approx(0.2 / 1024, rel=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +171,7 @@ def test_objective_tunes_seed_001s_create_model(data: tuple[Any, ...]) -> None:
     assert model.layers[0].units == study.best_params["neurons"]
     assert model.layers[1].rate == pytest.approx(study.best_params["dropout_rate"])
     assert type(model.optimizer).__name__.lower() == study.best_params["optimizer"]["name"]
-    assert hsk._lr(model) == pytest.approx(study.best_params["optimizer"]["lr"], rel=1e-6)
+    assert _rate(model) == pytest.approx(study.best_params["optimizer"]["lr"], rel=1e-6)
     with pytest.raises(ValueError, match=r"create_model takes no argument\(s\) \['units'\]"):
         hsk.build_model(create_model, {"units": 3})
 
