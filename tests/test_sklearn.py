@@ -235,6 +235,18 @@ def test_multimetric_needs_refit_name() -> None:
     search.fit(X, y)
     assert "mean_test_acc" in search.cv_results_ and "rank_test_f1" in search.cv_results_
     assert search.best_score_ == pytest.approx(search.study_.best_value)
+    # pruning follows the refit metric: the running means reported are F1's
+    grid = {"C": [1.0, 0.001, 0.01, 10.0]}
+    full = SearchCV(SVC(), grid, sampler="grid", scoring=scoring, refit="f1", cv=3).fit(X, y)
+    pruned = SearchCV(
+        SVC(), grid, sampler="grid", scoring=scoring, refit="f1", cv=3, pruner=CannotWin()
+    ).fit(X, y)
+    assert pruned.best_params_ == full.best_params_
+    stopped = pruned.cv_results_["n_splits_evaluated"] < 3
+    assert stopped.any() and np.isnan(pruned.cv_results_["mean_test_acc"][stopped]).all()
+    trial = pruned.study_.trials[int(np.flatnonzero(stopped)[0])]
+    first_f1 = pruned.cv_results_["split0_test_f1"][trial.number]
+    assert trial.intermediate[1] == pytest.approx(first_f1)
 
 
 def test_fitted_search_pickles_without_its_study() -> None:

@@ -367,7 +367,7 @@ class SearchCV(BaseSearchCV):
         try:
             super().fit(X, y, **params)
         finally:
-            for name in ("_rows", "_call", "_splits", "_template", "_stale"):
+            for name in ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits"):
                 self.__dict__.pop(name, None)
         return self
 
