@@ -26,7 +26,9 @@ FORBIDDEN = {
     "executors": {"api", "cli", "sklearn", "benchmarks"},
     "schedules": {"study", "handle", "storage", "samplers", "pruners", "space", "api", "cli"},
     "sklearn": {"cli", "benchmarks", "_cache", "workers"},  # the public API only
-    "integrations": {"cli", "benchmarks", "_cache", "workers", "storage", "report"},
+    "integrations": {"study", "handle", "storage", "samplers", "pruners", "space", "params",
+                     "trial", "_cache", "workers", "executors", "api", "cli", "benchmarks",
+                     "report"},  # the public API only; fmt: skip
     "repeats": {"study", "handle", "storage", "samplers", "pruners", "api", "cli"},
     "stability": {"api", "cli", "executors", "sklearn", "benchmarks"},
     "fidelity": {"study", "handle", "storage", "api", "cli", "_cache"},

@@ -249,6 +249,22 @@ def test_enqueue_runs_known_configurations_first(url: str | None) -> None:
         study.enqueue({"x": 9.0})
 
 
+def test_queued_trials_that_fill_the_budget_still_run(url: str | None) -> None:
+    """Enqueued trials (and retries of dead workers' trials) hold budget slots; a budget
+    they fill must run them, not stop with them still WAITING."""
+    study = hs.create_study(name="enqfull", storage=url, space={"x": hs.Float(0, 3)})
+    for x in (0.5, 1.0, 2.0):
+        study.enqueue({"x": x})
+    study.optimize(lambda p: p["x"], 3)
+    assert [(t.state, t.params["x"]) for t in study.trials] == [
+        (hs.TrialState.COMPLETE, 0.5),
+        (hs.TrialState.COMPLETE, 1.0),
+        (hs.TrialState.COMPLETE, 2.0),
+    ]
+    study.optimize(lambda p: p["x"], 3)  # the budget is spent: nothing more runs
+    assert len(study.trials) == 3
+
+
 def test_user_attrs_on_trials_and_studies(url: str | None) -> None:
     def objective(trial: hs.Trial) -> float:
         trial.set_user_attr("note", {"epochs": 3})

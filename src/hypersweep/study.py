@@ -577,7 +577,11 @@ class Study:
                     self.reap_dead_workers(retries=retries)
                     next_reap = now + beat.interval
                 self._refresh()
-                if n_trials is not None and self._cache.budget_used >= n_trials:
+                if (
+                    n_trials is not None
+                    and self._cache.budget_used >= n_trials
+                    and not self._cache.count(TrialState.WAITING)  # queued ones are in budget
+                ):
                     if not self._wait_for_others(beat):
                         break
                     continue
