@@ -86,13 +86,13 @@ def pad(sequences: list[list[int]], maxlen: int) -> tuple[np.ndarray, np.ndarray
 
 @functools.lru_cache(maxsize=1)
 def data(quick: bool) -> tuple[list[list[int]], np.ndarray, list[list[int]], np.ndarray]:
-    """Training and validation sequences (quick: a 900-digit sample)."""
+    """Training and validation sequences (quick: an 800-digit sample)."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     x, y = load_digits(return_X_y=True)
     sequences = [to_tokens(img) for img in x]
-    n = 900 if quick else len(y)
+    n = 800 if quick else len(y)
     seq_train, seq_val, y_train, y_val = train_test_split(
         sequences[:n], y[:n], test_size=0.25, stratify=y[:n], random_state=0
     )
@@ -210,10 +210,10 @@ def main() -> None:
     parser.add_argument("--storage", default="sqlite:///hypersweep.db", help="storage URL")
     parser.add_argument("--study", default=STUDY, help="study name")
     parser.add_argument("--checkpoints", default="checkpoints", help="checkpoint directory")
-    parser.add_argument("--n-trials", type=int, default=5 if QUICK else 20)
+    parser.add_argument("--n-trials", type=int, default=4 if QUICK else 20)
     parser.add_argument("--epochs", type=int, default=6 if QUICK else 20, help="per trial, at most")
     parser.add_argument("--patience", type=int, default=2 if QUICK else 4)
-    parser.add_argument("--more-epochs", type=int, default=4 if QUICK else 20)
+    parser.add_argument("--more-epochs", type=int, default=3 if QUICK else 20)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
