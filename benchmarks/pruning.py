@@ -47,7 +47,7 @@ BATCHES = (32, 64, 128, 256)
 class Run:
     """One study: its cost and its best validation accuracy."""
 
-    epochs: int
+    epochs: float  # with data fidelity, an epoch on a fraction f of the data counts f
     seconds: float
     best: float
     n_pruned: int
@@ -77,19 +77,28 @@ class Counter:
     """Epochs trained, across every trial of a study."""
 
     def __init__(self) -> None:
-        self.epochs = 0
+        self.epochs = 0.0
 
 
 Report = Callable[[float, int], bool]  # (accuracy, epoch) -> stop now?
 
 
 def train_torch(
-    params: dict[str, Any], data: Any, epochs: int, seed: int, report: Report, counter: Counter
+    params: dict[str, Any],
+    data: Any,
+    epochs: int,
+    seed: int,
+    report: Report,
+    counter: Counter,
+    fraction_at: Callable[[int], float] | None = None,
 ) -> float:
     """Adam on a one-hidden-layer MLP; returns the last epoch's validation accuracy.
     The weights and batches are seeded by (seed, config), so a configuration trains the
-    same way under every pruner and library."""
+    same way under every pruner and library. ``fraction_at(epoch)``: train that epoch
+    on a nested stratified sample of that share of the training data (data fidelity)."""
     import torch
+
+    from hypersweep.fidelity import nested_subsample
 
     torch.set_num_threads(1)
     xt, xv, yt, yv = data
@@ -106,8 +115,12 @@ def train_torch(
     acc = 0.0
     for epoch in range(1, epochs + 1):
         model.train()
-        perm = torch.randperm(len(xt))
-        for i in range(0, len(xt), bs):
+        share = 1.0 if fraction_at is None else fraction_at(epoch)
+        rows = torch.arange(len(xt))
+        if share < 1.0:
+            rows = torch.as_tensor(nested_subsample(yt.numpy(), share, seed=seed))
+        perm = rows[torch.randperm(len(rows))]
+        for i in range(0, len(perm), bs):
             idx = perm[i : i + bs]
             opt.zero_grad()
             loss_fn(model(xt[idx]), yt[idx]).backward()
@@ -115,7 +128,7 @@ def train_torch(
         model.eval()
         with torch.no_grad():
             acc = float((model(xv).argmax(1) == yv).float().mean())
-        counter.epochs += 1
+        counter.epochs += len(rows) / len(xt)
         if report(acc, epoch):
             break
     return acc
@@ -199,9 +212,13 @@ def space() -> dict[str, Any]:
 def hs_pruner(name: str, epochs: int) -> hs.pruners.Pruner:
     """none, median, asha, hyperband; asha:MIN_RESOURCE:REDUCTION_FACTOR for a variant."""
     p = hs.pruners
-    if name.startswith("asha:"):
-        mr, rf = (int(v) for v in name.split(":")[1:])
-        return p.ASHA(min_resource=mr, reduction_factor=rf)
+    if name == "asha+data":
+        return p.ASHA(max_resource=epochs)
+    if name.startswith("asha:"):  # asha:MR:RF, or asha:MR:RF:floor (keep max(1, n // RF))
+        mr, rf, *floor = name.split(":")[1:]
+        asha = p.ASHA(min_resource=int(mr), reduction_factor=int(rf))
+        asha._round_up = not floor
+        return asha
     return {
         "none": lambda: p.NoPruning(),
         "median": lambda: p.Median(),
@@ -256,7 +273,13 @@ def run_hypersweep(
             return False
 
         if case == "torch":
-            return train_torch(params, data, epochs, seed, report, counter)
+            fraction_at = None
+            if name == "asha+data":  # lower rungs on a sample of the data, at least 1/4
+                from hypersweep.fidelity import data_fraction
+
+                pr = study.pruner
+                fraction_at = lambda e: data_fraction(pr, e, min_fraction=0.25)  # noqa: E731
+            return train_torch(params, data, epochs, seed, report, counter, fraction_at)
         cb, how = keras_hs_callback(trial)
         if how not in CALLBACK_USED:
             CALLBACK_USED.append(how)
@@ -316,15 +339,17 @@ def run_optuna(case: str, pruner: str, seed: int, n_trials: int, epochs: int, da
 
 # --- the table -----------------------------------------------------------------------
 
-LABELS = {"none": "no pruning", "median": "Median", "asha": "ASHA", "hyperband": "Hyperband"}
+LABELS = {"none": "no pruning", "median": "Median", "asha": "ASHA", "hyperband": "Hyperband",
+          "asha+data": "ASHA, lower rungs on a data sample (>= 25%)"}  # fmt: skip
 OPTUNA_LABELS = {"none": "NopPruner", "median": "MedianPruner",
                  "asha": "SuccessiveHalvingPruner", "hyperband": "HyperbandPruner"}  # fmt: skip
 
 
 def table(rows: Sequence[Row], full_epochs: int) -> str:
     """Median over seeds, then every seed's figures."""
+    width = max(len(r.label) for r in rows)
     lines = [
-        f"{'setting':50s} {'epochs':>7s} {'% of max':>8s} {'wall s':>7s} {'best acc':>8s} "
+        f"{'setting':{width}s} {'epochs':>7s} {'% of max':>8s} {'wall s':>7s} {'best acc':>8s} "
         f"{'pruned':>6s}  per seed: epochs / best acc",
     ]
     for row in rows:
@@ -332,9 +357,9 @@ def table(rows: Sequence[Row], full_epochs: int) -> str:
         w = statistics.median(r.seconds for r in row.runs)
         b = statistics.median(r.best for r in row.runs)
         p = statistics.median(r.n_pruned for r in row.runs)
-        seeds = "  ".join(f"{r.epochs}/{100 * r.best:.2f}" for r in row.runs)
+        seeds = "  ".join(f"{r.epochs:.0f}/{100 * r.best:.2f}" for r in row.runs)
         lines.append(
-            f"{row.label:50s} {e:7.0f} {100 * e / full_epochs:7.1f}% {w:7.1f} "
+            f"{row.label:{width}s} {e:7.0f} {100 * e / full_epochs:7.1f}% {w:7.1f} "
             f"{100 * b:7.2f}% {p:6.0f}  {seeds}"
         )
     return "\n".join(lines)
@@ -366,7 +391,13 @@ def verdict(rows: dict[str, Row], full_epochs: int) -> str:
 
 
 def run_case(
-    case: str, seeds: int, n_trials: int, epochs: int, with_optuna: bool, pruners: Sequence[str]
+    case: str,
+    seeds: int,
+    n_trials: int,
+    epochs: int,
+    with_optuna: bool,
+    pruners: Sequence[str],
+    first_seed: int = 0,
 ) -> str:
     data = torch_data() if case == "torch" else keras_data()
     warm = {"lr": 1e-3, "hidden": 16, "dropout": 0.0, "weight_decay": 1e-6, "batch_size": 256}
@@ -377,13 +408,13 @@ def run_case(
     for pruner in pruners:
         name, _, rule = pruner.partition("/")
         rule = " (optuna's pruned-trial rule)" if rule else ""
-        label = LABELS.get(name) or "ASHA(min_resource={}, reduction_factor={})".format(
-            *name.split(":")[1:]
+        label = LABELS.get(name) or "ASHA(min_resource={}, reduction_factor={}{})".format(
+            *name.split(":")[1:3], ", keep n // eta" if name.endswith(":floor") else ""
         )
         rows[f"hs:{pruner}"] = Row(f"hypersweep TPE{rule} + {label}")
         if with_optuna and not rule and name in OPTUNA_LABELS:
             rows[f"optuna:{pruner}"] = Row(f"optuna TPESampler + {OPTUNA_LABELS[pruner]}")
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         for pruner in pruners:
             rows[f"hs:{pruner}"].runs.append(
                 run_hypersweep(case, pruner, seed, n_trials, epochs, data)
@@ -393,9 +424,12 @@ def run_case(
                     run_optuna(case, pruner, seed, n_trials, epochs, data)
                 )
             print(f"  [{case}] seed {seed} {pruner} done", file=sys.stderr, flush=True)
+        done = [r for r in rows.values() if r.runs]
+        print(table(done, n_trials * epochs), file=sys.stderr, flush=True)  # so far
     title = (
         f"{'PyTorch' if case == 'torch' else 'Keras 3 (torch backend)'} MLP on digits: "
-        f"{n_trials} trials x up to {epochs} epochs, {seeds} seeds (0..{seeds - 1})"
+        f"{n_trials} trials x up to {epochs} epochs, {seeds} seeds "
+        f"({first_seed}..{first_seed + seeds - 1})"
     )
     out = [title, table(list(rows.values()), n_trials * epochs)]
     if "hs:none" in rows and "hs:asha" in rows:
@@ -471,7 +505,7 @@ def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = Non
     old = {"optuna's rule (pruned below completed)": {"multi_fidelity": False}}
     setups: list[tuple[str, Callable[[], hs.pruners.Pruner], dict[str, dict[str, Any]]]] = [
         ("no pruning", lambda: hs.pruners.NoPruning(), {"TPE": {}}),
-        ("ASHA", lambda: hs.pruners.ASHA(), SYNTHETIC_VARIANTS),
+        ("ASHA(reduction_factor=3)", lambda: hs.pruners.ASHA(reduction_factor=3), SYNTHETIC_VARIANTS),
         (
             "Hyperband",
             lambda: hs.pruners.Hyperband(max_resource=epochs),
@@ -521,6 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny: a smoke test")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--keras-trials", type=int, default=None, help="default: --trials / 2")
@@ -547,11 +582,12 @@ def main(argv: list[str] | None = None) -> None:
         parts = []
         if not args.no_torch:
             parts.append(run_case("torch", args.seeds, args.trials, args.epochs,
-                                  not args.no_optuna, pruners))  # fmt: skip
+                                  not args.no_optuna, pruners, args.first_seed))  # fmt: skip
         if not args.no_keras:
             kt = args.keras_trials or max(2, args.trials // 2)
             ke = args.keras_epochs or args.epochs
-            part = run_case("keras", args.seeds, kt, ke, not args.no_optuna, pruners)
+            part = run_case("keras", args.seeds, kt, ke, not args.no_optuna, pruners,
+                            args.first_seed)  # fmt: skip
             if kt < args.trials:
                 part += (
                     f"\n(the Keras case runs {kt} trials instead of {args.trials}: "

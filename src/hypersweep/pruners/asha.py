@@ -40,6 +40,15 @@ class ASHA(Pruner):
     stored intermediate values, so the pruner keeps no state: parallel workers
     and resumed studies take the same decisions.
 
+    Defaults (``min_resource=1``, ``reduction_factor=4``, as Ray's ASHA and
+    optuna's SuccessiveHalvingPruner) measured on ``benchmarks/pruning.py``
+    (TPE tuning a PyTorch MLP on digits, 40 trials of up to 30 epochs, 9 seeds;
+    mean best accuracy / mean epochs): reduction factor 4 gave 97.80% / 291
+    against 97.73% / 341 for 3 (the earlier default); keeping ``n // eta``
+    instead of ``ceil(n / eta)`` saved a quarter of the epochs but lost accuracy
+    (97.53% / 226 at eta 4, 97.46% / 229 at eta 3); optuna's
+    SuccessiveHalvingPruner with its TPE: 97.83% / 269.
+
     >>> from hypersweep.pruners import ASHA
     >>> from hypersweep.samplers.base import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
@@ -59,7 +68,7 @@ class ASHA(Pruner):
         self,
         *,
         min_resource: int = 1,
-        reduction_factor: int = 3,
+        reduction_factor: int = 4,
         min_early_stopping_rate: int = 0,
         max_resource: int | None = None,
     ) -> None:
@@ -76,6 +85,14 @@ class ASHA(Pruner):
                     f"but got {max_resource!r}"
                 )
         self.max_resource = max_resource
+
+    _round_up = True  # keep ceil(n / eta) of n; False: max(1, n // eta) (measured above)
+
+    def _kept(self, n: int) -> int:
+        """How many of the ``n`` values at a rung continue."""
+        if self._round_up:
+            return math.ceil(n / self.reduction_factor)
+        return max(1, n // self.reduction_factor)
 
     def rungs(self, up_to: int) -> list[int]:
         """The rungs at or below step ``up_to`` (and below ``max_resource``)."""
@@ -114,7 +131,7 @@ class ASHA(Pruner):
             for v in _values_at(others, r):
                 n += 1
                 better += sign * v < value
-            if better >= math.ceil(n / self.reduction_factor):
+            if better >= self._kept(n):
                 return True
         return False
 
