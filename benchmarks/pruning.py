@@ -505,7 +505,8 @@ def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = Non
     old = {"optuna's rule (pruned below completed)": {"multi_fidelity": False}}
     setups: list[tuple[str, Callable[[], hs.pruners.Pruner], dict[str, dict[str, Any]]]] = [
         ("no pruning", lambda: hs.pruners.NoPruning(), {"TPE": {}}),
-        ("ASHA(reduction_factor=3)", lambda: hs.pruners.ASHA(reduction_factor=3), SYNTHETIC_VARIANTS),
+        ("ASHA(reduction_factor=3)", lambda: hs.pruners.ASHA(reduction_factor=3),
+         SYNTHETIC_VARIANTS),
         (
             "Hyperband",
             lambda: hs.pruners.Hyperband(max_resource=epochs),
