@@ -77,6 +77,12 @@ class TPE(Sampler):
       the budget being the step), not optuna's per-bracket split, which lost
       0.48 +- 0.14 points (8 wins, 26 losses): a bracket alone has few trials.
 
+    On the real benchmark (``benchmarks/pruning.py``: TPE + ASHA(1, 3) tuning
+    a PyTorch MLP on digits, 40 trials of up to 30 epochs, 9 seeds) the best
+    accuracy was higher on 2 seeds and equal on 7 (mean 97.73% against 97.63%
+    with optuna's rule); with better proposals more trials earned promotions
+    (mean 341 epochs against 324).
+
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2, {"x": hs.Float(-5, 5)},
     ...                 sampler=hs.samplers.TPE(seed=0), n_trials=30, verbosity=0)
