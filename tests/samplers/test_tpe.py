@@ -293,6 +293,13 @@ def test_rung_values_pick_the_good_set_across_completed_and_pruned_trials() -> N
     history = hs.samplers.base.History(hs.Direction.MINIMIZE, None, lambda: trials, pruner=hb)
     assert _good_xs(TPE(seed=0), history) == pytest.approx([0.75, 0.77, 0.79])
     assert 0.1 in _good_xs(TPE(seed=0, multi_fidelity=False), history)
+    flipped = [
+        FrozenTrial(t.number, t.state, values=(-t.values[0],), params=t.params, flat=t.flat,
+                    intermediate={s: -v for s, v in t.intermediate.items()})
+        for t in trials if t.values
+    ]  # fmt: skip
+    maximize = hs.samplers.base.History(hs.Direction.MAXIMIZE, None, lambda: flipped, pruner=hb)
+    assert _good_xs(TPE(seed=0), maximize) == pytest.approx([0.75, 0.77, 0.79])
     # proposals follow: new trials land near 0.8, not near the mediocre completed ones
     space = hs.Space({"x": hs.Float(0, 1)})
     with_space = hs.samplers.base.History(hs.Direction.MINIMIZE, space, lambda: trials, pruner=hb)
