@@ -8,9 +8,10 @@ seed". The answer built in here: the seed is not a hyperparameter.
 
 - The data: statsmodels' yearly sunspot numbers (shipped, nothing downloaded),
   scaled to [0, 1]. Each sample predicts one year from a window of the years
-  before it whose length varies from 4 to 16 years (quick mode: 4 to 8); padded at
-  the front and a ``Masking`` layer makes the LSTM skip the padding (Keras 3 on
-  the torch backend; seed 000 used ragged TensorFlow tensors for the same end).
+  before it whose length varies from 4 to 16 years (quick mode: 4 to 8). The
+  windows are padded at the front and a ``Masking`` layer makes the LSTM skip
+  the padding (Keras 3 on the torch backend; seed 000 used ragged TensorFlow
+  tensors for the same end).
 - ``repeats=k``: every configuration is trained k times, each with its own
   seed (``trial.seed``, seeding Python, NumPy and torch through
   ``hs.seed_everything``), and ranked by ``select="mean_minus_std"``: the mean
