@@ -50,8 +50,8 @@ class CannotWin(Pruner):
     """Stop a candidate whose mean CV score cannot beat the best one even if every fold
     still to run scored ``max_score``.
 
-    Exact: a stopped candidate could at best tie the leader, and GridSearchCV breaks
-    ties in favour of the earlier candidate, so ``best_params_`` never changes. It reads
+    Exact: a stopped candidate would have ended below the leader (ties are let run), so
+    on a grid ``best_params_`` is GridSearchCV's. It reads
     the running mean of the fold scores that :class:`SearchCV` reports (step k = k folds
     done); ``n_splits`` is filled in by SearchCV. ``max_score=1.0`` holds for accuracy,
     F1, ROC AUC, R² and every ``neg_*`` loss; give a custom scorer's own maximum.
