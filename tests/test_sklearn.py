@@ -98,7 +98,9 @@ def test_grid_matches_gridsearchcv(load: Any, make: Any, grid: Any, cv: Any) -> 
     assert ours.best_index_ == ref.best_index_
     assert ours.cv_results_["params"] == ref.cv_results_["params"]
     assert set(ours.cv_results_) == set(ref.cv_results_)
-    for key in ("mean_test_score", "std_test_score", "mean_train_score", "split0_test_score"):
+    scores = [k for k in ref.cv_results_ if k.startswith(("split", "mean_t", "std_t"))]
+    assert len(scores) == 2 * ref.n_splits_ + 4  # every split, train and test, mean and std
+    for key in scores:
         np.testing.assert_allclose(ours.cv_results_[key], ref.cv_results_[key], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(
         ours.cv_results_["rank_test_score"], ref.cv_results_["rank_test_score"]
