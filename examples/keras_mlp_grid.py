@@ -15,7 +15,7 @@ test split (``hs.evaluate.final_test``; a re-run reads that record back
 instead of looking at the test set again). The study is stored, so a re-run
 resumes it instead of starting over.
 
-    python examples/keras_mlp_grid.py                    # 64 cells x 3 folds, ~5 min
+    python examples/keras_mlp_grid.py                    # 64 cells x 3 folds, ~3 min
     HYPERSWEEP_EXAMPLE_QUICK=1 python examples/keras_mlp_grid.py   # a tiny grid
 """
 
