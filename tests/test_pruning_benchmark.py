@@ -64,3 +64,21 @@ def test_counting_epochs_and_stopping_on_prune_in_the_torch_trainer() -> None:
     # the same configuration and seed trains the same way (both libraries see it alike)
     again = bench.train_torch(params, data, 2, 0, lambda a, e: False, bench.Counter())
     assert again == acc
+
+
+def test_data_fidelity_trains_on_the_nested_sample_and_counts_its_share() -> None:
+    import numpy as np
+
+    from hypersweep.fidelity import nested_subsample
+
+    bench = _load()
+    data = bench.torch_data()
+    counter = bench.Counter()
+    shares = {1: 0.25, 2: 0.5, 3: 1.0}
+    params = {"lr": 3e-3, "hidden": 32, "dropout": 0.0, "weight_decay": 1e-6, "batch_size": 256}
+    acc = bench.train_torch(params, data, 3, 0, lambda a, e: False, counter, shares.__getitem__)
+    y = data[2].numpy()
+    used = [len(nested_subsample(y, f, seed=0)) / len(y) for f in (0.25, 0.5)]
+    assert counter.epochs == pytest.approx(used[0] + used[1] + 1.0)
+    assert abs(used[0] - 0.25) < 0.01 and 0.3 < acc <= 1.0
+    assert np.bincount(y[nested_subsample(y, 0.25, seed=0)]).min() >= 20  # every digit present
