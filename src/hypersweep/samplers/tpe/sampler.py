@@ -71,7 +71,7 @@ class TPE(Sampler):
     steps; paired by seed against optuna's rule):
 
     - the threshold: ``n_good`` +-0 (ties in most asks) under Hyperband, -0.09
-      +- 0.14 points under ASHA; ``2 n_good`` -0.03 / -0.23, BOHB's dims + 2
+      +- 0.14 points under ASHA(1, 3); ``2 n_good`` -0.03 / -0.23, BOHB's dims + 2
       -0.14 / -0.32: so the smallest threshold.
     - Hyperband: one model across brackets (rung values compare across brackets,
       the budget being the step), not optuna's per-bracket split, which lost
