@@ -385,7 +385,7 @@ def test_cannot_win_bound() -> None:
     def decide(running: dict[int, float], direction: Direction = Direction.MAXIMIZE) -> bool:
         t = FrozenTrial(1, hs.TrialState.RUNNING, intermediate=running)
         history = History(direction, None, lambda: [best, t])
-        return CannotWin(max_score=1.0, n_splits=5).prune(history, t)
+        return CannotWin(max_score=1.0, n_parts=5).prune(history, t)
 
     assert decide({1: 0.49})  # (0.49 + 4) / 5 = 0.898 < 0.9
     assert not decide({1: 0.5})  # (0.5 + 4) / 5 = 0.9: could tie, never stopped
@@ -395,14 +395,14 @@ def test_cannot_win_bound() -> None:
     low = FrozenTrial(0, hs.TrialState.COMPLETE, values=(0.1,))
     t = FrozenTrial(1, hs.TrialState.RUNNING, intermediate={2: 0.3})
     history = History(Direction.MINIMIZE, None, lambda: [low, t])
-    assert CannotWin(max_score=0.0, n_splits=5).prune(history, t)  # at best 0.6 / 5 = 0.12
-    assert not CannotWin(max_score=0.0, n_splits=10).prune(history, t)  # at best 0.06
+    assert CannotWin(max_score=0.0, n_parts=5).prune(history, t)  # at best 0.6 / 5 = 0.12
+    assert not CannotWin(max_score=0.0, n_parts=10).prune(history, t)  # at best 0.06
     with pytest.raises(ValueError, match="beyond max_score"):
         decide({1: 1.5})
-    with pytest.raises(ValueError, match="n_splits is unknown"):
+    with pytest.raises(ValueError, match="n_parts is unknown"):
         CannotWin().prune(history, t)
-    with pytest.raises(ValueError, match="n_splits must be an int >= 2"):
-        CannotWin(n_splits=1)
+    with pytest.raises(ValueError, match="n_parts must be an integer >= 2"):
+        CannotWin(n_parts=1)
     with pytest.raises(TypeError, match="max_score must be a number"):
         CannotWin(max_score="1")  # type: ignore[arg-type]
 

@@ -1,8 +1,10 @@
 """Pruners stop hopeless trials early: ``hs.pruners.ASHA``, ``Hyperband``, ``Median``,
-``Patience``, ``Threshold``, combined with ``AnyOf`` / ``AllOf``, or ``NoPruning``."""
+``Patience``, ``Threshold``, ``CannotWin`` (exact, for a mean of n bounded parts such as
+CV folds or seeds), combined with ``AnyOf`` / ``AllOf``, or ``NoPruning``."""
 
 from .asha import ASHA
 from .base import NoPruning, Pruner
+from .cannot_win import CannotWin
 from .compose import AllOf, AnyOf
 from .hyperband import Hyperband
 from .median import Median
@@ -13,6 +15,7 @@ __all__ = [
     "ASHA",
     "AllOf",
     "AnyOf",
+    "CannotWin",
     "Hyperband",
     "Median",
     "NoPruning",

@@ -1,0 +1,24 @@
+"""scikit-learn integration: :class:`SearchCV`, a drop-in for GridSearchCV driven by a study.
+
+Import it explicitly (``from hypersweep.sklearn import SearchCV``): ``import hypersweep``
+never loads scikit-learn. :class:`CannotWin`, the exact fold-level pruner, is
+``hs.pruners.CannotWin``, re-exported here.
+
+The package is split by job: ``search`` holds the estimator, ``_space`` turns its
+arguments into the study's, ``_folds`` runs a candidate fold by fold, ``_results``
+keeps per-split results on the trials and rebuilds ``cv_results_`` from them.
+
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.svm import SVC
+>>> import hypersweep as hs
+>>> X, y = load_iris(return_X_y=True)
+>>> search = SearchCV(SVC(), {"C": hs.Float(0.01, 100, log=True)}, n_trials=5, cv=3,
+...                   random_state=0, sampler="random").fit(X, y)
+>>> sorted(search.best_params_)
+['C']
+"""
+
+from ..pruners.cannot_win import CannotWin
+from .search import SearchCV
+
+__all__ = ["CannotWin", "SearchCV"]

@@ -1,0 +1,359 @@
+"""The :class:`SearchCV` estimator: BaseSearchCV's machinery, candidates from a study.
+
+BaseSearchCV fits, scores, builds ``cv_results_`` and refits; this class only decides
+which candidates (and, when pruning, which folds) to evaluate and tells the study
+their scores. The pieces it leans on are in ``_space``, ``_folds`` and ``_results``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils._param_validation import Interval
+
+from ..exceptions import SpaceExhausted
+from ..handle import Trial
+from ..progress import logger
+from ..pruners.base import Pruner
+from ..samplers.base import Sampler
+from ..storage import Storage
+from ..studies import create_study
+from ..study import Study
+from ..trial import TrialState
+from ._folds import Call, FoldSubset, Out, run_folds, study_pruner
+from ._results import ATTR, Row, failed_out, mean, record, score, stored_rows, table
+from ._space import study_seed, study_space
+
+_FIT_STATE = ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits")
+
+
+class SearchCV(BaseSearchCV):
+    """Cross-validated hyperparameter search whose candidates come from a hypersweep study.
+
+    ``space`` maps the estimator's parameter names (``"svc__C"`` for pipelines) to
+    hypersweep parameters (``hs.Float``, ``hs.Int``, ``hs.Categorical``...) or to plain
+    lists, which mean ``hs.Categorical`` of those values. The study maximises the mean
+    CV score (scikit-learn scores are higher-is-better), one candidate at a time;
+    ``sampler="grid"`` runs exactly GridSearchCV's grid, in ParameterGrid order.
+
+    ``n_trials`` is the study's total budget: with ``storage`` and ``study_name`` a
+    search resumes where it stopped, and ``cv_results_`` covers every stored trial.
+    With ``sampler="grid"``, ``n_trials=None`` runs the whole grid.
+
+    ``pruner`` (e.g. ``hs.pruners.CannotWin()``, exact, or ``hs.pruners.Median()``, or
+    a combination with ``AnyOf`` / ``AllOf``) turns on fold-level pruning: folds run
+    ``n_jobs`` at a time, the running mean score is reported after each, and a stopped
+    candidate keeps NaN in its unevaluated splits, so its mean is NaN and it ranks last
+    (as a failed fit does in GridSearchCV). A ``CannotWin`` learns the number of folds
+    from ``cv``. ``cv_results_["n_splits_evaluated"]`` tells how many folds each
+    candidate ran.
+
+    Fitted attributes are GridSearchCV's: ``best_params_``, ``best_score_``,
+    ``best_estimator_``, ``best_index_``, ``cv_results_``, ``n_splits_``,
+    ``refit_time_``, ``scorer_``, plus ``study_`` (the :class:`hypersweep.Study`).
+    """
+
+    n_splits_: int  # set by BaseSearchCV.fit (and narrowed per call by _evaluate)
+    _parameter_constraints: ClassVar[dict[str, Any]] = {
+        **BaseSearchCV._parameter_constraints,
+        "space": [dict],
+        "sampler": [str, Sampler],
+        "n_trials": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "storage": [str, Storage, None],
+        "study_name": [str, None],
+        "pruner": [Pruner, None],
+    }
+
+    def __init__(
+        self,
+        estimator: Any,
+        space: dict[str, Any],
+        *,
+        sampler: str | Sampler = "tpe",
+        n_trials: int | None = 50,
+        scoring: Any = None,
+        cv: Any = 5,
+        n_jobs: int | None = None,
+        refit: bool | str | Callable[..., Any] = True,
+        random_state: Any = None,
+        storage: str | Storage | None = None,
+        study_name: str | None = None,
+        pruner: Pruner | None = None,
+        verbose: int = 0,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        pre_dispatch: int | str = "2*n_jobs",
+    ) -> None:
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.space = space
+        self.sampler = sampler
+        self.n_trials = n_trials
+        self.random_state = random_state
+        self.storage = storage
+        self.study_name = study_name
+        self.pruner = pruner
+
+    # --- the study ---------------------------------------------------------------------
+    def _open_study(self, n_splits: int) -> Study:
+        if self.storage is not None and self.study_name is None:
+            raise ValueError(
+                "SearchCV: storage was given without study_name; name the study so that "
+                "a later fit can resume it"
+            )
+        if self.n_trials is None and not self._is_grid():
+            raise ValueError(
+                "SearchCV: n_trials=None (run everything) is only meaningful with "
+                "sampler='grid'; give a number of trials"
+            )
+        sampler: Any = self.sampler
+        if isinstance(sampler, str):
+            sampler = sampler.lower()
+        return create_study(
+            self.study_name,
+            storage=self.storage,
+            direction="maximize",
+            sampler=sampler,
+            pruner=study_pruner(self.pruner, n_splits),
+            space=study_space(self.space, self.estimator),
+            load_if_exists=True,
+            seed=study_seed(self.random_state),
+        )
+
+    def _is_grid(self) -> bool:
+        from ..samplers.grid import Grid
+
+        return isinstance(self.sampler, Grid) or (
+            isinstance(self.sampler, str) and self.sampler.lower() == "grid"
+        )
+
+    def _metric(self) -> str:
+        if callable(self.scoring) or isinstance(self.scoring, (str, type(None))):
+            return "score"
+        if isinstance(self.refit, str):
+            return self.refit
+        raise ValueError(
+            "SearchCV: with several scoring metrics, refit must name the one the study "
+            "maximises (e.g. refit='accuracy')"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the study holds storage connections and the fit's bookkeeping is large: neither
+        # is pickled (joblib workers get the search as the scorers' caller; a pickled
+        # fitted search keeps its results only)
+        state: dict[str, Any] = dict(super().__getstate__())  # a copy: never self.__dict__
+        for name in ("study_", "_rows", "_call", "_splits", "_template"):
+            state.pop(name, None)
+        return state
+
+    # --- the search --------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, **params: Any) -> SearchCV:
+        """Run the search (or resume it) and, with ``refit``, fit the best estimator."""
+        self._validate_params()
+        study_space(self.space, self.estimator)  # bad names fail before any work
+        self._rows: list[Row] = []
+        self._call: Call | None = None
+        self._splits: list[Any] | None = None
+        self._template: Out | None = None  # a real fold output, for placeholders
+        self._stale = True  # cv_results_ (the last evaluate_candidates call) lags _rows
+        try:
+            super().fit(X, y, **params)
+        finally:
+            for name in _FIT_STATE:
+                self.__dict__.pop(name, None)
+        return self
+
+    def _all_splits(self, X: Any, y: Any, **params: Any) -> list[Any]:
+        """Every (train, test) split, computed once per fit so that all candidates share
+        the same folds even when the splitter shuffles without a random_state."""
+        if self._splits is None:
+            splits = list(self._checked_cv_orig.split(X, y, **params))
+            if len(splits) != self._n_splits:
+                raise ValueError(
+                    f"cv.split and cv.get_n_splits return inconsistent results: expected "
+                    f"{self._n_splits} splits, got {len(splits)}"
+                )
+            self._splits = splits
+        return self._splits
+
+    def _run_search(self, evaluate_candidates: Callable[..., Any]) -> None:
+        self._n_splits: int = int(self.n_splits_)
+        study = self._open_study(self._n_splits)
+        self.study_ = study
+        metric = self._metric()
+        self._rows = stored_rows(
+            study.trials, study.name, self._n_splits, train=self.return_train_score
+        )
+        done = sum(1 for t in study.trials if t.state.is_finished and not t.interrupted)
+        remaining = (math.inf if self.n_trials is None else int(self.n_trials)) - done
+        if self._rows and remaining > 0:
+            logger.info("SearchCV: resuming study %r after %d trials", study.name, done)
+        # a grid needs no feedback: all its cells at once (like GridSearchCV); else one
+        # by one, and with a pruner also fold by fold (n_jobs folds at a time)
+        one_by_one = not self._is_grid() or self.pruner is not None
+        while remaining > 0:
+            trials: list[Trial] = []
+            try:
+                while len(trials) < (1 if one_by_one else remaining):
+                    trials.append(study.ask())
+            except SpaceExhausted:
+                pass
+            if not trials:
+                break
+            try:
+                if one_by_one:
+                    self._run_one(evaluate_candidates, study, trials[0], metric)
+                else:
+                    self._run_batch(evaluate_candidates, study, trials, metric)
+            except BaseException:
+                for t in trials:  # interrupted: a resumed search runs them again
+                    if t.number in {r.number for r in study.get_trials([TrialState.RUNNING])}:
+                        study.interrupt(t, "the CV evaluation raised or was interrupted")
+                raise
+            remaining -= len(trials)
+        if self._stale:
+            if not self._rows:
+                raise ValueError(
+                    f"SearchCV: nothing to evaluate: study {study.name!r} has no candidates "
+                    f"with CV results and no budget or cells left; use another study_name"
+                )
+            self._replay(evaluate_candidates, metric)
+
+    def _run_batch(
+        self, evaluate: Callable[..., Any], study: Study, trials: list[Trial], metric: str
+    ) -> None:
+        candidates = [dict(t.params) for t in trials]
+        folds = list(range(self._n_splits))
+        outs = self._evaluate(evaluate, candidates, folds, [[] for _ in trials])
+        for trial, params, done in zip(trials, candidates, outs):
+            self._finish(study, trial, params, done, metric, pruned=False)
+
+    def _run_one(
+        self, evaluate: Callable[..., Any], study: Study, trial: Trial, metric: str
+    ) -> None:
+        """One candidate, fold by fold when pruning: report running means, ask the pruner."""
+        pruning = self.pruner is not None
+        chunk = max(1, int(effective_n_jobs(self.n_jobs))) if pruning else self._n_splits
+        params = dict(trial.params)
+
+        def folds_of(folds: list[int], done: list[Out]) -> list[Out]:
+            return self._evaluate(evaluate, [params], folds, [done])[0]
+
+        outs, pruned = run_folds(folds_of, trial, self._n_splits, chunk, metric, pruning=pruning)
+        self._finish(study, trial, params, outs, metric, pruned=pruned)
+
+    def _evaluate(
+        self,
+        evaluate: Callable[..., Any],
+        candidates: list[dict[str, Any]],
+        folds: list[int],
+        carried: list[list[Out]],
+        *,
+        replay: bool = False,
+    ) -> list[list[Out]]:
+        """Run ``folds`` of each candidate through BaseSearchCV's evaluate_candidates."""
+        self._call = call = Call(candidates, folds, carried, replay=replay)
+        full: int = self.n_splits_
+        self.n_splits_ = len(folds)  # evaluate_candidates reads it
+        try:
+            evaluate(candidates, cv=FoldSubset(self._all_splits, folds))
+            fresh, self._stale = call.fresh, False
+        except ValueError as exc:
+            # BaseSearchCV raises when every fit of a call failed; one candidate (or one
+            # fold) failing must not end the search, so record the failure as it would
+            if replay or self.error_score == "raise" or "fits failed" not in str(exc):
+                raise
+            logger.warning("SearchCV: every fit of %s failed", candidates)
+            self._stale = True
+            fresh = [self._failed_out(str(exc)) for _ in range(len(candidates) * len(folds))]
+        finally:
+            self.n_splits_, self._call = full, None
+        f = len(folds)
+        return [fresh[i * f : (i + 1) * f] for i in range(len(candidates))]
+
+    def _replay(self, evaluate: Callable[..., Any], metric: str) -> None:
+        """Bring cv_results_ up to date with one fit (BaseSearchCV takes its results from
+        the last evaluate_candidates call): a sound candidate's first fold, discarded."""
+        sound = [
+            r
+            for r in self._rows
+            if len(r.outs) == self._n_splits
+            and all(math.isfinite(score(o, metric)) for o in r.outs)
+        ]
+        row = sound[-1] if sound else self._rows[-1]
+        self._evaluate(evaluate, [row.params], [0], [[]], replay=True)
+
+    def _finish(
+        self,
+        study: Study,
+        trial: Trial,
+        params: dict[str, Any],
+        outs: list[Out],
+        metric: str,
+        *,
+        pruned: bool,
+    ) -> None:
+        self._rows.append(Row(params, outs))
+        trial.user_attrs[ATTR] = record(outs, self._n_splits, train=self.return_train_score)
+        if pruned:
+            study.tell(trial, state=TrialState.PRUNED)
+            return
+        value = mean([score(o, metric) for o in outs])
+        if len(outs) == self._n_splits and math.isfinite(value):
+            study.tell(trial, value)
+        else:
+            study.tell(trial, state=TrialState.FAIL, error="non-finite mean CV score")
+
+    # --- cv_results_ ---------------------------------------------------------------------
+    def _failed_out(self, error: str) -> Out:
+        if self._template is not None:
+            shape: Any = self._template["test_scores"]
+        elif isinstance(self.scoring, (list, tuple, set, dict)):
+            shape = dict.fromkeys(self.scoring)
+        else:
+            shape = 0.0
+        return failed_out(shape, self.error_score, error, train=self.return_train_score)
+
+    def _format_results(
+        self,
+        candidate_params: Any,
+        n_splits: int,
+        out: Any,
+        more_results: Any = None,
+    ) -> dict[str, Any]:
+        call = self._call
+        base = super()._format_results
+        if call is None:  # not called through _evaluate
+            return dict(base(candidate_params, n_splits, out, more_results))
+        out = list(out)
+        if self._template is None and out:
+            self._template = out[-1]
+        rows = list(self._rows)
+        if not call.replay:
+            f = len(call.folds)
+            call.fresh = out[len(out) - len(call.params) * f :]
+            for i, params in enumerate(call.params):
+                rows.append(Row(params, call.carried[i] + call.fresh[i * f : (i + 1) * f]))
+        return table(
+            rows,
+            self._n_splits,
+            self._template,
+            lambda p, n, o: dict(base(p, n, o)),
+            count_folds=self.pruner is not None,
+        )
