@@ -113,9 +113,13 @@ def stored_rows(
     return found
 
 
-def failed_out(shape: Any, error_score: float, error: str, *, train: bool) -> dict[str, Any]:
+def failed_out(
+    shape: Any, scoring: Any, error_score: float, error: str, *, train: bool
+) -> dict[str, Any]:
     """A fold whose fit failed, as _fit_and_score records it with a numeric error_score;
-    ``shape`` is a fold's scores (a number or one per metric)."""
+    ``shape`` is a real fold's scores (a number or one per metric), None if none ran yet."""
+    if shape is None:
+        shape = dict.fromkeys(scoring) if isinstance(scoring, (list, tuple, set, dict)) else 0.0
     out = {
         "test_scores": like(shape, float(error_score)),
         "n_test_samples": 0,
@@ -126,6 +130,17 @@ def failed_out(shape: Any, error_score: float, error: str, *, train: bool) -> di
     if train:
         out["train_scores"] = like(shape, float(error_score))
     return out
+
+
+def replay_row(rows: list[Row], n_splits: int, metric: str) -> Row:
+    """The candidate to evaluate again (one fold, discarded) just to refresh cv_results_:
+    the last one that ran every fold with finite scores, else the last one."""
+    sound = [
+        r
+        for r in rows
+        if len(r.outs) == n_splits and all(math.isfinite(score(o, metric)) for o in r.outs)
+    ]
+    return sound[-1] if sound else rows[-1]
 
 
 def _placeholder(template: dict[str, Any]) -> dict[str, Any]:

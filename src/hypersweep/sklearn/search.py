@@ -27,7 +27,7 @@ from ..studies import create_study
 from ..study import Study
 from ..trial import TrialState
 from ._folds import Call, FoldSubset, Out, run_folds, study_pruner
-from ._results import ATTR, Row, failed_out, mean, record, score, stored_rows, table
+from ._results import ATTR, Row, failed_out, mean, record, replay_row, score, stored_rows, table
 from ._space import study_seed, study_space
 
 _FIT_STATE = ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits")
@@ -290,13 +290,7 @@ class SearchCV(BaseSearchCV):
     def _replay(self, evaluate: Callable[..., Any], metric: str) -> None:
         """Bring cv_results_ up to date with one fit (BaseSearchCV takes its results from
         the last evaluate_candidates call): a sound candidate's first fold, discarded."""
-        sound = [
-            r
-            for r in self._rows
-            if len(r.outs) == self._n_splits
-            and all(math.isfinite(score(o, metric)) for o in r.outs)
-        ]
-        row = sound[-1] if sound else self._rows[-1]
+        row = replay_row(self._rows, self._n_splits, metric)
         self._evaluate(evaluate, [row.params], [0], [[]], replay=True)
 
     def _finish(
@@ -322,13 +316,9 @@ class SearchCV(BaseSearchCV):
 
     # --- cv_results_ ---------------------------------------------------------------------
     def _failed_out(self, error: str) -> Out:
-        if self._template is not None:
-            shape: Any = self._template["test_scores"]
-        elif isinstance(self.scoring, (list, tuple, set, dict)):
-            shape = dict.fromkeys(self.scoring)
-        else:
-            shape = 0.0
-        return failed_out(shape, self.error_score, error, train=self.return_train_score)
+        shape = None if self._template is None else self._template["test_scores"]
+        train = self.return_train_score
+        return failed_out(shape, self.scoring, self.error_score, error, train=train)
 
     def _format_results(
         self,
