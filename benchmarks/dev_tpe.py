@@ -7,6 +7,14 @@ cached in a JSON file, so tuning hypersweep reruns only hypersweep.
     python benchmarks/dev_tpe.py --seeds 10 --procs 2
     python benchmarks/dev_tpe.py --hs '{"gamma": 0.15}'     # try other settings
     python benchmarks/dev_tpe.py --overhead                  # ask+tell ms/trial at 1,000
+    python benchmarks/dev_tpe.py --hs '{}' --compare '{"_ties": "age"}'  # two TPEs side by side
+    python benchmarks/dev_tpe.py --funcs branin_q hartmann6_q      # staircase versions
+
+A name ending in ``_q`` is the function on a staircase, opt + q * ceil((f - opt) / q)
+with q a twentieth of the gap between the optimum and the 10% quantile of f under
+uniform draws: plateaus and exactly tied values, as accuracy-like scores have. Options
+starting with "_" set a TPE attribute (the private switches of measured alternatives).
+Ranks give tied regrets their average rank.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
 
 import hypersweep as hs
 
@@ -80,10 +89,44 @@ FUNCS: dict[str, tuple[Any, list[tuple[float, float]], float]] = {
 }
 
 
+_QUANTA: dict[str, float] = {}
+
+
+def quantum(base: str) -> float:
+    """The step of ``base``'s staircase: (10% quantile of f - optimum) / 20."""
+    if base not in _QUANTA:
+        f, bounds, opt = FUNCS[base]
+        lo, hi = np.array(bounds, dtype=float).T
+        xs = lo + (hi - lo) * np.random.default_rng(0).random((2000, len(bounds)))
+        _QUANTA[base] = (float(np.quantile([f(x) for x in xs], 0.1)) - opt) / 20
+    return _QUANTA[base]
+
+
+def problem(fname: str) -> tuple[Any, list[tuple[float, float]], float]:
+    """(function, bounds, optimum); ``name_q`` is ``name`` on a staircase."""
+    if not fname.endswith("_q"):
+        return FUNCS[fname]
+    base = fname[:-2]
+    f, bounds, opt = FUNCS[base]
+    q = quantum(base)
+    return (lambda x: opt + q * math.ceil((f(x) - opt) / q - 1e-9)), bounds, opt
+
+
+def make_tpe(seed: int, opts: dict[str, Any]) -> Any:
+    public = {k: v for k, v in opts.items() if not k.startswith("_")}
+    sampler = hs.samplers.TPE(seed=seed, **public)
+    for k, v in opts.items():
+        if k.startswith("_"):
+            if not hasattr(sampler, k):
+                raise ValueError(f"TPE has no attribute {k!r}")
+            setattr(sampler, k, v)
+    return sampler
+
+
 def run_hs(fname: str, seed: int, n: int, opts: dict[str, Any]) -> list[float]:
-    f, bounds, _ = FUNCS[fname]
+    f, bounds, _ = problem(fname)
     space = {f"x{i}": hs.Float(lo, hi) for i, (lo, hi) in enumerate(bounds)}
-    sampler = hs.samplers.TPE(seed=seed, **opts)
+    sampler = make_tpe(seed, opts)
     r = hs.minimize(lambda p: f(np.array([p[f"x{i}"] for i in range(len(bounds))])), space,
                     sampler=sampler, n_trials=n, verbosity=0)  # fmt: skip
     return [float(t.value) for t in r.trials]
@@ -93,7 +136,7 @@ def run_optuna(fname: str, seed: int, n: int, multivariate: bool) -> list[float]
     import optuna
 
     optuna.logging.set_verbosity(logging.WARNING)
-    f, bounds, _ = FUNCS[fname]
+    f, bounds, _ = problem(fname)
 
     def objective(trial: Any) -> float:
         return f(
@@ -109,7 +152,7 @@ def run_optuna(fname: str, seed: int, n: int, multivariate: bool) -> list[float]
 def run_hyperopt(fname: str, seed: int, n: int) -> list[float]:
     from hyperopt import Trials, fmin, hp, tpe
 
-    f, bounds, _ = FUNCS[fname]
+    f, bounds, _ = problem(fname)
     space = [hp.uniform(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
     trials = Trials()
     fmin(lambda x: f(np.array(x)), space, algo=tpe.suggest, max_evals=n, trials=trials,
@@ -119,7 +162,7 @@ def run_hyperopt(fname: str, seed: int, n: int) -> list[float]:
 
 def job(args: tuple[str, str, int, int, dict[str, Any]]) -> tuple[str, str, int, list[float]]:
     method, fname, seed, n, opts = args
-    if method == "hs":
+    if method in ("hs", "hs_b"):
         values = run_hs(fname, seed, n, opts)
     elif method == "optuna_mv":
         values = run_optuna(fname, seed, n, True)
@@ -143,15 +186,22 @@ def table(
         print(f"{'function':<13}" + "".join(f"{m:>11}" for m in methods))
         ranks = {m: [] for m in methods}  # type: dict[str, list[float]]
         for fname in funcs:
-            opt = FUNCS[fname][2]
+            opt = problem(fname)[2]
             regs = {m: [log_regret(results[m][fname][s], budget, opt) for s in range(seeds)]
                     for m in methods}  # fmt: skip
             print(f"{fname:<13}" + "".join(f"{np.median(regs[m]):>11.3f}" for m in methods))
             for s in range(seeds):
-                order = np.argsort(np.argsort([regs[m][s] for m in methods])) + 1.0
+                order = rankdata([regs[m][s] for m in methods])  # ties: average rank
                 for m, rk in zip(methods, order):
                     ranks[m].append(float(rk))
         print(f"{'mean rank':<13}" + "".join(f"{np.mean(ranks[m]):>11.2f}" for m in methods))
+        if "hs_b" in results:
+            pairs = [(log_regret(results["hs"][f][s], budget, problem(f)[2]),
+                      log_regret(results["hs_b"][f][s], budget, problem(f)[2]))
+                     for f in funcs for s in range(seeds)]  # fmt: skip
+            w, t = sum(a < b for a, b in pairs), sum(a == b for a, b in pairs)
+            lose = len(pairs) - w - t
+            print(f"hs against hs_b, runs with lower/equal/higher regret: {w}/{t}/{lose}")
 
 
 def overhead(n: int = 1000, window: int = 100) -> None:
@@ -170,6 +220,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--hs", default="{}", help="TPE options as JSON")
+    parser.add_argument("--compare", help="a second set of TPE options (column hs_b)")
     parser.add_argument("--funcs", nargs="*", default=list(FUNCS))
     parser.add_argument("--overhead", action="store_true")
     args = parser.parse_args()
@@ -177,11 +228,16 @@ def main() -> None:
         overhead()
         return
     opts = json.loads(args.hs)
+    other = json.loads(args.compare) if args.compare else None
+    for fname in args.funcs:
+        problem(fname)  # an unknown name fails here, before any run
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     jobs = []
     for fname in args.funcs:
         for seed in range(args.seeds):
             jobs.append(("hs", fname, seed, 100, opts))
+            if other is not None:
+                jobs.append(("hs_b", fname, seed, 100, other))
             for m in ("optuna_mv", "optuna_uv", "hyperopt"):
                 if f"{m}/{fname}/{seed}" not in cache:
                     jobs.append((m, fname, seed, 100, {}))
@@ -189,12 +245,12 @@ def main() -> None:
         out = pool.map(job, jobs, chunksize=1)
     results: dict[str, dict[str, dict[int, list[float]]]] = {}
     for method, fname, seed, values in out:
-        if method != "hs":
+        if not method.startswith("hs"):
             cache[f"{method}/{fname}/{seed}"] = values
     CACHE.write_text(json.dumps(cache))
     for method, fname, seed, values in out:
-        if method == "hs":
-            results.setdefault("hs", {}).setdefault(fname, {})[seed] = values
+        if method.startswith("hs"):
+            results.setdefault(method, {}).setdefault(fname, {})[seed] = values
     for m in ("optuna_mv", "optuna_uv", "hyperopt"):
         results[m] = {f: {s: cache[f"{m}/{f}/{s}"] for s in range(args.seeds)} for f in args.funcs}
     table(results, args.seeds, args.funcs)
