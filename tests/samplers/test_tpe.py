@@ -282,8 +282,8 @@ def _good_xs(tpe: TPE, history: hs.samplers.base.History) -> list[float]:
     from hypersweep.samplers.tpe._observations import Codec
 
     tpe._refresh(history, len(history.trials))
-    x, good, _ = tpe._observed({"x": Codec(hs.Float(0, 1))})
-    return sorted(float(v) for v in x[good, 0])
+    x, share, _ = tpe._observed({"x": Codec(hs.Float(0, 1))})
+    return sorted(float(v) for v in x[share > 0, 0])
 
 
 def test_rung_values_pick_the_good_set_across_completed_and_pruned_trials() -> None:
@@ -340,3 +340,86 @@ def test_rungs_come_from_asha_hyperband_and_their_compositions() -> None:
     assert rungs_of(hs.pruners.AllOf(hs.pruners.Threshold()), 20) is None
     # the value at a rung is the first report at or past it, as ASHA reads it
     assert value_at({1: 0.9, 5: 0.4, 7: 0.3}, 3) == 0.4 and value_at({1: 0.9}, 3) is None
+
+
+# --- ties at the good/bad boundary -------------------------------------------------
+
+
+def _observations(losses: list[float]) -> Observations:
+    obs = Observations()
+    for number, loss in enumerate(losses):
+        obs.add(FrozenTrial(number, TrialState.COMPLETE, values=(loss,), params={"x": 0.1},
+                            flat={"x": 0.1}), 1.0)  # fmt: skip
+    return obs
+
+
+def test_a_tie_across_the_boundary_is_one_observation_spread_over_its_rows() -> None:
+    losses = [0.3, 0.1, 0.5, 0.5, 0.9, 0.5, 0.5]  # sorted: 0.1, 0.3, then four 0.5s
+    obs = _observations(losses)
+    tied = [2, 3, 5, 6]
+    once = obs.good_shares(4, "once")
+    assert once[[1, 0]].tolist() == [1.0, 1.0] and once[4] == 0.0
+    assert once[tied] == pytest.approx([0.25] * 4)
+    assert obs.good_shares(4, "share")[tied] == pytest.approx([0.5] * 4)
+    assert obs.good_shares(4, "strict")[tied].tolist() == [0.0] * 4
+    assert obs.good_shares(4, "age")[tied].tolist() == [1.0, 1.0, 0.0, 0.0]  # the oldest two
+    # the split depends on values only: the same losses in reverse trial order
+    back = _observations(losses[::-1]).good_shares(4, "once")[::-1]
+    assert back == pytest.approx(once)
+    assert not np.array_equal(_observations(losses[::-1]).good_shares(4, "age")[::-1],
+                              obs.good_shares(4, "age"))  # fmt: skip
+    # ties that do not straddle the boundary change nothing
+    for n_good in (1, 2):
+        assert np.array_equal(obs.good_shares(n_good, "once"), obs.good_shares(n_good))
+        assert obs.tie_block(n_good) is None
+    assert sorted(obs.tie_block(4).tolist()) == tied  # type: ignore[union-attr]
+    inside = _observations([0.1, 0.1, 0.2, 0.4])
+    assert inside.good_shares(3, "once").tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+def _plateau_history(low: float = 0.6, high: float = 0.95) -> list[FrozenTrial]:
+    """16 trials of equal best scores (x in [low, high]), 8 worse ones."""
+    plateau, worse = list(np.linspace(low, high, 16)), list(np.linspace(0.02, 0.5, 8))
+    trials = []
+    for number in range(24):
+        x, loss = (worse.pop(0), 1.0) if number % 3 == 2 else (plateau.pop(0), 0.0)
+        trials.append(FrozenTrial(number, TrialState.COMPLETE, values=(loss,),
+                                  params={"x": float(x)}, flat={"x": float(x)}))  # fmt: skip
+    return trials
+
+
+def test_a_plateau_of_tied_best_scores_does_not_hold_the_search() -> None:
+    """The old split (oldest tied trials good) kept every proposal inside the plateau
+    already sampled; counted once, the plateau leaves room to look elsewhere."""
+    trials = _plateau_history()
+    history = hs.samplers.base.History(
+        hs.Direction.MINIMIZE, hs.Space({"x": hs.Float(0, 1)}), lambda: trials
+    )
+
+    def inside(ties: str | None) -> int:
+        count = 0
+        for seed in range(3):
+            tpe = TPE(seed=seed)
+            if ties is not None:
+                tpe._ties = ties
+            xs = [tpe.propose(history, number)["x"] for number in range(24, 64)]
+            count += sum(0.6 <= x <= 0.95 for x in xs)
+        return count
+
+    assert inside("age") >= 110  # of 120
+    assert inside(None) <= 40  # the default
+
+
+def test_a_narrow_tie_is_refined_as_before() -> None:
+    """Equal scores packed in 4% of the range look like neighbours that a coarse score
+    rounds alike (accuracy on a small data set), not a plateau: the split is optuna's."""
+    trials = _plateau_history(0.70, 0.74)
+    history = hs.samplers.base.History(
+        hs.Direction.MINIMIZE, hs.Space({"x": hs.Float(0, 1)}), lambda: trials
+    )
+    old = TPE(seed=0)
+    old._ties = "age"
+    new = TPE(seed=0)
+    proposed = [new.propose(history, number)["x"] for number in range(24, 44)]
+    assert proposed == [old.propose(history, number)["x"] for number in range(24, 44)]
+    assert sum(0.65 <= x <= 0.8 for x in proposed) >= 15  # still refining the tie

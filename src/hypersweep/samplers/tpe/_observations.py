@@ -159,6 +159,7 @@ class Observations:
         self._sets: dict[frozenset[str], None] = {}  # distinct sets of active leaves
         self._groups: dict[str, tuple[str, ...]] | None = None
         self._order: np.ndarray | None = None
+        self._shares: dict[tuple[int, str], np.ndarray] = {}  # good_shares, until a row is added
         self._params: dict[str, Param] | None = None
         self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
         self.finals = _Grow(float)  # signed final values, NaN unless completed
@@ -224,6 +225,7 @@ class Observations:
             self.defined.update(space)
             self._params = None
         self._order = None
+        self._shares = {}
 
     def values_at(self, budget: float) -> np.ndarray:
         """Each row's signed value on reaching ``budget`` (NaN: never reached); rows
@@ -243,6 +245,59 @@ class Observations:
             first, second, third = (k.view() for k in self._keys)
             self._order = np.lexsort((third, second, first))
         return self._order
+
+    def good_shares(self, n_good: int, ties: str = "age") -> np.ndarray:
+        """Each row's share of the good set: 1 for the best ``n_good`` rows, 0 for the
+        rest, except the rows of a tie straddling the boundary (equal rank keys).
+
+        A tie carries no ranking, so which tied rows are good is arbitrary. ``"age"``:
+        the oldest (optuna's stable sort). ``"once"``: the tied block is one piece of
+        evidence, one observation's weight spread evenly over its rows, however many
+        times it was sampled. ``"share"``: the block's free slots spread evenly (soft
+        labels). ``"strict"``: no tied row is good (Bergstra et al.'s y < y*). The
+        rest of a tied row's weight goes to the bad side.
+        """
+        cached = self._shares.get((n_good, ties))
+        if cached is None:
+            cached = self._shares[(n_good, ties)] = self._good_shares(n_good, ties)
+        return cached
+
+    def tie_block(self, n_good: int) -> np.ndarray | None:
+        """Rows tied across the good/bad boundary (best first), or None."""
+        run = self._tie_run(n_good)
+        return None if run is None else self.order()[run[0] : run[1] + 1]
+
+    def _good_shares(self, n_good: int, ties: str) -> np.ndarray:
+        n = len(self)
+        shares = np.zeros(n)
+        order = self.order()
+        shares[order[: max(n_good, 0)]] = 1.0
+        run = None if ties == "age" else self._tie_run(n_good)
+        if run is None:
+            return shares
+        lo, hi = run
+        slots = {"once": min(n_good - lo, 1), "share": n_good - lo, "strict": 0}[ties]
+        shares[order[lo : hi + 1]] = slots / (hi + 1 - lo)
+        return shares
+
+    def _tie_run(self, n_good: int) -> tuple[int, int] | None:
+        """Positions (lo, hi) in rank order of the rows tied with the last good row,
+        if the tie straddles the boundary (hi >= n_good); None otherwise."""
+        n = len(self)
+        if n_good <= 0 or n_good >= n:
+            return None
+        order = self.order()
+        keys = np.stack([k.view() for k in self._keys], axis=1)[order]
+        edge = keys[n_good - 1]
+        with np.errstate(invalid="ignore"):  # inf - inf: pruned trials with no steps
+            near = np.abs(keys - edge) <= 1e-12 * np.maximum(1.0, np.abs(edge))
+        same = np.all((keys == edge) | near, axis=1)
+        lo, hi = n_good - 1, n_good - 1
+        while lo > 0 and same[lo - 1]:
+            lo -= 1
+        while hi + 1 < n and same[hi + 1]:
+            hi += 1
+        return (lo, hi) if hi >= n_good else None
 
     def group_of(self, path: str) -> tuple[str, ...]:
         """The leaves active in exactly the trials where ``path`` was (``path`` first)."""
