@@ -78,3 +78,19 @@ def test_a_schedule_drives_a_real_torch_optimizer() -> None:
         opt.step()
         lr_sched.step()
     assert seen == pytest.approx([schedule(i) for i in range(6)])
+
+
+def test_rules_resume_from_their_state_dict_as_if_never_stopped() -> None:
+    values = [1.0, 0.9, 0.95, 0.97, 0.8, 0.99, 0.98, 0.97, 0.96, 0.95]
+    for make in (
+        lambda: sch.EarlyStopping(patience=3),
+        lambda: sch.ReduceOnPlateau(0.1, patience=2),
+    ):
+        whole, first = make(), make()
+        expected = [whole.update(v) for v in values]
+        got = [first.update(v) for v in values[:4]]
+        second = make()
+        second.load_state_dict(first.state_dict())
+        got += [second.update(v) for v in values[4:]]
+        assert got == expected
+        assert second.state_dict() == whole.state_dict()

@@ -10,7 +10,8 @@ hand-written loop alike. The stateful rules (:class:`ReduceOnPlateau`,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from ._checks import int_at_least
 
@@ -142,6 +143,14 @@ class ReduceOnPlateau:
                 self.stop = True
         return self.lr
 
+    def state_dict(self) -> dict[str, Any]:
+        """The rule's progress (for checkpoints), restored by :meth:`load_state_dict`."""
+        return {"lr": self.lr, "best": self.best, "waited": self.waited, "stop": self.stop}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.lr, self.best = state["lr"], state["best"]
+        self.waited, self.stop = state["waited"], state["stop"]
+
 
 class EarlyStopping:
     """Stop when the monitored value has not improved by ``min_delta`` for ``patience``
@@ -180,3 +189,17 @@ class EarlyStopping:
     def improved(self) -> bool:
         """True if the last value was a new best (the moment to save the weights)."""
         return self.best_epoch == self.epoch
+
+    @property
+    def best_value(self) -> float:
+        """The best monitored value seen, in the caller's sign."""
+        return self.sign * self.best
+
+    def state_dict(self) -> dict[str, Any]:
+        """The rule's progress (for checkpoints), restored by :meth:`load_state_dict`."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "epoch": self.epoch,
+                "stop": self.stop}  # fmt: skip
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.epoch, self.stop = state["epoch"], state["stop"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from hypersweep import TrialPruned, schedules
 
+from ._readout import EarlyStoppingReadout
 from .checkpoint import Checkpoints, restore_rng_state, rng_state
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class ReportCallback(keras.callbacks.Callback):
             raise TrialPruned(f"trial {self.trial.number} pruned after {epoch + 1} epochs")
 
 
-class EarlyStopping(keras.callbacks.Callback):
+class EarlyStopping(EarlyStoppingReadout, keras.callbacks.Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
     with ``restore_best_weights`` the model ends with the best epoch's weights (also
     when training ran out of epochs first). One object per training run: its state
@@ -112,29 +113,12 @@ class EarlyStopping(keras.callbacks.Callback):
         if self.restore_best_weights and self.best_weights is not None:
             self.model.set_weights(self.best_weights)
 
-    @property
-    def best_value(self) -> float:
-        return self.rule.sign * self.rule.best
-
-    @property
-    def best_epoch(self) -> int:
-        """Epochs trained when the best value was seen (1-based, like the reported steps)."""
-        return self.rule.best_epoch + 1
-
-    @property
-    def stopped(self) -> bool:
-        return self.rule.stop
-
     def state_dict(self) -> dict[str, Any]:
-        r = self.rule
         weights = None if self.best_weights is None else [_tensor(w) for w in self.best_weights]
-        return {"best": r.best, "best_epoch": r.best_epoch, "epoch": r.epoch, "stop": r.stop,
-                "weights": weights}  # fmt: skip
+        return {**self.rule.state_dict(), "weights": weights}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        r = self.rule
-        r.best, r.best_epoch, r.epoch, r.stop = (
-            state["best"], state["best_epoch"], state["epoch"], state["stop"])  # fmt: skip
+        self.rule.load_state_dict(state)
         weights = state["weights"]
         self.best_weights = None if weights is None else [w.numpy() for w in weights]
 
@@ -179,14 +163,11 @@ class ReduceOnPlateau(keras.callbacks.Callback):
         return self.rule.stop
 
     def state_dict(self) -> dict[str, Any]:
-        r = self.rule
-        return {"initial": r.initial, "lr": r.lr, "best": r.best, "waited": r.waited,
-                "stop": r.stop}  # fmt: skip
+        return {"initial": self.rule.initial, **self.rule.state_dict()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.rule = schedules.ReduceOnPlateau(state["initial"], **self.options)
-        r = self.rule
-        r.lr, r.best, r.waited, r.stop = state["lr"], state["best"], state["waited"], state["stop"]
+        self.rule.load_state_dict(state)
         self.started = True
 
 

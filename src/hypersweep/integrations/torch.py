@@ -36,6 +36,7 @@ import torch
 
 from hypersweep import TrialPruned, schedules
 
+from ._readout import EarlyStoppingReadout
 from .checkpoint import Checkpoints, restore_rng_state, rng_state
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def _clone_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
-class EarlyStopping:
+class EarlyStopping(EarlyStoppingReadout):
     """Stop when the monitored value has not improved by ``min_delta`` for ``patience``
     epochs; with ``restore_best_weights`` keep a copy of the best epoch's weights and
     put them back with :meth:`restore` (``train`` does that at the end).
@@ -94,33 +95,16 @@ class EarlyStopping:
             self.best_weights = _clone_state(self.module)
         return stop
 
-    @property
-    def best_value(self) -> float:
-        return self.rule.sign * self.rule.best
-
-    @property
-    def best_epoch(self) -> int:
-        """Epochs trained when the best value was seen (1-based, like the reported steps)."""
-        return self.rule.best_epoch + 1
-
-    @property
-    def stopped(self) -> bool:
-        return self.rule.stop
-
     def restore(self) -> None:
         """Load the best epoch's weights into the module (no-op before any epoch)."""
         if self.best_weights is not None:
             self.module.load_state_dict(self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
-        r = self.rule
-        return {"best": r.best, "best_epoch": r.best_epoch, "epoch": r.epoch, "stop": r.stop,
-                "weights": self.best_weights}  # fmt: skip
+        return {**self.rule.state_dict(), "weights": self.best_weights}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        r = self.rule
-        r.best, r.best_epoch, r.epoch, r.stop = (
-            state["best"], state["best_epoch"], state["epoch"], state["stop"])  # fmt: skip
+        self.rule.load_state_dict(state)
         self.best_weights = state["weights"]
 
 
@@ -159,12 +143,10 @@ class ReduceOnPlateau:
         return self.rule.lr
 
     def state_dict(self) -> dict[str, Any]:
-        r = self.rule
-        return {"lr": r.lr, "best": r.best, "waited": r.waited, "stop": r.stop}
+        return self.rule.state_dict()
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        r = self.rule
-        r.lr, r.best, r.waited, r.stop = state["lr"], state["best"], state["waited"], state["stop"]
+        self.rule.load_state_dict(state)
 
 
 class LearningRateSchedule:
