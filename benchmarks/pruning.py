@@ -83,6 +83,17 @@ class Counter:
 Report = Callable[[float, int], bool]  # (accuracy, epoch) -> stop now?
 
 
+def config_key(params: dict[str, Any]) -> int:
+    """A stable number for a configuration, the same in every process and library."""
+    return zlib.crc32(repr(sorted(params.items())).encode())
+
+
+def training_seed(seed: int, params: dict[str, Any]) -> int:
+    """Weights and batches seeded by (seed, config): a configuration trains the same way
+    under every pruner and library."""
+    return seed * 1_000_003 + config_key(params)
+
+
 def train_torch(
     params: dict[str, Any],
     data: Any,
@@ -102,7 +113,7 @@ def train_torch(
 
     torch.set_num_threads(1)
     xt, xv, yt, yv = data
-    torch.manual_seed(seed * 1_000_003 + zlib.crc32(repr(sorted(params.items())).encode()))
+    torch.manual_seed(training_seed(seed, params))
     model = torch.nn.Sequential(
         torch.nn.Linear(64, params["hidden"]),
         torch.nn.ReLU(),
@@ -161,8 +172,7 @@ def train_keras(
 
     torch.set_num_threads(1)
     xt, xv, yt, yv = data
-    config = zlib.crc32(repr(sorted(params.items())).encode())
-    keras.utils.set_random_seed((seed * 1_000_003 + config) % 2**31)
+    keras.utils.set_random_seed(training_seed(seed, params) % 2**31)
     model = keras.Sequential(
         [
             keras.Input((64,)),
@@ -461,7 +471,7 @@ def synthetic_curve(params: dict[str, Any], step: int, seed: int) -> float:
         + 0.004 * (math.log10(params["weight_decay"]) + 4) ** 2
     )
     tau = (1.0 + 2.0 * params["dropout"]) * 0.6 * 10 ** (-(u + 1.0) * 0.6)
-    noise = np.random.default_rng((seed, step, zlib.crc32(repr(sorted(params.items())).encode())))
+    noise = np.random.default_rng((seed, step, config_key(params)))
     err = final_err + (0.9 - final_err) * math.exp(-step / tau) + noise.normal(0, 0.004)
     return 1.0 - err
 
