@@ -111,11 +111,11 @@ def test_figures_match_the_visualization_and_are_redrawn_only_on_change(
 
     calls: list[int] = []
 
-    def counted(_: Any) -> dict[str, Any]:
+    def counted(_: Any) -> list[tuple[str, Any]]:
         calls.append(1)
-        return {"tiny": go.Figure(go.Scatter(x=[0], y=[0]))}
+        return [("tiny", lambda: go.Figure(go.Scatter(x=[0], y=[0])))]
 
-    monkeypatch.setattr("hypersweep.visualization.figures", counted)
+    monkeypatch.setattr("hypersweep.visualization.plan", counted)
     assert get_json(api(board, NAME, "/figures")) == payload and calls == []  # cached
     study.tell(study.ask(), 0.0)
     redrawn = get_json(api(board, NAME, "/figures"))

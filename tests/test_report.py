@@ -189,13 +189,20 @@ def test_an_empty_study_and_a_running_one() -> None:
 def test_a_figure_that_fails_does_not_cost_the_report(
     study: hs.Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_: Any) -> dict[str, Any]:
+    from hypersweep.visualization import plan
+
+    def broken() -> Any:
         raise ZeroDivisionError("<bad> plot")
 
-    monkeypatch.setattr("hypersweep.visualization.figures", broken)
+    plots = plan(study)
+    monkeypatch.setattr(
+        "hypersweep.visualization.plan", lambda s: [(plots[0][0], broken), *plots[1:]]
+    )
     text = render_report(study)
     assert "Some plots could not be drawn: ZeroDivisionError: &lt;bad&gt; plot" in text
     assert len(table_rows(text)) == len(study.trials)
+    for title, _ in plots[1:]:  # the others are still drawn
+        assert html.escape(title) in text
 
 
 def test_infinite_values_keep_the_embedded_json_valid() -> None:

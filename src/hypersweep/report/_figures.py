@@ -16,17 +16,23 @@ if TYPE_CHECKING:
 
 
 def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None]:
-    """``([{"title": ..., "figure": {data, layout}}, ...], error or None)``."""
-    from ..visualization import figures as draw
+    """``([{"title": ..., "figure": {data, layout}}, ...], error or None)``: each plot of
+    ``visualization.plan`` is drawn on its own, so one that fails costs only itself."""
+    from ..visualization import plan
 
     try:
-        figures = draw(study)
+        plots = plan(study)
     except Exception as exc:  # a plotting bug or odd data must not take the page down
         return [], f"{type(exc).__name__}: {exc}"
-    out = []
-    for title, fig in figures.items():
-        out.append({"title": str(title), "figure": json.loads(fig.to_json())})
-    return out, None
+    out, failed = [], []
+    for title, draw in plots:
+        try:
+            figure = json.loads(draw().to_json())
+        except Exception as exc:
+            failed.append(f"{type(exc).__name__}: {exc} ({title})")
+            continue
+        out.append({"title": str(title), "figure": figure})
+    return out, "; ".join(failed) or None
 
 
 def plotly_js() -> str:
