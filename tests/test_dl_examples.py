@@ -9,17 +9,14 @@ value, the test set used once, and re-runs that resume instead of restarting.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import hypersweep as hs
+
+from .helpers import printed_best, run_quick
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -29,28 +26,8 @@ pytest.importorskip("torch")
 
 def run_example(cwd: Path, script: str, *args: str) -> str:
     """Run ``examples/<script>`` in quick mode on one thread; return stdout (exit 0 required)."""
-    env = {
-        **os.environ,
-        "HYPERSWEEP_EXAMPLE_QUICK": "1",
-        "PYTHONWARNINGS": "ignore",
-        "OMP_NUM_THREADS": "1",
-        "KERAS_BACKEND": "torch",
-    }
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{script} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def printed_best(out: str) -> Any:
-    """The JSON printed after the "best parameters" line."""
-    return json.loads(out[out.index("best parameters") :].split("\n", 1)[1])
+    env = {"OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
+    return run_quick(cwd, [str(EXAMPLES / script), *args], env=env, timeout=300)
 
 
 def number_after(label: str, out: str) -> float:

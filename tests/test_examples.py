@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import hypersweep as hs
 from hypersweep.config import load_config
+
+from .helpers import printed_best, run_quick
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FAMILIES = {"knn", "svm", "tree", "forest"}
@@ -23,22 +22,7 @@ pytest.importorskip("sklearn")
 
 def run_example(cwd: Path, *argv: str) -> str:
     """Run ``python <argv>`` in ``cwd`` in quick mode; return stdout, failing on exit != 0."""
-    env = {**os.environ, "HYPERSWEEP_EXAMPLE_QUICK": "1", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(
-        [sys.executable, *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, f"{argv} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def printed_best(out: str) -> Any:
-    """The JSON printed after the "best parameters" line."""
-    return json.loads(out[out.index("best parameters") :].split("\n", 1)[1])
+    return run_quick(cwd, list(argv), env={}, timeout=180)
 
 
 def trial_count(url: str, study: str) -> int:
