@@ -108,7 +108,6 @@ def train_torch(
     same way under every pruner and library. ``fraction_at(epoch)``: train that epoch
     on a nested stratified sample of that share of the training data (data fidelity)."""
     import torch
-
     from hypersweep.fidelity import nested_subsample
 
     torch.set_num_threads(1)

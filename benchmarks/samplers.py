@@ -1,6 +1,6 @@
 """Compare hypersweep's samplers with optuna's and hyperopt's on the shipped benchmark.
 
-Runs ``hypersweep.benchmarks`` (the same suite as ``hypersweep benchmark``) with
+Runs ``hypersweep.harness`` (the same suite as ``hypersweep benchmark``) with
 every method installed here, prints the tables of median log10 simple regret and
 mean ranks, then ask + tell overhead per trial at 1,000 trials for each TPE. The
 raw results (every run's values) go to benchmarks/results/samplers-<time>.json,
@@ -21,7 +21,7 @@ import json
 import time
 from pathlib import Path
 
-from hypersweep.benchmarks import Results, benchmark, format_report, merge
+from hypersweep.harness import Results, benchmark, format_report, merge
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

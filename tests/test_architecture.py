@@ -1,4 +1,6 @@
-"""The layers of DESIGN.md hold: imports point only downwards; the core imports light."""
+"""The layers of docs/architecture.md hold: no import circle, imports point only
+downwards, no module reaches another's private names, modules stay small, and
+the core imports light."""
 
 from __future__ import annotations
 
@@ -6,69 +8,199 @@ import ast
 import json
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "hypersweep"
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "hypersweep"
+MAX_LINES = 500
 
-# module (or package) -> what it must never import from hypersweep
+# package (or root module) -> what it must never import from hypersweep
 FORBIDDEN = {
-    "params": {"space", "study", "handle", "storage", "samplers", "pruners", "api", "cli"},
-    "space": {"study", "handle", "storage", "samplers", "pruners", "api", "cli"},
-    "trial": {"study", "handle", "storage", "samplers", "pruners", "space", "api", "cli"},
-    "samplers": {"study", "handle", "storage", "api", "cli", "_cache"},
-    "pruners": {"study", "handle", "storage", "api", "cli", "_cache"},
-    "storage": {"study", "handle", "samplers", "pruners", "space", "api", "cli"},
-    "study": {"api", "cli", "executors", "sklearn", "benchmarks"},
-    "heartbeat": {"study", "handle", "samplers", "pruners", "api", "cli"},
-    "workers": {"api", "cli", "executors", "sklearn", "benchmarks"},
-    "executors": {"api", "cli", "sklearn", "benchmarks"},
-    "schedules": {"study", "handle", "storage", "samplers", "pruners", "space", "api", "cli"},
-    "sklearn": {"cli", "benchmarks", "_cache", "workers"},  # the public API only
-    "integrations": {"study", "handle", "storage", "samplers", "pruners", "space", "params",
-                     "trial", "_cache", "workers", "executors", "api", "cli", "benchmarks",
-                     "report"},  # the public API only; fmt: skip
-    "repeats": {"study", "handle", "storage", "samplers", "pruners", "api", "cli"},
-    "stability": {"api", "cli", "executors", "sklearn", "benchmarks"},
-    "fidelity": {"study", "handle", "storage", "api", "cli", "_cache"},
-    "importance": {"cli", "report", "visualization", "_cache", "workers", "executors"},
-    "visualization": {"cli", "report", "_cache", "workers", "executors", "storage"},
-    "report": {"samplers", "pruners", "_cache", "workers", "executors"},
+    "trial": {"space", "history", "storage", "samplers", "pruners", "study", "cli"},
+    "space": {"history", "storage", "samplers", "pruners", "study", "cli", "training"},
+    "history": {"storage", "samplers", "pruners", "study", "cli"},
+    "storage": {"space", "history", "samplers", "pruners", "study", "cli"},
+    "samplers": {"storage", "study", "executors", "cli", "training"},
+    "pruners": {"storage", "study", "samplers", "executors", "cli", "training"},
+    "executors": {"cli", "sklearn", "harness", "integrations", "report"},
+    "sklearn": {"cli", "harness", "executors"},
+    "integrations": {"storage", "samplers", "pruners", "space", "history", "executors", "cli",
+                     "harness", "report", "study"},  # the public API only; fmt: skip
+    "importance": {"cli", "report", "visualization", "executors"},
+    "visualization": {"cli", "report", "executors", "storage"},
+    "report": {"samplers", "pruners", "executors"},
 }
+# the study package is layered inside too: a module never imports the ones above it
+STUDY_ORDER = ["progress", "repeats", "cache", "handle", "liveness", "options", "core", "loop",
+               "processes", "export", "stability", "facade", "factory", "oneshot"]  # fmt: skip
 
 
-def internal_imports(path: Path) -> set[str]:
-    """First component of every hypersweep module this file imports (relative or absolute)."""
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def resolve(importer: str, is_package: bool, node: ast.ImportFrom) -> list[str]:
+    """The hypersweep modules an ImportFrom loads (a name may be a submodule)."""
+    if node.level:
+        base = importer.split(".") if is_package else importer.split(".")[:-1]
+        base = base[: len(base) - node.level + 1]
+        target = ".".join(base + ([node.module] if node.module else []))
+    else:
+        target = node.module or ""
+    if not target.startswith("hypersweep"):
+        return []
+    found = [target] if target in modules() else []
+    found += [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in modules()]
+    return found
+
+
+@cache
+def imports_of(name: str) -> frozenset[str]:
+    """Every hypersweep module ``name`` imports anywhere (top level, TYPE_CHECKING, local),
+    with the packages whose ``__init__`` that import runs."""
+    path = modules()[name]
     tree = ast.parse(path.read_text())
-    rel_parts = path.relative_to(PACKAGE).with_suffix("").parts
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = list(rel_parts[: len(rel_parts) - node.level])
-                target = base + (node.module.split(".") if node.module else [])
-                if not target:  # "from .. import x" at the top: x names modules
-                    found.update(alias.name for alias in node.names)
-                else:
-                    found.add(target[0])
-            elif node.module and node.module.startswith("hypersweep."):
-                found.add(node.module.split(".")[1])
+            found.update(resolve(name, path.name == "__init__.py", node))
         elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("hypersweep."):
-                    found.add(alias.name.split(".")[1])
+            found.update(a.name for a in node.names if a.name in modules())
+    with_parents: set[str] = set()
+    for target in found:
+        parts = target.split(".")
+        for i in range(2, len(parts) + 1):
+            parent = ".".join(parts[:i])
+            if not name.startswith(parent + ".") and parent != name:
+                with_parents.add(parent)
+    return frozenset(with_parents)
+
+
+def cycles(nodes: list[str], edges: Callable[[str], frozenset[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges(v):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for v in nodes:
+        if v not in index:
+            visit(v)
     return found
+
+
+def test_no_import_circle() -> None:
+    assert cycles(sorted(modules()), imports_of) == []
+
+
+def test_the_cycle_finder_sees_a_circle() -> None:
+    """A broken finder would pass the test above whatever the code: check it finds one."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert cycles(sorted(graph), lambda v: frozenset(graph[v])) == [["a", "b", "c"]]
+
+
+def layer_of(name: str) -> str:
+    return name.split(".")[1] if "." in name else name
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_imports_point_downwards(layer: str) -> None:
-    files = [PACKAGE / f"{layer}.py"] if (PACKAGE / f"{layer}.py").exists() else []
-    files += sorted((PACKAGE / layer).glob("**/*.py")) if (PACKAGE / layer).is_dir() else []
-    assert files, layer
-    for file in files:
-        bad = (internal_imports(file) - {layer}) & FORBIDDEN[layer]
-        assert not bad, f"{file.relative_to(PACKAGE)} imports {sorted(bad)}"
+    mine = [m for m in modules() if layer_of(m) == layer]
+    assert mine, layer
+    for name in mine:
+        bad = {layer_of(t) for t in imports_of(name)} & FORBIDDEN[layer]
+        assert not bad, f"{name} imports {sorted(bad)}"
+
+
+def test_study_modules_import_only_those_below() -> None:
+    rank = {f"hypersweep.study.{m}": i for i, m in enumerate(STUDY_ORDER)}
+    assert set(rank) | {"hypersweep.study"} == {m for m in modules() if layer_of(m) == "study"}
+    for name, r in rank.items():
+        above = [t for t in imports_of(name) if rank.get(t, -1) > r]
+        assert not above, f"{name} imports {above}, which sit above it"
+
+
+def private_names(name: str) -> set[str]:
+    """Private names a module defines: its own functions, classes, globals, attributes."""
+    tree = ast.parse(modules()[name].read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            found.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+    return {n for n in found if n.startswith("_") and not n.startswith("__")}
+
+
+def test_no_module_reaches_private_names_of_another() -> None:
+    bad = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text())
+        own = private_names(name)
+        package = name.rsplit(".", 1)[0] if path.name != "__init__.py" else name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level + (node.module or "").count("hyp"):
+                targets = resolve(name, path.name == "__init__.py", node)
+                for alias in node.names:
+                    private = alias.name.startswith("_") and not alias.name.startswith("__")
+                    outside = any(not t.startswith(package) for t in targets)
+                    if private and outside:
+                        bad.append(f"{name} imports {alias.name} from {targets}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and node.attr not in own
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+            ):
+                bad.append(f"{name}:{node.lineno} reads .{node.attr}")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_module_over_the_line_limit() -> None:
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
 
 
 def test_core_import_pulls_in_nothing_heavy() -> None:
@@ -81,3 +213,23 @@ def test_core_import_pulls_in_nothing_heavy() -> None:
     heavy = {"sqlalchemy", "scipy", "pandas", "rich", "sklearn", "torch", "keras", "plotly",
              "dask", "ray", "yaml", "numpy"}  # fmt: skip
     assert not loaded & heavy, sorted(loaded & heavy)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("hypersweep.schedules", "hypersweep.training.schedules"),
+        ("hypersweep.fidelity", "hypersweep.training.fidelity"),
+        ("hypersweep.hp", "hypersweep.space.hp"),
+        ("hypersweep.params", "hypersweep.space.kinds"),
+        ("hypersweep.config", "hypersweep.cli.config"),
+        ("hypersweep.benchmarks.problems", "hypersweep.harness.problems"),
+    ],
+)
+def test_old_module_paths_still_import(old: str, new: str) -> None:
+    code = (
+        f"import importlib, {old} as o; m = importlib.import_module({new!r}); "
+        f"print(o is m, o.__name__, o.__spec__.name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", new, new]

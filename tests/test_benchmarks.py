@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import hypersweep as hs
-from hypersweep.benchmarks import (
+from hypersweep.harness import (
     PROBLEMS,
     Results,
     RunResult,
@@ -247,7 +247,7 @@ def test_importing_the_benchmarks_loads_no_peer() -> None:
     import sys
 
     peers_ = "('optuna', 'hyperopt', 'sklearn', 'torch')"
-    code = f"import sys, hypersweep.benchmarks; print([m for m in {peers_} if m in sys.modules])"
+    code = f"import sys, hypersweep.harness; print([m for m in {peers_} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

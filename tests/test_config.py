@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from hypersweep.config import ConfigError, RunConfig, load_config, parse_space, run_config
 
 import hypersweep as hs
-from hypersweep.config import ConfigError, RunConfig, load_config, parse_space, run_config
 
 OBJECTIVE = """
 def objective(params):

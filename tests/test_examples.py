@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypersweep.config import load_config
 
 import hypersweep as hs
-from hypersweep.config import load_config
 
 from .helpers import printed_best, run_quick
 

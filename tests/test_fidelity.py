@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
+from hypersweep.fidelity import data_fraction, nested_subsample, rung_fractions
 
 import hypersweep as hs
-from hypersweep.fidelity import data_fraction, nested_subsample, rung_fractions
 
 
 def test_fractions_per_rung_are_rung_over_budget() -> None:

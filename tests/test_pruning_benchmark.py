@@ -68,7 +68,6 @@ def test_counting_epochs_and_stopping_on_prune_in_the_torch_trainer() -> None:
 
 def test_data_fidelity_trains_on_the_nested_sample_and_counts_its_share() -> None:
     import numpy as np
-
     from hypersweep.fidelity import nested_subsample
 
     bench = _load()

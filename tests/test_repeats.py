@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypersweep.seeding import derive_seed
 from scipy import stats
 
 import hypersweep as hs
 from hypersweep import TrialState
-from hypersweep.seeding import derive_seed
 
 from .helpers import storage_url
 

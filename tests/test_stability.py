@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypersweep.seeding import derive_seed
+from hypersweep.stability import fresh_seeds, one_sided_p
 
 import hypersweep as hs
 from hypersweep import Direction
-from hypersweep.seeding import derive_seed
-from hypersweep.stability import fresh_seeds, one_sided_p
 
 KINDS = {"kind": hs.Categorical(["a", "b", "c", "d", "e"])}
 

@@ -7,25 +7,27 @@
 10
 """
 
-from . import executors, hp, pruners, samplers, schedules
-from .api import Result, fmin, maximize, minimize
+from . import _moved, executors, pruners, samplers
 from .exceptions import (
     DuplicateStudy,
     GridExhausted,
     HypersweepError,
     SpaceChanged,
+    SpaceExhausted,
     StorageError,
     StudyNotFound,
+    TrialAlreadyFinished,
     TrialPruned,
 )
-from .handle import Trial
-from .params import Categorical, Float, Int, LogNormal, Normal, Repeat
-from .progress import set_verbosity
-from .seeding import seed_everything
-from .space import Space
-from .studies import create_study, delete_study, list_studies, load_study
-from .study import Study
+from .space import Categorical, Float, Int, LogNormal, Normal, Repeat, Space, hp
+from .study import Study, Trial, create_study, delete_study, list_studies, load_study
+from .study.oneshot import Result, fmin, maximize, minimize
+from .study.progress import set_verbosity
+from .training import schedules
+from .training.seeding import seed_everything
 from .trial import Direction, FrozenTrial, TrialState
+
+_moved.install()  # old module paths (hypersweep.schedules, ...) keep working
 
 __version__ = "0.1.0"
 
@@ -33,15 +35,15 @@ __version__ = "0.1.0"
 # load on first use: ``hs.visualization`` works without an explicit import, and
 # ``import hypersweep`` stays light.
 _LAZY = {
-    "evaluate",
-    "fidelity",
-    "importance",
-    "integrations",
-    "presets",
-    "report",
-    "sklearn",
-    "stability",
-    "visualization",
+    "evaluate": "training.evaluate",
+    "fidelity": "training.fidelity",
+    "importance": "importance",
+    "integrations": "integrations",
+    "presets": "training.presets",
+    "report": "report",
+    "sklearn": "sklearn",
+    "stability": "study.stability",
+    "visualization": "visualization",
 }
 
 
@@ -49,7 +51,7 @@ def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_LAZY[name]}", __name__)
     raise AttributeError(f"module 'hypersweep' has no attribute {name!r}")
 
 
@@ -68,10 +70,12 @@ __all__ = [
     "Result",
     "Space",
     "SpaceChanged",
+    "SpaceExhausted",
     "StorageError",
     "Study",
     "StudyNotFound",
     "Trial",
+    "TrialAlreadyFinished",
     "TrialPruned",
     "TrialState",
     "__version__",

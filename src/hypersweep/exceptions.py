@@ -44,3 +44,10 @@ class SpaceExhausted(HypersweepError):
 
 class GridExhausted(SpaceExhausted):
     """Every cell of a grid has been run (or is running); the study has nothing left to try."""
+
+
+class TrialAlreadyFinished(HypersweepError, ValueError):
+    """The trial was told its result already (or another worker closed it); it stays as it is.
+
+    A ``ValueError`` too, so code written against earlier versions still catches it.
+    """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hypersweep.samplers.base import History
+from hypersweep.history import History
 from hypersweep.trial import Direction, FrozenTrial, TrialState
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import hypersweep as hs
 from hypersweep.pruners import AllOf, AnyOf, NoPruning, Patience, Pruner, Threshold
-from hypersweep.samplers.base import History
+from hypersweep.history import History
 from hypersweep.trial import FrozenTrial
 
 from .helpers import curve, history, running

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypersweep.params import Param
 
 import hypersweep as hs
-from hypersweep.params import Param
 from hypersweep.samplers.evolution import (
     Evolution,
     breed,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._checks import int_at_least
 
 if TYPE_CHECKING:
-    from ..study import Study
+    from ..study.core import Study
 
 
 class Dask:
@@ -45,7 +45,7 @@ class Dask:
             raise ImportError(
                 'hs.executors.Dask needs dask.distributed: pip install "dask[distributed]"'
             ) from None
-        from ..workers import WorkerSpec, run_worker
+        from ..study.processes import WorkerSpec, run_worker
 
         spec = WorkerSpec.of(study, n_trials, options)  # checks the storage is shareable
         client = self.client or distributed.get_client()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._checks import int_at_least
 
 if TYPE_CHECKING:
-    from ..study import Study
+    from ..study.core import Study
 
 
 class Ray:
@@ -38,7 +38,7 @@ class Ray:
             import ray
         except ImportError:
             raise ImportError("hs.executors.Ray needs Ray: pip install ray") from None
-        from ..workers import WorkerSpec, run_worker
+        from ..study.processes import WorkerSpec, run_worker
 
         spec = WorkerSpec.of(study, n_trials, options)
         if not ray.is_initialized():

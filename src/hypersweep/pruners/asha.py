@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial, TrialState
 from .base import Pruner
 
@@ -50,7 +50,7 @@ class ASHA(Pruner):
     SuccessiveHalvingPruner with its TPE: 97.83% / 269.
 
     >>> from hypersweep.pruners import ASHA
-    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.history import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
     >>> done = [FrozenTrial(number=i, state=TrialState.COMPLETE, intermediate={1: v})
     ...         for i, v in enumerate([0.3, 0.5, 0.7])]

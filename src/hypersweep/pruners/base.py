@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 
 

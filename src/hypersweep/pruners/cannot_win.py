@@ -13,7 +13,7 @@ import math
 import numbers
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 from .base import Pruner
 from .compose import AllOf, AnyOf

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 from .base import Pruner
 
@@ -24,7 +24,7 @@ class AnyOf(Pruner):
     skipping the rest changes nothing.
 
     >>> import hypersweep as hs
-    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.history import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
     >>> t = FrozenTrial(number=0, state=TrialState.RUNNING, intermediate={0: float("nan")})
     >>> history = History(Direction.MINIMIZE, None, lambda: [t])
@@ -44,7 +44,7 @@ class AllOf(Pruner):
     trial both poorly ranked and no longer improving.
 
     >>> import hypersweep as hs
-    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.history import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
     >>> t = FrozenTrial(number=0, state=TrialState.RUNNING, intermediate={0: float("nan")})
     >>> history = History(Direction.MINIMIZE, None, lambda: [t])

@@ -6,7 +6,7 @@ import math
 import zlib
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 from .asha import ASHA
 from .base import Pruner

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial, TrialState
 from .base import Pruner
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 from .base import Pruner
 
@@ -21,7 +21,7 @@ class Patience(Pruner):
     pruned at a step below ``warmup_steps``.
 
     >>> from hypersweep.pruners import Patience
-    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.history import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
     >>> t = FrozenTrial(number=0, state=TrialState.RUNNING,
     ...                 intermediate={0: 0.9, 1: 0.5, 2: 0.6, 3: 0.5})

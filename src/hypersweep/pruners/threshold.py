@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .._checks import int_at_least
-from ..samplers.base import History
+from ..history import History
 from ..trial import FrozenTrial
 from .base import Pruner
 
@@ -19,7 +19,7 @@ class Threshold(Pruner):
     ``warmup_steps``. The bounds are absolute, whatever the study's direction.
 
     >>> from hypersweep.pruners import Threshold
-    >>> from hypersweep.samplers.base import History
+    >>> from hypersweep.history import History
     >>> from hypersweep.trial import Direction, FrozenTrial, TrialState
     >>> t = FrozenTrial(number=0, state=TrialState.RUNNING, intermediate={0: 2.0, 1: 12.0})
     >>> history = History(Direction.MINIMIZE, None, lambda: [t])

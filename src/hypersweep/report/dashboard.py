@@ -30,7 +30,7 @@ from ._figures import figure_json, plotly_js
 
 if TYPE_CHECKING:
     from ..storage import Storage
-    from ..study import Study
+    from ..study.core import Study
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _CSP = (
@@ -79,7 +79,7 @@ class _Studies:
         self._watched: dict[str, _Watched] = {}
 
     def names(self) -> list[str]:
-        from ..studies import list_studies
+        from ..study.factory import list_studies
 
         names = list_studies(self.storage)
         with self._lock:
@@ -89,7 +89,7 @@ class _Studies:
 
     def get(self, name: str) -> _Watched:
         """The study called ``name``; raises StudyNotFound when there is none."""
-        from ..studies import load_study
+        from ..study.factory import load_study
 
         with self._lock:
             watched = self._watched.get(name)

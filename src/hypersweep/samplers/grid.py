@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._checks import int_at_least
 from ..exceptions import GridExhausted
-from ..params import Categorical, Float, Int, Normal, Param
+from ..space.kinds import Categorical, Float, Int, Normal, Param
 from ..trial import FrozenTrial, TrialState
 from .base import History, Sampler
 
 if TYPE_CHECKING:
-    from ..space import Space
+    from ..space.tree import Space
 
 
 def _cell_key(flat: Mapping[str, Any], paths: Sequence[str]) -> str:

@@ -29,8 +29,8 @@ from .base import History, Sampler, _mix, all_values
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..params import Param
-    from ..space import Space
+    from ..space.kinds import Param
+    from ..space.tree import Space
 
 KINDS = ("sobol", "halton")
 _CHUNK = 1024  # rows per cached block: a power of two keeps Sobol's balance

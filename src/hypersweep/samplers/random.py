@@ -8,8 +8,8 @@ from ..exceptions import SpaceExhausted
 from .base import History, Sampler, all_values
 
 if TYPE_CHECKING:
-    from ..params import Param
-    from ..space import Space
+    from ..space.kinds import Param
+    from ..space.tree import Space
 
 _ATTEMPTS = 64
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..handle import Trial
 from ..pruners.base import Pruner
 from ..pruners.cannot_win import with_n_parts
+from ..study.handle import Trial
 from ._results import mean, score
 
 Out = dict[str, Any]  # one fold's output, as BaseSearchCV's _fit_and_score returns it

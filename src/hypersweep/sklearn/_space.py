@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..params import Categorical, Param
+from ..space.kinds import Categorical, Param
 
 
 def study_space(space: Any, estimator: Any) -> dict[str, Param]:

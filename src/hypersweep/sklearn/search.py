@@ -18,13 +18,13 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import Interval
 
 from ..exceptions import SpaceExhausted
-from ..handle import Trial
-from ..progress import logger
 from ..pruners.base import Pruner
 from ..samplers.base import Sampler
 from ..storage import Storage
-from ..studies import create_study
-from ..study import Study
+from ..study.core import Study
+from ..study.factory import create_study
+from ..study.handle import Trial
+from ..study.progress import logger
 from ..trial import TrialState
 from ._folds import Call, FoldSubset, Out, run_folds, study_pruner
 from ._results import ATTR, Row, failed_out, mean, record, replay_row, score, stored_rows, table

@@ -14,8 +14,8 @@ from ..qmc import leaf_unit, point_for, unit_point_or_empty
 from ._operators import Breeder, Flat, breed, select_parents
 
 if TYPE_CHECKING:
-    from ...params import Param
-    from ...space import Space
+    from ...space.kinds import Param
+    from ...space.tree import Space
 
 _ATTEMPTS = 32
 

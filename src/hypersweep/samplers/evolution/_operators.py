@@ -13,12 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ...params import Categorical, Float, Int, Param
+from ...space.kinds import Categorical, Float, Int, Param
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ...space import Space
+    from ...space.tree import Space
 
 Flat = dict[str, Any]
 Fresh = Callable[[str, Param], Any]

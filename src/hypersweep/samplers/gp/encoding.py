@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ...params import Categorical, Float, Int, Param
+from ...space.kinds import Categorical, Float, Int, Param
 from ..base import all_values
 
 _MAX_GRID = 4096  # discrete dims with more values are snapped one by one

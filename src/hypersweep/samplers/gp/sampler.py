@@ -19,8 +19,8 @@ from .model import Hyper, Posterior, fit
 from .optimize import optimize
 
 if TYPE_CHECKING:
-    from ...params import Param
-    from ...space import Space
+    from ...space.kinds import Param
+    from ...space.tree import Space
 
 _log = logging.getLogger(__name__)
 _TRIES = 256  # ranked acquisition points checked against the history on finite spaces

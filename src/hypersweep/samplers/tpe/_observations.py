@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...params import Categorical, Float, Int, LogNormal, Normal, Param, param_from_json
+from ...space.kinds import Categorical, Float, Int, LogNormal, Normal, Param, param_from_json
 from ...trial import TrialState
 
 if TYPE_CHECKING:

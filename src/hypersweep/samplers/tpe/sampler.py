@@ -17,8 +17,8 @@ from . import _fidelity, parzen
 from ._observations import Codec, Observations, is_discrete
 
 if TYPE_CHECKING:
-    from ...params import Param
-    from ...space import Space
+    from ...space.kinds import Param
+    from ...space.tree import Space
 
 _TPE_ATTEMPTS = 8  # fresh TPE draws before falling back to prior draws (discrete spaces)
 _PRIOR_ATTEMPTS = 64

@@ -23,8 +23,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ._checks import int_at_least
-from .trial import Direction
+from .._checks import int_at_least
+from ..trial import Direction
 
 SELECTS = ("mean", "mean_minus_std", "lcb")
 LCB_LEVEL = 0.95  # one-sided confidence level of the "lcb" statistic

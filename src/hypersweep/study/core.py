@@ -20,19 +20,20 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .._checks import int_at_least
+from ..exceptions import BudgetReached, ConfigTaken, SpaceExhausted, TrialPruned
+from ..pruners.base import Pruner
+from ..history import History, config_key
+from ..samplers.base import Sampler
+from ..space.kinds import json_key
+from ..space.tree import Space
+from ..storage import MemoryStorage, Storage, StudyRecord
+from ..training.seeding import derive_seed, seed_everything
+from ..trial import Direction, FrozenTrial, TrialState, as_value, evolve
 from . import progress, repeats
-from ._cache import TrialCache
-from ._checks import int_at_least
-from .exceptions import BudgetReached, ConfigTaken, SpaceExhausted, TrialPruned
+from .cache import TrialCache
 from .handle import Trial
-from .heartbeat import Heartbeat
-from .params import json_key
-from .pruners.base import Pruner
-from .samplers.base import History, Sampler, config_key
-from .seeding import derive_seed, seed_everything
-from .space import Space
-from .storage import MemoryStorage, Storage, StudyRecord
-from .trial import Direction, FrozenTrial, TrialState, as_value, evolve
+from .liveness import Heartbeat
 
 if TYPE_CHECKING:
     from .stability import StabilityReport
@@ -542,7 +543,7 @@ class Study:
             self._refresh()
             return self
         if n_jobs > 1:
-            from .workers import run_processes
+            from .processes import run_processes
 
             run_processes(self, objective, n_trials, n_jobs, options, show_progress)
             self._refresh()

@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..samplers.grid import Grid
+from ..storage import MemoryStorage, Storage, StudyRecord
 from . import progress
-from .samplers.grid import Grid
-from .storage import MemoryStorage, Storage, StudyRecord
 
 if TYPE_CHECKING:
-    from .pruners.base import Pruner
-    from .samplers.base import Sampler
-    from .space import Space
-    from .study import Study
+    from ..pruners.base import Pruner
+    from ..samplers.base import Sampler
+    from ..space.tree import Space
+    from .core import Study
 
 logger = logging.getLogger("hypersweep")
 
@@ -67,7 +67,7 @@ def check_shareable(study: Study, n_trials: int | None, options: dict[str, Any])
 
 def run_worker(spec: WorkerSpec, objective: Callable[..., Any]) -> int:
     """One worker's whole loop, wherever it runs; returns how many trials it finished."""
-    from .study import Study
+    from .core import Study
 
     study = Study(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
     study._loop(objective, spec.n_trials, spec.options, show_progress=False)

@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..pruners.base import Pruner
+from ..samplers.base import Sampler
+from ..storage import Storage
+from ..trial import FrozenTrial
+from .core import Callback, Study
+from .factory import create_study
 from .progress import set_verbosity
-from .pruners.base import Pruner
-from .samplers.base import Sampler
-from .storage import Storage
-from .studies import create_study
-from .study import Callback, Study
-from .trial import FrozenTrial
 
 
 @dataclass(frozen=True)

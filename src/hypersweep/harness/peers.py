@@ -15,8 +15,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..params import Categorical, Float, Int, Param
-from ..space import _branch_label
+from ..space.kinds import Categorical, Float, Int, Param
+from ..space.tree import _branch_label
 
 Objective = Callable[[Any], float]
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ._checks import int_at_least
+from .._checks import int_at_least
 
 Schedule = Callable[[int], float]
 

@@ -138,8 +138,8 @@ def run_one(
         return peers.run_optuna(method, problem.space, problem.objective, seed, n_trials, timeout)
     if library == "hyperopt":
         return peers.run_hyperopt(method, problem.space, problem.objective, seed, n_trials, timeout)
-    from ..api import minimize
     from ..samplers import from_name
+    from ..study.oneshot import minimize
 
     sampler = from_name(method.split(":", 1)[1], seed=seed)
     result = minimize(
@@ -203,7 +203,7 @@ def run(
 ) -> Results:
     """Run the suite; methods that cannot run here are skipped and listed in ``skipped``.
 
-    >>> from hypersweep.benchmarks import run
+    >>> from hypersweep.harness import run
     >>> res = run(["branin"], ["hypersweep:random"], seeds=2, budgets=[5], n_jobs=1)
     >>> [len(r.values) for r in res.runs]
     [5, 5]
@@ -270,13 +270,13 @@ def _sphere(params: dict[str, float]) -> float:
 
 
 def _overhead_space(dim: int) -> dict[str, Any]:
-    from ..params import Float
+    from ..space.kinds import Float
 
     return {f"x{i}": Float(-5.0, 5.0) for i in range(dim)}
 
 
 def _hypersweep_time_per_trial(space: Any, n: int, window: int) -> float:
-    from ..studies import create_study
+    from ..study.factory import create_study
 
     study = create_study(space=space, sampler="tpe", seed=0)
     study.optimize(_sphere, n - window)
@@ -306,7 +306,7 @@ def overhead(
     repeats: int = 3,
 ) -> dict[str, float | str]:
     """Median seconds per trial for each TPE (or why it was skipped), one after another."""
-    from ..progress import set_verbosity
+    from ..study.progress import set_verbosity
 
     set_verbosity(0)
     out: dict[str, float | str] = {}

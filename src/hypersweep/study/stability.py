@@ -34,15 +34,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._checks import int_at_least
+from .._checks import int_at_least
+from ..history import config_key
+from ..training.seeding import derive_seed, seed_everything
+from ..trial import Direction, FrozenTrial, TrialState, as_value
 from .handle import Trial
 from .repeats import mean_std
-from .samplers.base import config_key
-from .seeding import derive_seed, seed_everything
-from .trial import Direction, FrozenTrial, TrialState, as_value
 
 if TYPE_CHECKING:
-    from .study import Study
+    from .core import Study
 
 TESTS = {
     "welch": "Welch's t-test",

@@ -4,7 +4,7 @@ an ML problem, run by hypersweep's samplers and (when installed) optuna's and hy
 ``hypersweep benchmark`` runs it from the command line; :func:`benchmark` does the
 same from Python. Peers and scikit-learn are imported only when a run needs them.
 
->>> from hypersweep.benchmarks import PROBLEMS
+>>> from hypersweep.harness import PROBLEMS
 >>> PROBLEMS["branin"].dim, round(PROBLEMS["branin"].optimum, 6)
 (2, 0.397887)
 """

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from .storage import Storage
+from ..storage import Storage
 
 GRACE_FACTOR = 3  # a trial is abandoned after missing this many beats in a row
 

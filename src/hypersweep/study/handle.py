@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import TrialPruned
-from .params import Categorical, Float, Int, Param, json_key, param_from_json
-from .seeding import derive_seed
-from .trial import FrozenTrial
+from ..exceptions import TrialPruned
+from ..space.kinds import Categorical, Float, Int, Param, json_key, param_from_json
+from ..training.seeding import derive_seed
+from ..trial import FrozenTrial
 
 if TYPE_CHECKING:
-    from .samplers.base import History
-    from .study import Study
+    from ..history import History
+    from .core import Study
 
 
 class Trial:

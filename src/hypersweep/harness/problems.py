@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..params import Categorical, Float, Int
+from ..space.kinds import Categorical, Float, Int
 
 if TYPE_CHECKING:
     import numpy as np

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .trial import Direction, FrozenTrial, TrialState, evolve
+from ..trial import Direction, FrozenTrial, TrialState, evolve
 
 
 def counts_toward_budget(trial: FrozenTrial) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
+from .._json import jsonable
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -412,19 +414,10 @@ class LogNormal(Normal):
 
 
 def json_key(value: Any) -> Any:
-    """A JSON-able stand-in for a categorical choice, stable across processes.
-
-    JSON values stand for themselves (tuples become lists); classes and
-    functions by their qualified name; anything else by its repr.
-    """
-    try:
-        return json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError):
-        module = getattr(value, "__module__", None)
-        name = getattr(value, "__qualname__", None)
-        if module and name:
-            return f"{module}.{name}"
-        return repr(value)
+    """A JSON-able stand-in for a categorical choice, stable across processes
+    (:func:`hypersweep._json.jsonable`: tuples become lists, classes and functions
+    their qualified name, anything else its repr)."""
+    return jsonable(value)
 
 
 class Categorical(Param):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from .params import (
+from .kinds import (
     Categorical,
     Float,
     Int,

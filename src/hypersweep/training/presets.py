@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .params import Categorical, Float, Int
+from ..space.kinds import Categorical, Float, Int
 
 # name -> (lr low, lr high) for training from scratch (seed 004)
 LEARNING_RATES: dict[str, tuple[float, float]] = {

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from .storage import Storage
-    from .study import Study
-    from .trial import FrozenTrial
+    from ..storage import Storage
+    from ..study.core import Study
+    from ..trial import FrozenTrial
 
 DEFAULT_STORAGE = "sqlite:///hypersweep.db"  # same as hypersweep.config.DEFAULT_STORAGE
 _STORAGE_HELP = (
@@ -218,7 +218,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so the docs can render its help)."""
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="hypersweep",
@@ -452,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    from .exceptions import HypersweepError
+    from ..exceptions import HypersweepError
 
     try:
         return int(args.handler(args))
@@ -487,7 +487,7 @@ def _url(args: argparse.Namespace) -> str:
 
 def _open_storage(url: str) -> Storage:
     """Open an existing storage; a missing SQLite file is an error, not a new empty database."""
-    from .storage import get_storage
+    from ..storage import get_storage
 
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url
@@ -506,7 +506,7 @@ def _open_storage(url: str) -> Storage:
 
 
 def _load(args: argparse.Namespace, store: Storage) -> Study:
-    from .studies import load_study
+    from ..study.factory import load_study
 
     return load_study(args.study, storage=store)
 
@@ -527,7 +527,7 @@ def _dumps(value: Any, indent: int | None = 2) -> str:
 
 
 def _best_json(study: Study) -> dict[str, Any]:
-    from .trial import TrialState
+    from ..trial import TrialState
 
     if not any(t.state is TrialState.COMPLETE for t in study.trials):
         raise CommandError(
@@ -560,7 +560,7 @@ def _print_table(table: Table) -> None:
 
 
 def _state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
-    from .trial import TrialState
+    from ..trial import TrialState
 
     counts = dict.fromkeys((s.value for s in TrialState), 0)
     for t in trials:
@@ -570,8 +570,8 @@ def _state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
 
 # --- commands ----------------------------------------------------------------------------
 def _cmd_run(args: argparse.Namespace) -> int:
+    from ..study.progress import set_verbosity
     from .config import load_config, run_config
-    from .progress import set_verbosity
 
     cfg = load_config(args.config)
     overrides = {
@@ -606,9 +606,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    from ..study.factory import load_study
+    from ..study.progress import set_verbosity
     from .config import import_objective, pruner_for, sampler_for
-    from .progress import set_verbosity
-    from .studies import load_study
 
     storage = args.storage or DEFAULT_STORAGE
     study = load_study(args.study, storage=storage)
@@ -640,7 +640,7 @@ def _cmd_studies(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from .studies import load_study
+    from ..study.factory import load_study
 
     url = _url(args)
     store = _open_storage(url)
@@ -677,7 +677,7 @@ def _cmd_studies(args: argparse.Namespace) -> int:
 
 
 def _shown_trials(study: Study, sort: str, limit: int | None) -> list[FrozenTrial]:
-    from .trial import TrialState
+    from ..trial import TrialState
 
     trials = study.trials
     if sort == "value":
@@ -717,7 +717,7 @@ def _trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tab
     from rich.table import Table
     from rich.text import Text
 
-    from .report._data import repeat_values
+    from ..report._data import repeat_values
 
     params, attrs = _columns(study, trials)
     steps = any(t.intermediate for t in trials)
@@ -757,7 +757,7 @@ def _sample_std(values: Sequence[float]) -> float | None:
 
 def _repeated(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:
     """One line per configuration run more than once: its trials, mean and spread."""
-    from .trial import TrialState
+    from ..trial import TrialState
 
     groups: dict[str, list[FrozenTrial]] = {}
     for t in trials:
@@ -911,7 +911,7 @@ def _needs_plotly() -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     _needs_plotly()
-    from .report import write_report
+    from ..report import write_report
 
     store = _open_storage(_url(args))
     try:
@@ -927,7 +927,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     _needs_plotly()
-    from .report.dashboard import serve
+    from ..report.dashboard import serve
 
     url = _url(args)
     _open_storage(url).close()  # a missing SQLite file is an error, not a new database
@@ -947,7 +947,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from . import benchmarks
+    from .. import harness as benchmarks
 
     if args.list:
         for p in benchmarks.PROBLEMS.values():

@@ -11,10 +11,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from .trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from .study import Study
+    from .core import Study
 
 logger = logging.getLogger("hypersweep")
 _handler: logging.Handler | None = None

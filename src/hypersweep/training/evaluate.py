@@ -34,10 +34,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import HypersweepError
+from ..exceptions import HypersweepError
 
 if TYPE_CHECKING:
-    from .study import Study
+    from ..study.core import Study
 
 ModelFn = Callable[[Any], Any]
 FINAL_TEST_ATTR = "final_test"

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .params import Categorical, Float, Int, LogNormal, Normal
+from .kinds import Categorical, Float, Int, LogNormal, Normal
 
 
 def choice(label: str, options: Sequence[Any]) -> Categorical:

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .exceptions import HypersweepError
-from .params import Categorical, Float, Int, LogNormal, Normal, Param, Repeat
-from .space import TAG, Space, definition_from_json
+from ..exceptions import HypersweepError
+from ..space.kinds import Categorical, Float, Int, LogNormal, Normal, Param, Repeat
+from ..space.tree import TAG, Space, definition_from_json
 
 if TYPE_CHECKING:
-    from .study import Study
+    from ..study.core import Study
 
 DEFAULT_STORAGE = "sqlite:///hypersweep.db"
 
@@ -397,7 +397,7 @@ def _sampler(path: Path, raw: dict[str, Any]) -> str:
     name = raw.get("sampler", "random")
     if not isinstance(name, str):
         raise _fail(path, "sampler", f"must be a name such as random or grid, but got {name!r}")
-    from .samplers import from_name
+    from ..samplers import from_name
 
     try:
         from_name(name)
@@ -449,7 +449,7 @@ def pruner_for(settings: dict[str, Any] | None) -> Any:
     """The pruner a config asked for (None: the study's default, no pruning)."""
     if not settings:
         return None
-    from . import pruners
+    from .. import pruners
 
     return getattr(pruners, _PRUNERS[settings["name"]])(**settings.get("options", {}))
 
@@ -515,7 +515,7 @@ def import_objective(ref: str, folder: str | os.PathLike[str]) -> Callable[..., 
 
 def sampler_for(settings: dict[str, Any]) -> Any:
     """The sampler a config asked for: a name, or a Grid with its points and rounds."""
-    from .samplers import Grid
+    from ..samplers import Grid
 
     if settings.get("sampler") == "grid":
         return Grid(
@@ -532,7 +532,7 @@ def run_config(cfg: RunConfig, storage_override: str | None = None, *, n_jobs: i
     Storage: ``storage_override``, else the config's ``storage``, else
     ``sqlite:///hypersweep.db`` in the working directory.
     """
-    from .studies import create_study
+    from ..study.factory import create_study
 
     if cfg.sampler != "grid" and cfg.n_trials is None and cfg.timeout is None:
         raise _fail(

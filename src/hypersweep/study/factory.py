@@ -6,15 +6,15 @@ import datetime as _dt
 import secrets
 from typing import Any
 
-from .exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
-from .pruners.base import NoPruning, Pruner
+from ..exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
+from ..pruners.base import NoPruning, Pruner
+from ..samplers import from_name
+from ..samplers.base import Sampler
+from ..space.tree import Space, changes
+from ..storage import Storage, StudyRecord, get_storage
+from ..trial import Direction
+from .core import Study
 from .repeats import check_repeats, check_select
-from .samplers import from_name
-from .samplers.base import Sampler
-from .space import Space, changes
-from .storage import Storage, StudyRecord, get_storage
-from .study import Study
-from .trial import Direction
 
 
 def create_study(

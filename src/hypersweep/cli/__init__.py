@@ -1,0 +1,7 @@
+"""The ``hypersweep`` command and the YAML configs it runs (``hypersweep.cli.config``)."""
+
+from __future__ import annotations
+
+from .main import main
+
+__all__ = ["main"]

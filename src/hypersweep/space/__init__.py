@@ -1,0 +1,39 @@
+"""What can be searched: parameter kinds, nested spaces, and hyperopt's spellings.
+
+``kinds`` holds the leaves (Float, Int, Categorical, ...), ``tree`` compiles
+nested dicts and lists of them into a :class:`Space`, ``hp`` maps hyperopt's
+names onto the same objects. Nothing here knows of studies or storage.
+"""
+
+from __future__ import annotations
+
+from . import hp
+from .kinds import (
+    Categorical,
+    Float,
+    Int,
+    LogNormal,
+    Normal,
+    Param,
+    Repeat,
+    json_key,
+    param_from_json,
+)
+from .tree import TAG, Space, changes, definition_from_json
+
+__all__ = [
+    "TAG",
+    "Categorical",
+    "Float",
+    "Int",
+    "LogNormal",
+    "Normal",
+    "Param",
+    "Repeat",
+    "Space",
+    "changes",
+    "definition_from_json",
+    "hp",
+    "json_key",
+    "param_from_json",
+]

@@ -1,0 +1,12 @@
+"""The tuning loop: studies, their trials, the optimize loop and its workers.
+
+See ``docs/architecture.md`` for how the modules of this package stack up.
+"""
+
+from __future__ import annotations
+
+from .core import Study
+from .factory import create_study, delete_study, list_studies, load_study
+from .handle import Trial
+
+__all__ = ["Study", "Trial", "create_study", "delete_study", "list_studies", "load_study"]
