@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 import hypersweep as hs
+from hypersweep.study.loop import WorkerLoop
+from hypersweep.study.options import RunOptions
 
 POSTGRES_ADMIN = os.environ.get(
     "HYPERSWEEP_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -190,10 +192,8 @@ def branin(p: dict[str, float]) -> float:
 def _lagged_run(seed: int, lag: int, n: int) -> float:
     space = {"x": hs.Float(-5, 10), "y": hs.Float(0, 15)}
     study = hs.create_study(space=space, sampler=hs.samplers.TPE(seed=seed), seed=seed)
-    options = {"timeout": None, "callbacks": None, "catch": (Exception,),
-               "heartbeat_interval": None, "retries": 0,
-               "lag": lag if lag > 1 else None}  # fmt: skip
-    study._loop(branin, n, options, show_progress=False)
+    options = RunOptions(n_trials=n, lag=lag if lag > 1 else None)
+    WorkerLoop(study, branin, options).run()
     return float(np.log10(max(study.best_value, 1e-12)))
 
 

@@ -35,7 +35,7 @@ FORBIDDEN = {
     "report": {"samplers", "pruners", "executors"},
 }
 # the study package is layered inside too: a module never imports the ones above it
-STUDY_ORDER = ["progress", "repeats", "cache", "handle", "liveness", "options", "core", "loop",
+STUDY_ORDER = ["progress", "repeats", "cache", "handle", "options", "core", "liveness", "loop",
                "processes", "export", "stability", "facade", "factory", "oneshot"]  # fmt: skip
 
 

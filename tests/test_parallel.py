@@ -118,7 +118,7 @@ def test_a_silent_remote_worker_is_noticed_by_its_heartbeat(tmp_path: Path) -> N
     study = hs.create_study("r", storage=url, space={"x": hs.Float(0, 1)}, seed=0)
     # a trial left RUNNING by a worker on another machine, whose last beat said "until 1 s ago"
     study.storage.create_trial(
-        study._id, state=TrialState.RUNNING, flat={"x": 0.5}, params={"x": 0.5},
+        study.record.study_id, state=TrialState.RUNNING, flat={"x": 0.5}, params={"x": 0.5},
         system_attrs={"worker": {"host": "elsewhere", "pid": 1}}, expires=time.time() - 1,
     )  # fmt: skip
     study.optimize(lambda p: p["x"], 4, retries=1)

@@ -160,3 +160,29 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
     if math.isnan(value):
         return None, extra, "the objective returned NaN"
     return value, extra, None
+
+
+def outcome(
+    result: Any, state: TrialState | str | None, error: str | None, steps: dict[int, float]
+) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any], str | None]:
+    """How a trial ends, from what ``tell`` got: (state, values, extra entries, error).
+
+    No state: the objective's result decides (COMPLETE, or FAIL if it is no score);
+    PRUNED keeps the last reported value of ``steps``; FAIL keeps ``error``.
+    """
+    given = state
+    if isinstance(state, str):
+        state = {s.value: s for s in TrialState}.get(state.upper())
+    if given is not None and (not isinstance(state, TrialState) or not state.is_finished):
+        raise ValueError(
+            f"tell: state must be COMPLETE, PRUNED or FAIL (or None to let the result decide), "
+            f"but got {given!r}"
+        )
+    if state is TrialState.PRUNED:
+        return state, ((steps[max(steps)],) if steps else None), {}, None
+    if state is TrialState.FAIL:
+        return state, None, {}, error or "marked FAIL by the caller"
+    value, extra, problem = as_value(result)
+    if problem is not None or value is None:
+        return TrialState.FAIL, None, extra, problem
+    return TrialState.COMPLETE, (float(value),), extra, None

@@ -39,7 +39,7 @@ from ..space.kinds import Categorical, Float, Int, LogNormal, Normal, Param, Rep
 from ..space.tree import TAG, Space, definition_from_json
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 DEFAULT_STORAGE = "sqlite:///hypersweep.db"
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from ..storage import Storage
-    from ..study.core import Study
+    from ..study import Study
     from ..trial import FrozenTrial
 
 DEFAULT_STORAGE = "sqlite:///hypersweep.db"  # same as hypersweep.config.DEFAULT_STORAGE

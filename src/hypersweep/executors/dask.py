@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._checks import int_at_least
-
-if TYPE_CHECKING:
-    from ..study.core import Study
+from ..study.processes import WorkerSpec
+from ._workers import run_everywhere
 
 
 class Dask:
@@ -27,28 +26,24 @@ class Dask:
     def size(self) -> int:
         if self.n_workers is not None:
             return self.n_workers
-        import distributed
+        return sum(self._client().nthreads().values()) or 1
 
-        client = self.client or distributed.get_client()
-        return sum(client.nthreads().values()) or 1
+    def run(self, spec: WorkerSpec, objective: Callable[..., Any]) -> None:
+        client = self._client()
 
-    def run(
-        self,
-        study: Study,
-        objective: Callable[..., Any],
-        n_trials: int | None,
-        options: dict[str, Any],
-    ) -> None:
+        def launch(fn: Callable[..., int], calls: list[tuple[Any, ...]]) -> Any:
+            specs, objectives = zip(*calls)
+            return client.map(fn, specs, objectives, pure=False)
+
+        run_everywhere(spec, objective, self.size(), launch, client.gather)
+
+    def _client(self) -> Any:
+        if self.client is not None:
+            return self.client
         try:
             import distributed
         except ImportError:
             raise ImportError(
                 'hs.executors.Dask needs dask.distributed: pip install "dask[distributed]"'
             ) from None
-        from ..study.processes import WorkerSpec, run_worker
-
-        spec = WorkerSpec.of(study, n_trials, options)  # checks the storage is shareable
-        client = self.client or distributed.get_client()
-        count = self.size()
-        futures = client.map(run_worker, [spec] * count, objective=objective, pure=False)
-        client.gather(futures)  # re-raises a worker's exception here, with its traceback
+        return distributed.get_client()

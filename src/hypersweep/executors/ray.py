@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._checks import int_at_least
-
-if TYPE_CHECKING:
-    from ..study.core import Study
+from ..study.processes import WorkerSpec
+from ._workers import run_everywhere
 
 
 class Ray:
@@ -27,21 +26,16 @@ class Ray:
     def size(self) -> int:
         return self.n_workers
 
-    def run(
-        self,
-        study: Study,
-        objective: Callable[..., Any],
-        n_trials: int | None,
-        options: dict[str, Any],
-    ) -> None:
+    def run(self, spec: WorkerSpec, objective: Callable[..., Any]) -> None:
         try:
             import ray
         except ImportError:
             raise ImportError("hs.executors.Ray needs Ray: pip install ray") from None
-        from ..study.processes import WorkerSpec, run_worker
-
-        spec = WorkerSpec.of(study, n_trials, options)
         if not ray.is_initialized():
             ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=True)
-        remote = ray.remote(num_cpus=1)(run_worker)
-        ray.get([remote.remote(spec, objective) for _ in range(self.n_workers)])
+
+        def launch(fn: Callable[..., int], calls: list[tuple[Any, ...]]) -> Any:
+            remote = ray.remote(num_cpus=1)(fn)
+            return [remote.remote(*args) for args in calls]
+
+        run_everywhere(spec, objective, self.size(), launch, ray.get)

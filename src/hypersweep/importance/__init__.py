@@ -20,7 +20,7 @@ from .table import Column, TrialTable, trial_table
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..study.core import Study
+    from ..study import Study
 
 METHODS = ("fanova", "permutation")
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..study.core import Study
+    from ..study import Study
     from ..trial import FrozenTrial
 
 

@@ -417,7 +417,7 @@ def _optimizer(
             "objective: no make_optimizer given and params has no 'optimizer' branch; put "
             "'optimizer': hs.presets.optimizer() in the space or pass make_optimizer="
         )
-    from hypersweep import presets
+    from hypersweep.training import presets
 
     optimizer: torch.optim.Optimizer = presets.torch_optimizer(dict(branch), model.parameters())
     return optimizer

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
 REPEAT_COLUMNS = ("repeats", "repeat std")  # shown when the study evaluates each config k times

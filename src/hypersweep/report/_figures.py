@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 
 def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None]:

@@ -30,7 +30,7 @@ from ._figures import figure_json, plotly_js
 
 if TYPE_CHECKING:
     from ..storage import Storage
-    from ..study.core import Study
+    from ..study import Study
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _CSP = (

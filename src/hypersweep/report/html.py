@@ -21,7 +21,7 @@ from . import _assets, _data
 from ._figures import figure_json, plotly_js
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
     from ..trial import FrozenTrial
 
 

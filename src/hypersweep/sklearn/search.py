@@ -21,7 +21,7 @@ from ..exceptions import SpaceExhausted
 from ..pruners.base import Pruner
 from ..samplers.base import Sampler
 from ..storage import Storage
-from ..study.core import Study
+from ..study import Study
 from ..study.factory import create_study
 from ..study.handle import Trial
 from ..study.progress import logger

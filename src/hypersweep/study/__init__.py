@@ -5,7 +5,7 @@ See ``docs/architecture.md`` for how the modules of this package stack up.
 
 from __future__ import annotations
 
-from .core import Study
+from .facade import Study
 from .factory import create_study, delete_study, list_studies, load_study
 from .handle import Trial
 

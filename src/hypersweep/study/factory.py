@@ -13,7 +13,7 @@ from ..samplers.base import Sampler
 from ..space.tree import Space, changes
 from ..storage import Storage, StudyRecord, get_storage
 from ..trial import Direction
-from .core import Study
+from .facade import Study
 from .repeats import check_repeats, check_select
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import TrialPruned
-from ..space.kinds import Categorical, Float, Int, Param, json_key, param_from_json
+from ..space import Categorical, Float, Int, Param, json_key, param_from_json
 from ..training.seeding import derive_seed
 from ..trial import FrozenTrial
 
 if TYPE_CHECKING:
     from ..history import History
-    from .core import Study
+    from ..samplers.base import Sampler
+    from ..space import Space
 
 
 class Trial:
@@ -31,15 +32,18 @@ class Trial:
 
     def __init__(
         self,
-        study: Study,
+        study: Any,
         number: int,
         *,
+        sampler: Sampler,
+        history: History,
         fixed: dict[str, Any],
         proposal: dict[str, Any],
         user_attrs: dict[str, Any] | None = None,
-        history: History | None = None,
+        report: Callable[[Trial, int, float], None],
+        judge: Callable[[Trial], bool],
     ) -> None:
-        self.study = study
+        self.study = study  # the Study running this trial, for the objective's own use
         self.number = number
         self._fixed = fixed  # enqueued values, honoured first
         self.proposal = proposal  # the sampler's joint decision
@@ -49,15 +53,17 @@ class Trial:
         self.user_attrs: dict[str, Any] = user_attrs if user_attrs is not None else {}
         self.intermediate: dict[int, float] = {}
         self._defined: dict[str, Param] = {}
-        self._sample = study.sampler.sample
-        self._history = history if history is not None else study.history
+        self._sampler = sampler
+        self._sample = sampler.sample
+        self._history = history
+        self._store_report, self._judge = report, judge  # the study's storage and pruner
         self.repeat = 0  # which of the study's ``repeats`` runs of this configuration
 
     @property
     def seed(self) -> int:
         """A seed for the objective's own randomness, derived from the study seed, the
         trial number and the repeat (repeat 0 keeps the seed trials had before repeats)."""
-        return derive_seed(self.study.sampler.entropy, self.number, self.repeat)
+        return derive_seed(self._sampler.entropy, self.number, self.repeat)
 
     # --- choosing values ---------------------------------------------------------
     def choose(self, path: str, param: Param) -> Any:
@@ -90,6 +96,12 @@ class Trial:
             param.check(name)
             self._defined[name] = param
             key = self.flat[name] if name in self.flat else self.choose(name, param)
+            if not param.contains(key):  # a static space's value, suggested with another range
+                raise ValueError(
+                    f"trial {self.number}: the study's space gave {name!r} the value {key!r}, "
+                    f"which {param!r} does not contain; suggest it with the space's range, or "
+                    f"tune the new range in a new study"
+                )
         if isinstance(param, Categorical):
             return param.choices[param.index_of(key)]
         return key
@@ -123,11 +135,11 @@ class Trial:
         if self.repeat:  # one curve per trial: repeat 0's (see the class docstring)
             return
         self.intermediate[step] = v
-        self.study._report(self, step, v)
+        self._store_report(self, step, v)
 
     def should_prune(self) -> bool:
         """True if the pruner says this trial should stop; then ``raise hs.TrialPruned()``."""
-        return not self.repeat and self.study._should_prune(self)
+        return not self.repeat and self._judge(self)
 
     def prune_if_needed(self) -> None:
         """Shorthand for ``if trial.should_prune(): raise hs.TrialPruned()``."""
@@ -147,3 +159,46 @@ class Trial:
 def space_of_trial(trial: FrozenTrial) -> dict[str, Param]:
     """The define-by-run parameters a stored trial used, rebuilt from their JSON."""
     return {k: param_from_json(v) for k, v in trial.system_attrs.get("space", {}).items()}
+
+
+def flatten_for_enqueue(space: Space | None, params: Any) -> dict[str, Any]:
+    """Enqueued values as flat leaf values: nested like the space, or flat by leaf path
+    (possibly partial: missing leaves are sampled); define-by-run, a dict name -> value."""
+    if space is None:
+        if not isinstance(params, dict):
+            raise ValueError(f"enqueue: expected a dict of name -> value, got {params!r:.100}")
+        return {str(k): json_key(v) for k, v in params.items()}
+    try:
+        return space.flatten(params)
+    except ValueError as nested_error:
+        leaves = space.leaves
+        if not (isinstance(params, dict) and params and all(k in leaves for k in params)):
+            raise
+        # a flat, possibly partial dict of leaf paths: missing leaves get sampled
+        bad = [k for k, v in params.items() if not leaves[k].contains(json_key(v))]
+        if any(isinstance(params[k], dict) for k in bad):
+            raise nested_error
+        if bad:
+            raise ValueError(
+                f"enqueue: the values for {bad} are not in the space: "
+                + ", ".join(f"{k}={params[k]!r} vs {leaves[k]!r}" for k in bad)
+            ) from None
+        return {k: json_key(v) for k, v in params.items()}
+
+
+class TrialParams(dict[str, Any]):
+    """A static space's values (a plain dict to read) that also answer the trial's methods.
+
+    So an objective written define-by-run (``trial.suggest_float("x", ...)``,
+    ``trial.report(...)``) runs on a study whose space was stored: a suggested name
+    that is in the space gets the space's value, a new name is sampled.
+    """
+
+    def __init__(self, values: dict[str, Any], trial: Trial) -> None:
+        super().__init__(values)
+        self.trial = trial
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "trial":  # not set yet (unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.trial, name)

@@ -10,8 +10,9 @@ from ..pruners.base import Pruner
 from ..samplers.base import Sampler
 from ..storage import Storage
 from ..trial import FrozenTrial
-from .core import Callback, Study
+from .facade import Study
 from .factory import create_study
+from .options import Callback
 from .progress import set_verbosity
 
 

@@ -1,10 +1,11 @@
 """Worker processes for ``study.optimize(n_jobs=k)``: each runs its own ask-run-tell loop.
 
 Objectives are CPU-bound Python, so threads would share one core; processes
-don't. Workers share nothing but the storage: each loads the study, asks for
+don't. Workers share nothing but the storage: each joins the study, asks for
 trials (storage caps the shared budget as it creates them), and tells results.
 The parent only starts them, shows progress and waits. On Linux they are
 forked, so an objective defined in a notebook or as a closure just works.
+Dask and Ray executors run the same :func:`run_worker` elsewhere.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..pruners.base import Pruner
+from ..samplers.base import Sampler
 from ..samplers.grid import Grid
+from ..space import Space
 from ..storage import MemoryStorage, Storage, StudyRecord
 from . import progress
-
-if TYPE_CHECKING:
-    from ..pruners.base import Pruner
-    from ..samplers.base import Sampler
-    from ..space.tree import Space
-    from .core import Study
+from .core import StudyCore
+from .loop import WorkerLoop
+from .options import RunOptions
 
 logger = logging.getLogger("hypersweep")
 
@@ -44,60 +45,52 @@ class WorkerSpec:
     sampler: Sampler
     pruner: Pruner
     space: Space | None
-    n_trials: int | None
-    options: dict[str, Any]
+    options: RunOptions
 
     @classmethod
-    def of(cls, study: Study, n_trials: int | None, options: dict[str, Any]) -> WorkerSpec:
-        check_shareable(study, n_trials, options)
-        return cls(study._record, study.storage, study.sampler, study.pruner, study.space,
-                   n_trials, dict(options))  # fmt: skip
-
-
-def check_shareable(study: Study, n_trials: int | None, options: dict[str, Any]) -> None:
-    """Workers elsewhere need a storage they can reach, and an end."""
-    if isinstance(study.storage, MemoryStorage):
-        raise ValueError(
-            "parallel workers run in separate processes, which must share a storage: "
-            "create the study with storage='sqlite:///study.db' (or a PostgreSQL URL)"
-        )
-    if n_trials is None and options.get("timeout") is None and not isinstance(study.sampler, Grid):
-        raise ValueError("parallel workers need an end: give n_trials or timeout (or use a grid)")
+    def of(cls, study: StudyCore, options: RunOptions) -> WorkerSpec:
+        """The spec of ``study``; refuses what workers elsewhere could not run."""
+        if isinstance(study.storage, MemoryStorage):
+            raise ValueError(
+                "parallel workers run in separate processes, which must share a storage: "
+                "create the study with storage='sqlite:///study.db' (or a PostgreSQL URL)"
+            )
+        endless = options.n_trials is None and options.timeout is None
+        if endless and not isinstance(study.sampler, Grid):
+            raise ValueError("parallel workers need an end: give n_trials or timeout (or a grid)")
+        return cls(study.record, study.storage, study.sampler, study.pruner, study.space, options)
 
 
 def run_worker(spec: WorkerSpec, objective: Callable[..., Any]) -> int:
     """One worker's whole loop, wherever it runs; returns how many trials it finished."""
-    from .core import Study
-
-    study = Study(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
-    study._loop(objective, spec.n_trials, spec.options, show_progress=False)
-    return len(study._finished_here)
+    study = StudyCore(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
+    return len(WorkerLoop(study, objective, spec.options).run(show_progress=False))
 
 
 def run_processes(
-    study: Study,
+    study: StudyCore,
     objective: Callable[..., Any],
-    n_trials: int | None,
+    spec: WorkerSpec,
     n_jobs: int,
-    options: dict[str, Any],
     show_progress: bool | None,
 ) -> None:
     """Run ``n_jobs`` worker processes on ``study`` until its budget is used; then return."""
     import multiprocessing as mp  # here, not at import: it is slow to load
 
-    spec = WorkerSpec.of(study, n_trials, options)
     methods = mp.get_all_start_methods()
     ctx: Any = mp.get_context("fork" if "fork" in methods else "spawn")
     args = (spec, objective)
     workers = [ctx.Process(target=_worker_main, args=args, daemon=False) for _ in range(n_jobs)]
     for w in workers:
         w.start()
-    bar = progress.Bar.start(study, n_trials, options["timeout"], show_progress)
+    status = lambda: (study.budget_used(), study.best_so_far())  # noqa: E731
+    options = spec.options
+    bar = progress.Bar.start(study.name, status, options.n_trials, options.timeout, show_progress)
     try:
         while any(w.is_alive() for w in workers):
             for w in workers:
                 w.join(timeout=0.25 / len(workers))
-            study._refresh()
+            study.refresh()
             bar.update(None)
     except KeyboardInterrupt:
         for w in workers:  # in a terminal they got the Ctrl-C too; make sure of it
@@ -127,3 +120,14 @@ def _worker_main(spec: WorkerSpec, objective: Callable[..., Any]) -> None:
         sys.stderr.flush()
         time.sleep(0.05)
         sys.exit(1)
+
+
+class Executor(Protocol):
+    """Runs worker loops somewhere else (``hypersweep.executors``): ``size()`` loops of
+    :func:`run_worker` on ``spec``, returning when all have ended."""
+
+    def size(self) -> int:
+        """How many worker loops it will run (deterministic mode lags by this much)."""
+        ...
+
+    def run(self, spec: WorkerSpec, objective: Callable[..., Any]) -> None: ...

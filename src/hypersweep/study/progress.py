@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from ..trial import FrozenTrial, TrialState
-
-if TYPE_CHECKING:
-    from .core import Study
+from ..trial import Direction, FrozenTrial, TrialState
 
 logger = logging.getLogger("hypersweep")
 _handler: logging.Handler | None = None
@@ -50,12 +48,12 @@ def _short(params: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def announce(study: Study, trial: FrozenTrial, previous_best: FrozenTrial | None) -> None:
+def announce(direction: Direction, trial: FrozenTrial, previous_best: FrozenTrial | None) -> None:
     """Log a new best (INFO), a failure (WARNING is left to the caller), else DEBUG."""
     if trial.state is not TrialState.COMPLETE or not logger.isEnabledFor(logging.INFO):
         logger.debug("Trial %d ended %s.", trial.number, trial.state.value)
         return
-    sign = study.direction.sign()
+    sign = direction.sign()
     prev = previous_best.value if previous_best is not None else None
     if prev is None or (trial.value is not None and sign * trial.value < sign * prev):
         logger.info(
@@ -65,20 +63,29 @@ def announce(study: Study, trial: FrozenTrial, previous_best: FrozenTrial | None
         logger.debug("Trial %d finished with value %.6g.", trial.number, trial.value)
 
 
+Status = Callable[[], "tuple[int, FrozenTrial | None]"]
+
+
 class Bar:
     """A progress bar with the best value so far and an ETA; a no-op when not shown."""
 
-    def __init__(self, progress: Any, task: Any, study: Study) -> None:
-        self._progress, self._task, self._study = progress, task, study
+    def __init__(self, progress: Any, task: Any, status: Status) -> None:
+        self._progress, self._task, self._status = progress, task, status
 
     @classmethod
     def start(
-        cls, study: Study, n_trials: int | None, timeout: float | None, show: bool | None
+        cls,
+        name: str,
+        status: Status,
+        n_trials: int | None,
+        timeout: float | None,
+        show: bool | None,
     ) -> Bar:
+        """``status()`` gives (trials used of the budget, best trial so far) when drawn."""
         if show is None:
             show = sys.stderr.isatty() and logger.getEffectiveLevel() <= logging.INFO
         if not show:
-            return cls(None, None, study)
+            return cls(None, None, status)
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -101,15 +108,15 @@ class Bar:
         )
         progress.start()
         total = n_trials if n_trials is not None else None
-        task = progress.add_task(study.name, total=total, best="-", start_time=time.time())
-        return cls(progress, task, study)
+        task = progress.add_task(name, total=total, best="-", start_time=time.time())
+        return cls(progress, task, status)
 
     def update(self, trial: FrozenTrial | None) -> None:
         if self._progress is None:
             return
-        best = self._study._cache.best
+        used, best = self._status()
         shown = f"{best.value:.6g}" if best is not None and best.value is not None else "-"
-        self._progress.update(self._task, completed=self._study._cache.budget_used, best=shown)
+        self._progress.update(self._task, completed=used, best=shown)
 
     def close(self) -> None:
         if self._progress is not None:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._checks import int_at_least
+from .._stats import mean_std
 from ..trial import Direction
 
 SELECTS = ("mean", "mean_minus_std", "lcb")
@@ -41,17 +42,6 @@ def check_select(select: object) -> str:
 
 def check_repeats(repeats: object) -> int:
     return int_at_least("", "repeats", repeats, 1)
-
-
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
-    if not values:
-        raise ValueError("mean_std needs at least one value")
-    n = len(values)
-    mean = math.fsum(values) / n  # fsum, not statistics: that module costs import time
-    if n == 1:
-        return mean, 0.0
-    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
 
 
 def t_quantile(level: float, df: int) -> float:

@@ -2,7 +2,7 @@
 
 A search reports the configuration whose run scored best, and with noisy
 training (weight initialisation, dropout, shuffling) the best run is partly the
-best draw (seed 000). ``study.stability(objective)`` takes the ``top`` best
+best draw. ``study.stability(objective)`` takes the ``top`` best
 distinct configurations, runs each again over ``seeds`` fresh seeds (seeds no
 trial and no earlier stability run used; every configuration gets the same
 ones), ranks them by their fresh mean, and tests, one-sided at ``alpha``,
@@ -32,17 +32,16 @@ import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._checks import int_at_least
+from .._stats import mean_std
 from ..history import config_key
 from ..training.seeding import derive_seed, seed_everything
 from ..trial import Direction, FrozenTrial, TrialState, as_value
+from .core import StudyCore as Study
 from .handle import Trial
-from .repeats import mean_std
-
-if TYPE_CHECKING:
-    from .core import Study
+from .loop import adapt_objective
 
 TESTS = {
     "welch": "Welch's t-test",
@@ -129,7 +128,10 @@ class _Rerun(Trial):
     it stores nothing and is never pruned."""
 
     def __init__(self, study: Study, frozen: FrozenTrial, seed: int, index: int) -> None:
-        super().__init__(study, frozen.number, fixed=dict(frozen.flat), proposal={})
+        super().__init__(
+            study, frozen.number, sampler=study.sampler, history=study.history,
+            fixed=dict(frozen.flat), proposal={}, report=_keep_nothing, judge=_never,
+        )  # fmt: skip
         self._fresh_seed = seed
         self.repeat = index
         if study.space is not None:
@@ -144,6 +146,14 @@ class _Rerun(Trial):
 
     def should_prune(self) -> bool:
         return False
+
+
+def _keep_nothing(trial: Trial, step: int, value: float) -> None:
+    """Re-runs store no learning curve."""
+
+
+def _never(trial: Trial) -> bool:
+    return False
 
 
 def stability(
@@ -168,7 +178,7 @@ def stability(
     _check(top, seeds, alpha, test)
     leaders = _leaders(study, top)
     fresh = fresh_seeds(study, seeds)
-    call = study._adapt(objective)
+    call = adapt_objective(objective, study)
     seeding = study.seed_objective if seed_objective is None else bool(seed_objective)
     scores = {
         t.number: [_rerun(study, call, t, s, i, seeding) for i, s in enumerate(fresh)]

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import HypersweepError
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 ModelFn = Callable[[Any], Any]
 FINAL_TEST_ATTR = "final_test"

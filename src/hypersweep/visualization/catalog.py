@@ -12,7 +12,7 @@ from ..trial import TrialState
 from . import _groups, history, params, summary
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 

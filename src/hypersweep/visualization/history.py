@@ -11,7 +11,7 @@ from . import _groups
 from ._plotly import axis_kind, axis_values, go, grid_shape, hover_params, objective_label, subplots
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 
 def best_so_far(values: Sequence[float], minimize: bool) -> list[float]:

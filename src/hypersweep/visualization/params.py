@@ -11,7 +11,7 @@ from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, s
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..study.core import Study
+    from ..study import Study
 
 
 def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:

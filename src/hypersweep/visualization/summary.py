@@ -12,7 +12,7 @@ from . import _groups
 from ._plotly import go, hover_params, objective_label
 
 if TYPE_CHECKING:
-    from ..study.core import Study
+    from ..study import Study
 
 
 def plot_importance(

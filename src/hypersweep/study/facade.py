@@ -1,0 +1,165 @@
+"""The public :class:`Study`: the core plus the optimize loop, liveness, stability and export."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import progress
+from .core import StudyCore
+from .export import to_dataframe, to_records
+from .liveness import reap_dead_workers
+from .loop import WorkerLoop
+from .options import FAIL_FAST, Callback, RunOptions
+from .processes import Executor, WorkerSpec, run_processes
+from .stability import StabilityReport, stability
+
+logger = logging.getLogger("hypersweep")
+
+
+class Study(StudyCore):
+    """A named, persistent optimisation: its trials live in storage.
+
+    Make one with :func:`hypersweep.create_study` or :func:`hypersweep.load_study`.
+
+    >>> import hypersweep as hs
+    >>> study = hs.create_study(space={"x": hs.Float(-1, 1)}, sampler=hs.samplers.TPE(seed=0))
+    >>> _ = study.optimize(lambda p: p["x"] ** 2, n_trials=5)
+    >>> _ = study.optimize(lambda p: p["x"] ** 2, n_more=3)
+    >>> len(study.trials)
+    8
+    """
+
+    def optimize(
+        self,
+        objective: Callable[..., Any],
+        n_trials: int | None = None,
+        *,
+        n_more: int | None = None,
+        timeout: float | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        catch: tuple[type[BaseException], ...] = (Exception,),
+        n_jobs: int = 1,
+        show_progress: bool | None = None,
+        heartbeat_interval: float | None = None,
+        retries: int = 0,
+        executor: Executor | None = None,
+        deterministic: bool = False,
+        fail_fast: int = FAIL_FAST,
+    ) -> Study:
+        """Run trials until the study holds ``n_trials``, ``timeout`` passes, or a grid ends.
+
+        ``n_trials`` is the study's total budget, not a per-call count: a resumed
+        study runs only what is missing, and concurrent workers never overshoot it
+        (storage checks it as it creates each trial). ``n_more=k`` asks for k trials
+        beyond those the study holds now instead. Failed trials count toward the
+        budget; trials cut short by Ctrl-C or a dead worker do not, and with
+        ``retries`` they are queued again with the same parameters. The objective
+        takes ``params`` (static space), ``(params, trial)``, or ``trial``
+        (define-by-run). Exceptions listed in ``catch`` fail the trial and the study
+        goes on, unless the first ``fail_fast`` trials of this call all fail with the
+        same error: then it stops and raises (``fail_fast=0``: never).
+
+        ``n_jobs`` runs that many worker processes (-1: one per CPU) on a shared SQL
+        storage; ``executor`` runs the workers elsewhere instead
+        (``hs.executors.Dask(client)``, ``hs.executors.Ray()``).
+        ``heartbeat_interval`` (seconds; default 10 on SQL storages, off in memory)
+        lets other workers notice when this one dies.
+
+        ``deterministic=True`` makes parallel workers propose the same values for each
+        trial number whatever their timing: trial n is chosen from the trials numbered
+        up to n - (number of workers) only, after waiting for them to finish (a seeded
+        sampler is needed). It costs some waiting and some information; see
+        docs/design.md for the measured price.
+        """
+        n_jobs = _check_jobs(n_jobs)
+        n_trials = self._budget(n_trials, n_more)
+        lag = (max(int(executor.size()), 1) if executor else n_jobs) if deterministic else None
+        options = RunOptions(n_trials=n_trials, timeout=timeout, callbacks=tuple(callbacks or ()),
+                             catch=catch, heartbeat_interval=heartbeat_interval, retries=retries,
+                             lag=lag, fail_fast=fail_fast)  # fmt: skip
+        if self._nothing_to_do(n_trials, n_more):
+            return self
+        if executor is not None or n_jobs > 1:
+            spec = WorkerSpec.of(self, options)
+            if executor is not None:
+                executor.run(spec, objective)
+            else:
+                run_processes(self, objective, spec, n_jobs, show_progress)
+            self.refresh()
+            return self
+        WorkerLoop(self, objective, options).run(show_progress)
+        return self
+
+    def _budget(self, n_trials: int | None, n_more: int | None) -> int | None:
+        if n_more is None:
+            return n_trials
+        if n_trials is not None:
+            raise ValueError(
+                "give n_trials (the study's total) or n_more (trials beyond those it holds), "
+                f"not both (got n_trials={n_trials!r}, n_more={n_more!r})"
+            )
+        if isinstance(n_more, bool) or not isinstance(n_more, int) or n_more < 0:
+            raise ValueError(f"n_more must be an integer >= 0, but got {n_more!r}")
+        self.refresh()
+        return self.budget_used() + n_more
+
+    def _nothing_to_do(self, n_trials: int | None, n_more: int | None) -> bool:
+        """Say so, in one line, when the study already holds its budget (a rerun that
+        resumes a finished study, or an n_trials meant per call)."""
+        if n_trials is None or n_more is not None:
+            return False
+        self.refresh()
+        held = self.budget_used()
+        if held < n_trials or self.queued() or self.running_elsewhere():
+            return False  # (trials others run may die and give their slots back)
+        progress.ensure_handler()
+        logger.info(
+            "Study %r already holds %d trials counting toward n_trials=%d (the study's "
+            "total, not a per-call count), so there is nothing to run; for %d more, pass "
+            "n_trials=%d or n_more=%d.", self.name, held, n_trials, n_trials, held + n_trials,
+            n_trials,
+        )  # fmt: skip
+        return True
+
+    def reap_dead_workers(self, *, retries: int = 0) -> list[int]:
+        """Mark FAIL the RUNNING trials whose worker is gone; return their numbers
+        (see :func:`hypersweep.study.liveness.reap_dead_workers`)."""
+        return reap_dead_workers(self, retries)
+
+    def stability(
+        self,
+        objective: Callable[..., Any],
+        top: int = 5,
+        seeds: int = 10,
+        alpha: float = 0.05,
+        *,
+        test: str = "welch",
+        seed_objective: bool | None = None,
+    ) -> StabilityReport:
+        """Re-run the best ``top`` configurations over ``seeds`` fresh seeds and test
+        whether the leader's lead holds: "was the best run just a lucky seed?".
+
+        See :func:`hypersweep.stability.stability`; the runs are recorded in the
+        study's ``system_attrs["stability"]``, never as trials.
+        """
+        return stability(self, objective, top=top, seeds=seeds, alpha=alpha, test=test,
+                         seed_objective=seed_objective)  # fmt: skip
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat dict per trial: number, state, value, params_<path>, user_attrs_<key>, ..."""
+        return to_records(self.trials)
+
+    def to_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame (needs ``pip install pandas``)."""
+        return to_dataframe(self.trials)
+
+
+def _check_jobs(n_jobs: int) -> int:
+    if n_jobs == -1:
+        return os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be an integer >= 1 or -1, but got {n_jobs!r}")
+    return n_jobs
