@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .space.kinds import param_from_json
 from .trial import Direction, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -96,8 +97,6 @@ class History:
         what define-by-run trials suggested (the latest definition of a name wins)."""
         if self.space is not None:
             return dict(self.space.leaves)
-        from ..space.kinds import param_from_json
-
         found: dict[str, Any] = {}
         for t in self.trials:
             found.update(t.system_attrs.get("space") or {})
