@@ -1,4 +1,4 @@
-"""Scoring one configuration over several seeds (seed 000: "was it a lucky seed?").
+"""Scoring one configuration over several seeds ("was the best run just a lucky seed?").
 
 With ``repeats=k`` the objective runs k times per trial, each time with its own
 derived seed, and the trial's value is one statistic of the k scores, chosen by
