@@ -276,3 +276,34 @@ def test_labelled_parameters_are_checked_at_once() -> None:
         hp.uniform("lr", 2, 1)
     with pytest.raises(ValueError, match=r"^act: a Categorical needs at least one choice"):
         hp.choice("act", [])
+
+
+def test_every_kind_reads_back_from_its_json_through_the_old_paths() -> None:
+    import hypersweep.params as old
+
+    from hypersweep.space import kinds
+
+    assert old is kinds
+    leaves = [
+        kinds.Float(1e-4, 1.0, log=True),
+        kinds.Float(0.0, 1.0, step=0.25),
+        kinds.Int(16, 512, step=16),
+        kinds.Normal(0.0, 2.0, step=0.5),
+        kinds.LogNormal(0.0, 1.0),
+        kinds.Categorical(["relu", None, 3]),
+    ]
+    for leaf in leaves:
+        back = kinds.param_from_json(json.loads(json.dumps(leaf.to_json())))
+        assert back == leaf and type(back) is type(leaf)
+    with pytest.raises(ValueError, match="unknown parameter kind 'beta'"):
+        kinds.param_from_json({"kind": "beta"})
+
+
+def test_branch_label_is_the_first_constant_string_else_the_position() -> None:
+    from hypersweep.space import branch_label
+
+    assert branch_label({"kind": "svm", "C": hs.Float(1.0, 2.0)}, 0) == "svm"
+    assert branch_label({"C": hs.Float(1.0, 2.0), "name": ""}, 3) == "3"
+    space = Space({"m": hs.Categorical([{"kind": "svm", "C": hs.Float(1.0, 2.0)}, {"k": 1}])})
+    leaf = space.leaves["m"]
+    assert isinstance(leaf, hs.Categorical) and leaf.keys == ["svm", branch_label({"k": 1}, 1)]

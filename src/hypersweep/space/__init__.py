@@ -19,7 +19,7 @@ from .kinds import (
     json_key,
     param_from_json,
 )
-from .tree import TAG, Space, changes, definition_from_json
+from .tree import TAG, Space, branch_label, changes, definition_from_json
 
 __all__ = [
     "TAG",
@@ -31,6 +31,7 @@ __all__ = [
     "Param",
     "Repeat",
     "Space",
+    "branch_label",
     "changes",
     "definition_from_json",
     "hp",

@@ -301,7 +301,7 @@ class _Compiler:
         is_branch = [h or (any(has_params) and isinstance(c, dict))
                      for c, h in zip(param.choices, has_params)]  # fmt: skip
         labels = [
-            _branch_label(c, i) if b else None
+            branch_label(c, i) if b else None
             for i, (c, b) in enumerate(zip(param.choices, is_branch))
         ]
         plain_keys = [json_key(c) for c, b in zip(param.choices, is_branch) if not b]
@@ -329,12 +329,18 @@ class _Compiler:
         return _Repeat(name, length, items, template_json)
 
 
-def _branch_label(choice: Any, index: int) -> str:
+def branch_label(choice: Any, index: int) -> str:
+    """The key a sub-space choice goes by: its first non-empty constant string
+    (``"svm"`` for ``{"kind": "svm", ...}``), else its position. Samplers, stored
+    trials and peers' translations all name branches this way."""
     if isinstance(choice, dict):
         for v in choice.values():
             if isinstance(v, str) and v:
                 return v
     return str(index)
+
+
+_branch_label = branch_label  # the old private name, until hypersweep.harness.peers moves on
 
 
 class Space:
