@@ -136,3 +136,17 @@ def test_tell_with_a_state_that_does_not_end_a_trial_is_refused() -> None:
 def test_space_exhausted_is_public_beside_grid_exhausted() -> None:
     assert issubclass(hs.GridExhausted, hs.SpaceExhausted)
     assert issubclass(hs.SpaceExhausted, hs.HypersweepError)
+
+
+def test_callbacks_in_worker_processes_get_the_public_study(tmp_path: Path) -> None:
+    """Workers run the loop on the class the caller used, so a callback can call
+    ``study.to_records()`` (or anything public) in every process."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    study = hs.create_study("c", storage=url, space={"x": hs.Float(-1, 1)}, seed=0)
+
+    def note(s: hs.Study, trial: hs.FrozenTrial) -> None:
+        s.set_user_attr(f"seen_{trial.number}", [type(s).__name__, len(s.to_records())])
+
+    study.optimize(_square, n_trials=6, n_jobs=2, callbacks=[note])
+    seen = {k: v for k, v in study.user_attrs.items() if k.startswith("seen_")}
+    assert len(seen) == 6 and all(v[0] == "Study" and v[1] >= 1 for v in seen.values()), seen

@@ -46,6 +46,7 @@ class WorkerSpec:
     pruner: Pruner
     space: Space | None
     options: RunOptions
+    kind: type[StudyCore] = StudyCore  # the class workers build (the public Study, usually)
 
     @classmethod
     def of(cls, study: StudyCore, options: RunOptions) -> WorkerSpec:
@@ -58,12 +59,13 @@ class WorkerSpec:
         endless = options.n_trials is None and options.timeout is None
         if endless and not isinstance(study.sampler, Grid):
             raise ValueError("parallel workers need an end: give n_trials or timeout (or a grid)")
-        return cls(study.record, study.storage, study.sampler, study.pruner, study.space, options)
+        return cls(study.record, study.storage, study.sampler, study.pruner, study.space, options,
+                   type(study))  # fmt: skip
 
 
 def run_worker(spec: WorkerSpec, objective: Callable[..., Any]) -> int:
     """One worker's whole loop, wherever it runs; returns how many trials it finished."""
-    study = StudyCore(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
+    study = spec.kind(spec.record, spec.storage, spec.sampler, spec.pruner, spec.space)
     return len(WorkerLoop(study, objective, spec.options).run(show_progress=False))
 
 
