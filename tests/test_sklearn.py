@@ -14,11 +14,13 @@ pytest.importorskip("sklearn")
 
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 
 import hypersweep as hs
 from hypersweep.sklearn import CannotWin, SearchCV
@@ -508,3 +510,39 @@ def test_a_candidate_whose_fits_all_fail_does_not_end_the_search(error_score: fl
     # NaN: the mean is NaN whatever follows; 0: (0 + 1 + 1) / 3 cannot beat C=1
     assert failed.state is (hs.TrialState.FAIL if np.isnan(error_score) else hs.TrialState.PRUNED)
     assert "fits failed" in failed.user_attrs["sklearn_cv"]["splits"][0]["fit_error"]
+
+
+@pytest.mark.parametrize(
+    ("estimator", "space"),
+    [
+        (GaussianNB(), {"var_smoothing": hs.Float(1e-9, 1e-6, log=True)}),
+        (Ridge(), {"alpha": hs.Float(0.1, 10.0, log=True), "fit_intercept": [True]}),
+        (DecisionTreeClassifier(random_state=0), {"max_depth": hs.Int(1, 4)}),
+    ],
+    ids=["classifier", "multi-output-regressor", "accepts-nan"],
+)
+def test_passes_scikit_learns_estimator_checks(estimator: Any, space: dict[str, Any]) -> None:
+    """All of check_estimator (about 2 s each): fit leaves ``space`` unchanged, and the
+    search takes a 2-d y or NaN in X exactly when its estimator does."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    search = SearchCV(estimator, space, n_trials=2, cv=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(search, on_fail=None)
+    failed = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
+    assert len(results) > 50 and not failed
+
+
+def test_fit_leaves_the_space_and_its_parameters_unchanged() -> None:
+    X, y = load_iris(return_X_y=True)
+    C = hs.Float(0.1, 10.0, log=True)
+    kernel = hs.Categorical(["rbf", "linear"])
+    space: dict[str, Any] = {"C": C, "kernel": kernel, "gamma": ["scale", 0.1]}
+    before = (dict(vars(C)), dict(vars(kernel)))
+    search = SearchCV(SVC(), space, sampler="random", n_trials=4, cv=3, random_state=0).fit(X, y)
+    assert space == {"C": C, "kernel": kernel, "gamma": ["scale", 0.1]}
+    assert (dict(vars(C)), dict(vars(kernel))) == before
+    assert set(search.space_) == {"C", "gamma", "kernel"}
+    assert search.space_["C"] == C and search.space_["C"] is not C
+    assert search.space_["gamma"] == hs.Categorical(["scale", 0.1])

@@ -307,3 +307,17 @@ def test_branch_label_is_the_first_constant_string_else_the_position() -> None:
     space = Space({"m": hs.Categorical([{"kind": "svm", "C": hs.Float(1.0, 2.0)}, {"k": 1}])})
     leaf = space.leaves["m"]
     assert isinstance(leaf, hs.Categorical) and leaf.keys == ["svm", branch_label({"k": 1}, 1)]
+
+
+def test_compiling_and_sampling_leave_the_definition_unchanged() -> None:
+    C = hs.Float(1e-3, 1e3, log=True)
+    knn = {"kind": "knn", "k": hs.Int(1, 50)}
+    model = hs.Categorical([{"kind": "svm", "C": C}, knn, "dummy"])
+    before = (dict(vars(C)), dict(vars(model)), dict(vars(knn["k"])))
+    space = Space({"model": model, "layers": hs.Repeat({"n": hs.Int(8, 64)}, max=3)})
+    for seed in range(20):
+        space.validate(space.sample(seed))
+    assert (dict(vars(C)), dict(vars(model)), dict(vars(knn["k"]))) == before
+    compiled = space.leaves["model"]
+    assert isinstance(compiled, hs.Categorical) and compiled.keys == ["svm", "knn", "dummy"]
+    assert space.definition["model"] is model  # what the user gave, kept as given

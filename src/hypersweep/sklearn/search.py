@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval
 from ..exceptions import SpaceExhausted
 from ..pruners.base import Pruner
 from ..samplers.base import Sampler
+from ..space.tree import copy_definition
 from ..storage import Storage
 from ..study import Study
 from ..study.factory import create_study
@@ -56,7 +57,9 @@ class SearchCV(BaseSearchCV):
 
     Fitted attributes are GridSearchCV's: ``best_params_``, ``best_score_``,
     ``best_estimator_``, ``best_index_``, ``cv_results_``, ``n_splits_``,
-    ``refit_time_``, ``scorer_``, plus ``study_`` (the :class:`hypersweep.Study`).
+    ``refit_time_``, ``scorer_``, plus ``study_`` (the :class:`hypersweep.Study`) and
+    ``space_`` (the searched space: a copy of ``space``, lists made ``hs.Categorical``;
+    ``space`` itself is never changed, as scikit-learn asks of estimator arguments).
     """
 
     n_splits_: int  # set by BaseSearchCV.fit (and narrowed per call by _evaluate)
@@ -110,6 +113,18 @@ class SearchCV(BaseSearchCV):
         self.study_name = study_name
         self.pruner = pruner
 
+    def __sklearn_tags__(self) -> Any:
+        # BaseSearchCV forwards the estimator type and sparse input, not multi_output or
+        # allow_nan: a search takes a 2-d y or NaN in X exactly when its estimator does
+        # (scikit-learn >= 1.6 asks for tags this way; older versions never call it)
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
     # --- the study ---------------------------------------------------------------------
     def _open_study(self, n_splits: int) -> Study:
         if self.storage is not None and self.study_name is None:
@@ -131,7 +146,7 @@ class SearchCV(BaseSearchCV):
             direction="maximize",
             sampler=sampler,
             pruner=study_pruner(self.pruner, n_splits),
-            space=study_space(self.space, self.estimator),
+            space=self.space_,
             load_if_exists=True,
             seed=study_seed(self.random_state),
         )
@@ -166,7 +181,8 @@ class SearchCV(BaseSearchCV):
     def fit(self, X: Any, y: Any = None, **params: Any) -> SearchCV:
         """Run the search (or resume it) and, with ``refit``, fit the best estimator."""
         self._validate_params()
-        study_space(self.space, self.estimator)  # bad names fail before any work
+        # checked (bad names fail before any work) and copied: fit never changes ``space``
+        self.space_ = study_space(copy_definition(self.space), self.estimator)
         self._rows: list[Row] = []
         self._call: Call | None = None
         self._splits: list[Any] | None = None

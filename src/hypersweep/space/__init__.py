@@ -19,7 +19,7 @@ from .kinds import (
     json_key,
     param_from_json,
 )
-from .tree import TAG, Space, branch_label, changes, definition_from_json
+from .tree import TAG, Space, branch_label, changes, copy_definition, definition_from_json
 
 __all__ = [
     "TAG",
@@ -33,6 +33,7 @@ __all__ = [
     "Space",
     "branch_label",
     "changes",
+    "copy_definition",
     "definition_from_json",
     "hp",
     "json_key",

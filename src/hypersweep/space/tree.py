@@ -9,6 +9,7 @@ checks a value against the definition. It knows nothing of studies.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -343,6 +344,33 @@ def branch_label(choice: Any, index: int) -> str:
 _branch_label = branch_label  # the old private name, until hypersweep.harness.peers moves on
 
 
+def copy_definition(definition: Any) -> Any:
+    """A copy of a definition's structure (dicts, lists, parameters) sharing its constants.
+
+    Compiling labels a Categorical's branches and sampling caches a range's bounds:
+    done on a copy, the user's objects never change (scikit-learn requires it of
+    estimator arguments), while constant choices (estimators, functions) stay the
+    very objects the user gave.
+    """
+    if isinstance(definition, Categorical):
+        out = copy.copy(definition)
+        out.choices = [copy_definition(c) for c in definition.choices]
+        out.keys = list(definition.keys)
+        return out
+    if isinstance(definition, Param):
+        return copy.copy(definition)
+    if isinstance(definition, Repeat):
+        template = copy_definition(definition.template)
+        return Repeat(template, min=definition.min, max=definition.max)
+    if isinstance(definition, dict):
+        return {k: copy_definition(v) for k, v in definition.items()}
+    if isinstance(definition, tuple):  # a named tuple too: the compiler keeps tuples plain
+        return tuple(copy_definition(v) for v in definition)
+    if isinstance(definition, list):
+        return [copy_definition(v) for v in definition]
+    return definition
+
+
 class Space:
     """A compiled search space.
 
@@ -361,7 +389,7 @@ class Space:
             definition = definition.definition
         self.definition: Any = definition
         compiler = _Compiler()
-        self._root = compiler.node(definition, "")
+        self._root = compiler.node(copy_definition(definition), "")
         self.leaves: dict[str, Param] = compiler.leaves
 
     def __repr__(self) -> str:
