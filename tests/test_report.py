@@ -252,3 +252,13 @@ def test_studies_with_repeats_show_count_and_spread() -> None:
     for row, trial in zip(table_rows(text), study.trials):
         record = trial.system_attrs["repeats"]
         assert row[5] == "3" and row[6] == f"{record['std']:.6g}"
+
+
+def test_pages_convert_values_to_json_by_the_one_shared_rule() -> None:
+    from hypersweep._json import jsonable
+    from hypersweep.report.html import embed_json
+
+    odd = {True: float("nan"), (1, 2): [len, float("-inf")], "deep": {"t": (0.5,)}}
+    sent = json.loads(embed_json(odd), parse_constant=lambda name: pytest.fail(name))
+    assert sent == jsonable(odd)
+    assert sent == {"true": "nan", "[1, 2]": ["builtins.len", "-inf"], "deep": {"t": [0.5]}}

@@ -2,7 +2,9 @@
 
 Both pages draw the same things from the same numbers; computing them here,
 from the public Study and FrozenTrial only, keeps the two from drifting apart.
-Values stay raw (numbers, strings); escaping happens where HTML is written.
+Values stay raw (numbers, strings); escaping happens where HTML is written, and
+everything sent to a page goes through :func:`hypersweep._json.jsonable`, the one
+JSON-safe conversion (user attributes may hold anything, JSON has no inf or NaN).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._json import jsonable
+from .._stats import mean_std
 from ..trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -19,19 +23,6 @@ if TYPE_CHECKING:
 
 FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
 REPEAT_COLUMNS = ("repeats", "repeat std")  # shown when the study evaluates each config k times
-
-
-def json_safe(value: Any) -> Any:
-    """JSON has no inf or NaN, and user attributes may hold anything: make it valid JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
 
 
 def cell_text(value: Any) -> str:
@@ -43,7 +34,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(json_safe(value))
+        return json.dumps(jsonable(value))
     return str(value)
 
 
@@ -94,7 +85,7 @@ def best_record(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any] |
     best = best_trial(study, trials)
     if best is None:
         return None
-    return json_safe(
+    return jsonable(
         {
             "number": best.number,
             "value": best.value,
@@ -135,10 +126,7 @@ def repeat_values(trial: FrozenTrial) -> list[float]:
 
 def _spread(values: list[float]) -> float | None:
     """Sample standard deviation, as the repeats record states it (None below 2 values)."""
-    if len(values) < 2:
-        return None
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return mean_std(values, ddof=1)[1] if len(values) >= 2 else None
 
 
 def _cell(trial: FrozenTrial, column: str) -> Any:
@@ -170,7 +158,7 @@ def table(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
     rows = []
     for t in trials:
         cells = [_cell(t, c) for c in heads]
-        rows.append([[cell_text(v), json_safe(sort_key(v))] for v in cells])
+        rows.append([[cell_text(v), jsonable(sort_key(v))] for v in cells])
     return {"columns": heads, "rows": rows}
 
 

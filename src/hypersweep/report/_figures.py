@@ -46,4 +46,3 @@ def plotly_js() -> str:
         ) from None
     source = get_plotlyjs()
     return source.replace("</script", "<\\/script")  # cannot end its <script> early
-

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .._json import jsonable
 from ..exceptions import StudyNotFound
 from . import _assets, _data
 from ._figures import figure_json, plotly_js
@@ -130,7 +131,7 @@ def _index_page(label: str) -> bytes:
     )
     body = (
         f'<header><h1>hypersweep dashboard</h1><p class="meta">{escape(label)} - '
-        'read-only</p></header><main><section><h2>Studies</h2>'
+        "read-only</p></header><main><section><h2>Studies</h2>"
         '<p id="status" class="note">Loading...</p>'
         '<p id="empty" class="note" hidden>No studies in this storage yet.</p>'
         f'<div class="table-wrap"><table class="trials"><thead><tr>{heads}</tr></thead>'
@@ -258,7 +259,7 @@ _JSON = "application/json"
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(_data.json_safe(value), allow_nan=False).encode("utf-8")
+    return json.dumps(jsonable(value), allow_nan=False).encode("utf-8")
 
 
 _plotly_cache: list[bytes] = []

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from .._json import jsonable
 from . import _assets, _data
 from ._figures import figure_json, plotly_js
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 def embed_json(value: Any) -> str:
     """JSON that is safe inside a <script> block: no "<", ">" or "&" can end or open a tag."""
-    text = json.dumps(_data.json_safe(value), allow_nan=False, separators=(",", ":"))
+    text = json.dumps(jsonable(value), allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -149,9 +150,7 @@ def render_report(study: Study, *, title: str | None = None) -> str:
     )
 
 
-def write_report(
-    study: Study, path: str | os.PathLike[str], *, title: str | None = None
-) -> str:
+def write_report(study: Study, path: str | os.PathLike[str], *, title: str | None = None) -> str:
     """Write the self-contained HTML report of ``study`` to ``path``; return the path.
 
     >>> import os, tempfile, hypersweep as hs
