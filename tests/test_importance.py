@@ -192,7 +192,9 @@ def test_clear_errors() -> None:
     study.optimize(lambda p: p["a"], n_trials=3)
     with pytest.raises(ValueError, match="method must be one of"):
         importance(study, "shap")
-    with pytest.raises(ValueError, match="n_trees"):
+    with pytest.raises(ValueError, match=r"importance: n_trees must be an integer >= 1, but got 0"):
         importance(study, n_trees=0)
+    with pytest.raises(ValueError, match="n_trees must be an integer"):
+        importance(study, n_trees=True)
     with pytest.raises(ValueError, match="no trial with the parameters"):
         importance(study, params=["b"])

@@ -477,3 +477,22 @@ def test_running_and_waiting_trials_of_a_live_study(postgres_url: str) -> None:
     drawn = [n for tr in figs["Parameters by trial"].data for n in tr.x]
     assert sorted(drawn) == [0, 1, 2, 3, 4, 5]  # 4 complete, the running one, the queued one
     assert list(_trace(figs["Optimisation history"], "value").x) == [0, 1, 2, 3]
+
+
+def test_plots_pool_configurations_by_the_samplers_rule() -> None:
+    """Values equal to 12 significant digits are one configuration, for plots as for samplers."""
+    from hypersweep.history import config_key
+
+    a, b = 0.1 + 0.2, 0.3  # differ in the 17th digit only
+    assert a != b and config_key({"x": a}) == config_key({"x": b})
+    study = hs.create_study(space={"x": hs.Float(0.0, 1.0), "k": hs.Int(1, 3)}, seed=0)
+    for x in (a, b):
+        study.enqueue({"x": x, "k": 2})
+    study.enqueue({"x": 0.7, "k": 1})
+    study.optimize(lambda p, t: p["x"] + 0.01 * t.number, 3, show_progress=False)
+    assert [t.params["x"] for t in study.trials[:2]] == [a, b]
+    spread = viz.plot_seed_spread(study)
+    assert len(spread.data) == 1 and len(spread.data[0].y) == 2
+    assert spread.data[0].meta["std"] == pytest.approx(0.01 / math.sqrt(2))  # ddof=1
+    cells = [c for row in viz.plot_grid(study).data[0].text for c in row if c]
+    assert len(cells) == 2 and sum(c.endswith("(n=2)") for c in cells) == 1

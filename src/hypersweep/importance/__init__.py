@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
 from .table import Column, TrialTable, trial_table
 
 if TYPE_CHECKING:
@@ -86,8 +87,7 @@ def importance(
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, but got {method!r}")
-    if isinstance(n_trees, bool) or not isinstance(n_trees, int) or n_trees < 1:
-        raise ValueError(f"n_trees must be a positive integer, but got {n_trees!r}")
+    int_at_least("importance", "n_trees", n_trees, 1)
     table = trial_table(study, params=params)
     if len(table.trials) < 2:
         raise ValueError(

@@ -45,6 +45,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Equal and both or neither a bool: the choice True is not the choice 1."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
 @dataclass(frozen=True)
 class Column:
     """One parameter across trials: ``values[i]`` belongs to the i-th trial (or is INACTIVE)."""
@@ -65,7 +70,7 @@ class Column:
 
     def index(self, value: Any) -> int:
         for i, choice in enumerate(self.choices):
-            if choice == value and isinstance(choice, bool) == isinstance(value, bool):
+            if same_value(choice, value):
                 return i
         raise KeyError(value)
 
@@ -89,16 +94,12 @@ class Column:
     def distinct(self) -> list[Any]:
         """Active values in first-seen order (categories in definition order)."""
         if self.categorical:
-            return [c for c in self.choices if any(self._same(c, v) for v in self.values)]
+            return [c for c in self.choices if any(same_value(c, v) for v in self.values)]
         seen: list[Any] = []
         for v in sorted(v for v in self.values if v is not INACTIVE):
             if not seen or seen[-1] != v:
                 seen.append(v)
         return seen
-
-    @staticmethod
-    def _same(a: Any, b: Any) -> bool:
-        return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,7 @@ class TrialTable:
             if c.name == name:
                 return c
         raise ValueError(
-            f"study {self.study_name!r} has no parameter {name!r}; its parameters are "
-            f"{self.names}"
+            f"study {self.study_name!r} has no parameter {name!r}; its parameters are {self.names}"
         )
 
     def select(self, names: Sequence[str] | None) -> list[Column]:
@@ -157,7 +157,7 @@ def _build_column(name: str, definition: dict[str, Any] | None, values: list[Any
     choices: list[Any] = list((definition or {}).get("choices", [])) if categorical else []
     if categorical:
         for v in seen:
-            if not any(Column._same(c, v) for c in choices):
+            if not any(same_value(c, v) for c in choices):
                 choices.append(v)
     log = not categorical and (bool((definition or {}).get("log")) or kind == "lognormal")
     if log and any(v <= 0 for v in seen):

@@ -3,17 +3,19 @@
 A trial's own results are, in order of preference: the per-split scores a
 ``hs.sklearn.SearchCV`` stored (``user_attrs["sklearn_cv"]``), the values of its
 repeats (``system_attrs["repeats"]``), or its single value. Trials whose
-parameters are identical are repeats of one configuration and are pooled.
+parameters are identical (by the samplers' own rule) are repeats of one
+configuration and are pooled.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._stats import mean_std
+from ..history import config_key
 from ..trial import FrozenTrial
 
 
@@ -47,10 +49,14 @@ def cv_scores(trial: FrozenTrial) -> list[float]:
         best: list[float] = []
         for metric in splits[0]:
             scores = _finite([s.get(metric) for s in splits])
-            if trial.value is not None and scores and (
-                not best
-                or abs(sum(scores) / len(scores) - trial.value)
-                < abs(sum(best) / len(best) - trial.value)
+            if (
+                trial.value is not None
+                and scores
+                and (
+                    not best
+                    or abs(sum(scores) / len(scores) - trial.value)
+                    < abs(sum(best) / len(best) - trial.value)
+                )
             ):
                 best = scores
         return best
@@ -70,10 +76,6 @@ def results(trial: FrozenTrial) -> list[float]:
     return [] if trial.value is None else [float(trial.value)]
 
 
-def config_key(trial: FrozenTrial) -> str:
-    return json.dumps(trial.flat, sort_keys=True, default=str)
-
-
 @dataclass(frozen=True)
 class Group:
     """One configuration and all the results it got."""
@@ -85,17 +87,13 @@ class Group:
 
     @property
     def mean(self) -> float:
-        return sum(self.values) / len(self.values) if self.values else math.nan
+        return mean_std(self.values)[0] if self.values else math.nan
 
     @property
     def std(self) -> float:
         """Standard deviation: over CV splits ddof=0 (GridSearchCV's ``std_test_score``),
         over seeds or equal trials ddof=1 (``hs.repeats``); 0 for a single result."""
-        n = len(self.values)
-        if n - self.ddof < 1:
-            return 0.0
-        m = self.mean
-        return math.sqrt(sum((v - m) ** 2 for v in self.values) / (n - self.ddof))
+        return mean_std(self.values, ddof=self.ddof)[1] if self.values else 0.0
 
     @property
     def flat(self) -> dict[str, Any]:
@@ -107,10 +105,11 @@ class Group:
 
 
 def group_trials(trials: Sequence[FrozenTrial]) -> list[Group]:
-    """Trials pooled by identical parameters, in order of first appearance."""
+    """Trials pooled by identical parameters, in order of first appearance; "identical"
+    is :func:`hypersweep.history.config_key`, so plots pool exactly what samplers do."""
     pooled: dict[str, list[FrozenTrial]] = {}
     for t in trials:
-        pooled.setdefault(config_key(t), []).append(t)
+        pooled.setdefault(config_key(t.flat), []).append(t)
     groups = []
     for members in pooled.values():
         values: list[float] = []

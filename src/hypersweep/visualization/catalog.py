@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import samplers
+from ..history import config_key
 from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
-from . import _groups, history, params, summary
+from . import history, params, summary
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -84,7 +85,7 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
     if table is not None:
         plots.append(("Distribution of results", lambda: history.plot_ecdf(study)))
-        configs = {_groups.config_key(t) for t in table.trials}
+        configs = {config_key(t.flat) for t in table.trials}
         grid_sampler = isinstance(study.sampler, samplers.Grid)
         if len(configs) >= 2 and summary.is_grid(table.columns, grid_sampler=grid_sampler):
             plots.append(("The whole grid", lambda: summary.plot_grid(study)))

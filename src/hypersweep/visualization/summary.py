@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import INACTIVE, Column, completed, label, table_of
+from ..importance.table import INACTIVE, Column, completed, label, same_value, table_of
 from ..trial import Direction
 from . import _groups
 from ._plotly import go, hover_params, objective_label
@@ -101,7 +101,7 @@ def plot_grid(study: Study, x: str | None = None) -> Any:
             f"{c.name}={_cell_label(c, group.flat[c.name])}" for c in rest if c.name in group.flat
         )  # parameters a cell did not use are left out of its name
         value = group.flat.get(xcol.name, INACTIVE)
-        col_index = next(i for i, v in enumerate(xs) if Column._same(v, value))
+        col_index = next(i for i, v in enumerate(xs) if same_value(v, value))
         rows.setdefault(rkey or "(all)", {})[col_index] = group
     names = list(rows)
     z = [[rows[r][i].mean if i in rows[r] else None for i in range(len(xs))] for r in names]
