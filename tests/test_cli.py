@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -249,6 +250,23 @@ def test_show_marks_failed_pruned_conditional_and_repeated_trials(
     assert "Configurations run more than once (1):" in out and "trials #0, #1, #2: mean" in out
 
 
+def test_show_groups_configurations_by_the_samplers_rule(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """0.1 + 0.2 and 0.3 differ only beyond 12 significant digits: the samplers
+    (history.config_key) call them one configuration, so show does too."""
+    study = hs.create_study("same", storage=project.url, space={"x": hs.Float(0, 1)}, seed=0)
+    for x in (0.1 + 0.2, 0.3, 0.3000001):
+        study.enqueue({"x": x})
+    study.optimize(lambda p: 1.0, 3, show_progress=False)
+    xs = [t.params["x"] for t in hs.load_study("same", storage=project.url).trials]
+    assert xs == [0.1 + 0.2, 0.3, 0.3000001]  # stored exactly, so show sees two floats
+    code, out, _ = run(capsys, "show", "same")
+    assert code == 0
+    assert "Configurations run more than once (1):" in out
+    assert "trials #0, #1: mean 1, std 0\n" in out and "#2" not in out.split("once")[1]
+
+
 def test_show_gives_the_spread_of_repeats(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -347,7 +365,11 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show")
     assert code == 2 and "required: STUDY" in err
     code, _, err = run(capsys, "run", "x.yaml", "--n-trials", "-3")
-    assert code == 2 and "expected an integer >= 0" in err
+    assert code == 2 and "argument --n-trials: the value must be an integer >= 0, but got -3" in err
+    code, _, err = run(capsys, "run", "x.yaml", "--timeout", "nan")
+    assert code == 2 and "must be a number of seconds > 0, but got nan" in err
+    code, _, err = run(capsys, "dashboard", "--port", "70000")
+    assert code == 2 and "expected a port number 0..65535, got 70000" in err
 
 
 def test_delete_asks_first(
@@ -384,7 +406,15 @@ def test_each_command_has_help_with_examples(
 
 
 def test_default_storage_is_the_same_everywhere() -> None:
-    assert cli.DEFAULT_STORAGE == config.DEFAULT_STORAGE == "sqlite:///hypersweep.db"
+    assert cli.DEFAULT_STORAGE is config.DEFAULT_STORAGE
+    assert cli.DEFAULT_STORAGE == "sqlite:///hypersweep.db"
+    src = Path(cli.__file__).resolve().parents[1]
+    defined = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if re.search(r"^DEFAULT_STORAGE\s*=", p.read_text(), re.MULTILINE)
+    ]
+    assert defined == [os.path.join("cli", "defaults.py")]
 
 
 # --- real processes ----------------------------------------------------------------------
@@ -417,6 +447,26 @@ def test_python_m_hypersweep_help() -> None:
         timeout=60,
     )
     assert probe.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_m_hypersweep_help_imports_nothing_heavy() -> None:
+    """`python -m hypersweep --help` itself (not a stand-in), timed by -X importtime."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hypersweep", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "hypersweep" in imported  # the probe sees the package's own imports
+    heavy = {"numpy", "sqlalchemy", "yaml", "rich", "scipy", "sklearn", "plotly", "pandas"}
+    assert not imported & heavy, sorted(imported & heavy)
 
 
 def test_console_script_run(project: Project) -> None:
@@ -468,7 +518,7 @@ def test_benchmark_runs_small(capsys: pytest.CaptureFixture[str], tmp_path: Path
     [
         (["--problems", "nope"], "unknown benchmark problem"),
         (["--methods", "nope:x"], "unknown method 'nope:x'"),
-        (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--seeds", "0"], "--seeds must be an integer >= 1, but got 0"),
     ],
 )
 def test_benchmark_user_errors(

@@ -298,9 +298,9 @@ def test_hostile_yaml_is_refused_and_runs_nothing(tmp_path: Path, text: str) -> 
 
 
 def test_loader_is_a_safe_loader_and_leaves_pyyaml_alone() -> None:
-    from hypersweep import config
+    from hypersweep.cli.config.loader import Loader
 
-    assert issubclass(config._Loader, yaml.SafeLoader)
+    assert issubclass(Loader, yaml.SafeLoader)
     assert "!float" not in yaml.SafeLoader.yaml_constructors
     assert yaml.safe_load("x: 1e-3") == {"x": "1e-3"}  # PyYAML's own resolver is untouched
 

@@ -10,3 +10,14 @@ def int_at_least(owner: str, name: str, value: object, least: int) -> int:
         prefix = f"{owner}: " if owner else ""
         raise ValueError(f"{prefix}{name} must be an integer >= {least}, but got {value!r}")
     return value
+
+
+def number_above(
+    owner: str, name: str, value: object, bound: float, *, what: str = "a number"
+) -> float:
+    """``value`` as a float if it is a real number (not a bool, not NaN) > ``bound``; else
+    one clear ValueError naming the owner, the option, the rule and the value received."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > bound:
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(f"{prefix}{name} must be {what} > {bound:g}, but got {value!r}")
+    return float(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .defaults import DEFAULT_STORAGE
 from .main import main
 
-__all__ = ["main"]
+__all__ = ["DEFAULT_STORAGE", "main"]

@@ -1,0 +1,9 @@
+"""The CLI's defaults, defined once: ``hypersweep run``, every other command and the
+YAML configs all fall back to the same storage."""
+
+from __future__ import annotations
+
+DEFAULT_STORAGE = "sqlite:///hypersweep.db"
+STORAGE_HELP = (
+    f"storage URL (default: {DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)"
+)

@@ -1,0 +1,91 @@
+"""What the study commands share: the storage URL, opening it, loading a study,
+the best trial and JSON output.
+
+The study machinery is imported inside the functions, so building the parser
+(``hypersweep --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._json import jsonable
+from .defaults import DEFAULT_STORAGE
+
+if TYPE_CHECKING:
+    from ..storage import Storage
+    from ..study import Study
+    from ..trial import FrozenTrial
+
+
+class CommandError(Exception):
+    """A mistake on the command line; reported as one line, exit code 2."""
+
+
+def storage_url(args: argparse.Namespace) -> str:
+    """The ``--storage`` given, else the default one."""
+    return str(args.storage or DEFAULT_STORAGE)
+
+
+def open_storage(url: str) -> Storage:
+    """Open an existing storage; a missing SQLite file is an error, not a new empty database."""
+    from ..storage import get_storage
+
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            path = make_url(url).database or ""
+        except (ArgumentError, ValueError):
+            path = ""  # get_storage explains what is wrong with the URL
+        if path and path != ":memory:" and not Path(path).exists():
+            raise CommandError(
+                f"no SQLite database at {path} ({url}); run 'hypersweep run CONFIG.yaml' "
+                f"first, or pass --storage with the URL of your studies"
+            )
+    return get_storage(url)
+
+
+def load_named(args: argparse.Namespace, store: Storage) -> Study:
+    """The study the command line names (``STUDY``) from an open storage."""
+    from ..study.factory import load_study
+
+    return load_study(args.study, storage=store)
+
+
+def dumps(value: Any, indent: int | None = 2) -> str:
+    """JSON text; inf and nan become strings, so the output stays valid JSON."""
+    return json.dumps(jsonable(value), indent=indent, allow_nan=False)
+
+
+def best_json(study: Study) -> dict[str, Any]:
+    """The best trial as ``{"number", "value", "params"}``; an error if none completed."""
+    from ..trial import TrialState
+
+    if not any(t.state is TrialState.COMPLETE for t in study.trials):
+        raise CommandError(
+            f"study {study.name!r} has no COMPLETE trial yet, so there is no best one; "
+            f"run it first (hypersweep run CONFIG.yaml)"
+        )
+    best = study.best_trial
+    return {"number": best.number, "value": best.value, "params": best.params}
+
+
+def state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
+    """Trials per state, every state present (0 when none)."""
+    from ..trial import TrialState
+
+    counts = dict.fromkeys((s.value for s in TrialState), 0)
+    for t in trials:
+        counts[t.state.value] += 1
+    return counts
+
+
+def state_summary(trials: Sequence[FrozenTrial]) -> str:
+    """``"12 complete, 1 fail"``: the states that occur, in the order of TrialState."""
+    return ", ".join(f"{n} {s.lower()}" for s, n in state_counts(trials).items() if n)

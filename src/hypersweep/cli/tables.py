@@ -1,0 +1,197 @@
+"""Rendering for the terminal: rich tables of studies and trials, the lines about
+repeated configurations, and CSV text for ``hypersweep export``.
+
+rich is imported inside the functions, so ``hypersweep --help`` never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..study import Study
+    from ..trial import FrozenTrial
+
+STATE_STYLE = {"FAIL": "red", "PRUNED": "yellow", "RUNNING": "dim", "WAITING": "dim"}
+RIGHT_ALIGNED = ("#", "value", "duration", "steps", "repeats", "std")
+
+
+def fmt(value: Any) -> str:
+    """A cell: blank for None, 6 significant digits for floats, JSON for containers."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def print_table(table: Table) -> None:
+    """On a terminal, fit the screen; in a pipe or file, never cut a cell short."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        needed = Console(width=100_000).measure(table).maximum
+        console = Console(width=max(needed, 40), highlight=False)
+    console.print(table)
+
+
+def _new_table(title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+
+
+def studies_table(title: str, studies: Sequence[Study]) -> Table:
+    """One row per study: direction, trials by state and the best value."""
+    from rich.text import Text
+
+    from .shared import state_counts
+
+    table = _new_table(title)
+    for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
+        table.add_column(name, justify="left" if name in ("study", "direction") else "right")
+    table.add_column("best value", justify="right")
+    for study in studies:
+        trials = study.trials
+        counts = state_counts(trials)
+        best = study.best_value if counts["COMPLETE"] else None
+        running = counts["RUNNING"] + counts["WAITING"]
+        cells = [
+            study.name,
+            study.direction.value,
+            len(trials),
+            counts["COMPLETE"],
+            counts["PRUNED"],
+            counts["FAIL"],
+            running,
+            best,
+        ]
+        table.add_row(*(Text(fmt(c)) for c in cells))
+    return table
+
+
+def columns(study: Study, trials: Sequence[FrozenTrial]) -> tuple[list[str], list[str]]:
+    """Parameter paths (in the space's order) and user-attribute keys used by ``trials``."""
+    used: dict[str, None] = {}
+    for t in trials:
+        used.update(dict.fromkeys(t.flat))
+    order = list(study.space.leaves) if study.space is not None else []
+    params = [p for p in order if p in used] + [p for p in used if p not in order]
+    attrs: dict[str, None] = {}
+    for t in trials:
+        attrs.update(dict.fromkeys(t.user_attrs))
+    return params, list(attrs)
+
+
+def error_line(trial: FrozenTrial) -> str:
+    """The line of an error that says what went wrong (a traceback's last one)."""
+    lines = (trial.error or "").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Table:
+    """Rows of trials; steps, repeats and error columns only when some trial has them."""
+    from rich.text import Text
+
+    from ..report._data import repeat_values
+
+    params, attrs = columns(study, trials)
+    steps = any(t.intermediate for t in trials)
+    repeats = any(repeat_values(t) for t in trials)
+    errors = any(t.error for t in trials)
+    table = _new_table(title)
+    heads = ["#", "state", "value", "duration", *(["steps"] if steps else [])]
+    heads += [*(["repeats", "std"] if repeats else []), *params]
+    for name in heads:
+        table.add_column(name, justify="right" if name in RIGHT_ALIGNED else "left")
+    for key in attrs:
+        table.add_column(f"attrs.{key}", style="dim")
+    if errors:
+        table.add_column("error", style="red")
+    for t in trials:
+        duration = f"{t.duration:.2f}s" if t.duration is not None else ""
+        cells: list[Any] = [t.number, t.state.value, t.value, duration]
+        cells += [len(t.intermediate) or None] if steps else []
+        if repeats:
+            scores = repeat_values(t)
+            cells += [len(scores) or None, _sample_std(scores)]
+        cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
+        cells += [error_line(t)] if errors else []
+        row = [Text(fmt(c)) for c in cells]
+        row[1].stylize(STATE_STYLE.get(t.state.value, ""))
+        table.add_row(*row)
+    return table
+
+
+def _sample_std(values: Sequence[float]) -> float | None:
+    """The repeats' sample standard deviation; blank below two scores."""
+    from .._stats import mean_std
+
+    return mean_std(values)[1] if len(values) >= 2 else None
+
+
+def repeated_lines(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:
+    """One line per configuration run more than once: its trials, mean and spread.
+
+    "The same configuration" is ``hypersweep.history.config_key``, the rule the
+    samplers and plots use, so the CLI groups trials exactly as they do.
+    """
+    from .._stats import mean_std
+    from ..history import config_key
+    from ..trial import TrialState
+
+    groups: dict[str, list[FrozenTrial]] = {}
+    for t in trials:
+        if t.state is TrialState.COMPLETE and t.value is not None and t.flat:
+            groups.setdefault(config_key(t.flat), []).append(t)
+    lines = []
+    for members in (g for g in groups.values() if len(g) > 1):
+        mean, std = mean_std([float(t.value or 0.0) for t in members], ddof=0)
+        numbers = ", ".join(f"#{t.number}" for t in members)
+        lines.append(f"  trials {numbers}: mean {mean:.6g}, std {std:.3g}")
+    if len(lines) > shown:
+        lines = [*lines[:shown], f"  ... and {len(lines) - shown} more"]
+    return lines
+
+
+def csv_text(records: list[dict[str, Any]]) -> str:
+    """Trial records as CSV: fixed columns first, then params_*, user_attrs_*, the rest,
+    and error last; nested values as JSON."""
+    import csv
+    import io
+
+    seen: dict[str, int] = {}
+    for row in records:
+        for key in row:
+            seen.setdefault(key, len(seen))
+
+    def group(key: str) -> tuple[int, int]:
+        head = ("number", "state", "value", "started", "finished", "duration")
+        if key in head:
+            return 0, head.index(key)
+        if key == "error":
+            return 4, 0
+        rank = 1 if key.startswith("params_") else 2 if key.startswith("user_attrs_") else 3
+        return rank, seen[key]
+
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=sorted(seen, key=group), restval="", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in records:
+        writer.writerow(
+            {
+                k: json.dumps(v, default=str) if isinstance(v, (dict, list)) else v
+                for k, v in row.items()
+            }
+        )
+    return out.getvalue()
