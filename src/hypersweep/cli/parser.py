@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run(sub)
     add_worker(sub)
     add_readers(sub)
+    add_writers(sub)
     add_viewers(sub)
     add_benchmark(sub)
     return parser
@@ -146,7 +147,7 @@ def add_worker(sub: Any) -> None:
 
 
 def add_readers(sub: Any) -> None:
-    """studies, show, best, export and delete: read (or remove) stored studies."""
+    """studies and show: tables of stored studies and trials."""
     add_command(
         sub,
         "studies",
@@ -177,6 +178,10 @@ def add_readers(sub: Any) -> None:
         default="number",
         help="order of the rows: trial number (default) or value, best first",
     )
+
+
+def add_writers(sub: Any) -> None:
+    """best, export and delete: a study's trials out as JSON or CSV, or removed."""
     add_command(
         sub,
         "best",
