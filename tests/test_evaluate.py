@@ -102,8 +102,10 @@ def test_kfold_regression_uses_plain_kfold_and_splitters() -> None:
 
 def test_kfold_rejects_bad_repeats(wine: tuple[Any, Any]) -> None:
     X, y = wine
-    with pytest.raises(ValueError, match="repeats"):
+    with pytest.raises(ValueError, match="evaluate: repeats must be an integer >= 1, but got 0"):
         evaluate.kfold(tree, X, y, repeats=0)
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1, but got True"):
+        evaluate.kfold(tree, X, y, repeats=True)
     with pytest.raises(ValueError, match="repeats"):
         evaluate.kfold(tree, X, y, cv=KFold(3), repeats=2)
 

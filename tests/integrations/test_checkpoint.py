@@ -150,6 +150,8 @@ def test_checkpoints_keep_the_newest_epochs_and_load_only_weights(tmp_path: Path
     assert not (tmp_path / "pwned").exists()
     with pytest.raises(ValueError, match="keep must be an integer >= 1"):
         ck.Checkpoints(tmp_path, trial, keep=0)
+    with pytest.raises(ValueError, match=r"Checkpoints\.save: epoch must be an integer >= 0"):
+        ckpt.save(-1, {})
 
 
 def test_rng_state_round_trips_through_a_weights_only_file(tmp_path: Path) -> None:

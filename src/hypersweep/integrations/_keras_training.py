@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from hypersweep import TrialPruned, schedules
+from hypersweep._checks import int_at_least
 
 from ._readout import EarlyStoppingReadout
 from .checkpoint import Checkpoints, restore_rng_state, rng_state
@@ -311,8 +312,7 @@ def fit(
     from the last one (``initial_epoch``), with weights, optimizer, controls and random
     state restored. Other keyword arguments go to ``model.fit``.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, but got {epochs!r}")
+    int_at_least("keras.fit", "epochs", epochs, 1)
     if schedule is not None and reduce_on_plateau is not None:
         raise ValueError("pass either schedule or reduce_on_plateau: both would set the rate")
     controls = [c for c in (early_stopping, reduce_on_plateau) if c is not None]

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hypersweep._checks import int_at_least
+
 if TYPE_CHECKING:
     from hypersweep import FrozenTrial, Study, Trial
 
@@ -81,8 +83,7 @@ class Checkpoints:
     """
 
     def __init__(self, root: str | os.PathLike[str], trial: Trial, *, keep: int = 1) -> None:
-        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise ValueError(f"keep must be an integer >= 1, but got {keep!r}")
+        int_at_least("Checkpoints", "keep", keep, 1)
         frozen = _frozen(trial.study, trial.number)
         self.number = trial.number
         self.origin = origin_number(frozen) if frozen is not None else trial.number
@@ -113,8 +114,7 @@ class Checkpoints:
 
     def save(self, epoch: int, state: Mapping[str, Any]) -> Path:
         """Write the state after ``epoch`` epochs (tensors and plain values only)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"epoch must be an integer >= 0, but got {epoch!r}")
+        int_at_least("Checkpoints.save", "epoch", epoch, 0)
         target = self.path(epoch)
         _atomic_save({**state, "epoch": epoch}, target)
         for old in self.epochs()[: -self.keep]:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from hypersweep import TrialPruned, schedules
+from hypersweep._checks import int_at_least
 
 from ._readout import EarlyStoppingReadout
 from .checkpoint import Checkpoints, restore_rng_state, rng_state
@@ -261,8 +262,7 @@ def train(
     checkpoint. With checkpoints from a crashed original (a retry), training continues
     after its last saved epoch, with weights, optimizer, controls and random state restored.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, but got {epochs!r}")
+    int_at_least("torch.train", "epochs", epochs, 1)
     if schedule is not None and reduce_on_plateau is not None:
         raise ValueError("pass either schedule or reduce_on_plateau: both would set the rate")
     ckpt = checkpoints

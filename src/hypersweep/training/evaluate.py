@@ -34,6 +34,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
 from ..exceptions import HypersweepError
 
 if TYPE_CHECKING:
@@ -190,8 +191,7 @@ class KFoldObjective(_Objective):
         repeats: int,
         n_jobs: int | None,
     ) -> None:
-        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-            raise ValueError(f"repeats must be a positive integer, but got {repeats!r}")
+        int_at_least("evaluate", "repeats", repeats, 1)
         if repeats > 1 and not isinstance(cv, int):
             raise ValueError("repeats > 1 needs cv to be a number of folds")
         super().__init__(model_fn, X, y, scoring)

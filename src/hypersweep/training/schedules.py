@@ -13,15 +13,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._checks import int_at_least
+from .._checks import int_at_least, number_above
 
 Schedule = Callable[[int], float]
 
 
 def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a number > 0, but got {value!r}")
-    return float(value)
+    return number_above("", name, value, 0)
 
 
 def exponential_decay(
