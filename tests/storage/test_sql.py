@@ -1,4 +1,5 @@
-"""What only the SQL storage has: URLs, schema versions, files, processes, pickling."""
+"""What only the SQL storage has: URLs, files, processes, pickling (schema versions:
+test_upgrade.py)."""
 
 from __future__ import annotations
 
@@ -6,51 +7,21 @@ import multiprocessing
 import pickle
 import sqlite3
 import threading
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hypersweep.exceptions import StorageError
-from hypersweep.storage import SCHEMA_VERSION, get_storage
+from hypersweep.storage import get_storage
 from hypersweep.storage.sql import SQLStorage
 from hypersweep.trial import Direction, TrialState
+
+from .processes import in_processes
 
 MIN = Direction.MINIMIZE
 
 
-def set_schema_version(url: str, version: int) -> None:
-    if url.startswith("sqlite"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            conn.execute("UPDATE hs_version SET version = ?", (version,))
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("UPDATE hs_version SET version = %s", (version,))
-
-
 # --- opening ---------------------------------------------------------------------------
-@pytest.mark.parametrize("found", [SCHEMA_VERSION + 1, SCHEMA_VERSION - 1])
-def test_schema_version_mismatch(sql_url: str, found: int) -> None:
-    SQLStorage(sql_url).close()
-    set_schema_version(sql_url, found)
-    try:
-        with pytest.raises(StorageError) as info:
-            SQLStorage(sql_url)
-        message = str(info.value)
-        assert f"schema version {found}" in message
-        assert f"expects version {SCHEMA_VERSION}" in message
-        if found > SCHEMA_VERSION:
-            assert "upgrade hypersweep" in message
-        else:
-            assert "use a new database" in message
-    finally:
-        set_schema_version(sql_url, SCHEMA_VERSION)
-
-
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
@@ -162,37 +133,6 @@ def claim_all(storage: SQLStorage, name: str) -> list[int]:
         claimed.append(trial.number)
         storage.update_trial(sid, trial.number, state=TrialState.COMPLETE, values=[0.0])
     return claimed
-
-
-def _worker(
-    barrier: Any, results: Any, fn: Callable[..., list[int]], args: tuple[Any, ...]
-) -> None:
-    try:
-        barrier.wait(timeout=60)  # start together, so that the writes really collide
-        results.put(("ok", fn(*args)))
-    except BaseException:
-        results.put(("error", traceback.format_exc()))
-
-
-def in_processes(
-    fn: Callable[..., list[int]], *args: Any, workers: int = 4, method: str = "spawn"
-) -> list[list[int]]:
-    """Run ``fn(*args)`` in ``workers`` processes at once; return what each returned.
-
-    With "spawn" the storage object among ``args`` travels by pickling, as it will
-    to real workers; with "fork" the children inherit it, pooled connections and all.
-    """
-    ctx = multiprocessing.get_context(method)
-    barrier, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(barrier, results, fn, args)) for _ in range(workers)]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=30)
-    errors = [result for kind, result in outcomes if kind == "error"]
-    assert not errors, errors[0]
-    return [result for _, result in outcomes]
 
 
 def test_concurrent_writers(sql_url: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ..trial import Direction, FrozenTrial, TrialState
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: hs_schema_log records upgrades (storage/sql/upgrade.py)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,235 @@
+"""The connection to one SQLite file or PostgreSQL database: URL, engines, transactions.
+
+SQLite runs in WAL mode and opens write transactions with ``BEGIN IMMEDIATE``,
+so several processes can share one file without "database is locked" errors.
+Every transaction is retried when that is safe (SQLite busy, a dropped
+PostgreSQL connection, a deadlock).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from ...exceptions import StorageError
+from .upgrade import open_schema, upgraded_message
+
+T = TypeVar("T")
+log = logging.getLogger("hypersweep.storage")
+PG_INIT_LOCK = 0x68735F696E6974  # advisory lock: concurrent first opens create or upgrade once
+ATTEMPTS = 6  # for SQLite busy errors and dropped PostgreSQL connections, with backoff
+
+
+def reason(exc: BaseException) -> str:
+    """The driver's own first line of an error, for messages."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def retryable(exc: sa_exc.OperationalError, sqlite: bool) -> bool:
+    if exc.connection_invalidated:  # a pooled connection died (server restart): reconnect
+        return True
+    if sqlite:
+        return any(word in str(exc.orig).lower() for word in ("locked", "busy"))
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")  # deadlock, serialization
+
+
+def parse_url(url: str) -> tuple[URL, str]:
+    """The URL for SQLAlchemy (psycopg 3 for PostgreSQL) and as shown, password masked."""
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError) as e:
+        masked = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        raise StorageError(
+            f"cannot parse the storage URL {masked!r}: write it like 'sqlite:///path.db' "
+            "or 'postgresql://user:password@host/dbname'"
+        ) from e
+    shown = parsed.render_as_string(hide_password=True)  # as the user wrote it
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StorageError(
+            f"unsupported storage URL {shown!r}: hypersweep keeps studies in SQLite "
+            "('sqlite:///path.db') or PostgreSQL ('postgresql://user@host/dbname')"
+        )
+    return parsed, shown
+
+
+class Database:
+    """Engines for one database, created lazily (again after a fork), and transactions on them.
+
+    Three engines: for reads (autocommit on PostgreSQL), for writes, and for relaxed
+    writes (see :meth:`write_relaxed`). Opening creates or upgrades the schema.
+    """
+
+    def __init__(self, url: str, engine_kwargs: dict[str, Any]) -> None:
+        self.parsed, self.shown = parse_url(url)
+        self.engine_kwargs = engine_kwargs
+        self.sqlite = self.parsed.get_backend_name() == "sqlite"
+        self.path = str(self.parsed.database or "")
+        self.memory = self.sqlite and self.path in ("", ":memory:")
+        # an in-memory SQLite database lives in one shared connection: serialise its use
+        self._guard: threading.RLock | None = threading.RLock() if self.memory else None
+        self._init_lock = threading.Lock()
+        self._engines: tuple[Engine, Engine, Engine] | None = None
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        with self._init_lock:
+            if self._engines is not None:
+                self._engines[0].dispose()
+                self._engines[2].dispose()
+            self._engines = None
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        return self._run(self.engines()[0], fn)
+
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        return self._run(self.engines()[1], fn)
+
+    def write_relaxed(self, fn: Callable[[Connection], T]) -> T:
+        """PostgreSQL: a write whose commit does not wait for its WAL flush.
+
+        Used for starting a trial and for heartbeats, never for finishing a
+        trial. A worker's crash loses nothing either way (the server has the
+        data); only a crash of the database server itself could forget the last
+        few starts, and a forgotten RUNNING trial is harmless. SQLite in WAL mode
+        with synchronous=NORMAL makes the same trade for every write. It shortens
+        the time the study row stays locked, which is what serialises workers.
+        """
+        return self._run(self.engines()[2], fn)
+
+    def engines(self) -> tuple[Engine, Engine, Engine]:
+        engines = self._engines
+        if engines is not None and self._pid == os.getpid():
+            return engines
+        with self._init_lock:
+            if self._engines is not None and self._pid != os.getpid():
+                # a forked child must not touch the parent's pooled connections
+                self._engines[0].dispose(close=False)
+                self._engines[2].dispose(close=False)
+                self._engines = None
+            if self._engines is None:
+                self._engines, self._pid = self._open(), os.getpid()
+            return self._engines
+
+    def _open(self) -> tuple[Engine, Engine, Engine]:
+        engine = self._create_engine()
+        engines: tuple[Engine, Engine, Engine]
+        if self.sqlite:
+            writes = engine.execution_options(hs_write=True)
+            engines = (engine, writes, writes)
+        else:  # reads in autocommit: no BEGIN/COMMIT round trips around one SELECT
+            relaxed = self._create_engine(options="-c synchronous_commit=off")
+            engines = (engine.execution_options(isolation_level="AUTOCOMMIT"), engine, relaxed)
+        try:
+            upgraded_from = self._run(engines[1], self._open_schema, opening=True)
+        except BaseException as e:
+            engines[0].dispose()
+            engines[2].dispose()
+            if isinstance(e, (sa_exc.SQLAlchemyError, OSError)):
+                raise self._open_error(e) from e
+            raise
+        if upgraded_from is not None:  # said once it is committed
+            log.warning(upgraded_message(self.path if self.sqlite else self.shown, upgraded_from))
+        return engines
+
+    def _open_schema(self, conn: Connection) -> int | None:
+        if not self.sqlite:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_INIT_LOCK)))
+        return open_schema(conn, self.shown)
+
+    def _create_engine(self, options: str | None = None) -> Engine:
+        kwargs = dict(self.engine_kwargs)
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        if options:  # libpq run-time settings for every connection of this pool
+            connect_args["options"] = f"{connect_args.get('options', '')} {options}".strip()
+        if self.sqlite:
+            self._sqlite_args(connect_args, kwargs)
+        elif "connect_timeout" not in self.parsed.query:
+            connect_args.setdefault("connect_timeout", 10)
+        try:
+            engine = sa.create_engine(self.parsed, connect_args=connect_args, **kwargs)
+        except (ImportError, sa_exc.NoSuchModuleError) as e:
+            raise StorageError(
+                f"cannot open {self.shown!r}: its database driver is unknown or not installed "
+                f"({reason(e)}); write 'postgresql://...' for psycopg 3 (pip install "
+                "'hypersweep[postgresql]') or 'sqlite:///path.db'"
+            ) from e
+        except (sa_exc.SQLAlchemyError, TypeError) as e:
+            raise self._open_error(e) from e
+        if self.sqlite:
+            wal = not self.memory
+            event.listen(engine, "connect", lambda conn, _rec: sqlite_setup(conn, wal=wal))
+            event.listen(engine, "begin", sqlite_on_begin)
+        return engine
+
+    def _sqlite_args(self, connect_args: dict[str, Any], kwargs: dict[str, Any]) -> None:
+        connect_args.setdefault("check_same_thread", False)
+        connect_args.setdefault("timeout", 30.0)
+        if self.memory:
+            kwargs.setdefault("poolclass", StaticPool)
+        elif not os.path.isdir(folder := os.path.dirname(os.path.abspath(self.path))):
+            raise StorageError(
+                f"cannot open the SQLite database {self.shown!r}: the folder {folder!r} "
+                "does not exist; create it or fix the path ('sqlite:///x.db' is relative "
+                "to the working directory, 'sqlite:////abs/x.db' is absolute)"
+            )
+
+    def _open_error(self, exc: BaseException) -> StorageError:
+        hint = (
+            "check that its folder is writable and that the file is a SQLite database"
+            if self.sqlite
+            else "check that the PostgreSQL server is running and reachable, and that the "
+            "user, password and database name are right"
+        )
+        return StorageError(f"cannot open the storage {self.shown!r}: {hint} ({reason(exc)})")
+
+    def _run(self, engine: Engine, fn: Callable[[Connection], T], *, opening: bool = False) -> T:
+        """Run ``fn`` in one transaction, committed on return; retry when that is safe."""
+        for attempt in range(ATTEMPTS):
+            committing = False
+            try:
+                with self._guard or nullcontext(), engine.begin() as conn:
+                    result = fn(conn)
+                    committing = True
+                return result
+            except sa_exc.OperationalError as e:
+                # a COMMIT that failed on PostgreSQL may have happened after all: never redo it
+                safe = self.sqlite or not committing
+                if safe and attempt + 1 < ATTEMPTS and retryable(e, self.sqlite):
+                    time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
+                    continue
+                if opening:  # _open explains what to check
+                    raise
+                raise StorageError(f"the database {self.shown!r} failed: {reason(e)}") from e
+        raise AssertionError("unreachable")
+
+
+# --- SQLite connection setup ----------------------------------------------------------
+def sqlite_setup(dbapi_conn: Any, *, wal: bool) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, in sqlite_on_begin
+    for pragma in ("busy_timeout = 30000", "foreign_keys = ON", "synchronous = NORMAL"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+    if wal:  # readers and one writer at a time, without blocking each other
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+
+def sqlite_on_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a write
+    # transaction never fails half-way when it would upgrade from reading to writing.
+    mode = "IMMEDIATE" if conn.get_execution_options().get("hs_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
