@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
+from ..trial import FrozenTrial, TrialState
 from .defaults import DEFAULT_STORAGE
 
 if TYPE_CHECKING:
     from ..storage import Storage
     from ..study import Study
-    from ..trial import FrozenTrial
 
 
 class CommandError(Exception):
@@ -65,8 +65,6 @@ def dumps(value: Any, indent: int | None = 2) -> str:
 
 def best_json(study: Study) -> dict[str, Any]:
     """The best trial as ``{"number", "value", "params"}``; an error if none completed."""
-    from ..trial import TrialState
-
     if not any(t.state is TrialState.COMPLETE for t in study.trials):
         raise CommandError(
             f"study {study.name!r} has no COMPLETE trial yet, so there is no best one; "
@@ -78,8 +76,6 @@ def best_json(study: Study) -> dict[str, Any]:
 
 def state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:
     """Trials per state, every state present (0 when none)."""
-    from ..trial import TrialState
-
     counts = dict.fromkeys((s.value for s in TrialState), 0)
     for t in trials:
         counts[t.state.value] += 1

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from ..trial import FrozenTrial, TrialState
 from .shared import (
     CommandError,
     best_json,
@@ -19,7 +20,6 @@ from .tables import csv_text, fmt, print_table, repeated_lines, studies_table, t
 
 if TYPE_CHECKING:
     from ..study import Study
-    from ..trial import FrozenTrial
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
@@ -42,8 +42,6 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 def shown_trials(study: Study, sort: str, limit: int | None) -> list[FrozenTrial]:
     """The rows of ``show``: the last ``limit`` trials, or the ``limit`` best by value."""
-    from ..trial import TrialState
-
     trials = study.trials
     if sort == "value":
         sign = study.direction.sign()

@@ -1,7 +1,8 @@
 """Rendering for the terminal: rich tables of studies and trials, the lines about
 repeated configurations, and CSV text for ``hypersweep export``.
 
-rich is imported inside the functions, so ``hypersweep --help`` never loads it.
+rich is imported inside the functions, so ``hypersweep --help`` never loads it; the
+hypersweep modules imported at the top are those ``import hypersweep`` loads anyway.
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from .._stats import mean_std
+from ..history import config_key
+from ..trial import TrialState
+from .shared import state_counts
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,8 +58,6 @@ def _new_table(title: str) -> Table:
 def studies_table(title: str, studies: Sequence[Study]) -> Table:
     """One row per study: direction, trials by state and the best value."""
     from rich.text import Text
-
-    from .shared import state_counts
 
     table = _new_table(title)
     for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
@@ -133,8 +137,6 @@ def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tabl
 
 def _sample_std(values: Sequence[float]) -> float | None:
     """The repeats' sample standard deviation; blank below two scores."""
-    from .._stats import mean_std
-
     return mean_std(values)[1] if len(values) >= 2 else None
 
 
@@ -144,10 +146,6 @@ def repeated_lines(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:
     "The same configuration" is ``hypersweep.history.config_key``, the rule the
     samplers and plots use, so the CLI groups trials exactly as they do.
     """
-    from .._stats import mean_std
-    from ..history import config_key
-    from ..trial import TrialState
-
     groups: dict[str, list[FrozenTrial]] = {}
     for t in trials:
         if t.state is TrialState.COMPLETE and t.value is not None and t.flat:
