@@ -402,3 +402,18 @@ def test_bad_pruner_or_repeats_is_one_clear_error(
 ) -> None:
     with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
         load_config(simple_config(tmp_path, extra))
+
+
+def test_old_import_path_keeps_every_public_name() -> None:
+    """`hypersweep.config` moved to the `hypersweep.cli.config` package; its names stay."""
+    import hypersweep.config as old
+
+    from hypersweep.cli import config as new
+    from hypersweep.cli.defaults import DEFAULT_STORAGE
+
+    assert old is new
+    assert set(old.__all__) == {"DEFAULT_STORAGE", "ConfigError", "RunConfig", "import_objective",
+                                "load_config", "parse_space", "pruner_for", "run_config",
+                                "sampler_for"}  # fmt: skip
+    assert all(hasattr(old, name) for name in old.__all__)
+    assert old.DEFAULT_STORAGE is DEFAULT_STORAGE
