@@ -4,8 +4,8 @@ The search space is not written down first: the code picks a model, then asks
 only for that model's parameters (an MLP's units and learning rate, a logistic
 regression's C). The MLP trains a few epochs with ``partial_fit`` and reports
 its validation accuracy after each one, so the median pruner can stop a run
-that is already behind the others (seed 002's cheap trials: judge a
-configuration after a few epochs, on a sample of the data).
+that is already behind the others (cheap trials, as in the tuning loop with
+hyperopt: judge a configuration after a few epochs, on a sample of the data).
 
     python examples/define_by_run.py                    # 30 trials in ./hypersweep.db
     hypersweep show digits-define-by-run --sort value --limit 5

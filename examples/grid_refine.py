@@ -1,4 +1,4 @@
-"""A coarse grid that refines itself around the best cell (seed 001's tip), on an SVC.
+"""A coarse grid that refines itself around the best cell (the usual grid-search tip), on an SVC.
 
 Round 1 tries a 4 x 4 grid of C and gamma (log-spaced); each further round
 puts a finer grid between the best cell's neighbours. Every cell is scored by

@@ -3,8 +3,8 @@
 The space is written with ``hp`` exactly as for hyperopt: ``hp.choice`` over
 dicts, ``hp.loguniform`` with bounds given as logarithms, ``hp.quniform``,
 ``hp.uniform``. The difference is the answer: hyperopt's ``fmin`` returns the
-*index* of each choice (``{'classifier': 1, 'svm_kernel': 0, ...}``, seed 002
-decodes it by hand); ``hs.fmin`` returns the values actually used.
+*index* of each choice (``{'classifier': 1, 'svm_kernel': 0, ...}``, which the
+tuning loop with hyperopt has to decode by hand); ``hs.fmin`` returns the values actually used.
 
     python examples/hyperopt_style.py
     python examples/hyperopt_style.py --max-evals 100

@@ -1,4 +1,4 @@
-"""One search over four model families and a preprocessing step, on Iris (seed 002).
+"""One search over four model families and a preprocessing step, on Iris.
 
 Tuning KNN, SVM, a tree and a forest separately and comparing their bests by
 hand is easy to get wrong: a poorly tuned SVM loses to a well tuned KNN. Here
@@ -129,7 +129,7 @@ def main() -> None:
     )
     print(f"\nbest CV accuracy {result.best_value:.4f} (trial {result.best_trial.number})")
 
-    # Seed 002's last step: measure the chosen configuration once on unseen data.
+    # The tuning loop's last step: measure the chosen configuration once on unseen data.
     x_train, x_test, y_train, y_test = split()
     model = build(result.best_params).fit(x_train, y_train)
     print(f"held-out test accuracy {model.score(x_test, y_test):.4f} on {len(y_test)} samples")

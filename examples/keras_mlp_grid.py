@@ -1,7 +1,7 @@
-"""Seed 001's Keras grid search: a max-norm MLP on breast cancer, through hs.sklearn.SearchCV.
+"""Grid search over a Keras max-norm MLP on breast cancer, through hs.sklearn.SearchCV.
 
 ``create_model`` builds a Keras MLP (one hidden layer, dropout, a max-norm
-constraint on the hidden weights) from the five arguments seed 001 tunes.
+constraint on the hidden weights) from the five arguments its grid tunes.
 scikeras' ``KerasClassifier`` (0.13, which serves Keras 3 on the torch backend)
 makes it a scikit-learn estimator, so ``SearchCV(..., sampler="grid")`` runs
 the same grid GridSearchCV would: weight initialiser, activation, dropout,
@@ -36,7 +36,7 @@ STUDY = "breast-cancer-keras-grid"
 QUICK = bool(os.environ.get("HYPERSWEEP_EXAMPLE_QUICK"))
 STEP = "net"  # the pipeline step holding the Keras model
 
-# a coarse grid (seed 001's advice: start coarse, refine around the best region)
+# a coarse grid (the usual advice: start coarse, refine around the best region)
 GRID: dict[str, list[Any]] = {
     "init_mode": ["glorot_uniform", "he_normal"],
     "activation": ["relu", "tanh"],
@@ -66,7 +66,7 @@ def create_model(
     neurons: int = 16,
     meta: dict[str, Any] | None = None,
 ) -> Any:
-    """Seed 001's model: Dense(neurons) with max-norm weights, Dropout, a sigmoid output.
+    """The model: Dense(neurons) with max-norm weights, Dropout, a sigmoid output.
 
     scikeras passes ``meta`` (what it learned from the data, e.g. ``n_features_in_``)
     to a build function that asks for it: the input width is not hard-coded.
@@ -128,7 +128,7 @@ def data(quick: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
     x, y = load_breast_cancer(return_X_y=True)
     x = x.astype("float32")
-    if quick:  # seed 001's tip: tune on a sample of the data first
+    if quick:  # the usual tip: tune on a sample of the data first
         x, _, y, _ = train_test_split(x, y, train_size=300, stratify=y, random_state=0)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=0.25, stratify=y, random_state=0

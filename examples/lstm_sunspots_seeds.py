@@ -1,6 +1,6 @@
-"""Seed 000's LSTM, tuned over several seeds: is the best configuration good, or was it lucky?
+"""An LSTM tuned over several seeds: is the best configuration good, or was it lucky?
 
-Seed 000's user tunes a Keras LSTM on variable-length sequences (masked
+The user tunes a Keras LSTM on variable-length sequences (masked
 padding, batch norm, dropout, a list of dense layers each with its own
 neurons, activation and dropout, Adam with a tuned learning rate and beta_1),
 sees one run of a configuration beat the others and asks how to "tune the best
@@ -10,7 +10,7 @@ seed". The answer built in here: the seed is not a hyperparameter.
   scaled to [0, 1]. Each sample predicts one year from a window of the years
   before it whose length varies from 4 to 16 years (quick mode: 4 to 8). The
   windows are padded at the front and a ``Masking`` layer makes the LSTM skip
-  the padding (Keras 3 on the torch backend; seed 000 used ragged TensorFlow
+  the padding (Keras 3 on the torch backend; the original used ragged TensorFlow
   tensors for the same end).
 - ``repeats=k``: every configuration is trained k times, each with its own
   seed (``trial.seed``, seeding Python, NumPy and torch through
@@ -100,7 +100,7 @@ def batch_norm() -> Any:
 
 
 def get_model(params: dict[str, Any]) -> Any:
-    """Seed 000's ``get_model``: Masking, LSTM, BatchNorm, Dropout, dense layers, sigmoid."""
+    """The LSTM's ``get_model``: Masking, LSTM, BatchNorm, Dropout, dense layers, sigmoid."""
     import keras
 
     inputs = keras.Input(shape=(None, 1))

@@ -1,4 +1,4 @@
-"""Seed 003's recurrent-network hyperparameters, with early stopping and training that resumes.
+"""A recurrent network's hyperparameters, with early stopping and training that resumes.
 
 Data: the 8x8 digits shipped with scikit-learn, read as sentences. Each image
 is read row by row and written in run-length code: a "word" is a run of equal
@@ -18,7 +18,7 @@ is reported every epoch (the median pruner may stop a hopeless trial), early
 stopping ends a trial after ``patience`` epochs without improvement and puts
 the best epoch's weights back, and every trial keeps a checkpoint.
 
-Seed 003's other advice, "do not retrain from scratch to try more epochs":
+The other advice for recurrent networks, "do not retrain from scratch to try more epochs":
 after the search, the best trial's saved weights are loaded and trained further
 (again with early stopping) and saved; the next run of this script resumes the
 stored study (no trial is repeated) and continues that saved model again, from
@@ -55,7 +55,7 @@ SPACE = {
     "units": hs.Int(8, 64, log=True),
     "dropout": hs.Float(0.0, 0.5),
     "batch_size": hs.Categorical([16, 32, 64]),
-    "lr": hs.Float(1e-3, 1e-2, log=True),  # Adam's range in seed 004's table
+    "lr": hs.Float(1e-3, 1e-2, log=True),  # Adam's usual range
 }
 
 
@@ -165,7 +165,7 @@ def continue_best(
     Starts from the model a previous run continued (``continued.pt``) if there is
     one for this best trial, else from the trial's own final checkpoint (its best
     epoch). Early stopping already ended that training, so it goes on at a tenth
-    of the trial's learning rate (seed 004: fine-tuning rates one to two orders
+    of the trial's learning rate (sensible ranges: fine-tuning rates one to two orders
     lower). Returns (epochs before, accuracy before, epochs after, accuracy after).
     """
     import torch

@@ -1,11 +1,11 @@
-"""Seed 002's windowed MLP forecaster, tuned with TPE and measured against naive baselines.
+"""A windowed MLP forecaster (the tuning loop with hyperopt), tuned with TPE, against baselines.
 
 The series is statsmodels' yearly sunspot numbers (1700-2008, shipped with
 statsmodels, nothing downloaded). Each year is predicted from the years before
 it: a row of X holds the last ``MAX_WINDOW`` values and the tuned ``window``
 says how many of them the MLP sees, so every configuration is fitted and
 scored on the same rows. TPE tunes the window, the hidden units, the
-activation, the training loss (seed 002 asks whether MAE or log-cosh beats
+activation, the training loss (the hyperopt tuning loop asks whether MAE or log-cosh beats
 MSE) and Adam's learning rate; each is judged by the mean absolute error of
 forward-chaining validation (``TimeSeriesSplit``: always fit on the past,
 score on the years that follow).

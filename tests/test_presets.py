@@ -1,4 +1,4 @@
-"""presets: seed 004's ranges as ready sub-spaces, and torch optimizers built from them."""
+"""presets: sensible ranges as ready sub-spaces, and torch optimizers built from them."""
 
 from __future__ import annotations
 

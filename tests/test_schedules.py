@@ -1,4 +1,4 @@
-"""Each schedule's values match its formula; the plateau and stopping rules act as seed 004 says."""
+"""Each schedule's values match its formula; the plateau and stopping rules act as documented."""
 
 from __future__ import annotations
 

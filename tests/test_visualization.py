@@ -384,7 +384,7 @@ def test_whole_grid_of_a_conditional_space() -> None:
 
 
 def test_whole_grid_of_a_searchcv_matches_cv_results() -> None:
-    """Seed 001: every cell's mean and std equal GridSearchCV's cv_results_."""
+    """A SearchCV grid: every cell's mean and std equal GridSearchCV's cv_results_."""
     from sklearn.datasets import load_iris
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier

@@ -77,7 +77,7 @@ def create_model(
     neurons: int = 8,
     optimizer: Any = "adam",
 ) -> Any:
-    """Seed 001's model function, for the 30 breast-cancer features (Keras 3 spelling)."""
+    """A Keras ``create_model``, for the 30 breast-cancer features (Keras 3 spelling)."""
     import keras
 
     model = keras.Sequential([

@@ -1,5 +1,5 @@
 """Keras 3 (torch backend) callbacks on real training: 200 digits rows, a tiny MLP, few epochs;
-seed 001's create_model tuned directly and through SearchCV on breast cancer rows."""
+a create_model tuned directly and through SearchCV on breast cancer rows."""
 
 from __future__ import annotations
 
@@ -273,8 +273,9 @@ def test_a_killed_keras_training_resumes_from_its_saved_epoch(tmp_path: Path) ->
 
 
 def test_searchcv_grid_reproduces_gridsearchcv_on_a_keras_model() -> None:
-    """Seed 001's workflow: the same grid and folds give GridSearchCV's scores, because an
-    integer random_state makes each Keras fit reproducible on the torch backend."""
+    """A Keras grid search with scikit-learn: the same grid and folds give GridSearchCV's
+    scores, because an integer random_state makes each Keras fit reproducible on the torch
+    backend."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     from hypersweep.sklearn import SearchCV

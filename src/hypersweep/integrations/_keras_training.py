@@ -125,7 +125,7 @@ class EarlyStopping(EarlyStoppingReadout, keras.callbacks.Callback):
 
 
 class ReduceOnPlateau(keras.callbacks.Callback):
-    """Seed 004's rule: halve the optimizer's rate (``factor``) after ``patience`` epochs
+    """The plateau rule: halve the optimizer's rate (``factor``) after ``patience`` epochs
     without improvement of ``monitor``; stop training once the rate has fallen to
     ``min_ratio`` (1/1024) of the rate at the start."""
 

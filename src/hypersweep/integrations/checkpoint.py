@@ -7,7 +7,7 @@ and the random generators' states (Python, NumPy, torch), all as tensors and pla
 Python values. Files are read back with ``torch.load(weights_only=True)``, which
 refuses to unpickle arbitrary objects, so a checkpoint cannot run code.
 
-Resuming (seed 003: "do not retrain from scratch"): when a worker dies, the study
+Resuming ("do not retrain from scratch" to try more epochs): when a worker dies, the study
 re-queues its trial as a new one with ``system_attrs["retry_of"]`` set to the
 original number (``optimize(..., retries=1)``). Checkpoints live in the directory
 of the *original* number, so the retry, and a retry of the retry, find the last

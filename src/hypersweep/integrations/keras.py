@@ -1,4 +1,4 @@
-"""Keras 3 (on the torch backend): callbacks, an epoch loop and seed 001's model function.
+"""Keras 3 (on the torch backend): callbacks, an epoch loop and tuning a ``create_model`` function.
 
 The callbacks run the same rules as :mod:`hypersweep.integrations.torch`, taken
 from :mod:`hypersweep.schedules`:
@@ -83,7 +83,7 @@ def keras_optimizer(spec: Any) -> Any:
     return getattr(keras.optimizers, _KERAS_CLASSES[name])(**options)
 
 
-# --- seed 001: tune create_model(...) ----------------------------------------------
+# --- tune create_model(...) as a scikit-learn grid search would ---------------------
 _FIT_PARAMS = ("epochs", "batch_size", "optimizer")
 
 
@@ -148,7 +148,7 @@ def objective(
     checkpoint_dir: str | os.PathLike[str] | None = None,
     seed: bool = True,
 ) -> Callable[..., float]:
-    """An objective for ``study.optimize`` that tunes ``create_model`` (seed 001) directly.
+    """An objective for ``study.optimize`` that tunes ``create_model`` directly.
 
     Each sampled parameter named like an argument of ``create_model`` goes to it;
     ``epochs``, ``batch_size`` and ``optimizer`` (a name or an ``hs.presets.optimizer()``
@@ -189,7 +189,7 @@ def objective(
 def _build(create_model: Callable[..., Any], meta: Any = None, compile_kwargs: Any = None,
            params: Any = None, **given: Any) -> Any:  # fmt: skip
     """What scikeras calls (through a ``functools.partial``, which it accepts and clones):
-    seed 001's ``create_model`` with its own arguments, given as top-level estimator
+    a Keras ``create_model`` with its own arguments, given as top-level estimator
     parameters as in the old Keras wrapper, and with the estimator's ``optimizer``.
 
     An integer ``random_state`` seeds Keras and torch here: scikeras seeds only
@@ -212,7 +212,7 @@ def classifier(create_model: Callable[..., Any], **params: Any) -> Any:
 
     ``params`` hold both scikeras' own parameters (``epochs``, ``batch_size``,
     ``optimizer``, ``loss``, ``verbose``, ``random_state``...) and ``create_model``'s
-    arguments, all as top-level names, so a search space reads like seed 001's grid:
+    arguments, all as top-level names, so a search space reads like a GridSearchCV grid:
     ``{"neurons": [...], "dropout_rate": [...], "epochs": [...], "optimizer": [...]}``.
     ``optimizer`` goes to ``create_model`` when it takes one, else scikeras compiles
     the model with it.

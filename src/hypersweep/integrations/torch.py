@@ -1,4 +1,4 @@
-"""PyTorch: the training-time controls of seed 004 for a hand-written loop.
+"""PyTorch: the usual training-time controls for a hand-written loop.
 
 PyTorch has no callback system, so each control is a small object the loop calls
 once per epoch, built on :mod:`hypersweep.schedules` (the same rules as the Keras
@@ -110,7 +110,7 @@ class EarlyStopping(EarlyStoppingReadout):
 
 
 class ReduceOnPlateau:
-    """Seed 004's rule on a torch optimizer: after ``patience`` epochs without
+    """The plateau rule on a torch optimizer: after ``patience`` epochs without
     improvement multiply every parameter group's rate by ``factor`` (halve it); once the
     rates have fallen to ``min_ratio`` (1/1024) of where they started, ``step`` returns
     True (stop). Groups keep their ratios, so per-layer rates stay per layer."""

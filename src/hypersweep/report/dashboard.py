@@ -5,7 +5,7 @@ script polls JSON every two seconds; the server re-reads each study
 incrementally (``study.trials`` fetches only what changed) and redraws the
 figures only when a trial appeared, reported or finished.
 
-Safety (DESIGN.md): it binds 127.0.0.1 unless told otherwise, answers only
+Safety: it binds 127.0.0.1 unless told otherwise, answers only
 GET and HEAD (anything else is 405: there is no write action at all), refuses
 requests whose Host header is not a loopback name while bound to loopback (so
 a web page elsewhere cannot read it through DNS rebinding), and serves its

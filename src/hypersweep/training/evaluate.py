@@ -1,4 +1,4 @@
-"""Objectives that validate scikit-learn-style models, and the one final test (seed 002).
+"""Objectives that validate scikit-learn-style models, and the one final test.
 
 The tuning loop measures every configuration on *validation* data and looks at
 the *test* data once, at the very end, for the configuration it chose::
@@ -252,7 +252,7 @@ def kfold(
     classifiers, as scikit-learn does) or any scikit-learn splitter / list of
     (train, test) index pairs. ``repeats > 1`` repeats k-fold with different
     shuffles (``RepeatedStratifiedKFold`` / ``RepeatedKFold``), which measures how
-    much a configuration's score swings with the split (seed 000: report mean
+    much a configuration's score swings with the split (seed variance: report mean
     and spread, an unstable configuration is not a good one).
 
     The folds are fixed on the first call and shared by every trial. Returns

@@ -1,4 +1,4 @@
-"""Ready-made sub-spaces for the usual deep-learning hyperparameters (seed 004's table).
+"""Ready-made sub-spaces for the usual deep-learning hyperparameters, in their sensible ranges.
 
 Each function returns a parameter (often a :class:`~hypersweep.Categorical` of
 branches) to drop into a search space::
@@ -29,7 +29,7 @@ from typing import Any
 
 from ..space.kinds import Categorical, Float, Int
 
-# name -> (lr low, lr high) for training from scratch (seed 004)
+# name -> (lr low, lr high) for training from scratch
 LEARNING_RATES: dict[str, tuple[float, float]] = {
     "sgd": (1e-2, 1e-1),
     "momentum": (1e-3, 1e-2),
@@ -41,7 +41,7 @@ LEARNING_RATES: dict[str, tuple[float, float]] = {
     "nadam": (1e-3, 1e-2),
 }
 OPTIMIZERS: tuple[str, ...] = tuple(LEARNING_RATES)
-# the Adam family's constants: "usually left at their defaults" (seed 004)
+# the Adam family's constants: "usually left at their defaults"
 BETA_1_RANGE = (0.85, 0.95)
 BETA_2 = 0.999
 EPSILON = 1e-8
@@ -102,12 +102,12 @@ def optimizer(fine_tuning: bool = False, names: Iterable[str] | None = None) -> 
 
     - ``sgd``: plain SGD, lr log-uniform in [1e-2, 1e-1], momentum 0;
     - ``momentum``: SGD with momentum, lr in [1e-3, 1e-2], momentum in [0.8, 0.99]
-      (a tuned value around the usual 0.9; seed 004 ranks it second in importance);
+      (a tuned value around the usual 0.9; often ranked second in importance);
     - ``adagrad``, ``rmsprop``: lr in [1e-3, 1e-2];
     - ``adadelta``: lr in [1e-2, 1e-1];
     - ``adam``, ``adamax``, ``nadam``: lr in [1e-3, 1e-2], ``beta_1`` in
       [0.85, 0.95] (centred on the default 0.9), ``beta_2`` = 0.999 and
-      ``epsilon`` = 1e-8 as constants: seed 004 says they are usually left at
+      ``epsilon`` = 1e-8 as constants: they are usually left at
       their defaults and ranks them last in importance. Build your own branch to
       tune them.
 
@@ -134,7 +134,7 @@ def batch_size(
 ) -> Int | Categorical:
     """Batch size, log-uniform in [low, high] so that 16..64 is as likely as 256..1024.
 
-    Seed 004 suggests [1, 1024]; the default floor is 16 because batch sizes below
+    The usual suggestion is [1, 1024]; the default floor is 16 because batch sizes below
     that mostly just make training slow (a GPU is barely used and batch norm's
     statistics are too noisy), so trials there spend the budget without telling
     much. Pass ``low=1`` to search the full range. ``powers_of_two=True`` gives a
@@ -176,7 +176,7 @@ def initializer(variance_scaling: bool = True) -> Categorical:
     With ``variance_scaling=True`` a further branch ``{"name": "variance_scaling",
     "scale": [0.5, 2], "mode": fan_in | fan_out | fan_avg, "distribution":
     truncated_normal | uniform}`` generalises them (scale 1 / fan_avg is Glorot,
-    2 / fan_in is He, 1 / fan_in is LeCun). The defaults are usually right (seed 000):
+    2 / fan_in is He, 1 / fan_in is LeCun). The defaults are usually right:
     tune this last.
     """
     choices: list[Any] = list(INITIALIZERS)

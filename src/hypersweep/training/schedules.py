@@ -1,4 +1,4 @@
-"""Learning-rate schedules and stopping rules from seed 004, independent of any framework.
+"""Learning-rate schedules and stopping rules, independent of any framework.
 
 Each schedule is a plain function of the step (epoch or batch) returning the
 rate, so it can drive PyTorch (``torch.optim.lr_scheduler.LambdaLR`` with
@@ -96,7 +96,7 @@ def polynomial_decay(
 
 
 class ReduceOnPlateau:
-    """Seed 004's rule: no improvement in ``patience`` epochs -> multiply the rate by
+    """The plateau rule: no improvement in ``patience`` epochs -> multiply the rate by
     ``factor`` (halve it) and go on; stop once it has fallen to ``min_ratio`` (1/1024)
     of where it started.
 

@@ -1,4 +1,4 @@
-"""Fix every source of randomness a training run draws from (seed 000's advice).
+"""Fix every source of randomness a training run draws from, so a run can be repeated.
 
 The seed is not a hyperparameter: fix it to make one run reproducible, and
 evaluate a configuration over several seeds to see how much it swings.

@@ -69,7 +69,7 @@ def plot_history(study: Study) -> Any:
 
 
 def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any:
-    """The value each trial drew for each parameter, by trial number (seed 002).
+    """The value each trial drew for each parameter, by trial number.
 
     Shows every finished or running trial, so a sampler's drift and where it
     concentrates are visible; COMPLETE trials are coloured by their value.

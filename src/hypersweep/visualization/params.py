@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
-    """The objective against each parameter's value, one panel per parameter (seed 002).
+    """The objective against each parameter's value, one panel per parameter.
 
     Points are COMPLETE trials where the parameter was active, coloured by trial number.
     """

@@ -78,7 +78,7 @@ def _cell_label(col: Column | None, value: Any) -> str:
 
 
 def plot_grid(study: Study, x: str | None = None) -> Any:
-    """Every cell of a grid with its mean +- std (seed 001: review the whole grid).
+    """Every cell of a grid with its mean +- std (review the whole grid, not only its best).
 
     Columns are the values of ``x`` (default: the parameter with most values among
     those every trial used); rows are the combinations of the other parameters.
@@ -141,7 +141,7 @@ def repeated_groups(study: Study) -> list[_groups.Group]:
 
 
 def plot_seed_spread(study: Study, *, top: int = 20) -> Any:
-    """The results of each repeated configuration, best mean first (seed 000).
+    """The results of each repeated configuration, best mean first: is the best a lucky seed?
 
     A configuration whose results swing with the seed is unstable; picking its
     luckiest seed is overfitting. Shows the ``top`` configurations by mean.
@@ -194,7 +194,7 @@ def _baselines(baseline: float | Mapping[str, float]) -> dict[str, float]:
 
 
 def plot_baseline(study: Study, baseline: float | Mapping[str, float]) -> Any:
-    """The best trial against one or more baseline results (seed 002), as bars.
+    """The best trial against one or more baseline results, as bars.
 
     ``baseline`` is a number (e.g. the default model's validation loss) or a dict
     of name -> number. The best trial's bar carries its std when it was repeated.
