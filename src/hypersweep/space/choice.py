@@ -92,6 +92,7 @@ class Categorical(Param):
 class Repeat:
     """A variable-length list of copies of a sub-space; the length is tuned too.
 
+    >>> from hypersweep import Int
     >>> Repeat({"neurons": Int(8, 256, log=True)}, min=1, max=4).max
     4
     """
