@@ -41,18 +41,19 @@ def _flag(name: str) -> bool:
 def _required_but_missing(reason: str) -> str | None:
     """The failure message for a skip that CI must not accept, else None."""
     strict = _flag("CI") or _flag("HYPERSWEEP_REQUIRE_DEPS")
-    rule = "CI=true" if _flag("CI") else "HYPERSWEEP_REQUIRE_DEPS is set"
+    rule = "CI=true" if _flag("CI") else "HYPERSWEEP_REQUIRE_DEPS set"
     if (found := IMPORT_FAILED.search(reason)) and strict:
         return (
-            f"test dependency {found.group(1)!r} is missing ({reason.strip()}), and {rule}, "
-            "so no test may skip for it: install the test extras with "
+            f"test dependency {found.group(1)!r} is missing ({reason.strip()}); with {rule} "
+            "no test may skip for it: install the test extras with "
             "`bash scripts/install.sh test` (pip install -e '.[test]')"
         )
     if POSTGRES_MISSING in reason and (strict or _flag("HYPERSWEEP_REQUIRE_POSTGRES")):
         if not strict:
-            rule = "HYPERSWEEP_REQUIRE_POSTGRES is set"
+            rule = "HYPERSWEEP_REQUIRE_POSTGRES set"
         return (
-            f"a PostgreSQL server is required ({rule}) but {reason.split(POSTGRES_MISSING)[-1]}: "
+            f"a PostgreSQL server is required (with {rule}) but "
+            f"{reason.split(POSTGRES_MISSING)[-1]}: "
             "run `bash scripts/ensure_postgres.sh` (as root it installs the Debian package "
             "`postgresql` with apt-get and starts it), or point HYPERSWEEP_POSTGRES_ADMIN_URL "
             "at a server where the user may CREATE DATABASE"
