@@ -166,3 +166,23 @@ def test_deterministic_mode_gives_the_same_values_whatever_the_timing(tmp_path: 
         runs.append({t.number: t.params for t in study.trials})
     assert runs[0] == runs[1]
     assert len({json.dumps(p, sort_keys=True) for p in runs[0].values()}) == 16
+
+
+def _sleepy_x(p: dict[str, float]) -> float:
+    time.sleep(0.005)
+    return p["x"]
+
+
+@pytest.mark.parametrize("sampler", ["random", "tpe", "qmc"])
+def test_parallel_workers_never_repeat_a_continuous_configuration(
+    sampler: str, url: str
+) -> None:
+    """A worker whose guessed trial number went to another worker chooses again for the
+    number it got; before, it kept the values drawn for the guess, which the worker holding
+    that number drew too (385 distinct of 400 with 2 jobs, 302 with 4 and TPE)."""
+    study = hs.create_study(f"dup-{sampler}", storage=url, space={"x": hs.Float(0, 1)},
+                            sampler=sampler, seed=0)  # fmt: skip
+    study.optimize(_sleepy_x, 200, n_jobs=4)
+    xs = [t.params["x"] for t in study.trials if t.state is TrialState.COMPLETE]
+    assert len(xs) == 200
+    assert len(set(xs)) == 200, f"{200 - len(set(xs))} repeated configurations"

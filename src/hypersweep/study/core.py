@@ -249,6 +249,9 @@ class StudyCore:
                 self._cache.absorb([frozen], resolved={guess: trial.params})
                 self._running[guess] = trial
                 return trial
+            # Another worker took the guessed number, and whoever holds it now draws the very
+            # values we drew for it: choose again for the number we got (one more write).
+            frozen = evolve(frozen, flat={})
         elif frozen is None:  # unique or deterministic: take a number, then choose its values
             frozen = self._storage.create_trial(
                 self._id, state=TrialState.RUNNING, started=now, system_attrs=self._worker_attrs,
