@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .._checks import int_at_least
+from .._stats import mean_std
 from ..exceptions import HypersweepError
 
 if TYPE_CHECKING:
@@ -224,8 +225,7 @@ class KFoldObjective(_Objective):
             estimator, self.X, self.y, cv=folds, scoring=self.scoring, n_jobs=self.n_jobs
         )
         scores = [float(s) for s in result["test_score"]]
-        mean = sum(scores) / len(scores)
-        std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+        mean, std = mean_std(scores, ddof=0)  # over CV splits, as scikit-learn's std_test_score
         return {
             "loss": -mean,
             "score": mean,
