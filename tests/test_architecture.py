@@ -35,8 +35,9 @@ FORBIDDEN = {
     "report": {"samplers", "pruners", "executors"},
 }
 # the study package is layered inside too: a module never imports the ones above it
-STUDY_ORDER = ["progress", "repeats", "cache", "handle", "options", "core", "liveness", "loop",
-               "processes", "export", "stability", "facade", "factory", "oneshot"]  # fmt: skip
+STUDY_ORDER = ["signals", "progress", "repeats", "cache", "handle", "options", "core",
+               "liveness", "loop", "processes", "export", "stability", "facade", "factory",
+               "oneshot"]  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -75,13 +75,20 @@ def heartbeat_for(study: StudyCore, interval: float | None) -> Heartbeat | None:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this host still runs (a zombie, dead but not yet
+    collected by its parent, does not: ``kill(pid, 0)`` alone would say it does)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:  # Linux: "pid (name) STATE ..."
+            state = f.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (macOS, Windows): trust kill()
+    return state not in (b"Z", b"X")
 
 
 def reap_dead_workers(study: StudyCore, retries: int = 0) -> list[int]:

@@ -14,7 +14,7 @@ from typing import Any
 from ..exceptions import BudgetReached, HypersweepError, SpaceExhausted, TrialPruned
 from ..training.seeding import seed_everything
 from ..trial import FrozenTrial, TrialState, as_value
-from . import progress, repeats
+from . import progress, repeats, signals
 from .core import Lost, StudyCore
 from .handle import Trial, TrialParams
 from .liveness import Heartbeat, heartbeat_for, reap_dead_workers
@@ -77,29 +77,34 @@ class WorkerLoop:
         study, options = self.study, self.options
         study.deterministic(options.lag, self.reap)
         self._beat = beat = heartbeat_for(study, options.heartbeat_interval)
-        self.reap()
-        start = time.monotonic()
-        next_reap = start + (beat.interval if beat else math.inf)
         progress.ensure_handler()
         status = lambda: (study.budget_used(), study.best_so_far())  # noqa: E731
         bar = progress.Bar.start(study.name, status, options.n_trials, options.timeout,
                                  show_progress)  # fmt: skip
         try:
-            while True:
-                now = time.monotonic()
-                if options.timeout is not None and now - start >= options.timeout:
-                    break
-                if now >= next_reap and beat is not None:
-                    self.reap()
-                    next_reap = now + beat.interval
-                if not self._step(bar):
-                    break
+            with signals.sigterm_stops():
+                self.reap()
+                self._until_done(bar)
         finally:
             study.interrupt_running("the loop stopped before this trial finished")
             if beat is not None:
                 beat.stop()
             bar.close()
         return self.finished
+
+    def _until_done(self, bar: progress.Bar) -> None:
+        start = time.monotonic()
+        beat, timeout = self._beat, self.options.timeout
+        next_reap = start + (beat.interval if beat else math.inf)
+        while True:
+            now = time.monotonic()
+            if timeout is not None and now - start >= timeout:
+                return
+            if now >= next_reap and beat is not None:
+                self.reap()
+                next_reap = now + beat.interval
+            if not self._step(bar):
+                return
 
     def _step(self, bar: progress.Bar) -> bool:
         """Run one trial (or wait for others); False when the loop should end."""
@@ -143,8 +148,8 @@ class WorkerLoop:
         except TrialPruned:
             return study.tell(trial, state=TrialState.PRUNED,
                               system_attrs=self._repeats_attrs(done))  # fmt: skip
-        except KeyboardInterrupt:
-            study.interrupt(trial, "interrupted by the user (Ctrl-C)")
+        except KeyboardInterrupt as stop:
+            study.interrupt(trial, signals.reason(stop))
             logger.warning(
                 "Study %r interrupted; trial %d marked FAIL, all finished trials are stored. "
                 "Resume with hs.load_study(%r, storage=...).optimize(...).",

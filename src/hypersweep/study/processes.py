@@ -25,7 +25,7 @@ from ..samplers.base import Sampler
 from ..samplers.grid import Grid
 from ..space import Space
 from ..storage import MemoryStorage, Storage, StudyRecord
-from . import progress
+from . import progress, signals
 from .core import StudyCore
 from .loop import WorkerLoop
 from .options import RunOptions
@@ -81,7 +81,7 @@ def run_processes(
 
     methods = mp.get_all_start_methods()
     ctx: Any = mp.get_context("fork" if "fork" in methods else "spawn")
-    args = (spec, objective)
+    args = (spec, objective, os.getpid())
     workers = [ctx.Process(target=_worker_main, args=args, daemon=False) for _ in range(n_jobs)]
     for w in workers:
         w.start()
@@ -89,12 +89,13 @@ def run_processes(
     options = spec.options
     bar = progress.Bar.start(study.name, status, options.n_trials, options.timeout, show_progress)
     try:
-        while any(w.is_alive() for w in workers):
-            for w in workers:
-                w.join(timeout=0.25 / len(workers))
-            study.refresh()
-            bar.update(None)
-    except KeyboardInterrupt:
+        with signals.sigterm_stops():
+            while any(w.is_alive() for w in workers):
+                for w in workers:
+                    w.join(timeout=0.25 / len(workers))
+                study.refresh()
+                bar.update(None)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers interrupt their trials too
         for w in workers:  # in a terminal they got the Ctrl-C too; make sure of it
             if w.is_alive() and w.pid is not None:
                 os.kill(w.pid, signal.SIGINT)
@@ -111,9 +112,10 @@ def run_processes(
         )
 
 
-def _worker_main(spec: WorkerSpec, objective: Callable[..., Any]) -> None:
-    """Entry point of one local worker process."""
+def _worker_main(spec: WorkerSpec, objective: Callable[..., Any], parent: int) -> None:
+    """Entry point of one local worker process; it ends when its parent dies."""
     try:
+        signals.end_with_parent(parent)
         run_worker(spec, objective)
     except KeyboardInterrupt:
         sys.exit(130)
