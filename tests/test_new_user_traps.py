@@ -150,3 +150,26 @@ def test_callbacks_in_worker_processes_get_the_public_study(tmp_path: Path) -> N
     study.optimize(_square, n_trials=6, n_jobs=2, callbacks=[note])
     seen = {k: v for k, v in study.user_attrs.items() if k.startswith("seen_")}
     assert len(seen) == 6 and all(v[0] == "Study" and v[1] >= 1 for v in seen.values()), seen
+
+
+def test_objectives_that_cannot_be_called_are_refused_before_any_trial() -> None:
+    static = hs.create_study(space={"x": hs.Float(-1, 1)}, seed=0)
+    with pytest.raises(TypeError, match="must be a function"):
+        static.optimize(42, n_trials=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"calls it as f\(params\) or f\(params, trial\)"):
+        static.optimize(lambda: 1.0, n_trials=3)
+    with pytest.raises(TypeError, match="calls it as"):
+        static.optimize(lambda a, b, c: 1.0, n_trials=3)
+    define_by_run = hs.create_study(seed=0)
+    with pytest.raises(TypeError, match=r"calls it as f\(trial\)"):
+        define_by_run.optimize(lambda trial, extra: 1.0, n_trials=3)
+    assert static.trials == [] and define_by_run.trials == []
+    static.optimize(lambda p, trial=None, *rest: p["x"], n_trials=2)  # optional extras are fine
+    assert len(static.trials) == 2
+
+
+def test_best_value_of_a_study_whose_trials_all_failed_says_why() -> None:
+    study = hs.create_study(space={"x": hs.Float(-1, 1)}, seed=0)
+    study.optimize(lambda p: 1 / 0, n_trials=3, fail_fast=0)
+    with pytest.raises(ValueError, match=r"3 trials but none COMPLETE.*ZeroDivisionError.*n_more"):
+        _ = study.best_value

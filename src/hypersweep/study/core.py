@@ -164,10 +164,7 @@ class StudyCore:
         self.refresh()
         best = self._cache.best
         if best is None:
-            raise ValueError(
-                f"study {self.name!r} has no COMPLETE trial yet, so there is no best one; "
-                f"run study.optimize(...) first"
-            )
+            raise ValueError(progress.why_no_best(self.name, self._cache.trials))
         return best
 
     @property

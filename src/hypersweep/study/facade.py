@@ -11,7 +11,7 @@ from . import progress
 from .core import StudyCore
 from .export import to_dataframe, to_records
 from .liveness import reap_dead_workers
-from .loop import WorkerLoop
+from .loop import WorkerLoop, check_objective
 from .options import FAIL_FAST, Callback, RunOptions
 from .processes import Executor, WorkerSpec, run_processes
 from .stability import StabilityReport, stability
@@ -80,6 +80,7 @@ class Study(StudyCore):
         options = RunOptions(n_trials=n_trials, timeout=timeout, callbacks=tuple(callbacks or ()),
                              catch=catch, heartbeat_interval=heartbeat_interval, retries=retries,
                              lag=lag, fail_fast=fail_fast)  # fmt: skip
+        check_objective(objective, self)
         if self._nothing_to_do(n_trials, n_more):
             return self
         if executor is not None or n_jobs > 1:

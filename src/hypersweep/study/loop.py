@@ -52,6 +52,32 @@ def adapt_objective(objective: Callable[..., Any], study: StudyCore) -> Callable
     return call
 
 
+def check_objective(objective: Callable[..., Any], study: StudyCore) -> None:
+    """Refuse, before the first trial, an objective that cannot be called the way this study
+    calls it: ``f(params)`` or ``f(params, trial)`` with a static space, ``f(trial)`` without."""
+    if not callable(objective):
+        raise TypeError(
+            f"the objective must be a function (or other callable), but got {objective!r:.80}"
+        )
+    try:
+        signature = inspect.signature(objective)
+    except (TypeError, ValueError):
+        return  # a builtin or C function: nothing to check
+    counts = (1, 2) if study.space is not None else (1,)
+    for n in counts:
+        try:
+            signature.bind(*([None] * n))
+            return
+        except TypeError:
+            continue
+    wanted = "f(params) or f(params, trial)" if study.space is not None else "f(trial)"
+    raise TypeError(
+        f"the objective {getattr(objective, '__name__', objective)!r} has the signature "
+        f"{signature}, but this study calls it as {wanted}; give it one positional argument "
+        f"(two for params and trial)"
+    )
+
+
 def describe(exc: BaseException) -> str:
     """The error as stored with a FAIL trial: type, message and the last frames."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
@@ -64,6 +90,7 @@ class WorkerLoop:
     def __init__(
         self, study: StudyCore, objective: Callable[..., Any], options: RunOptions
     ) -> None:
+        check_objective(objective, study)
         self.study, self.options = study, options
         self.call = adapt_objective(objective, study)
         self.finished: list[int] = []

@@ -121,3 +121,17 @@ class Bar:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def why_no_best(name: str, trials: list[FrozenTrial]) -> str:
+    """Why a study has no best trial, and what to do about it."""
+    if not trials:
+        return (f"study {name!r} has no COMPLETE trial yet, so there is no best one; "
+                f"run study.optimize(...) first")  # fmt: skip
+    failed = [t for t in trials if t.state is TrialState.FAIL and t.error]
+    first = failed[0].error.splitlines()[0] if failed and failed[0].error else None
+    return (
+        f"study {name!r} has {len(trials)} trials but none COMPLETE, so there is no best one"
+        + (f" (trial {failed[0].number} failed with {first})" if first else "")
+        + "; fix the objective, then run more with study.optimize(objective, n_more=k)"
+    )
