@@ -25,7 +25,7 @@ from typing import Any
 
 from .._checks import int_at_least
 from .._stats import mean_std
-from ..trial import Direction
+from ..trial import Direction, FrozenTrial
 
 SELECTS = ("mean", "mean_minus_std", "lcb")
 LCB_LEVEL = 0.95  # one-sided confidence level of the "lcb" statistic
@@ -72,3 +72,17 @@ def record(
     if values:
         out["mean"], out["std"] = mean_std(values)
     return out
+
+
+def repeat_values(trial: FrozenTrial) -> list[float]:
+    """The finite scores of a trial's repeats, read back from what :func:`record` stored
+    ([] for a trial that was not repeated), for plots, the report and the CLI."""
+    stored = trial.system_attrs.get("repeats")
+    values = stored.get("values") if isinstance(stored, dict) else None
+    if not isinstance(values, list):
+        return []
+    return [
+        float(v)
+        for v in values
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    ]
