@@ -21,3 +21,27 @@ def number_above(
         prefix = f"{owner}: " if owner else ""
         raise ValueError(f"{prefix}{name} must be {what} > {bound:g}, but got {value!r}")
     return float(value)
+
+
+def number_in(
+    owner: str,
+    name: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """``value`` as a float if it is a real number (not a bool, not NaN) in the interval
+    from ``low`` to ``high`` (each end closed unless ``*_open``); else one clear
+    ValueError naming the owner, the rule and the value received."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = (low < v if low_open else low <= v) and (v < high if high_open else v <= high)
+    if not ok:
+        prefix = f"{owner}: " if owner else ""
+        rule = f"{low:g} {'<' if low_open else '<='} {name} {'<' if high_open else '<='} {high:g}"
+        raise ValueError(f"{prefix}{rule} must hold, but got {name}={value!r}")
+    return float(value)  # type: ignore[arg-type]
