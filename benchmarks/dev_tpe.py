@@ -7,13 +7,13 @@ cached in a JSON file, so tuning hypersweep reruns only hypersweep.
     python benchmarks/dev_tpe.py --seeds 10 --procs 2
     python benchmarks/dev_tpe.py --hs '{"gamma": 0.15}'     # try other settings
     python benchmarks/dev_tpe.py --overhead                  # ask+tell ms/trial at 1,000
-    python benchmarks/dev_tpe.py --hs '{}' --compare '{"_ties": "age"}'  # two TPEs side by side
+    python benchmarks/dev_tpe.py --hs '{}' --compare '{"ties": "age"}'  # two TPEs side by side
     python benchmarks/dev_tpe.py --funcs branin_q hartmann6_q      # staircase versions
 
 A name ending in ``_q`` is the function on a staircase, opt + q * ceil((f - opt) / q)
 with q a twentieth of the gap between the optimum and the 10% quantile of f under
 uniform draws: plateaus and exactly tied values, as accuracy-like scores have. Options
-starting with "_" set a TPE attribute (the private switches of measured alternatives).
+are TPE's, plus the rejected variants of ``tpe_variants.VariantTPE`` (e.g. ``ties``).
 Ranks give tied regrets their average rank.
 """
 
@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import multiprocessing as mp
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ import numpy as np
 from scipy.stats import rankdata
 
 import hypersweep as hs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tpe_variants
 
 CACHE = Path(__file__).with_name(".dev_tpe_peers.json")
 A3 = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
@@ -113,14 +117,7 @@ def problem(fname: str) -> tuple[Any, list[tuple[float, float]], float]:
 
 
 def make_tpe(seed: int, opts: dict[str, Any]) -> Any:
-    public = {k: v for k, v in opts.items() if not k.startswith("_")}
-    sampler = hs.samplers.TPE(seed=seed, **public)
-    for k, v in opts.items():
-        if k.startswith("_"):
-            if not hasattr(sampler, k):
-                raise ValueError(f"TPE has no attribute {k!r}")
-            setattr(sampler, k, v)
-    return sampler
+    return tpe_variants.make(seed, opts)
 
 
 def run_hs(fname: str, seed: int, n: int, opts: dict[str, Any]) -> list[float]:

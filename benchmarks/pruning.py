@@ -11,7 +11,7 @@ and per seed). The second case is the same through Keras 3 on the torch
 backend, smaller because Keras epochs cost more.
 
 ``--synthetic`` runs instead the cheap simulated learning curves used to choose
-TPE's multi-fidelity settings (many seeds in seconds; see ``synthetic_curve``).
+TPE's multi-fidelity settings (many seeds in seconds; see ``pruning_synthetic.py``).
 
     python benchmarks/pruning.py                        # 3 seeds, 40 trials, 30 epochs, both cases
     python benchmarks/pruning.py --quick                # a smoke test (seconds)
@@ -22,7 +22,6 @@ TPE's multi-fidelity settings (many seeds in seconds; see ``synthetic_curve``).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -225,15 +224,22 @@ def hs_pruner(name: str, epochs: int) -> hs.pruners.Pruner:
         return p.ASHA(max_resource=epochs)
     if name.startswith("asha:"):  # asha:MR:RF, or asha:MR:RF:floor (keep max(1, n // RF))
         mr, rf, *floor = name.split(":")[1:]
-        asha = p.ASHA(min_resource=int(mr), reduction_factor=int(rf))
-        asha._round_up = not floor
-        return asha
+        kind = FloorASHA if floor else p.ASHA
+        return kind(min_resource=int(mr), reduction_factor=int(rf))
     return {
         "none": lambda: p.NoPruning(),
         "median": lambda: p.Median(),
         "asha": lambda: p.ASHA(),
         "hyperband": lambda: p.Hyperband(max_resource=epochs),
     }[name]()
+
+
+class FloorASHA(hs.pruners.ASHA):
+    """The rejected rounding: keep ``max(1, n // eta)`` of the ``n`` values at a rung
+    (fewer epochs, lower accuracy; see the ASHA docstring)."""
+
+    def _kept(self, n: int) -> int:
+        return max(1, n // self.reduction_factor)
 
 
 def optuna_pruner(name: str, epochs: int) -> Any:
@@ -448,119 +454,6 @@ def run_case(
     return "\n".join(out)
 
 
-# --- the synthetic multi-fidelity problem (for choosing TPE's settings) -------------
-
-
-def synthetic_curve(params: dict[str, Any], step: int, seed: int) -> float:
-    """Simulated validation accuracy after ``step`` epochs.
-
-    The final error is a bowl in log lr (its optimum moves with the batch size),
-    hidden units, dropout and weight decay; the convergence time shrinks with the
-    learning rate and grows with dropout, so early ranks partly mislead (fast,
-    mediocre configurations lead at first), as on real learning curves; plus
-    seeded per-step noise.
-    """
-    u = math.log10(params["lr"])
-    u_best = -2.6 + 0.3 * math.log2(params["batch_size"] / 32)
-    final_err = (
-        0.02
-        + 0.05 * (u - u_best) ** 2
-        + 0.01 * math.log2(params["hidden"] / 128) ** 2
-        + 0.2 * (params["dropout"] - 0.15) ** 2
-        + 0.004 * (math.log10(params["weight_decay"]) + 4) ** 2
-    )
-    tau = (1.0 + 2.0 * params["dropout"]) * 0.6 * 10 ** (-(u + 1.0) * 0.6)
-    noise = np.random.default_rng((seed, step, config_key(params)))
-    err = final_err + (0.9 - final_err) * math.exp(-step / tau) + noise.normal(0, 0.004)
-    return 1.0 - err
-
-
-def synthetic_study(
-    pruner: hs.pruners.Pruner, seed: int, n_trials: int, epochs: int, tweak: dict[str, Any]
-) -> Run:
-    tpe = hs.samplers.TPE(seed=seed)
-    for k, v in tweak.items():
-        setattr(tpe, k, v)
-    counter = Counter()
-
-    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
-        acc = 0.0
-        for step in range(1, epochs + 1):
-            acc = synthetic_curve(params, step, seed)
-            counter.epochs += 1
-            trial.report(acc, step)
-            if trial.should_prune():
-                raise hs.TrialPruned()
-        return acc
-
-    study = hs.create_study(direction="maximize", space=space(), sampler=tpe, pruner=pruner)
-    start = time.perf_counter()
-    study.optimize(objective, n_trials, show_progress=False)
-    n_pruned = sum(t.state is hs.TrialState.PRUNED for t in study.trials)
-    return Run(counter.epochs, time.perf_counter() - start, float(study.best_value or 0), n_pruned)
-
-
-SYNTHETIC_VARIANTS: dict[str, dict[str, Any]] = {
-    "optuna's rule (pruned below completed)": {"multi_fidelity": False},
-    "rungs, min count = n_good": {"_mf_min_count": "ngood"},
-    "rungs, min count = 2 n_good": {"_mf_min_count": "2ngood"},
-    "rungs, min count = dims + 2 (BOHB)": {"_mf_min_count": "bohb"},
-}
-
-
-def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = None) -> str:
-    """Each variant against the first of its block, paired by seed (same seed, same
-    startup trials): mean difference of best accuracy with its standard error."""
-    old = {"optuna's rule (pruned below completed)": {"multi_fidelity": False}}
-    setups: list[tuple[str, Callable[[], hs.pruners.Pruner], dict[str, dict[str, Any]]]] = [
-        ("no pruning", lambda: hs.pruners.NoPruning(), {"TPE": {}}),
-        ("ASHA(reduction_factor=3)", lambda: hs.pruners.ASHA(reduction_factor=3),
-         SYNTHETIC_VARIANTS),
-        (
-            "Hyperband",
-            lambda: hs.pruners.Hyperband(max_resource=epochs),
-            {**SYNTHETIC_VARIANTS,
-             "rungs per bracket (optuna's split), n_good": {"_mf_per_bracket": True}},
-        ),
-        ("Median", lambda: hs.pruners.Median(),
-         {**old, "every reported step as a budget, n_good": {"_mf_steps": True}}),
-    ]
-    for mr, rf in ((1, 3), (2, 3), (3, 3), (1, 4), (2, 4), (1, 2)):
-        setups.append((
-            f"ASHA(min_resource={mr}, reduction_factor={rf})",
-            lambda mr=mr, rf=rf: hs.pruners.ASHA(min_resource=mr, reduction_factor=rf),
-            {"TPE": {}},
-        ))  # fmt: skip
-    out = [
-        f"Synthetic learning curves: {n_trials} trials x up to {epochs} steps, {seeds} seeds. "
-        "Best final accuracy (median and mean over seeds), the mean paired difference "
-        "against the block's first row (+- standard error; wins/losses), epochs (median)"
-    ]
-    for name, make, variants in setups:
-        if only and only.lower() not in name.lower():
-            continue
-        out.append(f"{name}:")
-        ref: list[float] | None = None
-        for label, tweak in variants.items():
-            runs = [synthetic_study(make(), s, n_trials, epochs, tweak) for s in range(seeds)]
-            best = [r.best for r in runs]
-            line = (
-                f"  {label:48s} median {100 * statistics.median(best):.3f}%  "
-                f"mean {100 * statistics.fmean(best):.3f}%  "
-                f"epochs {statistics.median(r.epochs for r in runs):.0f}"
-            )
-            if ref is None:
-                ref = best
-            else:
-                d = [100 * (a - b) for a, b in zip(best, ref)]
-                se = statistics.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else math.nan
-                wins, losses = sum(x > 1e-9 for x in d), sum(x < -1e-9 for x in d)
-                line += f"  diff {statistics.fmean(d):+.3f} +- {se:.3f} ({wins}/{losses})"
-            out.append(line)
-            print(out[-1], file=sys.stderr, flush=True)
-    return "\n".join(out)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny: a smoke test")
@@ -586,6 +479,9 @@ def main(argv: list[str] | None = None) -> None:
         args.seeds, args.trials, args.epochs = 1, 4, 3
         args.keras_trials, args.keras_epochs = 2, 2
     if args.synthetic:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from pruning_synthetic import run_synthetic
+
         text = run_synthetic(args.seeds, args.trials, args.epochs, args.only)
     else:
         pruners = args.pruners.split(",")

@@ -7,8 +7,10 @@ the study, and every layer shares one notion of "the same configuration".
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .space.kinds import param_from_json
 from .trial import Direction, FrozenTrial, TrialState
@@ -27,6 +29,98 @@ def config_key(flat: dict[str, Any]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Ladder:
+    """Rungs at ``first * factor ** k`` (k = 0, 1, ...) strictly below ``end`` (None:
+    unbounded): the steps where a successive-halving pruner compares trials."""
+
+    first: int
+    factor: int
+    end: int | None = None
+
+    def rungs(self, up_to: int) -> list[int]:
+        """The rungs at or below step ``up_to``."""
+        out = []
+        r = self.first
+        while r <= up_to and (self.end is None or r < self.end):
+            out.append(r)
+            r *= self.factor
+        return out
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """One group of trials compared with each other: ``name`` (Hyperband's s, else 0),
+    its ``share`` of the trials, and the ladders of rungs it is judged on."""
+
+    name: int
+    share: int
+    ladders: tuple[Ladder, ...]
+
+    def rungs(self, up_to: int) -> list[int]:
+        """Every ladder's rungs at or below ``up_to``, sorted."""
+        return sorted({r for ladder in self.ladders for r in ladder.rungs(up_to)})
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Where a pruner compares trials: its brackets of rungs and its full budget.
+
+    Samplers read it to rank pruned trials by their value at a rung, and data
+    fidelity to size each rung's sample. A trial's bracket comes from a stable hash
+    of its number (``zlib.crc32``), so every process and resumed study agrees.
+
+    >>> early, late = Bracket(1, 1, (Ladder(1, 3, 27),)), Bracket(0, 1, (Ladder(9, 3, 27),))
+    >>> f = Fidelity((early, late), max_resource=27)
+    >>> f.rungs(100), [f.bracket_of(n).name for n in range(6)], f.rungs(100, number=0)
+    ([1, 3, 9], [0, 0, 0, 0, 1, 1], [9])
+    """
+
+    brackets: tuple[Bracket, ...]
+    max_resource: int | None = None
+
+    def bracket_of(self, number: int) -> Bracket:
+        """The bracket of trial ``number``: fixed, the same in every process."""
+        if len(self.brackets) == 1:
+            return self.brackets[0]
+        total = sum(b.share for b in self.brackets)
+        h = zlib.crc32(f"hypersweep-hyperband-{number}".encode()) % total
+        for bracket in self.brackets:
+            if h < bracket.share:
+                return bracket
+            h -= bracket.share
+        raise AssertionError("unreachable: the shares sum to the total")
+
+    def rungs(self, up_to: int, number: int | None = None) -> list[int]:
+        """The rungs at or below ``up_to``: of trial ``number``'s bracket, or of all."""
+        if number is not None:
+            return self.bracket_of(number).rungs(up_to)
+        return sorted({r for b in self.brackets for r in b.rungs(up_to)})
+
+    @staticmethod
+    def combine(parts: Sequence[Fidelity | None]) -> Fidelity | None:
+        """The fidelity of pruners used together (AnyOf, AllOf): the brackets of the
+        part with most brackets, each also judged on every other part's ladders; the
+        largest full budget. None when no part has rungs."""
+        found = [f for f in parts if f is not None]
+        if len(found) <= 1:
+            return found[0] if found else None
+        main = max(found, key=lambda f: len(f.brackets))  # the first of the largest
+        extra = tuple(
+            ladder for f in found if f is not main for b in f.brackets for ladder in b.ladders
+        )
+        tops = [f.max_resource for f in found if f.max_resource is not None]
+        return Fidelity(
+            tuple(Bracket(b.name, b.share, b.ladders + extra) for b in main.brackets),
+            max(tops) if tops else None,
+        )
+
+
+class HasFidelity(Protocol):
+    """What a sampler may read of the study's pruner (``hypersweep.pruners.Pruner``)."""
+
+    def fidelity(self) -> Fidelity | None: ...
+
 
 class History:
     """What a sampler may read: direction, the static space (if any), and trials.
@@ -43,7 +137,7 @@ class History:
         *,
         get: Callable[[int], FrozenTrial | None] | None = None,
         changes: list[int] | None = None,
-        pruner: Any = None,
+        pruner: HasFidelity | None = None,
     ) -> None:
         self.direction = direction
         self.space = space
@@ -59,6 +153,10 @@ class History:
     def trials(self) -> Sequence[FrozenTrial]:
         """All trials in number order, finished and running; do not modify."""
         return self._trials()
+
+    def fidelity(self) -> Fidelity | None:
+        """The pruner's rungs and brackets (see :class:`Fidelity`), None without them."""
+        return None if self.pruner is None else self.pruner.fidelity()
 
     def complete(self) -> list[FrozenTrial]:
         return [t for t in self.trials if t.state is TrialState.COMPLETE]

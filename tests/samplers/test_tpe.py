@@ -12,7 +12,7 @@ from scipy import stats
 import hypersweep as hs
 from hypersweep import TrialState
 from hypersweep.samplers.tpe import TPE, parzen
-from hypersweep.samplers.tpe._observations import Observations, rank_key
+from hypersweep.samplers.tpe._observations import Codec, Observations, rank_key
 from hypersweep.trial import FrozenTrial
 
 # --- estimator maths -------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_pruned_trials_rank_below_completed_ones() -> None:
         ({"gamma": 0.0}, "0 < gamma <= 1 must hold, but got gamma=0.0"),
         ({"n_candidates": 0}, "n_candidates must be an integer >= 1, but got 0"),
         ({"n_startup_trials": 2.5}, "n_startup_trials must be an integer"),
-        ({"prior_weight": -1}, "prior_weight > 0"),
+        ({"prior_weight": -1}, "prior_weight must be a number > 0, but got -1"),
         ({"multivariate": "yes"}, "multivariate must be True or False"),
         ({"categorical_bandwidth": 1.0}, "categorical_bandwidth < 1"),
     ],
@@ -327,19 +327,19 @@ def test_without_learning_curves_or_rungs_the_split_is_optunas() -> None:
         assert _good_xs(TPE(seed=0), history) == old
 
 
-def test_rungs_come_from_asha_hyperband_and_their_compositions() -> None:
-    from hypersweep.samplers.tpe._fidelity import rungs_of, value_at
+def test_the_value_at_a_rung_is_the_first_report_at_or_past_it() -> None:
+    from hypersweep.samplers.tpe._fidelity import value_at
 
-    asha = hs.pruners.ASHA(min_resource=2, reduction_factor=2)
-    assert rungs_of(asha, 20) == [2, 4, 8, 16]
-    hb = hs.pruners.Hyperband(min_resource=1, max_resource=27, reduction_factor=3)
-    assert rungs_of(hb, 30) == [1, 3, 9]
-    both = hs.pruners.AnyOf(hs.pruners.Patience(patience=3), asha)
-    assert rungs_of(both, 20) == [2, 4, 8, 16]
-    assert rungs_of(hs.pruners.Median(), 20) is None
-    assert rungs_of(hs.pruners.AllOf(hs.pruners.Threshold()), 20) is None
-    # the value at a rung is the first report at or past it, as ASHA reads it
     assert value_at({1: 0.9, 5: 0.4, 7: 0.3}, 3) == 0.4 and value_at({1: 0.9}, 3) is None
+
+
+def test_rungs_inside_anyof_teach_like_the_pruner_alone() -> None:
+    """TPE reads the rungs through ``Pruner.fidelity()``: Patience adds none."""
+    hb, trials = _hyperband_history()
+    both = hs.pruners.AnyOf(hs.pruners.Patience(patience=3), hb)
+    alone = hs.samplers.base.History(hs.Direction.MINIMIZE, None, lambda: trials, pruner=hb)
+    combined = hs.samplers.base.History(hs.Direction.MINIMIZE, None, lambda: trials, pruner=both)
+    assert _good_xs(TPE(seed=0), combined) == _good_xs(TPE(seed=0), alone)
 
 
 # --- ties at the good/bad boundary -------------------------------------------------
@@ -357,24 +357,22 @@ def test_a_tie_across_the_boundary_is_one_observation_spread_over_its_rows() -> 
     losses = [0.3, 0.1, 0.5, 0.5, 0.9, 0.5, 0.5]  # sorted: 0.1, 0.3, then four 0.5s
     obs = _observations(losses)
     tied = [2, 3, 5, 6]
-    once = obs.good_shares(4, "once")
+    once = obs.good_shares(4, once=True)
     assert once[[1, 0]].tolist() == [1.0, 1.0] and once[4] == 0.0
     assert once[tied] == pytest.approx([0.25] * 4)
-    assert obs.good_shares(4, "share")[tied] == pytest.approx([0.5] * 4)
-    assert obs.good_shares(4, "strict")[tied].tolist() == [0.0] * 4
-    assert obs.good_shares(4, "age")[tied].tolist() == [1.0, 1.0, 0.0, 0.0]  # the oldest two
+    assert obs.good_shares(4)[tied].tolist() == [1.0, 1.0, 0.0, 0.0]  # the oldest two
     # the split depends on values only: the same losses in reverse trial order
-    back = _observations(losses[::-1]).good_shares(4, "once")[::-1]
+    back = _observations(losses[::-1]).good_shares(4, once=True)[::-1]
     assert back == pytest.approx(once)
-    assert not np.array_equal(_observations(losses[::-1]).good_shares(4, "age")[::-1],
-                              obs.good_shares(4, "age"))  # fmt: skip
+    assert not np.array_equal(_observations(losses[::-1]).good_shares(4)[::-1],
+                              obs.good_shares(4))  # fmt: skip
     # ties that do not straddle the boundary change nothing
     for n_good in (1, 2):
-        assert np.array_equal(obs.good_shares(n_good, "once"), obs.good_shares(n_good))
+        assert np.array_equal(obs.good_shares(n_good, once=True), obs.good_shares(n_good))
         assert obs.tie_block(n_good) is None
     assert sorted(obs.tie_block(4).tolist()) == tied  # type: ignore[union-attr]
     inside = _observations([0.1, 0.1, 0.2, 0.4])
-    assert inside.good_shares(3, "once").tolist() == [1.0, 1.0, 1.0, 0.0]
+    assert inside.good_shares(3, once=True).tolist() == [1.0, 1.0, 1.0, 0.0]
 
 
 def _plateau_history(low: float = 0.6, high: float = 0.95) -> list[FrozenTrial]:
@@ -396,18 +394,12 @@ def test_a_plateau_of_tied_best_scores_does_not_hold_the_search() -> None:
         hs.Direction.MINIMIZE, hs.Space({"x": hs.Float(0, 1)}), lambda: trials
     )
 
-    def inside(ties: str | None) -> int:
-        count = 0
-        for seed in range(3):
-            tpe = TPE(seed=seed)
-            if ties is not None:
-                tpe._ties = ties
-            xs = [tpe.propose(history, number)["x"] for number in range(24, 64)]
-            count += sum(0.6 <= x <= 0.95 for x in xs)
-        return count
-
-    assert inside("age") >= 110  # of 120
-    assert inside(None) <= 40  # the default
+    count = 0
+    for seed in range(3):
+        tpe = TPE(seed=seed)
+        xs = [tpe.propose(history, number)["x"] for number in range(24, 64)]
+        count += sum(0.6 <= x <= 0.95 for x in xs)
+    assert count <= 40  # of 120; optuna's split: 110 or more (test_tpe_variants.py)
 
 
 def test_a_narrow_tie_is_refined_as_before() -> None:
@@ -417,9 +409,19 @@ def test_a_narrow_tie_is_refined_as_before() -> None:
     history = hs.samplers.base.History(
         hs.Direction.MINIMIZE, hs.Space({"x": hs.Float(0, 1)}), lambda: trials
     )
-    old = TPE(seed=0)
-    old._ties = "age"
-    new = TPE(seed=0)
-    proposed = [new.propose(history, number)["x"] for number in range(24, 44)]
-    assert proposed == [old.propose(history, number)["x"] for number in range(24, 44)]
+    tpe = TPE(seed=0)
+    _, share = _good_xs(tpe, history), tpe._observed({"x": Codec(hs.Float(0, 1))})[1]
+    assert set(share.tolist()) == {0.0, 1.0}  # the oldest tied trials good, as optuna's
+    proposed = [tpe.propose(history, number)["x"] for number in range(24, 44)]
     assert sum(0.65 <= x <= 0.8 for x in proposed) >= 15  # still refining the tie
+
+
+def test_a_wide_tie_counts_as_one_observation() -> None:
+    history = hs.samplers.base.History(
+        hs.Direction.MINIMIZE, hs.Space({"x": hs.Float(0, 1)}), _plateau_history
+    )
+    tpe = TPE(seed=0)
+    _good_xs(tpe, history)
+    share = tpe._observed({"x": Codec(hs.Float(0, 1))})[1]
+    tied = share[(share > 0) & (share < 1)]
+    assert len(tied) == 16 and tied.sum() == pytest.approx(1.0)

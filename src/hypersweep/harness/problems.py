@@ -4,7 +4,7 @@ and a real ML task.
 Each problem holds one hypersweep space definition and one objective over the nested
 parameters it produces; :mod:`.peers` translates the same definition to optuna and
 hyperopt, so the three libraries search exactly the same space by construction.
-The exact optima are computed (see ALGORITHMS.md section 5), not copied from tables
+The exact optima are computed (each problem's ``optimum``), not copied from tables
 whose last digits are off: a wrong optimum floors or corrupts log regret.
 """
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from .._checks import int_at_least
-from ..history import History
+from ..history import Bracket, Fidelity, History, Ladder
 from ..trial import FrozenTrial, TrialState
 from .base import Pruner
 
@@ -85,30 +85,29 @@ class ASHA(Pruner):
                     f"but got {max_resource!r}"
                 )
         self.max_resource = max_resource
-
-    _round_up = True  # keep ceil(n / eta) of n; False: max(1, n // eta) (measured above)
+        first = self.min_resource * self.reduction_factor**self.min_early_stopping_rate
+        self.ladder = Ladder(first, self.reduction_factor, max_resource)
 
     def _kept(self, n: int) -> int:
-        """How many of the ``n`` values at a rung continue."""
-        if self._round_up:
-            return math.ceil(n / self.reduction_factor)
-        return max(1, n // self.reduction_factor)
+        """How many of the ``n`` values at a rung continue: ceil(n / eta)."""
+        return math.ceil(n / self.reduction_factor)
 
     def rungs(self, up_to: int) -> list[int]:
         """The rungs at or below step ``up_to`` (and below ``max_resource``)."""
-        out = []
-        r = self.min_resource * self.reduction_factor**self.min_early_stopping_rate
-        while r <= up_to and (self.max_resource is None or r < self.max_resource):
-            out.append(r)
-            r *= self.reduction_factor
-        return out
+        return self.ladder.rungs(up_to)
+
+    def fidelity(self) -> Fidelity:
+        """One bracket: this pruner's rungs."""
+        return Fidelity((Bracket(0, 1, (self.ladder,)),), self.max_resource)
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
-        return self._judge(history, trial, lambda t: True)
+        return self.prune_among(history, trial, lambda t: True)
 
-    def _judge(
+    def prune_among(
         self, history: History, trial: FrozenTrial, peer: Callable[[FrozenTrial], bool]
     ) -> bool:
+        """``prune``, ranking the trial only among the trials for which ``peer`` holds
+        (Hyperband: the trials of its bracket)."""
         step = trial.last_step
         if step is None or (self.max_resource is not None and step >= self.max_resource):
             return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 
-from ..history import History
+from ..history import Fidelity, History
 from ..trial import FrozenTrial
 
 
@@ -18,6 +18,11 @@ class Pruner(abc.ABC):
     @abc.abstractmethod
     def prune(self, history: History, trial: FrozenTrial) -> bool:
         """True if ``trial`` (RUNNING, with its intermediate values) should stop now."""
+
+    def fidelity(self) -> Fidelity | None:
+        """Where this pruner compares trials (rungs, brackets, full budget), read by
+        multi-fidelity samplers and data fidelity; None: nowhere in particular."""
+        return None
 
 
 class NoPruning(Pruner):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..history import History
+from ..history import Fidelity, History
 from ..trial import FrozenTrial
 from .base import Pruner
 
@@ -38,6 +38,10 @@ class AnyOf(Pruner):
     def prune(self, history: History, trial: FrozenTrial) -> bool:
         return any(p.prune(history, trial) for p in self.pruners)
 
+    def fidelity(self) -> Fidelity | None:
+        """The rungs of the pruners combined (see ``Fidelity.combine``)."""
+        return Fidelity.combine([p.fidelity() for p in self.pruners])
+
 
 class AllOf(Pruner):
     """Prune only when every pruner says so: a conservative combination, e.g. a
@@ -57,3 +61,7 @@ class AllOf(Pruner):
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
         return all(p.prune(history, trial) for p in self.pruners)
+
+    def fidelity(self) -> Fidelity | None:
+        """The rungs of the pruners combined (see ``Fidelity.combine``)."""
+        return Fidelity.combine([p.fidelity() for p in self.pruners])

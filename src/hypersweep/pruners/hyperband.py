@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import zlib
 
 from .._checks import int_at_least
-from ..history import History
+from ..history import Bracket, Fidelity, History
 from ..trial import FrozenTrial
 from .asha import ASHA
 from .base import Pruner
@@ -74,17 +73,21 @@ class Hyperband(Pruner):
         self.budgets: dict[int, int] = {
             s: math.ceil((s_max + 1) * reduction_factor**s / (s + 1)) for s in range(s_max, -1, -1)
         }
-        self._total = sum(self.budgets.values())
+        self._fidelity = Fidelity(
+            tuple(Bracket(s, self.budgets[s], (a.ladder,)) for s, a in self.brackets.items()),
+            max_resource,
+        )
+
+    def fidelity(self) -> Fidelity:
+        """Every bracket's rungs, and the trials' assignment to brackets."""
+        return self._fidelity
 
     def bracket_of(self, number: int) -> int:
         """The bracket s (s_max..0) of trial ``number``: fixed, the same in every process."""
-        h = zlib.crc32(f"hypersweep-hyperband-{number}".encode()) % self._total
-        for s, budget in self.budgets.items():
-            if h < budget:
-                return s
-            h -= budget
-        raise AssertionError("unreachable: budgets sum to the total")
+        return self._fidelity.bracket_of(number).name
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
         s = self.bracket_of(trial.number)
-        return self.brackets[s]._judge(history, trial, lambda t: self.bracket_of(t.number) == s)
+        return self.brackets[s].prune_among(
+            history, trial, lambda t: self.bracket_of(t.number) == s
+        )

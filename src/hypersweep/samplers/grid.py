@@ -5,7 +5,7 @@ truth), so a resumed or parallel study never runs a cell twice, and a cell
 whose trial was interrupted (Ctrl-C, dead worker) is run again. With
 ``rounds > 1`` the grid refines itself: once a round is finished, numeric
 ranges shrink to the neighbourhood of the best cell and a finer grid follows
-(seed 001's coarse-to-fine tip).
+(the usual coarse-to-fine advice: a coarse grid first, then zoom in).
 """
 
 from __future__ import annotations

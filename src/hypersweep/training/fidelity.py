@@ -1,12 +1,12 @@
 """Data fidelity: judge the lower rungs on a sample of the training data.
 
 Successive halving spends little on each configuration at the lower rungs; the
-usual resource is epochs, but the training data is another (seed 001's tip: try
-configurations on a sample first). With these two functions a trial trains, at
+usual resource is epochs, but the training data is another (a common tip: try
+configurations on a sample of the data first). With these two functions a trial trains, at
 each stage, on the share of the data its next rung calls for, and a trial
 promoted to the next rung keeps the data it has seen and gets more of it:
 
-    from hypersweep.fidelity import data_fraction, nested_subsample
+    from hypersweep.training.fidelity import data_fraction, nested_subsample
 
     def objective(params, trial):
         for epoch in range(1, 28):
@@ -26,16 +26,19 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
+from .._checks import int_at_least
+from ..pruners.base import Pruner
+
 if TYPE_CHECKING:
     import numpy as np
 
 
-def rung_fractions(pruner: Any, max_resource: int | None = None) -> dict[int, float]:
+def rung_fractions(pruner: Pruner, max_resource: int | None = None) -> dict[int, float]:
     """Each rung's share of the training data: rung / max_resource.
 
-    ``pruner`` is an ``ASHA`` or a ``Hyperband`` (whose bracket s_max holds every
-    rung); ``max_resource`` defaults to the pruner's own. The full budget
-    itself gets 1.0.
+    ``pruner`` has rungs: an ``ASHA``, a ``Hyperband`` (every bracket's rungs
+    count), or either inside ``AnyOf``/``AllOf``; ``max_resource`` defaults to
+    the pruner's own. The full budget itself gets 1.0.
 
     >>> from hypersweep.pruners import ASHA
     >>> rung_fractions(ASHA(min_resource=1, reduction_factor=3), max_resource=27)
@@ -46,7 +49,7 @@ def rung_fractions(pruner: Any, max_resource: int | None = None) -> dict[int, fl
 
 
 def data_fraction(
-    pruner: Any,
+    pruner: Pruner,
     step: int,
     max_resource: int | None = None,
     *,
@@ -68,8 +71,9 @@ def data_fraction(
     >>> [round(data_fraction(asha, s), 4) for s in (1, 2, 3, 4, 9, 10, 27)]
     [0.037, 0.1111, 0.1111, 0.3333, 0.3333, 1.0, 1.0]
     """
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-        raise ValueError(f"data_fraction: step must be an integer >= 0, but got {step!r}")
+    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
+        step = int(step)  # a NumPy integer from np.arange counts as an integer
+    int_at_least("data_fraction", "step", step, 0)
     if not (isinstance(min_fraction, (int, float)) and 0.0 <= min_fraction <= 1.0):
         raise ValueError(
             f"data_fraction: min_fraction must be a number in [0, 1], but got {min_fraction!r}"
@@ -82,31 +86,22 @@ def data_fraction(
 
 
 def _rungs(
-    pruner: Any, max_resource: int | None, trial_number: int | None
+    pruner: Pruner, max_resource: int | None, trial_number: int | None
 ) -> tuple[list[int], int]:
-    brackets = getattr(pruner, "brackets", None)
-    if isinstance(brackets, dict):  # Hyperband
-        top = max_resource if max_resource is not None else pruner.max_resource
-        if trial_number is not None:
-            asha = brackets[pruner.bracket_of(trial_number)]
-        else:
-            asha = brackets[max(brackets)]
-    elif callable(getattr(pruner, "rungs", None)):  # ASHA
-        asha = pruner
-        top = max_resource if max_resource is not None else getattr(pruner, "max_resource", None)
-    else:
+    fidelity = pruner.fidelity() if isinstance(pruner, Pruner) else None
+    if fidelity is None:
         raise TypeError(
-            "data fidelity needs a pruner with rungs (hs.pruners.ASHA or Hyperband), "
-            f"but got {type(pruner).__name__}"
+            "data fidelity needs a pruner with rungs (hs.pruners.ASHA or Hyperband, alone "
+            f"or inside AnyOf/AllOf), but got {type(pruner).__name__}"
         )
+    top = max_resource if max_resource is not None else fidelity.max_resource
     if top is None:
         raise ValueError(
             "data fidelity needs the full budget: pass max_resource= (the last step, "
             "e.g. the number of epochs) or build the pruner with max_resource"
         )
-    if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:
-        raise ValueError(f"max_resource must be an integer >= 1, but got {top!r}")
-    return [r for r in asha.rungs(int(top)) if r < top], int(top)
+    int_at_least("", "max_resource", top, 1)
+    return [r for r in fidelity.rungs(top, trial_number) if r < top], top
 
 
 def nested_subsample(

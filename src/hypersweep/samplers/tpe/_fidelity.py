@@ -5,49 +5,20 @@ trials are pruned, few complete, and the early ones are promoted against few
 peers, so "how far it got" says little. BOHB (Falkner et al. 2018) instead
 models from the largest budget with enough observations, ranking the trials
 that reached it by their value there. Here the budgets are the pruner's rungs
-(ASHA, Hyperband's brackets, pruners composed with them) plus the final value
-of completed trials; a trial's value at a rung is the one ASHA judged it on
-(first report at or past the rung), so completed and pruned trials that reached
-a rung are ranked together.
+(``Pruner.fidelity()``: ASHA, Hyperband's brackets, pruners composed with
+them) plus the final value of completed trials; a trial's value at a rung is
+the one ASHA judged it on (first report at or past the rung), so completed and
+pruned trials that reached a rung are ranked together.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 FINAL = math.inf  # the budget of completed trials' final values
-
-
-def rungs_of(pruner: Any, up_to: int) -> list[int] | None:
-    """The rungs (steps where trials are compared) of a pruner, or None if it has none.
-
-    ASHA: its rungs; Hyperband: every bracket's (bracket s_max's include the others'
-    rungs); AnyOf/AllOf: the union over the pruners they combine.
-    """
-    if pruner is None:
-        return None
-    brackets = getattr(pruner, "brackets", None)
-    if isinstance(brackets, dict):
-        found: set[int] = set()
-        for asha in brackets.values():
-            found.update(asha.rungs(up_to))
-        return sorted(found)
-    rungs = getattr(pruner, "rungs", None)
-    if callable(rungs):
-        return [int(r) for r in rungs(up_to)]
-    members = getattr(pruner, "pruners", None)
-    if isinstance(members, tuple):
-        union: set[int] | None = None
-        for p in members:
-            inner = rungs_of(p, up_to)
-            if inner is not None:
-                union = (union or set()) | set(inner)
-        return sorted(union) if union is not None else None
-    return None
 
 
 def value_at(curve: dict[int, float], budget: float) -> float | None:

@@ -1,7 +1,7 @@
 """The encoded history TPE models: append-only, each finished trial encoded once.
 
 optuna's profiling blamed rebuilding arrays from all trials on every ask
-(ALGORITHMS.md 1.5), so a trial is read into columns when it finishes and never
+(its TPE slows down as a study grows), so a trial is read into columns when it finishes and never
 again; an ask then costs one pass to spot new trials plus the numpy maths.
 """
 
@@ -159,7 +159,7 @@ class Observations:
         self._sets: dict[frozenset[str], None] = {}  # distinct sets of active leaves
         self._groups: dict[str, tuple[str, ...]] | None = None
         self._order: np.ndarray | None = None
-        self._shares: dict[tuple[int, str], np.ndarray] = {}  # good_shares, until a row is added
+        self._shares: dict[tuple[int, bool], np.ndarray] = {}  # good_shares, until a row is added
         self._params: dict[str, Param] | None = None
         self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
         self.finals = _Grow(float)  # signed final values, NaN unless completed
@@ -246,20 +246,18 @@ class Observations:
             self._order = np.lexsort((third, second, first))
         return self._order
 
-    def good_shares(self, n_good: int, ties: str = "age") -> np.ndarray:
+    def good_shares(self, n_good: int, *, once: bool = False) -> np.ndarray:
         """Each row's share of the good set: 1 for the best ``n_good`` rows, 0 for the
         rest, except the rows of a tie straddling the boundary (equal rank keys).
 
-        A tie carries no ranking, so which tied rows are good is arbitrary. ``"age"``:
-        the oldest (optuna's stable sort). ``"once"``: the tied block is one piece of
-        evidence, one observation's weight spread evenly over its rows, however many
-        times it was sampled. ``"share"``: the block's free slots spread evenly (soft
-        labels). ``"strict"``: no tied row is good (Bergstra et al.'s y < y*). The
-        rest of a tied row's weight goes to the bad side.
+        A tie carries no ranking, so which tied rows are good is arbitrary: by
+        default the oldest (optuna's stable sort). ``once``: the tied block is one
+        piece of evidence, one observation's weight spread evenly over its rows,
+        however many times it was sampled (the rest goes to the bad side).
         """
-        cached = self._shares.get((n_good, ties))
+        cached = self._shares.get((n_good, once))
         if cached is None:
-            cached = self._shares[(n_good, ties)] = self._good_shares(n_good, ties)
+            cached = self._shares[(n_good, once)] = self._good_shares(n_good, once)
         return cached
 
     def tie_block(self, n_good: int) -> np.ndarray | None:
@@ -267,17 +265,16 @@ class Observations:
         run = self._tie_run(n_good)
         return None if run is None else self.order()[run[0] : run[1] + 1]
 
-    def _good_shares(self, n_good: int, ties: str) -> np.ndarray:
+    def _good_shares(self, n_good: int, once: bool) -> np.ndarray:
         n = len(self)
         shares = np.zeros(n)
         order = self.order()
         shares[order[: max(n_good, 0)]] = 1.0
-        run = None if ties == "age" else self._tie_run(n_good)
+        run = self._tie_run(n_good) if once else None
         if run is None:
             return shares
         lo, hi = run
-        slots = {"once": min(n_good - lo, 1), "share": n_good - lo, "strict": 0}[ties]
-        shares[order[lo : hi + 1]] = slots / (hi + 1 - lo)
+        shares[order[lo : hi + 1]] = min(n_good - lo, 1) / (hi + 1 - lo)
         return shares
 
     def _tie_run(self, n_good: int) -> tuple[int, int] | None:

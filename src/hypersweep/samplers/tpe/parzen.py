@@ -30,7 +30,7 @@ def n_good(n: int, gamma: float, cap: int) -> int:
     """Size of the good set: ceil(gamma * n), capped (optuna's linear split).
 
     Watanabe (2023) finds small good sets win on 5-10-D functions (linear
-    beta=0.05-0.15 most frequent in the top settings; ALGORITHMS.md 1.3).
+    beta=0.05-0.15 most frequent in the top settings; docs/samplers.md).
     """
     if n <= 0:
         return 0
@@ -70,7 +70,7 @@ def bandwidth_floor(n: int, span: float, alpha: float, delta: float) -> float:
     """The magic clip's floor: span * max(delta, (n + 2) ** -alpha).
 
     alpha=1, delta=0.01 is optuna's span / min(100, n + 2); Watanabe (2023) found
-    alpha and delta the first or second most important TPE settings (ALGORITHMS.md 1.3).
+    alpha and delta the first or second most important TPE settings (docs/samplers.md).
     """
     return span * max(delta, (n + 2.0) ** -alpha)
 
@@ -167,7 +167,7 @@ def categorical_table(choices: np.ndarray, n_choices: int, own: float) -> np.nda
     """Kernel rows for observed choice indices plus a uniform prior row (last).
 
     An observation keeps probability ``own`` on its own choice and spreads the
-    rest evenly (Watanabe's categorical kernel with b = 1 - own; ALGORITHMS.md 1.4).
+    rest evenly (Watanabe's categorical kernel with b = 1 - own).
     """
     k = len(choices)
     if n_choices == 1:
