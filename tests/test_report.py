@@ -262,3 +262,22 @@ def test_pages_convert_values_to_json_by_the_one_shared_rule() -> None:
     sent = json.loads(embed_json(odd), parse_constant=lambda name: pytest.fail(name))
     assert sent == jsonable(odd)
     assert sent == {"true": "nan", "[1, 2]": ["builtins.len", "-inf"], "deep": {"t": [0.5]}}
+
+
+def test_repeat_columns_read_the_one_repeats_reader() -> None:
+    """A non-finite repeat score (a diverged seed) is not counted as a score in the table:
+    the report reads repeats through hypersweep.study.repeats.repeat_values, as the plots do."""
+    from hypersweep.report import _data
+    from hypersweep.study.repeats import repeat_values
+    from hypersweep.trial import FrozenTrial, TrialState
+
+    assert _data.repeat_values is repeat_values  # kept importable there for the CLI
+    study = hs.create_study(space={"x": hs.Float(0, 1)})
+    trial = FrozenTrial(
+        0, TrialState.COMPLETE, flat={"x": 0.5}, values=(2.0,),
+        system_attrs={"repeats": {"values": [1.0, float("nan"), 3.0], "select": "mean"}},
+    )  # fmt: skip
+    table = _data.table(study, [trial])
+    row = dict(zip(table["columns"], table["rows"][0]))
+    assert row["repeats"][1] == 2
+    assert row["repeat std"][1] == pytest.approx(2**0.5)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
 from .._stats import mean_std
+from ..study.repeats import repeat_values
 from ..trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
 REPEAT_COLUMNS = ("repeats", "repeat std")  # shown when the study evaluates each config k times
+
+# Re-exported for hypersweep.cli.tables until it imports hypersweep.study.repeats itself.
+__all__ = ["repeat_values"]
 
 
 def cell_text(value: Any) -> str:
@@ -113,15 +117,6 @@ def columns(study: Study, trials: Sequence[FrozenTrial]) -> list[str]:
         *(f"attrs.{k}" for k in attrs),
         "error",
     ]
-
-
-def repeat_values(trial: FrozenTrial) -> list[float]:
-    """The scores of a trial's repeats (``create_study(repeats=k)``), [] for other trials."""
-    record = trial.system_attrs.get("repeats")
-    values = record.get("values") if isinstance(record, dict) else None
-    if not isinstance(values, list):
-        return []
-    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
 def _spread(values: list[float]) -> float | None:

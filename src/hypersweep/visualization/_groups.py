@@ -16,6 +16,7 @@ from typing import Any
 
 from .._stats import mean_std
 from ..history import config_key
+from ..study.repeats import repeat_values
 from ..trial import FrozenTrial
 
 
@@ -61,11 +62,6 @@ def cv_scores(trial: FrozenTrial) -> list[float]:
                 best = scores
         return best
     return _finite([_split_score(s) for s in splits])
-
-
-def repeat_values(trial: FrozenTrial) -> list[float]:
-    record = trial.system_attrs.get("repeats")
-    return _finite(record.get("values")) if isinstance(record, dict) else []
 
 
 def results(trial: FrozenTrial) -> list[float]:
