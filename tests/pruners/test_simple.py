@@ -8,8 +8,8 @@ import math
 import pytest
 
 import hypersweep as hs
-from hypersweep.pruners import AllOf, AnyOf, NoPruning, Patience, Pruner, Threshold
 from hypersweep.history import History
+from hypersweep.pruners import AllOf, AnyOf, NoPruning, Patience, Pruner, Threshold
 from hypersweep.trial import FrozenTrial
 
 from .helpers import curve, history, running
