@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..space.kinds import Categorical, Float, Int, Param
-from ..space.tree import _branch_label
+from ..space.tree import branch_label
 
 Objective = Callable[[Any], float]
 
@@ -54,7 +54,7 @@ def optuna_suggest(trial: Any, definition: Any, path: str = "") -> Any:
     if isinstance(definition, Categorical):
         if not any(isinstance(c, dict) for c in definition.choices):
             return trial.suggest_categorical(path, definition.choices)
-        labels = [_branch_label(c, i) for i, c in enumerate(definition.choices)]
+        labels = [branch_label(c, i) for i, c in enumerate(definition.choices)]
         label = trial.suggest_categorical(path, labels)
         return optuna_suggest(trial, definition.choices[labels.index(label)], f"{path}.{label}")
     if isinstance(definition, (Param, list, tuple)):
@@ -130,7 +130,7 @@ def hyperopt_space(definition: Any, path: str = "") -> Any:
     if isinstance(definition, Categorical):
         if not any(isinstance(c, dict) for c in definition.choices):
             return hp.choice(path, list(definition.choices))
-        labels = [_branch_label(c, i) for i, c in enumerate(definition.choices)]
+        labels = [branch_label(c, i) for i, c in enumerate(definition.choices)]
         return hp.choice(
             path,
             [hyperopt_space(c, f"{path}.{lab}") for c, lab in zip(definition.choices, labels)],
