@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .base import History, Sampler
+from ..history import History
+from .base import Sampler
 from .grid import Grid
 from .random import Random
 

@@ -11,28 +11,25 @@ ranges shrink to the neighbourhood of the best cell and a finer grid follows
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._checks import int_at_least
 from ..exceptions import GridExhausted
+from ..history import History, config_key
 from ..space.kinds import Categorical, Float, Int, Normal, Param
 from ..trial import FrozenTrial, TrialState
-from .base import History, Sampler
+from .base import Sampler
 
 if TYPE_CHECKING:
     from ..space.tree import Space
 
 
 def _cell_key(flat: Mapping[str, Any], paths: Sequence[str]) -> str:
-    return json.dumps([_rounded(flat.get(p)) for p in paths], default=str)
-
-
-def _rounded(value: Any) -> Any:
-    """Floats to 12 significant digits: a point reached through log/exp twice is one cell."""
-    return float(f"{value:.12g}") if type(value) is float else value
+    """The grid's leaves of ``flat`` (None where absent) under the one "same
+    configuration" rule, so a point reached through log/exp twice is one cell."""
+    return config_key({p: flat.get(p) for p in paths})
 
 
 def _takes_cell(trial: FrozenTrial) -> bool:

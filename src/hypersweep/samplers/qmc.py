@@ -24,7 +24,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SpaceExhausted
-from .base import History, Sampler, _mix, all_values
+from ..history import History
+from .base import Sampler, _mix, all_values
 
 if TYPE_CHECKING:
     import numpy as np

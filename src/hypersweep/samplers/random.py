@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SpaceExhausted
-from .base import History, Sampler, all_values
+from ..history import History
+from .base import Sampler, all_values
 
 if TYPE_CHECKING:
     from ..space.kinds import Param

@@ -6,10 +6,11 @@ import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from ..._checks import int_at_least
+from ..._checks import int_at_least, number_in
 from ...exceptions import SpaceExhausted
+from ...history import History
 from ...trial import TrialState
-from ..base import History, Sampler, all_values
+from ..base import Sampler, all_values
 from ..qmc import leaf_unit, point_for, unit_point_or_empty
 from ._operators import Breeder, Flat, breed, select_parents
 
@@ -18,17 +19,6 @@ if TYPE_CHECKING:
     from ...space.tree import Space
 
 _ATTEMPTS = 32
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    int_at_least("Evolution", name, value, low)
-
-
-def _check_rate(name: str, value: Any, *, positive: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not (0 < value <= 1 if positive else 0 <= value <= 1):
-        rule = "0 < {0} <= 1" if positive else "0 <= {0} <= 1"
-        raise ValueError(f"Evolution: {rule.format(name)} must hold, but got {value!r}")
 
 
 def default_population(n_leaves: int) -> int:
@@ -77,12 +67,12 @@ class Evolution(Sampler):
     ) -> None:
         super().__init__(seed=seed)
         if population_size is not None:
-            _check_int("population_size", population_size, 2)
+            int_at_least("Evolution", "population_size", population_size, 2)
         if mutation_rate is not None:
-            _check_rate("mutation_rate", mutation_rate)
-        _check_rate("crossover_rate", crossover_rate)
-        _check_int("tournament_size", tournament_size, 1)
-        _check_rate("mutation_scale", mutation_scale, positive=True)
+            number_in("Evolution", "mutation_rate", mutation_rate, 0.0, 1.0)
+        number_in("Evolution", "crossover_rate", crossover_rate, 0.0, 1.0)
+        int_at_least("Evolution", "tournament_size", tournament_size, 1)
+        number_in("Evolution", "mutation_scale", mutation_scale, 0.0, 1.0, low_open=True)
         self.population_size = population_size
         self.mutation_rate = mutation_rate
         self.crossover_rate = crossover_rate

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..._checks import int_at_least
+from ...history import History
 from ...trial import TrialState
-from ..base import History, Sampler
+from ..base import Sampler
 from ..random import Random
 from . import output
 from .encoding import Encoding
@@ -67,11 +69,11 @@ class GP(Sampler):
         max_points: int = 1000,
     ) -> None:
         super().__init__(seed=seed)
-        _check_int("n_startup_trials", n_startup_trials, 1)
-        _check_int("n_candidates", n_candidates, 16)
-        _check_int("n_starts", n_starts, 2)
-        _check_int("max_fit_points", max_fit_points, 8)
-        _check_int("max_points", max_points, max(8, max_fit_points))
+        int_at_least("GP", "n_startup_trials", n_startup_trials, 1)
+        int_at_least("GP", "n_candidates", n_candidates, 16)
+        int_at_least("GP", "n_starts", n_starts, 2)
+        int_at_least("GP", "max_fit_points", max_fit_points, 8)
+        int_at_least("GP", "max_points", max_points, max(8, max_fit_points))
         self.n_startup_trials = n_startup_trials
         self.deterministic_objective = bool(deterministic_objective)
         self.allow_repeats = bool(allow_repeats)
@@ -200,11 +202,6 @@ def _thread_limit() -> contextlib.AbstractContextManager[Any]:
     if _controller is False:
         return contextlib.nullcontext()
     return _controller.limit(limits=THREADS)
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"GP: {name} must be an integer >= {low}, but got {name}={value!r}")
 
 
 def _joint_leaves(leaves: dict[str, Param], done: list[Any]) -> dict[str, Param]:

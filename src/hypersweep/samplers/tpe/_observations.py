@@ -16,7 +16,7 @@ from ...space.kinds import Categorical, Float, Int, LogNormal, Normal, Param, pa
 from ...trial import TrialState
 
 if TYPE_CHECKING:
-    from ..base import History
+    from ...history import History
     from .parzen import NumericDim
 
 
