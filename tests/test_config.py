@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -303,6 +306,78 @@ def test_loader_is_a_safe_loader_and_leaves_pyyaml_alone() -> None:
     assert issubclass(Loader, yaml.SafeLoader)
     assert "!float" not in yaml.SafeLoader.yaml_constructors
     assert yaml.safe_load("x: 1e-3") == {"x": "1e-3"}  # PyYAML's own resolver is untouched
+
+
+def billion_laughs(module: str, levels: int = 9) -> str:
+    """The classic: each anchor is a list of ten aliases of the previous one (10**levels)."""
+    lines = [f"objective: {module}:objective", "n_trials: 1", "study: laughs", "space:"]
+    lols = ", ".join(["lol"] * 10)
+    lines += ["  x: !float [-2, 2]", "  lol: !choice", f"    - &l0 [{lols}]"]
+    lines += [f"    - &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_is_refused_at_once_and_writes_nothing(tmp_path: Path) -> None:
+    """13 lines of nested aliases expand to billions of values: refused before building any."""
+    db = tmp_path / "laughs.db"
+    path = write_config(tmp_path, billion_laughs(write_module(tmp_path)))
+    assert len(path.read_text().splitlines()) == 15
+    argv = [sys.executable, "-m", "hypersweep", "run", str(path), "--storage", f"sqlite:///{db}"]
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 2, done.stderr
+    assert elapsed < 10  # about half a second, most of it Python starting; it was 54 s
+    message = done.stderr.strip()
+    assert message.count("\n") == 0 and str(path) in message
+    assert re.search(r"holds \d,\d{3},\d{3},\d{3} values", message)  # billions
+    assert "over the limit of 100,000 for a config" in message
+    assert "write the repeated parts out" in message
+    assert not db.exists()
+
+
+def test_billion_laughs_inside_the_space_is_refused_too() -> None:
+    text = "\n".join(
+        ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+        + [f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    )
+    started = time.perf_counter()
+    with pytest.raises(
+        ConfigError, match=r"space.yaml: .* holds 1,\d{3},\d{3},\d{3} values, over the limit"
+    ):
+        parse_space(text, "space.yaml")
+    assert time.perf_counter() - started < 2
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(tmp_path: Path) -> None:
+    message = _error(tmp_path, "objective: m:objective\nspace:\n  x: &loop [1, *loop]\n")
+    assert "refers to the anchor it sits inside" in message and "tune.yaml" in message
+
+
+def test_a_few_anchors_and_aliases_still_work(tmp_path: Path) -> None:
+    module = write_module(tmp_path)
+    path = write_config(
+        tmp_path,
+        f"""
+        objective: {module}:objective
+        n_trials: 3
+        space:
+          x: !float [-2, 2]
+          first: &layer {{units: !int [8, 64], act: &acts !choice [relu, tanh]}}
+          second: *layer
+          third: {{<<: *layer, dropout: !float [0, 0.5]}}
+          head: *acts
+        """,
+    )
+    space = hs.Space(load_config(path).space)
+    assert set(space.leaves) >= {"first.units", "second.units", "third.dropout", "head"}
+    assert sorted(hs.Space(load_config(path).space).leaves) == sorted(space.leaves)
+
+
+def test_a_large_plain_config_within_the_limit_still_loads(tmp_path: Path) -> None:
+    choices = ", ".join(f"c{i}" for i in range(20_000))  # 20,000 values, no aliases
+    space = parse_space(f"x: !choice [{choices}]\n")
+    assert len(space["x"].choices) == 20_000
 
 
 # --- running ---------------------------------------------------------------------------

@@ -3,6 +3,13 @@
 
 No tag can run code; the tags are only recorded here (:class:`Tagged`) and built
 into parameters by ``tags.py`` once their path in the config is known.
+
+Anchors and aliases are allowed, but a config may not expand to more than
+:data:`MAX_NODES` values once every alias is written out: nested aliases (the
+"billion laughs") would otherwise let a 13-line file take minutes, gigabytes and
+a bloated study database. The expanded size is counted on the composed node
+graph, where each anchored node is counted once and reused, so the check costs
+the length of the file, not of its expansion.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import yaml
 
 from .schema import ConfigError
 
+MAX_NODES = 100_000  # values a config may hold with its aliases expanded
 TAGS = ("!float", "!int", "!choice", "!normal", "!lognormal", "!repeat")
 _EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 
@@ -71,10 +79,67 @@ for _tag in TAGS:
 Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
+def expanded_size(root: yaml.Node) -> int | None:
+    """How many nodes ``root`` holds with every alias written out; None if it contains itself.
+
+    Each distinct node is visited once (an alias is the same node object again), so
+    this is linear in the file even when the expansion is astronomically large.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return None  # an alias inside its own anchor: the value would be infinite
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                return None
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_size(node: yaml.Node, name: str) -> None:
+    size = expanded_size(node)
+    if size is None:
+        raise ConfigError(
+            f"{name}: not a valid config: an alias refers to the anchor it sits inside, "
+            f"which makes an endless value; write that part out without the alias"
+        )
+    if size > MAX_NODES:
+        raise ConfigError(
+            f"{name}: not a valid config: with its aliases written out it holds {size:,} "
+            f"values, over the limit of {MAX_NODES:,} for a config; write the repeated "
+            f"parts out or use fewer aliases nested inside anchors"
+        )
+
+
 def read_yaml(text: str, name: str) -> Any:
-    """Parse ``text`` with :class:`Loader`; a syntax error names the file and line."""
+    """Parse ``text`` with :class:`Loader`; a syntax error names the file and line.
+
+    A document that expands to more than :data:`MAX_NODES` values through its
+    aliases is refused before anything is built from it.
+    """
     try:
-        return yaml.load(text, Loader=Loader)  # Loader is a SafeLoader
+        return _load(text, name)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -85,3 +150,16 @@ def read_yaml(text: str, name: str) -> Any:
                 f"!lognormal and !repeat are allowed"
             )
         raise ConfigError(f"{name}{where}: not a valid config: {problem}") from None
+
+
+def _load(text: str, name: str) -> Any:
+    """``yaml.load`` with the size check between composing and constructing."""
+    loader = Loader(text)  # a SafeLoader: no tag can run code
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
