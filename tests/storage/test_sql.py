@@ -197,3 +197,15 @@ def test_pickled_storage_works(sql_url: str) -> None:
     assert copy.url == storage.url
     storage.close()
     copy.close()
+
+
+def test_values_json_cannot_hold_are_stored_converted(sql_url: str) -> None:
+    np = pytest.importorskip("numpy")
+    storage = SQLStorage(sql_url)
+    sid = storage.create_study("convert", [MIN]).study_id
+    attrs = {"n": np.int64(3), "a": np.arange(2), "f": len, "t": (1, 2)}
+    storage.create_trial(sid, state=TrialState.RUNNING, user_attrs=attrs)
+    stored = storage.read_trials(sid).trials[0].user_attrs
+    assert stored == {"n": 3, "a": [0, 1], "f": "builtins.len", "t": [1, 2]}
+    assert type(stored["n"]) is int
+    storage.close()

@@ -19,7 +19,12 @@ loads = json.loads
 
 def dumps(obj: Any) -> str:
     """Compact JSON; anything JSON cannot hold goes through the shared conversion."""
-    return json.dumps(obj, separators=(",", ":"), default=jsonable)
+    return json.dumps(obj, separators=(",", ":"), default=_to_json)
+
+
+def _to_json(obj: Any) -> Any:
+    # numpy scalars and arrays hold plain values (``tolist``); jsonable would keep their repr
+    return obj.tolist() if hasattr(obj, "tolist") else jsonable(obj)
 
 
 def encode(field: str, value: Any) -> Any:
