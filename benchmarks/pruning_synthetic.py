@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import hypersweep as hs
+from hypersweep._stats import mean_std
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tpe_variants
@@ -124,7 +125,7 @@ def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = Non
                 ref = best
             else:
                 d = [100 * (a - b) for a, b in zip(best, ref)]
-                se = statistics.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else math.nan
+                se = mean_std(d)[1] / math.sqrt(len(d)) if len(d) > 1 else math.nan
                 wins, losses = sum(x > 1e-9 for x in d), sum(x < -1e-9 for x in d)
                 line += f"  diff {statistics.fmean(d):+.3f} +- {se:.3f} ({wins}/{losses})"
             out.append(line)

@@ -37,6 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import hypersweep as hs
+from hypersweep._stats import mean_std
 from hypersweep.sklearn import CannotWin, SearchCV
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -202,7 +203,7 @@ def format_table(results: Results, *, n_trials: int) -> str:
                 )
             lines.append(
                 f"{name:18} {method:24} {np.mean(scores):7.4f} {statistics.median(scores):7.4f} "
-                f"{np.std(scores):7.4f} {wtl:>8} {np.mean([r[1] for r in runs]):6.2f} "
+                f"{mean_std(scores, ddof=0)[1]:7.4f} {wtl:>8} {np.mean([r[1] for r in runs]):6.2f} "
                 f"{np.mean([r[2] for r in runs]):5.0f}"
             )
     return "\n".join(lines)

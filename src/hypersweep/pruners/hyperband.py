@@ -25,7 +25,7 @@ class Hyperband(Pruner):
     run), and it is compared only with trials of its own bracket. The pruner
     keeps no state, so parallel workers and resumed studies agree.
 
-    Samplers see the pruner (``History.pruner``) and so each trial's bracket.
+    Samplers see the brackets through ``fidelity()`` (``History.fidelity()``).
     TPE nevertheless models across brackets, as BOHB does, ranking trials at a
     common rung by their value there: a step is the same budget in every
     bracket. optuna's HyperbandPruner shows TPE only the trial's own bracket;
