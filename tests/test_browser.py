@@ -195,3 +195,23 @@ def test_dashboard_shows_a_trial_that_finished_after_the_page_opened(
         print(f"dashboard screenshot: {shot}")
         assert shot.stat().st_size > 10_000
         assert watched.errors == []  # checked before the server stops under the polling page
+
+
+def test_markup_in_names_and_values_draws_as_text(watched: Watched, tmp_path: Path) -> None:
+    """A categorical value or parameter name that is an <a href> is drawn as its text:
+    no plot holds a link to it."""
+    from tests.test_report import EVIL, evil_study
+
+    path = Path(write_report(evil_study(), tmp_path / "evil.html"))
+    n = len(re.findall(CARD_TITLE, path.read_text(encoding="utf-8")))
+    watched.page.goto(path.as_uri())
+    watched.wait_for_plots(n)
+    links = watched.page.eval_on_selector_all(
+        "a", "els => els.map(a => a.getAttribute('href') || a.getAttribute('xlink:href'))"
+    )
+    assert not [h for h in links if h and "evil.example" in h]
+    drawn = watched.page.eval_on_selector_all(
+        ".js-plotly-plot text", "els => els.map(e => e.textContent)"
+    )
+    assert any(EVIL in t for t in drawn)  # shown literally, as the characters it is made of
+    assert watched.errors == []

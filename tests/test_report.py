@@ -281,3 +281,55 @@ def test_repeat_columns_read_the_one_repeats_reader() -> None:
     row = dict(zip(table["columns"], table["rows"][0]))
     assert row["repeats"][1] == 2
     assert row["repeat std"][1] == pytest.approx(2**0.5)
+
+
+EVIL = '<a href="https://evil.example/x">click</a>'
+
+
+def evil_study() -> hs.Study:
+    """Markup as a parameter name, a categorical value, a study name and a baseline name."""
+    space = {EVIL: hs.Float(0.1, 1, log=True), "kind": hs.Categorical([EVIL, "plain"])}
+    study = hs.create_study(name=f"study {EVIL}", space=space, sampler="random", seed=0)
+    study.set_user_attr("baseline", {EVIL: 2.0})
+    for _ in range(3):
+        study.enqueue({EVIL: 0.5, "kind": EVIL})  # a repeated configuration: seed spread
+    study.optimize(lambda p: p[EVIL] + (p["kind"] == EVIL), 12, show_progress=False)
+    return study
+
+
+def figure_strings(page: str) -> list[str]:
+    """Every string inside the figures embedded in a report."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    blocks = re.findall(r'<script type="application/json" class="figure-data"[^>]*>(.*?)</script>',
+                        page, flags=re.S)  # fmt: skip
+    assert blocks
+    for block in blocks:
+        walk(json.loads(block))
+    return found
+
+
+def test_user_strings_reach_plotly_as_text_not_markup() -> None:
+    """plotly draws <a href> in any string as a live link: names and values are escaped."""
+    page = render_report(evil_study())
+    cards = re.findall(r'<figure class="plot-card"><h3>(.*?)</h3>', page)
+    titles = [html.unescape(t) for t in cards]
+    for expected in ("Objective against each parameter", "Parallel coordinates",
+                     "Contour of a pair", "Parameter importance", "Tuned against baseline",
+                     "Seed spread", "Parameters by trial"):  # fmt: skip
+        assert expected in titles
+    strings = figure_strings(page)
+    assert not [s for s in strings if "<a" in s.lower() or "</a" in s.lower()]
+    escaped = [s for s in strings if "&lt;a href=" in s]
+    assert len(escaped) >= 10  # names, ticks, hover texts, titles: all still say what they say

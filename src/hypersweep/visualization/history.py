@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 from ..importance.table import completed, table_of
 from ..trial import Direction, FrozenTrial, TrialState
 from . import _groups
-from ._plotly import axis_kind, axis_values, go, grid_shape, hover_params, objective_label, subplots
+from ._plotly import (
+    axis_kind,
+    axis_values,
+    go,
+    grid_shape,
+    hover_params,
+    objective_label,
+    shown,
+    subplots,
+)
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -62,7 +71,7 @@ def plot_history(study: Study) -> Any:
             )
         )
     fig.update_layout(
-        title=f"Optimisation history of {study.name}", xaxis_title="trial",
+        title=f"Optimisation history of {shown(study.name)}", xaxis_title="trial",
         yaxis_title=objective_label(minimize),
     )
     return fig
@@ -82,7 +91,7 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
     cols = table.select(params)
     minimize = study.direction is Direction.MINIMIZE
     rows, ncols = grid_shape(len(cols), 2)
-    fig = subplots(rows=rows, cols=ncols, subplot_titles=[c.name for c in cols])
+    fig = subplots(rows=rows, cols=ncols, subplot_titles=[shown(c.name) for c in cols])
     done = [t.state is TrialState.COMPLETE and t.value is not None for t in trials]
     values = [float(t.value) for t, ok in zip(trials, done) if ok and t.value is not None]
     for i, col in enumerate(cols):
@@ -101,7 +110,7 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
                 g.Scatter(
                     x=[trials[j].number for j in pick],
                     y=axis_values(col, [col.values[j] for j in pick]),
-                    mode="markers", marker=marker, name=col.name if ok else "not complete",
+                    mode="markers", marker=marker, name=shown(col.name) if ok else "not complete",
                     legendgroup="done" if ok else "other", showlegend=False,
                 ),
                 row=row + 1, col=c + 1,

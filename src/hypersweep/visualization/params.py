@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import Column, TrialTable, label, trial_table
-from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, subplots
+from ..importance.table import Column, TrialTable, trial_table
+from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, shown, subplots
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,7 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
     if not cols:
         raise ValueError(f"study {study.name!r} has no parameters to plot")
     rows, ncols = grid_shape(len(cols))
-    fig = subplots(rows=rows, cols=ncols, subplot_titles=[c.name for c in cols],
+    fig = subplots(rows=rows, cols=ncols, subplot_titles=[shown(c.name) for c in cols],
                    shared_yaxes=True)  # fmt: skip
     numbers = [t.number for t in table.trials]
     for i, col in enumerate(cols):
@@ -33,9 +33,9 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
         pick = [j for j, used in enumerate(col.active) if used]
         fig.add_trace(
             g.Scatter(
-                x=[label(col.values[j]) if col.categorical else col.values[j] for j in pick],
+                x=[shown(col.values[j]) if col.categorical else col.values[j] for j in pick],
                 y=[table.trials[j].value for j in pick],
-                mode="markers", name=col.name, showlegend=False,
+                mode="markers", name=shown(col.name), showlegend=False,
                 marker={"color": [numbers[j] for j in pick], "colorscale": "Blues",
                         "cmin": min(numbers), "cmax": max(numbers), "showscale": i == 0,
                         "colorbar": {"title": "trial"}, "line": {"width": 0.5}},
@@ -57,7 +57,7 @@ def _axis(col: Column, encoded: np.ndarray) -> tuple[list[float], list[str], np.
     active = ~np.isnan(encoded)
     if col.categorical:
         ticks = [float(i) for i in range(len(col.choices))]
-        texts = [label(c) for c in col.choices]
+        texts = [shown(c) for c in col.choices]
         slot = -1.0
     else:
         lo, hi = (float(encoded[active].min()), float(encoded[active].max())) if active.any() \
@@ -85,7 +85,7 @@ def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None)
     dims: list[dict[str, Any]] = [{"label": "objective", "values": values}]
     for col in table.select(params):
         ticks, texts, encoded = _axis(col, col.encoded())
-        dim: dict[str, Any] = {"label": col.name, "values": encoded, "tickvals": ticks,
+        dim: dict[str, Any] = {"label": shown(col.name), "values": encoded, "tickvals": ticks,
                                "ticktext": texts}  # fmt: skip
         if len(ticks) > 1:
             dim["range"] = [min(ticks), max(ticks)]
@@ -167,7 +167,7 @@ def plot_contour(
     )
     for axis, col, enc in (("xaxis", cx, ex), ("yaxis", cy, ey)):
         ticks, texts, _ = _axis(col, enc)
-        fig.update_layout({axis: {"title": col.name + (" (log)" if col.log else ""),
+        fig.update_layout({axis: {"title": shown(col.name) + (" (log)" if col.log else ""),
                                   "tickvals": ticks, "ticktext": texts}})  # fmt: skip
-    fig.update_layout(title=f"Contour of {cx.name} and {cy.name}")
+    fig.update_layout(title=f"Contour of {shown(cx.name)} and {shown(cy.name)}")
     return fig

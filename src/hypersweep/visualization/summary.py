@@ -6,10 +6,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import INACTIVE, Column, completed, label, same_value, table_of
+from ..importance.table import INACTIVE, Column, completed, same_value, table_of
 from ..trial import Direction
 from . import _groups
-from ._plotly import go, hover_params, objective_label
+from ._plotly import go, hover_params, objective_label, shown
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -30,7 +30,7 @@ def importance_figure(shares: Mapping[str, float], method: str = "fanova") -> An
     names = list(shares)[::-1]
     fig = g.Figure(
         g.Bar(
-            x=[shares[n] for n in names], y=names, orientation="h", name=method,
+            x=[shares[n] for n in names], y=[shown(n) for n in names], orientation="h", name=method,
             text=[f"{shares[n]:.1%}" for n in names], textposition="auto",
         )
     )
@@ -74,7 +74,7 @@ def _widest(columns: Sequence[Column]) -> Column:
 def _cell_label(col: Column | None, value: Any) -> str:
     if value is INACTIVE:
         return "(inactive)"
-    return label(value) if col is None or col.categorical else f"{value:.6g}"
+    return shown(value) if col is None or col.categorical else f"{value:.6g}"
 
 
 def plot_grid(study: Study, x: str | None = None) -> Any:
@@ -98,7 +98,9 @@ def plot_grid(study: Study, x: str | None = None) -> Any:
     rows: dict[str, dict[int, _groups.Group]] = {}
     for group in _groups.group_trials(done):
         rkey = ", ".join(
-            f"{c.name}={_cell_label(c, group.flat[c.name])}" for c in rest if c.name in group.flat
+            f"{shown(c.name)}={_cell_label(c, group.flat[c.name])}"
+            for c in rest
+            if c.name in group.flat
         )  # parameters a cell did not use are left out of its name
         value = group.flat.get(xcol.name, INACTIVE)
         col_index = next(i for i, v in enumerate(xs) if same_value(v, value))
@@ -109,18 +111,21 @@ def plot_grid(study: Study, x: str | None = None) -> Any:
         [_cell_text(rows[r][i]) if i in rows[r] else "" for i in range(len(xs))] for r in names
     ]
     minimize = study.direction is Direction.MINIMIZE
+    xs_shown = [_cell_label(xcol, v) for v in xs]
+    hover = [[f"{r}<br>{shown(xcol.name)}={x}<br>{t}" for x, t in zip(xs_shown, row)]
+             for r, row in zip(names, text)]  # fmt: skip
     fig = g.Figure(
         g.Heatmap(
-            z=z, x=[_cell_label(xcol, v) for v in xs], y=names, text=text,
+            z=z, x=xs_shown, y=names, text=text, customdata=hover,
             texttemplate="%{text}", colorscale="Viridis", reversescale=minimize,
-            colorbar={"title": "mean"}, hovertemplate="%{y}<br>" + xcol.name +
-            "=%{x}<br>%{text}<extra></extra>", xgap=1, ygap=1,
+            colorbar={"title": "mean"}, hovertemplate="%{customdata}<extra></extra>",
+            xgap=1, ygap=1,
         )
     )
     fig.update_layout(
         title="The whole grid: mean +- std of each cell, "
         + ("lower is better" if minimize else "higher is better"),
-        xaxis={"title": xcol.name, "type": "category"},
+        xaxis={"title": shown(xcol.name), "type": "category"},
         yaxis={"type": "category", "autorange": "reversed"},
         height=max(350, 28 * len(names) + 200),
     )
@@ -158,12 +163,13 @@ def plot_seed_spread(study: Study, *, top: int = 20) -> Any:
     fig = g.Figure()
     for gr in groups[:top]:
         name = f"trial {gr.number}" if len(gr.trials) == 1 else f"trials {gr.number}, ..."
-        seeds = ["" if s is None else f"seed {s}" for s in gr.seeds]
+        seeds = ["" if s is None else f"seed {shown(s)}" for s in gr.seeds]
         fig.add_trace(
             g.Box(
                 y=list(gr.values), name=name, boxpoints="all", jitter=0.3, boxmean="sd",
-                text=seeds, hovertemplate="%{y}<br>%{text}<br>" + hover_params(gr.flat)
-                + "<extra></extra>", meta={"mean": gr.mean, "std": gr.std},
+                text=seeds, customdata=[hover_params(gr.flat)] * len(seeds),  # data: "%{" stays
+                hovertemplate="%{y}<br>%{text}<br>%{customdata}<extra></extra>",
+                meta={"mean": gr.mean, "std": gr.std},
             )
         )
     fig.update_layout(
@@ -205,7 +211,7 @@ def plot_baseline(study: Study, baseline: float | Mapping[str, float]) -> Any:
     minimize = study.direction is Direction.MINIMIZE
     best_value = float(best.value)  # type: ignore[arg-type]
     group = _groups.single(best)
-    names = [*bases, f"tuned (trial {best.number})"]
+    names = [*map(shown, bases), f"tuned (trial {best.number})"]
     values = [*bases.values(), best_value]
     stds = [0.0] * len(bases) + [group.std if len(group.values) > 1 else 0.0]
 
