@@ -17,20 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from .kinds import (
-    Categorical,
-    Float,
-    Int,
-    LogNormal,
-    Normal,
-    Param,
-    Repeat,
-    json_key,
-    param_from_json,
-)
+from .kinds import Categorical, Float, Int, LogNormal, Normal, Param, Repeat
+from .stored import TAG, choice_json, constant_json, definition_from_json
 
 Choose = Callable[[str, Param], Any]
-TAG = "__hs__"
 
 
 class _Node:
@@ -67,7 +57,7 @@ class _Const(_Node):
         return [{}]
 
     def to_json(self) -> Any:
-        return json_key(self.value)
+        return constant_json(self.value)
 
     def constant(self) -> Any:
         return self.value
@@ -138,10 +128,9 @@ class _Choice(_Node):
         return out
 
     def to_json(self) -> Any:
-        out: dict[str, Any] = {TAG: "categorical", "choices": [b.to_json() for b in self.branches]}
-        if self.param.label:
-            out["label"] = self.param.label
-        return out
+        return choice_json(
+            self.param, [None if isinstance(b, _Const) else b.to_json() for b in self.branches]
+        )
 
 
 class _Repeat(_Node):
@@ -301,17 +290,20 @@ class _Compiler:
         # once some choices are sub-spaces, every dict choice is a branch with a label
         is_branch = [h or (any(has_params) and isinstance(c, dict))
                      for c, h in zip(param.choices, has_params)]  # fmt: skip
-        labels = [
-            branch_label(c, i) if b else None
-            for i, (c, b) in enumerate(zip(param.choices, is_branch))
-        ]
-        plain_keys = [json_key(c) for c, b in zip(param.choices, is_branch) if not b]
-        branch_labels = [lab for lab in labels if lab is not None]
-        if len(set(branch_labels)) < len(branch_labels) or any(
-            lab in plain_keys for lab in branch_labels
-        ):
-            labels = [str(i) if b else None for i, b in enumerate(is_branch)]
-        keys = [lab if lab is not None else json_key(c) for c, lab in zip(param.choices, labels)]
+        if param.names is not None:  # named choices: the names label branches too
+            labels = [n if b else None for n, b in zip(param.names, is_branch)]
+        else:
+            labels = [
+                branch_label(c, i) if b else None
+                for i, (c, b) in enumerate(zip(param.choices, is_branch))
+            ]
+            plain_keys = [param.plain_key(i) for i, b in enumerate(is_branch) if not b]
+            branch_labels = [lab for lab in labels if lab is not None]
+            if len(set(branch_labels)) < len(branch_labels) or any(
+                lab in plain_keys for lab in branch_labels
+            ):
+                labels = [str(i) if b else None for i, b in enumerate(is_branch)]
+        keys = [lab if lab is not None else param.plain_key(i) for i, lab in enumerate(labels)]
         param.set_keys(keys, name)
         self.add(path, param)
         branches = [
@@ -447,26 +439,6 @@ class Space:
         return cls(definition_from_json(data))
 
 
-def definition_from_json(data: Any) -> Any:
-    """Rebuild a space definition from :meth:`Space.to_json` (or a YAML config's data)."""
-    if isinstance(data, dict) and TAG in data:
-        kind = data[TAG]
-        args = {k: v for k, v in data.items() if k not in (TAG, "label")}
-        label = data.get("label")
-        if kind == "repeat":
-            return Repeat(definition_from_json(args["of"]), min=args["min"], max=args["max"])
-        if kind == "categorical":
-            return Categorical([definition_from_json(c) for c in args["choices"]], label=label)
-        param = param_from_json({"kind": kind, **args})
-        param.label = label
-        return param
-    if isinstance(data, dict):
-        return {k: definition_from_json(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [definition_from_json(v) for v in data]
-    return data
-
-
 def changes(old: Space, new: Space) -> list[str]:
     """Why ``new`` cannot continue a study made with ``old``; empty if it can.
 
@@ -488,4 +460,15 @@ def changes(old: Space, new: Space) -> list[str]:
     return problems
 
 
-__all__ = ["Categorical", "Float", "Int", "LogNormal", "Normal", "Repeat", "Space", "changes"]
+__all__ = [
+    "TAG",
+    "Categorical",
+    "Float",
+    "Int",
+    "LogNormal",
+    "Normal",
+    "Repeat",
+    "Space",
+    "changes",
+    "definition_from_json",
+]
