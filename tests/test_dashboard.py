@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -240,3 +241,54 @@ def test_time_to_answer_a_poll(board: Dashboard) -> None:
     for _ in range(20):
         get_json(api(board, NAME, f"?since={token}"))
     assert (time.perf_counter() - start) / 20 < 0.25
+
+
+def test_idle_connections_neither_pile_up_threads_nor_stay_open(url: str) -> None:
+    """100 connections that never send a request: a bounded number of threads serve them,
+    the rest are refused at once, all are closed after the (short) request timeout, and
+    the dashboard answers a normal request right after."""
+    before = threading.active_count()
+    with serve(url, port=0, request_timeout=0.5, max_connections=8).start() as running:
+        port = running.port
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(100)]
+        try:
+            time.sleep(0.3)  # let the server accept them all
+            assert threading.active_count() <= before + 1 + 8 + 2  # server, slots, slack
+            for sock in idle:  # each is closed by the server: read until EOF
+                sock.settimeout(5)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline and sock.recv(4096):
+                    pass
+                assert sock.recv(1) == b""
+            assert get_json(running.url + "api/studies")["studies"]  # slots are free again
+        finally:
+            for sock in idle:
+                sock.close()
+    assert threading.active_count() <= before + 2
+
+
+def test_a_request_is_served_while_slots_are_taken_by_idle_connections(url: str) -> None:
+    """Connections over the bound get 503 at once, not a thread; a request waits for none."""
+    with serve(url, port=0, request_timeout=30, max_connections=4).start() as running:
+        idle = [socket.create_connection(("127.0.0.1", running.port), timeout=5) for _ in range(4)]
+        try:
+            time.sleep(0.2)
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(running.url, timeout=5)
+            assert info.value.code == 503
+        finally:
+            for sock in idle:
+                sock.close()
+        deadline = time.monotonic() + 5  # closing them frees the slots
+        status, _, _ = get(running.url)
+        while status != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status, _, _ = get(running.url)
+        assert status == 200
+
+
+def test_bad_connection_limits_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="request_timeout"):
+        serve(url, port=0, request_timeout=0)
+    with pytest.raises(ValueError, match="max_connections"):
+        serve(url, port=0, max_connections=0)

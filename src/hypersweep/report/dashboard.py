@@ -10,6 +10,11 @@ GET and HEAD (anything else is 405: there is no write action at all), refuses
 requests whose Host header is not a loopback name while bound to loopback (so
 a web page elsewhere cannot read it through DNS rebinding), and serves its
 pages with a Content-Security-Policy that runs only its own scripts.
+
+Bounded: a connection that sends nothing (or stalls) is closed after
+``request_timeout`` seconds, and at most ``max_connections`` are served at once,
+each on its own thread; one more is answered "503 busy" and closed at once, so
+idle or half-open connections can neither pile up threads nor starve the pages.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .._checks import int_at_least, number_above
 from .._json import jsonable
 from ..exceptions import StudyNotFound
 from . import _assets, _data
@@ -34,6 +40,12 @@ if TYPE_CHECKING:
     from ..study import Study
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+REQUEST_TIMEOUT = 10.0  # seconds a connection may stay silent (or a send may stall)
+MAX_CONNECTIONS = 32  # connections served at once; each holds one thread
+_BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 38\r\nConnection: close\r\n\r\ndashboard busy: too many connections\r\n"
+)
 _CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'none'"
@@ -163,6 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "hypersweep-dashboard"
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.request_timeout)  # silent or stalled: closed
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
@@ -283,14 +299,50 @@ _STATIC = {
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a slow browser never holds up Ctrl-C
+    request_queue_size = 64  # listen backlog: a burst of connections waits in the kernel
 
-    def __init__(self, address: tuple[str, int], studies: _Studies, label: str, verbose: bool):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        studies: _Studies,
+        label: str,
+        verbose: bool,
+        request_timeout: float = REQUEST_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ):
         import socket
 
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.studies, self.label, self.verbose, self.host = studies, label, verbose, address[0]
+        self.request_timeout = request_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread for the connection if a slot is free; else "503 busy", without a thread."""
+        if not self._slots.acquire(blocking=False):
+            self._refuse_busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()  # no thread started: give the slot back here
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse_busy(self, request: Any) -> None:
+        try:
+            request.setblocking(False)  # the accepting thread never waits on a client
+            request.send(_BUSY)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
 
 class Dashboard:
@@ -356,8 +408,13 @@ def serve(
     port: int = 8080,
     *,
     verbose: bool = False,
+    request_timeout: float = REQUEST_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> Dashboard:
     """Bind a read-only dashboard over every study in ``storage``; port 0 picks a free one.
+
+    A connection silent for ``request_timeout`` seconds is closed; at most
+    ``max_connections`` are served at once (one thread each), more get "503 busy".
 
     Binding anything but a loopback address exposes the studies to the network
     without any password; a warning says so.
@@ -366,10 +423,14 @@ def serve(
 
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an integer in 0..65535, but got {port!r}")
+    request_timeout = number_above("serve", "request_timeout", request_timeout, 0.0)
+    int_at_least("serve", "max_connections", max_connections, 1)
     store = get_storage(storage)
     label = _masked(storage) if isinstance(storage, str) else type(storage).__name__
     try:
-        server = _Server((host, port), _Studies(store), label, verbose)
+        server = _Server(
+            (host, port), _Studies(store), label, verbose, request_timeout, max_connections
+        )
     except OSError as exc:
         if isinstance(storage, str):
             store.close()
