@@ -1,15 +1,18 @@
-"""Validation of integer options, shared so that every message reads the same way."""
+"""Validation of integer and number options, shared so that every message reads the same way."""
 
 from __future__ import annotations
 
+import numbers
+
 
 def int_at_least(owner: str, name: str, value: object, least: int) -> int:
-    """``value`` if it is an integer (not a bool) >= ``least``; else one clear ValueError
-    naming the owner, the option, the rule and the value received."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+    """``value`` as an int if it is an integer (any ``numbers.Integral``, such as numpy's,
+    but not a bool) >= ``least``; else one clear ValueError naming the owner, the option,
+    the rule and the value received."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
         prefix = f"{owner}: " if owner else ""
         raise ValueError(f"{prefix}{name} must be an integer >= {least}, but got {value!r}")
-    return value
+    return int(value)
 
 
 def number_above(
