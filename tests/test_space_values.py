@@ -4,15 +4,21 @@ definitions are refused when the space is built."""
 from __future__ import annotations
 
 import enum
+import itertools
 import json
+import tempfile
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+import hypersweep as hs
 from hypersweep.space import json_key
+from hypersweep.space.values import same
 
 
 class Color(enum.Enum):
@@ -75,7 +81,7 @@ def test_keys_of_ordinary_choices_never_change(value: Any, stored: str) -> None:
 
 
 # --- choices that are objects with the default repr (which shows a memory address) ----
-SCRIPT = '''
+SCRIPT = """
 import json, sys
 import hypersweep as hs
 
@@ -113,15 +119,16 @@ dbr.optimize(by_run, n_trials=6 * int(phase))
 again = hs.load_study("objects", storage=url, space=SPACE)
 acts = [t.params["act"] for t in again.trials]
 named = [t.params["named"] for t in again.trials]
+bare = hs.load_study("objects", storage=url)
 print(json.dumps({
     "n": len(acts),
     "acts_are_the_objects": all(any(a is b for b in ACTS) for a in acts),
     "named": sorted({a.n for a in named}),
     "keys": sorted({t.flat["act"] for t in again.trials}),
-    "without_space": sorted({t.params["act"] for t in hs.load_study("objects", storage=url).trials}),
+    "without_space": sorted({t.params["act"] for t in bare.trials}),
     "by_run": len(dbr.trials),
 }))
-'''
+"""
 
 
 def test_objects_with_the_default_repr_resume_in_another_process(tmp_path: Any) -> None:
@@ -144,3 +151,97 @@ def test_objects_with_the_default_repr_resume_in_another_process(tmp_path: Any) 
     assert set(runs[1]["keys"]) <= {"Act#0", "Act#1", "Act#2"}
     assert runs[1]["without_space"] == runs[1]["keys"]  # no space: the stable keys
     assert runs[1]["by_run"] == 12
+
+
+# --- values come back as they went in -----------------------------------------------
+def _scalars() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=5),
+        st.booleans(),
+        st.none(),
+        st.floats(width=32, allow_nan=False).map(np.float32),
+        st.floats(allow_nan=False).map(np.float64),
+        st.integers(-(2**63), 2**63 - 1).map(np.int64),
+        st.integers(-(2**31), 2**31 - 1).map(np.int32),
+        st.booleans().map(np.bool_),
+    )
+
+
+_HASHABLE = st.recursive(
+    st.one_of(st.integers(-5, 5), st.text(max_size=3)),
+    lambda inner: st.tuples(inner, inner),
+    max_leaves=4,
+)
+CHOICES = st.recursive(
+    _scalars(),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(_HASHABLE, inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+
+
+_FRESH = itertools.count()  # a new database file per example: storages are cached by URL
+
+
+def _distinct_keys(choices: list[Any]) -> bool:
+    keys = [json_key(c) for c in choices]
+    return all(a != b for i, a in enumerate(keys) for b in keys[:i])
+
+
+@settings(max_examples=25, deadline=None)
+@given(choices=st.lists(CHOICES, min_size=1, max_size=4))
+def test_choices_round_trip_exactly_through_sqlite(choices: list[Any]) -> None:
+    assume(_distinct_keys(choices))
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/values{next(_FRESH)}.db"
+        space = {"c": hs.Categorical(choices), "fixed": (1, {2: np.int8(3)})}
+        study = hs.create_study("values", storage=url, space=space, sampler="random", seed=0)
+        study.optimize(lambda p: float(len(study.trials)), n_trials=len(choices))
+        ran = [t.params["c"] for t in study.trials]
+        assert all(any(same(c, choice) for choice in choices) for c in ran)
+        for loaded in (hs.load_study("values", storage=url),
+                       hs.load_study("values", storage=url, space=space)):  # fmt: skip
+            got = [t.params for t in loaded.trials]
+            assert len(got) == len(ran) >= 1
+            for want, params in zip(ran, got):
+                assert same(params["c"], want), (params["c"], want)
+                assert same(params["fixed"], (1, {2: np.int8(3)}))
+            assert same(loaded.best_params["c"], ran[0])
+
+
+def test_stored_space_of_ordinary_choices_is_unchanged() -> None:
+    """Written down before typed values were stored: plain spaces keep their JSON."""
+    from hypersweep.space import Space
+
+    space = Space(
+        {
+            "act": hs.Categorical(["relu", 1, 2.5, False, None, [1, "a"], {"k": 1}]),
+            "model": hs.Categorical(
+                [
+                    {"kind": "svm", "C": hs.Float(1e-3, 1e3, log=True)},
+                    {"kind": "knn", "k": hs.Int(1, 50)},
+                    "none",
+                ]
+            ),
+            "layers": hs.Repeat({"n": hs.Int(8, 256, log=True)}, min=1, max=2),
+            "epochs": 5,
+            "lr": hs.Normal(0, 1, step=0.5),
+        }
+    )
+    assert json.dumps(space.to_json()) == (
+        '{"act": {"__hs__": "categorical", "choices": ["relu", 1, 2.5, false, null, [1, "a"], '
+        '{"k": 1}]}, "model": {"__hs__": "categorical", "choices": [{"kind": "svm", "C": '
+        '{"__hs__": "float", "low": 0.001, "high": 1000.0, "log": true}}, {"kind": "knn", "k": '
+        '{"__hs__": "int", "low": 1, "high": 50}}, "none"]}, "layers": {"__hs__": "repeat", '
+        '"of": {"n": {"__hs__": "int", "low": 8, "high": 256, "log": true}}, "min": 1, "max": 2}, '
+        '"epochs": 5, "lr": {"__hs__": "normal", "mu": 0.0, "sigma": 1.0, "step": 0.5}}'
+    )
+    # the keys (what trials store) of choices that are not plain JSON do not change either
+    odd = Space({"c": hs.Categorical([(3, 4), {2: "x"}, np.float32(1.5), len])})
+    assert odd.leaves["c"].keys == [[3, 4], {"2": "x"}, "np.float32(1.5)", "builtins.len"]
+    assert odd.to_json()["c"]["choices"] == odd.leaves["c"].keys

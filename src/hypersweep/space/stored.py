@@ -6,7 +6,9 @@ plain JSON (a tuple, a numpy scalar, a dict with int keys) or the choices are
 named, a parallel ``values`` list in the typed form of :mod:`.values`, so that a
 study loaded without its space still gives values back with their types.
 Constants elsewhere in the space that are not plain JSON are written as
-``{"__hs__": "value", "value": typed}``.
+``{"__hs__": "value", "value": typed}``, tuples as ``{"__hs__": "tuple", "items":
+[...]}`` and dicts with keys other than strings as ``{"__hs__": "dict", "items":
+[[typed key, item], ...]}``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ def constant_json(value: Any) -> Any:
         return {TAG: "value", "value": encode(value)}
     except ValueError:
         return json_key(value)
+
+
+def mapping_json(items: list[tuple[Any, Any]]) -> Any:
+    """A dict of the space as stored, given its keys and its items' JSON."""
+    if all(isinstance(k, str) for k, _ in items):
+        return dict(items)
+    pairs = []
+    for key, item in items:
+        try:
+            pairs.append([encode(key), item])
+        except ValueError:
+            pairs.append([str(key), item])
+    return {TAG: "dict", "items": pairs}
 
 
 def choice_json(param: Categorical, branches: list[Any]) -> dict[str, Any]:
@@ -64,6 +79,10 @@ def definition_from_json(data: Any) -> Any:
         label = data.get("label")
         if kind == "value":
             return decode(args["value"])
+        if kind == "tuple":
+            return tuple(definition_from_json(v) for v in args["items"])
+        if kind == "dict":
+            return {decode(k): definition_from_json(v) for k, v in args["items"]}
         if kind == "repeat":
             return Repeat(definition_from_json(args["of"]), min=args["min"], max=args["max"])
         if kind == "categorical":

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 from .kinds import Categorical, Float, Int, LogNormal, Normal, Param, Repeat
-from .stored import TAG, choice_json, constant_json, definition_from_json
+from .stored import TAG, choice_json, constant_json, definition_from_json, mapping_json
 
 Choose = Callable[[str, Param], Any]
 
@@ -200,7 +200,7 @@ class _Dict(_Node):
         return _product([node.cells(points) for _, node in self.items])
 
     def to_json(self) -> Any:
-        return {str(k): node.to_json() for k, node in self.items}
+        return mapping_json([(k, node.to_json()) for k, node in self.items])
 
 
 class _List(_Node):
@@ -221,7 +221,8 @@ class _List(_Node):
         return _product([node.cells(points) for node in self.items])
 
     def to_json(self) -> Any:
-        return [node.to_json() for node in self.items]
+        items = [node.to_json() for node in self.items]
+        return {TAG: "tuple", "items": items} if self.is_tuple else items
 
 
 def _product(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
