@@ -214,24 +214,41 @@ hs.showFigures = function (payload) {
   });
   var note = document.getElementById("plots-note");
   note.textContent = payload.error ? "Some plots could not be drawn: " + payload.error :
-    (payload.figures.length ? "" : "No plot applies yet (they need finished trials).");
+    (payload.figures.length ? (payload.sampled || "") :
+     "No plot applies yet (they need finished trials).");
   note.className = payload.error ? "error" : "note";
 };
 hs.followStudy = function (name) {
   var base = "/api/studies/" + encodeURIComponent(name);
   var table = document.getElementById("trials");
   hs.makeSortable(table);
-  var token = "", drawn = "", busy = false;
+  var token = "", drawn = "", busy = false, page = null, pages = 1;
+  function turn(by) {
+    return function () {
+      page = Math.min(Math.max(0, (page === null ? pages - 1 : page) + by), pages - 1);
+      if (page === pages - 1) { page = null; }  // the last page follows new trials
+      token = "";
+      tick();
+    };
+  }
+  document.getElementById("page-prev").addEventListener("click", turn(-1));
+  document.getElementById("page-next").addEventListener("click", turn(1));
   function tick() {
     if (busy) { return; }
     busy = true;
-    hs.get(base + "?since=" + encodeURIComponent(token)).then(function (data) {
+    var query = "?since=" + encodeURIComponent(token) + (page === null ? "" : "&page=" + page);
+    hs.get(base + query).then(function (data) {
       if (data.changed) {
         token = data.token;
         hs.summaryItems(document.getElementById("summary"), data.summary);
         hs.showBest(data.best);
         hs.fillTable(table, data.table, data.summary.best_number);
-        document.getElementById("n-trials").textContent = data.table.rows.length;
+        pages = data.table.pages;
+        document.getElementById("n-trials").textContent = data.table.total;
+        document.getElementById("page-info").textContent = "page " + (data.table.page + 1) +
+          " of " + pages + " (" + data.table.page_size + " trials a page; sorting sorts this page)";
+        document.getElementById("page-prev").disabled = data.table.page === 0;
+        document.getElementById("page-next").disabled = data.table.page === pages - 1;
       }
       hs.status("Updated " + new Date().toLocaleTimeString() + "; polling every " +
                 hs.POLL_MS / 1000 + " s.", false);

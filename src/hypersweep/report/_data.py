@@ -147,14 +147,54 @@ def _cell(trial: FrozenTrial, column: str) -> Any:
     return trial.flat.get(column)
 
 
-def table(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
+def table(
+    study: Study, trials: Sequence[FrozenTrial], *, heads: list[str] | None = None
+) -> dict[str, Any]:
     """Headers and one row per trial; each cell is [text shown, value sorted by]."""
-    heads = columns(study, trials)
+    heads = columns(study, trials) if heads is None else heads
     rows = []
     for t in trials:
         cells = [_cell(t, c) for c in heads]
         rows.append([[cell_text(v), jsonable(sort_key(v))] for v in cells])
     return {"columns": heads, "rows": rows}
+
+
+REPORT_ROWS = 2000  # trial rows a report lists at most
+PAGE_SIZE = 500  # trial rows per dashboard page
+MAX_PAGE_SIZE = 5000
+
+
+def report_rows(study: Study, trials: Sequence[FrozenTrial], limit: int = REPORT_ROWS
+                ) -> tuple[list[FrozenTrial], str | None]:  # fmt: skip
+    """The trials a report lists, and a sentence when that is not all of them: the best
+    half of ``limit`` COMPLETE trials, then an even spread of the rest, in number order."""
+    if len(trials) <= limit:
+        return list(trials), None
+    minimize = study.direction.value == "minimize"
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
+            and math.isfinite(t.value)]  # fmt: skip
+    done.sort(key=lambda t: float(t.value), reverse=not minimize)  # type: ignore[arg-type]
+    keep = {t.number for t in done[: limit // 2]}
+    rest = [t for t in trials if t.number not in keep]
+    step = len(rest) / (limit - len(keep))
+    keep |= {rest[int(i * step)].number for i in range(limit - len(keep))}
+    shown = [t for t in trials if t.number in keep]
+    return shown, (
+        f"Listing {len(shown):,} of the {len(trials):,} trials: the best {limit // 2:,} and an "
+        f"even spread of the rest (the dashboard, hypersweep serve, pages through all of them)."
+    )
+
+
+def page(
+    study: Study, trials: Sequence[FrozenTrial], number: int | None, size: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """One page of the trial table (``number`` from 0; None or past the end: the last page),
+    with ``page``, ``pages`` and ``total``; columns come from every trial."""
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
+    pages = max(1, -(-len(trials) // size))
+    at = pages - 1 if number is None or not 0 <= number < pages else number
+    rows = table(study, trials[at * size : (at + 1) * size], heads=columns(study, trials))
+    return {**rows, "page": at, "pages": pages, "page_size": size, "total": len(trials)}
 
 
 def fingerprint(trials: Sequence[FrozenTrial]) -> str:

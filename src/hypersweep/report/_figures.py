@@ -15,15 +15,18 @@ if TYPE_CHECKING:
     from ..study import Study
 
 
-def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None]:
-    """``([{"title": ..., "figure": {data, layout}}, ...], error or None)``: each plot of
-    ``visualization.plan`` is drawn on its own, so one that fails costs only itself."""
-    from ..visualization import plan
+def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``([{"title": ..., "figure": {data, layout}}, ...], error or None, sample note or
+    None)``: each plot of ``visualization.plan`` is drawn on its own, so one that fails
+    costs only itself; the note says what the plots of a large study sampled."""
+    from .. import visualization
 
     try:
-        plots = plan(study)
+        frozen = visualization.snapshot(study)  # the trials are read once for every plot
+        sampled = visualization.sample_note(frozen)
+        plots = visualization.plan(frozen)
     except Exception as exc:  # a plotting bug or odd data must not take the page down
-        return [], f"{type(exc).__name__}: {exc}"
+        return [], f"{type(exc).__name__}: {exc}", None
     out, failed = [], []
     for title, draw in plots:
         try:
@@ -32,7 +35,7 @@ def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None]:
             failed.append(f"{type(exc).__name__}: {exc} ({title})")
             continue
         out.append({"title": str(title), "figure": figure})
-    return out, "; ".join(failed) or None
+    return out, "; ".join(failed) or None, sampled
 
 
 def plotly_js() -> str:

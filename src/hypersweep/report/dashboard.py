@@ -60,7 +60,9 @@ class _Watched:
         self.lock = threading.Lock()
         self.drawn: tuple[str, dict[str, Any]] | None = None
 
-    def state(self, since: str | None) -> dict[str, Any]:
+    def state(self, since: str | None, page: int | None = None, size: int | None = None
+              ) -> dict[str, Any]:  # fmt: skip
+        """Summary, best trial and one page of the trial table (None: the last page)."""
         with self.lock:
             trials = self.study.trials
             token = _data.fingerprint(trials)
@@ -71,15 +73,16 @@ class _Watched:
                 "changed": True,
                 "summary": _data.summary(self.study, trials),
                 "best": _data.best_record(self.study, trials),
-                "table": _data.table(self.study, trials),
+                "table": _data.page(self.study, trials, page, size or _data.PAGE_SIZE),
             }
 
     def figures(self) -> dict[str, Any]:
         with self.lock:
             token = _data.fingerprint(self.study.trials)
             if self.drawn is None or self.drawn[0] != token:
-                figures, error = figure_json(self.study)
-                self.drawn = (token, {"token": token, "figures": figures, "error": error})
+                figures, error, sampled = figure_json(self.study)
+                drawn = {"token": token, "figures": figures, "error": error, "sampled": sampled}
+                self.drawn = (token, drawn)
             return self.drawn[1]
 
 
@@ -161,6 +164,8 @@ def _study_page(name: str, label: str) -> bytes:
         '<section><h2>Plots</h2><p id="plots-note" class="note"></p>'
         '<div class="plots" id="plots"></div></section>'
         '<section><h2>Trials (<span id="n-trials">0</span>)</h2>'
+        '<p class="pager"><button type="button" id="page-prev">&lt; earlier</button> '
+        '<span id="page-info"></span> <button type="button" id="page-next">later &gt;</button></p>'
         '<p class="note">Click a column header to sort; click again to reverse.</p>'
         '<div class="table-wrap"><table class="trials" id="trials"><thead></thead><tbody>'
         "</tbody></table></div></section></main>"
@@ -232,7 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return HTTPStatus.OK, _json({"storage": label, "studies": studies.index()}), _JSON
             if len(parts) == 3:
                 since = query.get("since", [None])[0]
-                return HTTPStatus.OK, _json(studies.get(parts[2]).state(since)), _JSON
+                page, size = _number(query, "page"), _number(query, "page_size")
+                state = studies.get(parts[2]).state(since, page, size)
+                return HTTPStatus.OK, _json(state), _JSON
             if len(parts) == 4 and parts[3] == "figures":
                 return HTTPStatus.OK, _json(studies.get(parts[2]).figures()), _JSON
         return HTTPStatus.NOT_FOUND, _json({"error": f"no such page: {self.path}"}), _JSON
@@ -272,6 +279,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _JSON = "application/json"
+
+
+def _number(query: dict[str, list[str]], key: str) -> int | None:
+    """An integer query argument (None when absent or not an integer)."""
+    try:
+        return int(query[key][0])
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def _json(value: Any) -> bytes:

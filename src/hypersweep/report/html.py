@@ -77,7 +77,7 @@ def _best_html(best: dict[str, Any] | None) -> str:
     return f'<section id="best"><h2>Best trial</h2>{body}</section>'
 
 
-def _plots_html(figures: list[dict[str, Any]], error: str | None) -> str:
+def _plots_html(figures: list[dict[str, Any]], error: str | None, sampled: str | None) -> str:
     cards = []
     for i, item in enumerate(figures):
         cards.append(
@@ -91,11 +91,13 @@ def _plots_html(figures: list[dict[str, Any]], error: str | None) -> str:
         note = f'<p class="error">Some plots could not be drawn: {escape(error)}</p>'
     elif not figures:
         note = '<p class="note">No plot applies yet (they need finished trials).</p>'
+    if sampled:
+        note += f'<p class="note" id="plots-sampled">{escape(sampled)}</p>'
     grid = f'<div class="plots">{"".join(cards)}</div>'
     return f'<section id="plots-section"><h2>Plots</h2>{note}{grid}</section>'
 
 
-def _table_html(table: dict[str, Any], best_number: int | None) -> str:
+def _table_html(table: dict[str, Any], best_number: int | None, listed: str | None) -> str:
     heads = "".join(f'<th title="sort by {escape(c)}">{escape(c)}</th>' for c in table["columns"])
     rows = []
     for cells in table["rows"]:
@@ -107,7 +109,8 @@ def _table_html(table: dict[str, Any], best_number: int | None) -> str:
         rows.append(f'<tr class="{escape(cls)}">{tds}</tr>')
     return (
         f'<section id="trials-section"><h2>Trials ({len(table["rows"])})</h2>'
-        '<p class="note">Click a column header to sort; click again to reverse.</p>'
+        + (f'<p class="note" id="trials-sampled">{escape(listed)}</p>' if listed else "")
+        +         '<p class="note">Click a column header to sort; click again to reverse.</p>'
         f'<div class="table-wrap"><table class="trials" id="trials"><thead><tr>{heads}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
@@ -119,7 +122,8 @@ def render_report(study: Study, *, title: str | None = None) -> str:
 
     trials: Sequence[FrozenTrial] = study.trials
     info = _data.summary(study, trials)
-    figures, error = figure_json(study)
+    figures, error, sampled = figure_json(study)
+    listed, listed_note = _data.report_rows(study, trials)
     scripts = [plotly_js(), _assets.COMMON_JS + _assets.REPORT_JS]
     csp = (
         "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:; "
@@ -141,8 +145,8 @@ def render_report(study: Study, *, title: str | None = None) -> str:
             "</header><main>",
             _summary_html(info),
             _best_html(_data.best_record(study, trials)),
-            _plots_html(figures, error),
-            _table_html(_data.table(study, trials), info["best_number"]),
+            _plots_html(figures, error, sampled),
+            _table_html(_data.table(study, listed), info["best_number"], listed_note),
             "</main>",
             *(f"<script>{s}</script>" for s in scripts),
             "</body></html>\n",

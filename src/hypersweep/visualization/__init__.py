@@ -9,7 +9,7 @@ callers that draw them one at a time (a page that shows the others when one fail
 
 from __future__ import annotations
 
-from .catalog import figures, plan
+from .catalog import figures, plan, sample_note, snapshot
 from .history import plot_ecdf, plot_history, plot_intermediate, plot_param_history
 from .params import plot_contour, plot_parallel_coordinates, plot_slice
 from .summary import plot_baseline, plot_grid, plot_importance, plot_seed_spread
@@ -28,4 +28,6 @@ __all__ = [
     "plot_param_history",
     "plot_seed_spread",
     "plot_slice",
+    "sample_note",
+    "snapshot",
 ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import samplers
 from ..history import config_key
 from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
 from . import history, params, summary
+from ._sample import IMPORTANCE_LIMIT, Snapshot, even, note
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -47,15 +48,21 @@ def _varies(table: TrialTable) -> bool:
 class _Ranking:
     """The study's fANOVA importance, computed once for the bars and the contour's pair."""
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: Study, table: TrialTable | None = None) -> None:
         self.study = study
+        self.table = table
         self._shares: dict[str, float] | None = None
 
     def shares(self) -> dict[str, float]:
         if self._shares is None:
             from ..importance import importance
 
-            self._shares = importance(self.study)
+            study = self.study
+            if self.table is not None and len(self.table.trials) > IMPORTANCE_LIMIT:
+                # an even spread of the COMPLETE trials: a forest on more costs seconds
+                spread = even(self.table.trials, IMPORTANCE_LIMIT)
+                study = cast("Study", Snapshot(study, spread, len(self.table.trials)))
+            self._shares = importance(study)
         return self._shares
 
 
@@ -63,10 +70,12 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     """(title, function drawing it) for every plot that applies, in reading order.
 
     ``figures`` calls them all; a page may call them one by one, so that one plot
-    that fails costs only itself.
+    that fails costs only itself. The study's trials are read once; above 2,000
+    trials the plots draw a sample (see :func:`snapshot` and :func:`sample_note`).
     """
+    study = snapshot(study)
     table = _table(study)
-    ranking = _Ranking(study)
+    ranking = _Ranking(study, table)
     trials = study.trials
     plots: list[tuple[str, Callable[[], Any]]] = []
     if table is not None:
@@ -95,6 +104,19 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         if baseline is not None:
             plots.append(("Tuned against baseline", lambda: summary.plot_baseline(study, baseline)))
     return plots
+
+
+def snapshot(study: Study) -> Study:
+    """The study with its trials read once, sampled above 2,000 (what :func:`plan` draws);
+    a snapshot given again is returned as it is."""
+    if isinstance(study, Snapshot):
+        return cast("Study", study)
+    return cast("Study", Snapshot.of(study))
+
+
+def sample_note(study: Study) -> str | None:
+    """What a page should say about the sample of a :func:`snapshot` (None: all trials)."""
+    return note(study) if isinstance(study, Snapshot) else None
 
 
 def _contour(study: Study, table: TrialTable, ranking: _Ranking) -> Any:

@@ -83,6 +83,8 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
     Shows every finished or running trial, so a sampler's drift and where it
     concentrates are visible; COMPLETE trials are coloured by their value.
     """
+    import numpy as np
+
     g = go()
     trials = [t for t in study.trials if t.flat]
     if not trials:
@@ -103,7 +105,8 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
                 continue
             marker: dict[str, Any] = {"color": "lightgray", "symbol": "x"}
             if ok:
-                marker = {"color": [trials[j].value for j in pick], "colorscale": "Viridis",
+                colors = np.array([trials[j].value for j in pick], dtype=float)
+                marker = {"color": colors, "colorscale": "Viridis",
                           "reversescale": minimize, "cmin": min(values), "cmax": max(values),
                           "showscale": i == 0, "colorbar": {"title": "value"}}  # fmt: skip
             fig.add_trace(

@@ -19,6 +19,8 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
 
     Points are COMPLETE trials where the parameter was active, coloured by trial number.
     """
+    import numpy as np
+
     g = go()
     table = trial_table(study, params=params)
     cols = table.select(params)
@@ -36,7 +38,7 @@ def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
                 x=[shown(col.values[j]) if col.categorical else col.values[j] for j in pick],
                 y=[table.trials[j].value for j in pick],
                 mode="markers", name=shown(col.name), showlegend=False,
-                marker={"color": [numbers[j] for j in pick], "colorscale": "Blues",
+                marker={"color": np.array([numbers[j] for j in pick]), "colorscale": "Blues",
                         "cmin": min(numbers), "cmax": max(numbers), "showscale": i == 0,
                         "colorbar": {"title": "trial"}, "line": {"width": 0.5}},
                 customdata=[numbers[j] for j in pick],
@@ -105,11 +107,12 @@ def _idw_surface(
 
     sx = float(np.ptp(x)) or 1.0
     sy = float(np.ptp(y)) or 1.0
-    dx = (gx[None, :, None] - x[None, None, :]) / sx
-    dy = (gy[:, None, None] - y[None, None, :]) / sy
-    d2 = dx**2 + dy**2
-    w = 1.0 / np.maximum(d2, 1e-12) ** 1.0
-    return np.asarray((w * z).sum(axis=2) / w.sum(axis=2))
+    dx2 = ((gx[:, None] - x[None, :]) / sx) ** 2
+    out = np.empty((len(gy), len(gx)))
+    for i, row in enumerate(gy):  # one grid row at a time: memory grows with len(x), not x*grid
+        w = 1.0 / np.maximum(dx2 + ((row - y[None, :]) / sy) ** 2, 1e-12)
+        out[i] = (w @ z) / w.sum(axis=1)
+    return out
 
 
 def _pair(table: TrialTable, x: str | None, y: str | None) -> tuple[Column, Column]:
