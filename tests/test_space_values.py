@@ -245,3 +245,74 @@ def test_stored_space_of_ordinary_choices_is_unchanged() -> None:
     odd = Space({"c": hs.Categorical([(3, 4), {2: "x"}, np.float32(1.5), len])})
     assert odd.leaves["c"].keys == [[3, 4], {"2": "x"}, "np.float32(1.5)", "builtins.len"]
     assert odd.to_json()["c"]["choices"] == odd.leaves["c"].keys
+
+
+# --- extreme definitions are refused when the space is built, naming the parameter ---
+EXTREME = [
+    (lambda: hs.Float(-1e308, 1e308), r"high - low must be a finite float"),
+    (lambda: hs.LogNormal(0, 1000), r"\|mu\| \+ 8\*sigma must be at most 700"),
+    (lambda: hs.Normal(0, 1e307), r"\|mu\| \+ 8\*sigma must be at most 1e\+307"),
+    (lambda: hs.Int(0, 10**400), r"high of an Int must lie within \+-2\*\*53"),
+    (lambda: hs.Int(-(2**53) - 1, 0), r"low of an Int must lie within \+-2\*\*53"),
+    (lambda: hs.Float(0, 1, log="yes"), r"log must be True or False, but got log='yes'"),
+    (lambda: hs.Int(1, 9, log=1), r"log must be True or False, but got log=1"),
+    (lambda: hs.Float(0, 1, step=5), r"step must be at most high - low = 1.0, but got step=5"),
+    (lambda: hs.Int(0, 10, step=20), r"step must be at most high - low = 10"),
+    (lambda: hs.Float(0, 1e308, step=1e-308), r"\(high - low\) / step must be a finite"),
+    (lambda: hs.Float(0, 10**400), r"high must be a finite float"),
+]
+
+
+@pytest.mark.parametrize(("make", "rule"), EXTREME)
+def test_extreme_definitions_are_refused_naming_the_path(make: Any, rule: str) -> None:
+    from hypersweep.space import Space
+
+    with pytest.raises(ValueError, match=rf"^model\.x: {rule}.*; "):
+        Space({"model": {"x": make()}})
+
+
+@pytest.mark.parametrize(
+    ("make", "rule"),
+    [
+        (lambda: hs.hp.loguniform("lr", -5, 1000), r"the bounds of loguniform are logarithms"),
+        (lambda: hs.hp.qloguniform("lr", -1000, 0, 0.1), r"the bounds of loguniform are"),
+        (lambda: hs.hp.lognormal("s", 0, 1000), r"\|mu\| \+ 8\*sigma must be at most 700"),
+        (lambda: hs.hp.quniform("q", 0, 1, 5), r"step must be at most high - low"),
+        (lambda: hs.hp.uniform("u", -1e308, 1e308), r"high - low must be a finite float"),
+        (lambda: hs.hp.randint("n", 10**400), r"high of an Int must lie within"),
+        (lambda: hs.hp.randint("n", 1.5, 3), r"randint needs integers low < high"),
+    ],
+)
+def test_hyperopt_spellings_refuse_extremes_at_once(make: Any, rule: str) -> None:
+    with pytest.raises(ValueError, match=rf"^\w+: {rule}"):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("suggest", "rule"),
+    [
+        (lambda t: t.suggest_float("x", -1e308, 1e308), r"high - low must be a finite"),
+        (lambda t: t.suggest_float("x", 0, 1, log="yes"), r"log must be True or False"),
+        (lambda t: t.suggest_float("x", 0, 1, step=5), r"step must be at most high - low"),
+        (lambda t: t.suggest_int("x", 0, 10**400), r"high of an Int must lie within"),
+    ],
+)
+def test_define_by_run_refuses_extremes(suggest: Any, rule: str) -> None:
+    study = hs.create_study(seed=0)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=rf"^x: {rule}"):
+        suggest(trial)
+
+
+def test_wide_but_finite_ranges_still_sample_across_the_range() -> None:
+    from hypersweep.space import Space
+
+    space = Space({"x": hs.Float(-8e307, 8e307), "n": hs.Int(-(2**53), 2**53)})
+    draws = [space.sample(seed) for seed in range(20)]
+    assert len({d["x"] for d in draws}) == 20 and min(d["x"] for d in draws) < 0
+    assert len({d["n"] for d in draws}) == 20
+
+
+def test_lognormal_values_stay_finite_far_out() -> None:
+    p = hs.LogNormal(0, 80)
+    assert p.from_internal(10_000.0) < float("inf")

@@ -23,11 +23,28 @@ _TOL = 1e-9
 
 def _number(value: Any, what: str, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{path}: {what} must be a number, but got {value!r}")
-    out = float(value)
+        raise ValueError(f"{path}: {what} must be a number, but got {what}={value!r:.80}")
+    try:
+        out = float(value)
+    except OverflowError:
+        out = math.inf
     if not math.isfinite(out):
-        raise ValueError(f"{path}: {what} must be finite, but got {value!r}")
+        raise ValueError(
+            f"{path}: {what} must be a finite float, but got {what}={value!r:.80}; "
+            f"rescale the parameter to a smaller range"
+        )
     return out
+
+
+def _check_flag(value: Any, what: str, path: str) -> None:
+    """A yes/no option must be a bool: ``log="yes"`` or ``log=1`` is a mistake, not True."""
+    numpy_bool = type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")
+    if isinstance(value, bool) or numpy_bool:
+        return
+    raise ValueError(
+        f"{path}: {what} must be True or False, but got {what}={value!r}; "
+        f"write {what}=True or leave it out"
+    )
 
 
 def _is_integral(value: Any) -> bool:

@@ -14,10 +14,12 @@ its index. Labels become the leaf names, as in hyperopt.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from .kinds import Categorical, Float, Int, LogNormal, Normal
+from .numeric import MAX_LOG
 
 
 def choice(label: str, options: Sequence[Any]) -> Categorical:
@@ -32,13 +34,29 @@ def quniform(label: str, low: float, high: float, q: float) -> Float:
     return Float(low, high, step=q, label=label)
 
 
+def _exp(label: str, name: str, value: Any) -> float:
+    """``exp`` of a bound given as a logarithm; ValueError naming the label if it is not one."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (-MAX_LOG <= value <= MAX_LOG)
+    ):
+        raise ValueError(
+            f"{label}: the bounds of loguniform are logarithms and must be numbers within "
+            f"+-{MAX_LOG:g} (so that exp() is a positive finite float), but got {name}={value!r}; "
+            f"pass log(bound), e.g. loguniform({label!r}, math.log(1e-5), math.log(1))"
+        )
+    return math.exp(value)
+
+
 def loguniform(label: str, low: float, high: float) -> Float:
     """``exp(uniform(low, high))``: the bounds are logarithms, as in hyperopt."""
-    return Float(math.exp(low), math.exp(high), log=True, label=label)
+    return Float(_exp(label, "low", low), _exp(label, "high", high), log=True, label=label)
 
 
 def qloguniform(label: str, low: float, high: float, q: float) -> Float:
-    return Float(math.exp(low), math.exp(high), log=True, step=q, label=label)
+    lo, hi = _exp(label, "low", low), _exp(label, "high", high)
+    return Float(lo, hi, log=True, step=q, label=label)
 
 
 def normal(label: str, mu: float, sigma: float) -> Normal:
@@ -60,8 +78,12 @@ def qlognormal(label: str, mu: float, sigma: float, q: float) -> LogNormal:
 def randint(label: str, low: int, high: int | None = None) -> Int:
     """An integer in [0, low) or [low, high): the upper bound is excluded, as in hyperopt."""
     lo, hi = (0, low) if high is None else (low, high)
-    if hi <= lo:
-        raise ValueError(f"{label}: randint needs low < high, but got low={lo}, high={hi}")
+    integers = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (lo, hi))
+    if not integers or hi <= lo:
+        raise ValueError(
+            f"{label}: randint needs integers low < high (high excluded), but got low={lo!r}, "
+            f"high={hi!r}; write e.g. randint({label!r}, 1, 11) for 1 to 10"
+        )
     return Int(lo, hi - 1, label=label)
 
 

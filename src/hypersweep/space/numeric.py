@@ -6,7 +6,19 @@ import math
 from statistics import NormalDist
 from typing import Any
 
-from .base import _TOL, Param, _is_integral, _is_number, _number
+from .base import _TOL, Param, _check_flag, _is_integral, _is_number, _number
+
+EXACT_INT = 2**53  # the largest magnitude of an Int: every integer up to it is an exact float
+MAX_LOG = 700.0  # LogNormal needs |mu| + 8 sigma <= MAX_LOG: exp() of its draws stays finite
+SIGMAS = 8  # how far out a Gaussian prior's draws are checked to stay finite
+
+
+def _as_float(value: Any) -> Any:
+    """``float(value)``, or ``value`` itself if it is too large for a float (check() says so)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return value
 
 
 class _Ranged(Param):
@@ -18,21 +30,46 @@ class _Ranged(Param):
         self.low = low
         self.high = high
         self.log = bool(log)
+        self.log_given = log  # checked to be a bool (log="yes" must not pass for True)
         self.step = step
         self.label = label
 
     def check(self, path: str) -> None:
+        _check_flag(self.log_given, "log", path)
         low = _number(self.low, "low", path)
         high = _number(self.high, "high", path)
         if low > high:
-            raise ValueError(f"{path}: low <= high must hold, but got low={low}, high={high}")
+            raise ValueError(
+                f"{path}: low <= high must hold, but got low={low}, high={high}; swap them"
+            )
+        if not math.isfinite(high - low):
+            raise ValueError(
+                f"{path}: high - low must be a finite float, but low={low}, high={high} span "
+                f"more than the largest float; narrow the range or rescale the parameter"
+            )
         if self.log and low <= 0:
             raise ValueError(
                 f"{path}: a log-scaled range needs low > 0, but got low={low}; "
                 "shift the range or drop log=True"
             )
-        if self.step is not None and (_number(self.step, "step", path) <= 0):
-            raise ValueError(f"{path}: step must be > 0, but got step={self.step}")
+        if self.step is None:
+            return
+        step = _number(self.step, "step", path)
+        if step <= 0:
+            raise ValueError(
+                f"{path}: step must be > 0, but got step={self.step}; give a positive step "
+                f"or leave it out"
+            )
+        if high > low and step > high - low:
+            raise ValueError(
+                f"{path}: step must be at most high - low = {high - low}, but got "
+                f"step={self.step}, which leaves only low={low} to try; give a smaller step"
+            )
+        if not math.isfinite((high - low) / step):
+            raise ValueError(
+                f"{path}: (high - low) / step must be a finite float, but step={self.step} "
+                f"is too small for low={low}, high={high}; give a larger step"
+            )
 
     # internal scale: log for log ranges, identity otherwise
     def _lo_hi(self) -> tuple[float, float]:
@@ -107,9 +144,9 @@ class Float(_Ranged):
     ) -> None:
         super().__init__(low, high, log=log, step=step, label=label)
         if _is_number(low) and _is_number(high):
-            self.low, self.high = float(low), float(high)
+            self.low, self.high = _as_float(low), _as_float(high)
         if _is_number(step):
-            self.step = float(step)  # type: ignore[arg-type]
+            self.step = _as_float(step)
         self._check_labelled()
 
     def from_internal(self, x: float) -> float:
@@ -161,9 +198,23 @@ class Int(_Ranged):
         self._check_labelled()
 
     def check(self, path: str) -> None:
-        for name, v in (("low", self.low), ("high", self.high), ("step", self.step)):
+        given: tuple[tuple[str, Any], ...] = (
+            ("low", self.low),
+            ("high", self.high),
+            ("step", self.step),
+        )
+        for name, v in given:
             if not _is_integral(v):
-                raise ValueError(f"{path}: {name} of an Int must be an integer, but got {v!r}")
+                raise ValueError(
+                    f"{path}: {name} of an Int must be an integer, but got {name}={v!r:.80}; "
+                    f"use Float for real numbers"
+                )
+            if abs(int(v)) > EXACT_INT:
+                raise ValueError(
+                    f"{path}: {name} of an Int must lie within +-2**53 (where floats hold "
+                    f"every integer exactly), but got {name}={v!r:.80}; rescale the "
+                    f"parameter, or choose among listed values with Categorical"
+                )
         if self.log and self.step != 1:
             raise ValueError(
                 f"{path}: an Int cannot be both log-scaled and stepped (got step={self.step}); "
@@ -224,17 +275,33 @@ class Normal(Param):
     ) -> None:
         self.mu, self.sigma, self.step, self.label = mu, sigma, step, label
         if _is_number(mu) and _is_number(sigma):
-            self.mu, self.sigma = float(mu), float(sigma)
+            self.mu, self.sigma = _as_float(mu), _as_float(sigma)
         if _is_number(step):
-            self.step = float(step)  # type: ignore[arg-type]
+            self.step = _as_float(step)
         self._check_labelled()
 
     def check(self, path: str) -> None:
-        _number(self.mu, "mu", path)
-        if _number(self.sigma, "sigma", path) <= 0:
-            raise ValueError(f"{path}: sigma must be > 0, but got sigma={self.sigma}")
+        mu = _number(self.mu, "mu", path)
+        sigma = _number(self.sigma, "sigma", path)
+        if sigma <= 0:
+            raise ValueError(
+                f"{path}: sigma must be > 0, but got sigma={self.sigma}; give a positive spread"
+            )
+        reach = abs(mu) + SIGMAS * sigma
+        if not reach <= self._max_reach:
+            raise ValueError(
+                f"{path}: |mu| + {SIGMAS}*sigma must be at most {self._max_reach:g} "
+                f"{self._why_reach}, but got mu={self.mu}, sigma={self.sigma}; "
+                f"give a smaller sigma or rescale the parameter"
+            )
         if self.step is not None and _number(self.step, "step", path) <= 0:
-            raise ValueError(f"{path}: step must be > 0, but got step={self.step}")
+            raise ValueError(
+                f"{path}: step must be > 0, but got step={self.step}; give a positive step "
+                f"or leave it out"
+            )
+
+    _max_reach = 1e307
+    _why_reach = "(so that draws and the range samplers search stay finite floats)"
 
     def _quantise(self, v: float) -> float:
         return v if self.step is None else round(v / self.step) * self.step
@@ -282,6 +349,8 @@ class LogNormal(Normal):
     """A positive real whose logarithm is N(mu, sigma), as hyperopt's ``lognormal``."""
 
     kind = "lognormal"
+    _max_reach = MAX_LOG
+    _why_reach = "(so that exp() of every draw is a positive finite float)"
 
     def contains(self, value: Any) -> bool:
         return _is_number(value) and float(value) > 0 and super().contains(value)
@@ -300,7 +369,7 @@ class LogNormal(Normal):
         return math.log(value)
 
     def from_internal(self, x: float) -> float:
-        v = math.exp(x)
+        v = math.exp(min(x, 709.0))  # a model may propose beyond the checked range
         if self.step is not None:
             v = max(round(v / self.step), 1) * self.step
         return float(v)
