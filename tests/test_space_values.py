@@ -316,3 +316,64 @@ def test_wide_but_finite_ranges_still_sample_across_the_range() -> None:
 def test_lognormal_values_stay_finite_far_out() -> None:
     p = hs.LogNormal(0, 80)
     assert p.from_internal(10_000.0) < float("inf")
+
+
+# --- keys of objects, named choices, and what refusals say ------------------------------
+class Act:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def test_objects_with_an_address_in_their_repr_are_keyed_by_type_and_position() -> None:
+    from hypersweep.space import Space
+
+    acts = [Act(1), Act(2)]
+    choices = [acts[0], "relu", frozenset({"a", "b"}), (acts[1], 3), frozenset({1, 2}), len]
+    param = Space({"c": hs.Categorical(choices)}).leaves["c"]
+    want = ["Act#0", "relu", "frozenset#2", "tuple#3", "frozenset({1, 2})", "builtins.len"]
+    assert param.keys == want
+    others = [Act(1), "relu", frozenset({"b", "a"}), (Act(2), 3), frozenset({2, 1}), len]
+    again = Space({"c": hs.Categorical(others)}).leaves["c"]
+    assert again.keys == param.keys  # what another process computes
+
+
+def test_named_choices_are_stored_by_name_and_may_be_branches() -> None:
+    from hypersweep.space import Space
+
+    relu, tanh = Act(1), Act(2)
+    space = Space(
+        {
+            "act": hs.Categorical({"relu": relu, "tanh": tanh}),
+            "model": hs.Categorical({"svm": {"C": hs.Float(1e-3, 1.0, log=True)}, "none": None}),
+        }
+    )
+    assert space.leaves["act"].keys == ["relu", "tanh"]
+    assert sorted(space.leaves) == ["act", "model", "model.svm.C"]
+    assert space.build({"act": "tanh", "model": "svm", "model.svm.C": 0.1}) == {
+        "act": tanh,
+        "model": {"C": 0.1},
+    }
+    assert space.build({"act": "relu", "model": "none"})["act"] is relu
+    stored = Space.from_json(json.loads(json.dumps(space.to_json())))
+    assert stored.leaves["act"].keys == ["relu", "tanh"]
+    assert stored.build({"act": "tanh", "model": "none"}) == {"act": "tanh", "model": None}
+
+
+@pytest.mark.parametrize(
+    ("choices", "rule"),
+    [
+        ({1: "a"}, r"the names of a Categorical's choices .* must be non-empty strings"),
+        ({"": "a"}, r"the names of a Categorical's choices"),
+        (
+            [(1, 2), [1, 2]],
+            r"choices must be distinct, but choices 0 and 1 are both stored as \[1, 2\]",
+        ),
+        ([1, True], r"choices must be distinct, but choices 0 and 1 are both stored as True"),
+        ("ab", r"choices must be a list of values or sub-spaces, or a dict"),
+    ],
+)
+def test_bad_choices_are_refused_with_the_rule_and_the_fix(choices: Any, rule: str) -> None:
+    from hypersweep.space import Space
+
+    with pytest.raises(ValueError, match=rf"^c: {rule}.*; "):
+        Space({"c": hs.Categorical(choices)})
