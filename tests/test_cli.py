@@ -182,6 +182,21 @@ def test_show_limit_and_sort(project: Project, capsys: pytest.CaptureFixture[str
     assert [int(r[0]) for r in table_rows] == [t.number for t in ordered[:2]]
 
 
+def test_show_lists_the_last_50_unless_told(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = hs.create_study("many", storage=project.url, space={"x": hs.Float(0, 1)}, seed=0)
+    study.optimize(lambda p: p["x"], n_trials=60)
+    code, out, _ = run(capsys, "show", "many")
+    rows = [int(line.split()[0]) for line in out.splitlines() if "COMPLETE" in line]
+    assert code == 0 and "50 of 60 trials" in out and rows == list(range(10, 60))
+    assert "Only the last 50 of 60 trials are listed; --limit N lists N, --all" in out
+    code, out, _ = run(capsys, "show", "many", "--all")
+    assert code == 0 and out.count("COMPLETE") == 60 and "Only the" not in out
+    code, _, err = run(capsys, "show", "many", "--all", "--limit", "3")
+    assert code == 2 and "not allowed with argument" in err
+
+
 def test_show_keeps_long_values_whole_in_a_pipe(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

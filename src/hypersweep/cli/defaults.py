@@ -1,5 +1,6 @@
 """The CLI's defaults, defined once: ``hypersweep run``, every other command and the
-YAML configs all fall back to the same storage."""
+YAML configs all fall back to the same storage; ``show`` lists the same number of
+trials wherever it is described."""
 
 from __future__ import annotations
 
@@ -7,3 +8,4 @@ DEFAULT_STORAGE = "sqlite:///hypersweep.db"
 STORAGE_HELP = (
     f"storage URL (default: {DEFAULT_STORAGE}, i.e. hypersweep.db in the working directory)"
 )
+SHOW_LIMIT = 50  # rows of `hypersweep show` unless --limit or --all says otherwise

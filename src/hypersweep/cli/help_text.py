@@ -61,8 +61,9 @@ examples:
 
 SHOW = """\
 examples:
-  hypersweep show iris-families                   every trial, in order
+  hypersweep show iris-families                   the last 50 trials, in order
   hypersweep show iris-families --limit 10        the last 10 trials
+  hypersweep show iris-families --all             every trial
   hypersweep show iris-families --sort value --limit 5
                                                   the 5 best trials
 

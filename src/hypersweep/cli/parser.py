@@ -13,7 +13,7 @@ from typing import Any
 
 from . import help_text
 from .argtypes import count, csv_list, int_list, port, seconds
-from .defaults import DEFAULT_STORAGE, STORAGE_HELP
+from .defaults import DEFAULT_STORAGE, SHOW_LIMIT, STORAGE_HELP
 from .run_commands import cmd_run, cmd_worker
 from .study_commands import cmd_best, cmd_delete, cmd_export, cmd_show, cmd_studies
 from .view_commands import cmd_benchmark, cmd_dashboard, cmd_report
@@ -166,12 +166,14 @@ def add_readers(sub: Any) -> None:
         help_text.SHOW,
         cmd_show,
     )
-    show.add_argument(
+    rows = show.add_mutually_exclusive_group()
+    rows.add_argument(
         "--limit",
         type=count,
         metavar="N",
-        help="show only N trials: the last N, or with --sort value the N best",
+        help=f"show N trials: the last N, or with --sort value the N best (default {SHOW_LIMIT})",
     )
+    rows.add_argument("--all", action="store_true", help="show every trial")
     show.add_argument(
         "--sort",
         choices=("number", "value"),

@@ -1,5 +1,5 @@
 """What the study commands share: the storage URL, opening it, loading a study,
-the best trial and JSON output.
+reading its stored trials, the best trial and JSON output.
 
 The study machinery is imported inside the functions, so building the parser
 (``hypersweep --help``) stays fast.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
-from ..trial import FrozenTrial, TrialState
+from ..trial import Direction, FrozenTrial, TrialState, evolve
 from .defaults import DEFAULT_STORAGE
 
 if TYPE_CHECKING:
@@ -63,14 +63,54 @@ def dumps(value: Any, indent: int | None = 2) -> str:
     return json.dumps(jsonable(value), indent=indent, allow_nan=False)
 
 
-def best_json(study: Study) -> dict[str, Any]:
-    """The best trial as ``{"number", "value", "params"}``; an error if none completed."""
-    if not any(t.state is TrialState.COMPLETE for t in study.trials):
+def stored_trials(study: Study) -> list[FrozenTrial]:
+    """Every trial of ``study`` as storage holds it, in number order, in one read.
+
+    Unlike ``study.trials``, no parameter values are rebuilt through the space:
+    the summaries (studies, show, best, delete) print flat values and one
+    trial's parameters, and rebuilding every trial took longer than reading it.
+    """
+    trials = study.storage.read_trials(study.record.study_id).trials
+    return sorted(trials, key=lambda t: t.number)
+
+
+def best_of(trials: Sequence[FrozenTrial], direction: Direction) -> FrozenTrial | None:
+    """The best COMPLETE trial, the first in number order on a tie: the one
+    ``Study.best_trial`` names for the same trials."""
+    sign = direction.sign()
+    done = (t for t in trials if t.state is TrialState.COMPLETE and t.value is not None)
+    return min(done, key=lambda t: sign * (t.value or 0.0), default=None)
+
+
+def with_real_params(study: Study, trial: FrozenTrial) -> FrozenTrial:
+    """A stored trial with its parameter values rebuilt through the study's space, as
+    ``study.trials`` gives them; its stored values if the space no longer fits them."""
+    if study.space is None or not trial.flat:
+        return trial
+    try:
+        return evolve(trial, params=study.space.build(trial.flat))
+    except (KeyError, ValueError):
+        return trial
+
+
+def best_json(study: Study, trials: Sequence[FrozenTrial] | None = None) -> dict[str, Any]:
+    """The best trial as ``{"number", "value", "params"}``; an error if none completed.
+
+    With ``trials`` (stored records, see :func:`stored_trials`) the best is found
+    among them and only its parameters are rebuilt; without, the study is asked.
+    """
+    best: FrozenTrial | None
+    if trials is None:
+        done = any(t.state is TrialState.COMPLETE for t in study.trials)
+        best = study.best_trial if done else None
+    else:
+        found = best_of(trials, study.direction)
+        best = None if found is None else with_real_params(study, found)
+    if best is None:
         raise CommandError(
             f"study {study.name!r} has no COMPLETE trial yet, so there is no best one; "
             f"run it first (hypersweep run CONFIG.yaml)"
         )
-    best = study.best_trial
     return {"number": best.number, "value": best.value, "params": best.params}
 
 

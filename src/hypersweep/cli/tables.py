@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .._stats import mean_std
 from ..history import config_key
 from ..trial import TrialState
-from .shared import state_counts
+from .shared import best_of, state_counts
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -55,18 +55,17 @@ def _new_table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
 
 
-def studies_table(title: str, studies: Sequence[Study]) -> Table:
-    """One row per study: direction, trials by state and the best value."""
+def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]]) -> Table:
+    """One row per study (with its stored trials): direction, trials by state, best value."""
     from rich.text import Text
 
     table = _new_table(title)
     for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
         table.add_column(name, justify="left" if name in ("study", "direction") else "right")
     table.add_column("best value", justify="right")
-    for study in studies:
-        trials = study.trials
+    for study, trials in rows:
         counts = state_counts(trials)
-        best = study.best_value if counts["COMPLETE"] else None
+        best = best_of(trials, study.direction)
         running = counts["RUNNING"] + counts["WAITING"]
         cells = [
             study.name,
@@ -76,7 +75,7 @@ def studies_table(title: str, studies: Sequence[Study]) -> Table:
             counts["PRUNED"],
             counts["FAIL"],
             running,
-            best,
+            None if best is None else best.value,
         ]
         table.add_row(*(Text(fmt(c)) for c in cells))
     return table

@@ -1,0 +1,129 @@
+"""``hypersweep show``, ``best`` and ``studies`` on large SQLite studies: the right rows,
+counts and best trial, read without rebuilding every trial through the space."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import hypersweep as hs
+from hypersweep.cli import main
+from hypersweep.storage import get_storage
+from hypersweep.trial import TrialState
+
+SPACE = {
+    "x": hs.Float(-5.0, 5.0),
+    "model": hs.Categorical(
+        [{"kind": "svm", "C": hs.Float(1e-3, 1e3, log=True)}, {"kind": "knn", "k": hs.Int(1, 50)}]
+    ),
+}
+
+
+def build_study(path: Path, n: int) -> str:
+    """A real SQLite study of ``n`` trials written through the storage API (the fastest way:
+    no sampler, no objective): mostly COMPLETE with tied values, some FAIL and PRUNED, and
+    the last one still RUNNING. Returns the storage URL."""
+    url = f"sqlite:///{path}"
+    study = hs.create_study("big", storage=url, space=SPACE, sampler="random", seed=0)
+    store, sid = get_storage(url), study.record.study_id
+    now = time.time()
+    for i in range(n):
+        x = (i * 79 % 100) / 10 - 5  # 100 distinct x: repeated configurations and ties
+        if i % 2:
+            flat = {"x": x, "model": "svm", "model.svm.C": 1.0}
+            params = {"x": x, "model": {"kind": "svm", "C": 1.0}}
+        else:
+            flat = {"x": x, "model": "knn", "model.knn.k": i % 50 + 1}
+            params = {"x": x, "model": {"kind": "knn", "k": i % 50 + 1}}
+        trial = store.create_trial(sid, state=TrialState.RUNNING, flat=flat, params=params)
+        if i == n - 1:
+            break  # still running
+        state = {3: TrialState.FAIL, 7: TrialState.PRUNED}.get(i % 10, TrialState.COMPLETE)
+        store.update_trial(
+            sid,
+            trial.number,
+            state=state,
+            values=[(x - 1.0) ** 2] if state is TrialState.COMPLETE else None,
+            error="Traceback ...\nRuntimeError: boom" if state is TrialState.FAIL else None,
+            finished=now,
+        )
+    store.close()
+    return url
+
+
+def table_numbers(out: str) -> list[int]:
+    """The trial numbers of the table rows in ``show`` output."""
+    states = {s.value for s in TrialState}
+    rows = [line.split() for line in out.splitlines()]
+    return [int(r[0]) for r in rows if len(r) > 1 and r[0].isdigit() and r[1] in states]
+
+
+def check_summaries(url: str, n: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """show, best and studies agree with the Study API on the same trials."""
+    study = hs.load_study("big", storage=url)
+    trials = study.trials
+    best = study.best_trial
+    assert len(trials) == n and best.number == 40  # x = 1.0 at #40, #140, ...: ties lose
+
+    assert main(["show", "big", "--storage", url]) == 0
+    out = capsys.readouterr().out
+    assert f"50 of {n} trials" in out
+    assert table_numbers(out) == [t.number for t in trials[-50:]]
+    assert f"Only the last 50 of {n} trials are listed" in out
+    counts = {s: sum(t.state is s for t in trials) for s in TrialState}
+    complete, pruned, fail = (counts[TrialState[s]] for s in ("COMPLETE", "PRUNED", "FAIL"))
+    assert counts[TrialState.RUNNING] == 1 and pruned == fail == n // 10
+    assert f"{n} trials: 1 running, {complete} complete, {pruned} pruned, {fail} fail." in out
+    assert f"Best trial: #{best.number} with value 0\n" in out
+    assert json.loads(out[out.rindex("with value 0\n") + 13 :]) == best.params
+
+    assert main(["show", "big", "--storage", url, "--sort", "value", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    ranked = sorted((t for t in trials if t.value is not None), key=lambda t: t.value or 0.0)
+    assert table_numbers(out) == [t.number for t in ranked[:3]] and "Only the" not in out
+
+    assert main(["best", "big", "--storage", url]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {"number": best.number, "value": best.value, "params": best.params}
+
+    assert main(["studies", "--storage", url]) == 0
+    row = next(r for r in map(str.split, capsys.readouterr().out.splitlines()) if r[:1] == ["big"])
+    assert row == ["big", "minimize", str(n), str(complete), str(pruned), str(fail), "1", "0"]
+
+
+def test_show_best_studies_on_300_trials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = build_study(tmp_path / "big.db", 300)
+    check_summaries(url, 300, capsys)
+    assert main(["show", "big", "--storage", url, "--all"]) == 0
+    out = capsys.readouterr().out
+    assert table_numbers(out) == list(range(300)) and "Only the" not in out
+
+
+def _timed(*argv: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "hypersweep", *argv], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
+
+
+@pytest.mark.slow
+def test_show_on_twenty_thousand_trials_is_quick(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Building the study takes most of this test (about 45 s); show itself took 15 to 60 s
+    before it stopped rebuilding every trial and listing every row, and now takes about
+    one second (most of it Python starting and the storage's one read of every trial)."""
+    url = build_study(tmp_path / "big.db", 20_000)
+    check_summaries(url, 20_000, capsys)
+    for argv in (["show", "big"], ["best", "big"], ["studies"]):
+        seconds = sorted(_timed(*argv, "--storage", url) for _ in range(3))[1]
+        assert seconds < 10, f"{argv}: {seconds:.1f} s"  # generous: a loaded CI machine
