@@ -1,8 +1,10 @@
 """What can be searched: parameter kinds, nested spaces, and hyperopt's spellings.
 
 ``kinds`` holds the leaves (Float, Int, Categorical, ...), ``tree`` compiles
-nested dicts and lists of them into a :class:`Space`, ``hp`` maps hyperopt's
-names onto the same objects. Nothing here knows of studies or storage.
+nested dicts and lists of them into a :class:`Space`, ``stored`` writes a space
+as the JSON kept with a study and reads it back (with ``values``, the typed JSON
+that gives tuples, numpy scalars and int-keyed dicts back exactly), ``hp`` maps
+hyperopt's names onto the same objects. Nothing here knows of studies or storage.
 """
 
 from __future__ import annotations
