@@ -15,7 +15,8 @@ def empty_postgres(url: str) -> SQLStorage:
     """A SQLStorage on the session's PostgreSQL database, emptied of earlier tests' studies."""
     import psycopg
 
-    storage = SQLStorage(url)  # creates the tables on first use
+    storage = SQLStorage(url)
+    storage.prepare_for_writing()  # creates the tables the first time
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE hs_trials, hs_studies")
     return storage
@@ -26,8 +27,10 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
     kind = request.param
     if kind == "memory":
         store: Storage = MemoryStorage()
-    elif kind == "sqlite":
-        store = SQLStorage(f"sqlite:///{tmp_path / 'studies.db'}")
+    elif kind == "sqlite":  # a hypersweep database without studies, as memory starts
+        sqlite = SQLStorage(f"sqlite:///{tmp_path / 'studies.db'}")
+        sqlite.prepare_for_writing()
+        store = sqlite
     else:
         store = empty_postgres(request.getfixturevalue("postgres_url"))
     yield store

@@ -77,7 +77,7 @@ def test_closed_storage_reopens_on_use(tmp_path: Path) -> None:
 
 
 def test_in_memory_sqlite_is_shared_between_threads() -> None:
-    storage = SQLStorage("sqlite://")
+    storage = SQLStorage("sqlite:///:memory:")
     sid = storage.create_study("s", [MIN]).study_id
     threads = [
         threading.Thread(target=create_and_finish, args=(storage, "s", 10)) for _ in range(4)
@@ -91,7 +91,9 @@ def test_in_memory_sqlite_is_shared_between_threads() -> None:
 
 def test_read_trials_uses_the_seq_index(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    SQLStorage(f"sqlite:///{path}").close()
+    storage = SQLStorage(f"sqlite:///{path}")
+    storage.prepare_for_writing()
+    storage.close()
     with sqlite3.connect(path) as conn:
         plan = conn.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM hs_trials WHERE study_id = 1 AND seq > 5"

@@ -1,4 +1,5 @@
-"""Opening an older study database upgrades it in place; a newer one is refused.
+"""Writing to an older study database upgrades it in place (reading it does not); a
+newer one is refused.
 
 The old databases are real: ``tests/fixtures/schema2.db`` was written by the
 hypersweep of schema 2, and on PostgreSQL the same rows are copied into the
@@ -92,6 +93,12 @@ def snapshot(url: str) -> dict[str, Any]:
     return found
 
 
+def open_for_writing(url: str) -> None:
+    storage = SQLStorage(url)
+    storage.prepare_for_writing()
+    storage.close()
+
+
 class Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -127,7 +134,7 @@ def test_every_older_version_has_a_step() -> None:
 
 
 def test_new_database_starts_current_and_says_nothing(fresh_url: str, said: list[str]) -> None:
-    SQLStorage(fresh_url).close()
+    open_for_writing(fresh_url)
     found = snapshot(fresh_url)
     assert found["version"] == [(SCHEMA_VERSION,)]
     assert found["log"] == []
@@ -137,7 +144,7 @@ def test_new_database_starts_current_and_says_nothing(fresh_url: str, said: list
 def test_upgrade_keeps_every_row_and_logs_once(old_url: str, said: list[str]) -> None:
     before = snapshot(old_url)
     assert before["version"] == [(OLD,)] and "hs_schema_log" not in before["tables"]
-    SQLStorage(old_url).close()
+    open_for_writing(old_url)
     after = snapshot(old_url)
     assert after["version"] == [(SCHEMA_VERSION,)]
     assert [row[:2] for row in after["log"]] == [(OLD, SCHEMA_VERSION)]
@@ -148,7 +155,7 @@ def test_upgrade_keeps_every_row_and_logs_once(old_url: str, said: list[str]) ->
     assert f"from schema {OLD} to {SCHEMA_VERSION}" in said[0]
     shown = "studies.db" if old_url.startswith("sqlite") else old_url.rsplit("/", 1)[1]
     assert shown in said[0]
-    SQLStorage(old_url).close()  # already current: nothing more to do or say
+    open_for_writing(old_url)  # already current: nothing more to do or say
     assert len(said) == 1
     assert snapshot(old_url)["log"] == after["log"]
 
@@ -190,14 +197,14 @@ def test_a_failed_upgrade_changes_nothing(
     before = snapshot(old_url)
     monkeypatch.setitem(upgrade.STEPS, OLD, failing_step)
     with pytest.raises(StorageError) as info:
-        SQLStorage(old_url)
+        open_for_writing(old_url)
     message = str(info.value)
     assert f"from hypersweep schema {OLD} to {SCHEMA_VERSION} failed" in message
     assert "injected failure" in message and f"still at schema {OLD}" in message
     assert snapshot(old_url) == before
     assert said == []
     monkeypatch.undo()
-    SQLStorage(old_url).close()  # the real step still works afterwards
+    open_for_writing(old_url)  # the real step still works afterwards
     assert snapshot(old_url)["version"] == [(SCHEMA_VERSION,)]
 
 
@@ -209,7 +216,7 @@ def set_version(url: str, version: int) -> None:
 
 
 def test_a_newer_schema_is_refused(fresh_url: str) -> None:
-    SQLStorage(fresh_url).close()
+    open_for_writing(fresh_url)
     set_version(fresh_url, SCHEMA_VERSION + 1)
     with pytest.raises(StorageError) as info:
         SQLStorage(fresh_url)
@@ -221,17 +228,18 @@ def test_a_newer_schema_is_refused(fresh_url: str) -> None:
 
 
 def test_a_schema_older_than_any_step_is_refused(fresh_url: str) -> None:
-    SQLStorage(fresh_url).close()
+    open_for_writing(fresh_url)
     set_version(fresh_url, upgrade.OLDEST - 1)
     with pytest.raises(StorageError, match=r"older than the oldest this hypersweep can upgrade"):
         SQLStorage(fresh_url)
 
 
 def open_and_count(url: str) -> list[int]:
-    """Worker: open the database; return [upgrade messages seen here, trials read]."""
+    """Worker: open the database to write; return [upgrade messages seen here, trials read]."""
     handler = Collect()
     logging.getLogger("hypersweep.storage").addHandler(handler)
     storage = SQLStorage(url)
+    storage.prepare_for_writing()
     sid = storage.get_study("pruned-search").study_id
     count = len(storage.read_trials(sid).trials)
     storage.close()

@@ -9,6 +9,7 @@ incremental: each change bumps a per-study sequence number, and
 from __future__ import annotations
 
 import abc
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -56,7 +57,8 @@ class Storage(abc.ABC):
         space: Any = None,
         system_attrs: dict[str, Any] | None = None,
     ) -> StudyRecord:
-        """Create a study; raise :class:`DuplicateStudy` if the name is taken."""
+        """Create a study; raise :class:`DuplicateStudy` if the name is taken, and
+        ``ValueError`` if it breaks the rule of :func:`check_study_name`."""
 
     @abc.abstractmethod
     def get_study(self, name: str) -> StudyRecord:
@@ -181,3 +183,26 @@ def check_finishable(trial: FrozenTrial | None, study_id: int, number: int) -> F
             f"trial {number} is already {trial.state.value}; a finished trial cannot change"
         )
     return trial
+
+
+# control characters, line and paragraph separators, and the bidirectional controls
+# (which reorder how the text around them shows)
+_INVISIBLE = {"Cc", "Zl", "Zp"}
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+NAME_RULE = (
+    "a study name must be a non-empty string without control characters (such as a "
+    "newline, a tab or NUL) and not only spaces"
+)
+
+
+def check_study_name(name: object) -> str:
+    """Refuse a name that is no string, empty or blank, or holds control characters
+    (it would break the lines of listings and logs, or could not be stored)."""
+    if not isinstance(name, str):
+        raise ValueError(f"{NAME_RULE}, but got {type(name).__name__} {name!r}")
+    if not name.strip():
+        raise ValueError(f"{NAME_RULE}, but got {name!r}")
+    bad = next((c for c in name if c in _BIDI or unicodedata.category(c) in _INVISIBLE), None)
+    if bad is not None:
+        raise ValueError(f"{NAME_RULE}, but {name!r} holds {bad!r} (U+{ord(bad):04X})")
+    return name

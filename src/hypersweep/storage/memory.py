@@ -11,7 +11,7 @@ from typing import Any
 
 from ..exceptions import BudgetReached, ConfigTaken, DuplicateStudy, StudyNotFound
 from ..trial import Direction, FrozenTrial, TrialState, evolve, new_trial
-from .base import Changes, Storage, StudyRecord, check_finishable
+from .base import Changes, Storage, StudyRecord, check_finishable, check_study_name
 
 
 class _StudyData:
@@ -54,6 +54,7 @@ class MemoryStorage(Storage):
         space: Any = None,
         system_attrs: dict[str, Any] | None = None,
     ) -> StudyRecord:
+        check_study_name(name)
         with self._lock:
             if name in self._studies:
                 raise DuplicateStudy(f"a study named {name!r} already exists")

@@ -1,5 +1,10 @@
 """The connection to one SQLite file or PostgreSQL database: URL, engines, transactions.
 
+Reading never writes: before its first read a storage only looks at the database
+(:mod:`.probe`), and a missing SQLite file stays missing. Before its first write
+it creates the tables (only when creating a study) or upgrades an older schema
+(:mod:`.upgrade`), and switches a SQLite file to WAL mode.
+
 SQLite runs in WAL mode and opens write transactions with ``BEGIN IMMEDIATE``,
 so several processes can share one file without "database is locked" errors.
 Every transaction is retried when that is safe (SQLite busy, a dropped
@@ -25,6 +30,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from ...exceptions import StorageError
+from .probe import Found, look, missing_file, no_tables, not_readable, unusable
 from .upgrade import open_schema, upgraded_message
 
 T = TypeVar("T")
@@ -37,6 +43,16 @@ def reason(exc: BaseException) -> str:
     """The driver's own first line of an error, for messages."""
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+def damaged(exc: BaseException) -> bool:
+    """SQLite's words for a file that is not a database, or no longer a whole one."""
+    said = reason(exc).lower()
+    return any(word in said for word in ("not a database", "malformed", "corrupt"))
+
+
+class WriteConflict(StorageError):
+    """A write broke a uniqueness rule of the tables (another process wrote first)."""
 
 
 def retryable(exc: sa_exc.OperationalError, sqlite: bool) -> bool:
@@ -58,6 +74,11 @@ def parse_url(url: str) -> tuple[URL, str]:
             "or 'postgresql://user:password@host/dbname'"
         ) from e
     shown = parsed.render_as_string(hide_password=True)  # as the user wrote it
+    if parsed.get_backend_name() == "sqlite" and not parsed.database:
+        raise StorageError(
+            f"the storage URL {shown!r} names no file: sqlite:/// needs a file path, e.g. "
+            "sqlite:///study.db; for an in-memory study pass storage=None"
+        )
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -72,7 +93,8 @@ class Database:
     """Engines for one database, created lazily (again after a fork), and transactions on them.
 
     Three engines: for reads (autocommit on PostgreSQL), for writes, and for relaxed
-    writes (see :meth:`write_relaxed`). Opening creates or upgrades the schema.
+    writes (see :meth:`write_relaxed`). Nothing is written until the first write:
+    :meth:`check` and the first read only look (see the module's docstring).
     """
 
     def __init__(self, url: str, engine_kwargs: dict[str, Any]) -> None:
@@ -80,12 +102,16 @@ class Database:
         self.engine_kwargs = engine_kwargs
         self.sqlite = self.parsed.get_backend_name() == "sqlite"
         self.path = str(self.parsed.database or "")
-        self.memory = self.sqlite and self.path in ("", ":memory:")
+        self.memory = self.sqlite and self.path == ":memory:"
+        self.where = self.path if self.sqlite else self.shown  # for messages
         # an in-memory SQLite database lives in one shared connection: serialise its use
         self._guard: threading.RLock | None = threading.RLock() if self.memory else None
         self._init_lock = threading.Lock()
+        self._schema_lock = threading.Lock()
         self._engines: tuple[Engine, Engine, Engine] | None = None
         self._pid = os.getpid()
+        self._readable = False  # a hypersweep schema the reads can use, found by looking
+        self._current = False  # at SCHEMA_VERSION, created or upgraded by this process
 
     def close(self) -> None:
         with self._init_lock:
@@ -95,9 +121,14 @@ class Database:
             self._engines = None
 
     def read(self, fn: Callable[[Connection], T]) -> T:
+        if not self._readable:
+            self._prepare(write=False)
         return self._run(self.engines()[0], fn)
 
-    def write(self, fn: Callable[[Connection], T]) -> T:
+    def write(self, fn: Callable[[Connection], T], *, create: bool = False) -> T:
+        """Run a write; ``create`` (creating a study) may create the file and the tables."""
+        if not self._current:
+            self._prepare(write=True, create=create)
         return self._run(self.engines()[1], fn)
 
     def write_relaxed(self, fn: Callable[[Connection], T]) -> T:
@@ -110,6 +141,8 @@ class Database:
         with synchronous=NORMAL makes the same trade for every write. It shortens
         the time the study row stays locked, which is what serialises workers.
         """
+        if not self._current:
+            self._prepare(write=True)
         return self._run(self.engines()[2], fn)
 
     def engines(self) -> tuple[Engine, Engine, Engine]:
@@ -128,29 +161,75 @@ class Database:
 
     def _open(self) -> tuple[Engine, Engine, Engine]:
         engine = self._create_engine()
-        engines: tuple[Engine, Engine, Engine]
         if self.sqlite:
             writes = engine.execution_options(hs_write=True)
-            engines = (engine, writes, writes)
-        else:  # reads in autocommit: no BEGIN/COMMIT round trips around one SELECT
-            relaxed = self._create_engine(options="-c synchronous_commit=off")
-            engines = (engine.execution_options(isolation_level="AUTOCOMMIT"), engine, relaxed)
-        try:
-            upgraded_from = self._run(engines[1], self._open_schema, opening=True)
-        except BaseException as e:
-            engines[0].dispose()
-            engines[2].dispose()
-            if isinstance(e, (sa_exc.SQLAlchemyError, OSError)):
-                raise self._open_error(e) from e
-            raise
+            return engine, writes, writes
+        # reads in autocommit: no BEGIN/COMMIT round trips around one SELECT
+        relaxed = self._create_engine(options="-c synchronous_commit=off")
+        return engine.execution_options(isolation_level="AUTOCOMMIT"), engine, relaxed
+
+    # --- looking, creating, upgrading -----------------------------------------------------
+    def check(self) -> None:
+        """Refuse now, writing nothing, what neither reading nor writing could open: a
+        bad URL, an unreachable server, a damaged file, an Optuna database, a schema too
+        new or too old. A missing file is no error yet: creating a study makes it."""
+        self.engines()
+        if self._exists():
+            self._refuse(unusable(self._look(), self.where))
+
+    def _exists(self) -> bool:
+        return not self.sqlite or self.memory or os.path.exists(self.path)
+
+    def _look(self) -> Found:
+        return self._run(self.engines()[0], look, opening=True)
+
+    def _refuse(self, why: str | None) -> None:
+        if why is not None:
+            raise StorageError(why)
+
+    def _prepare(self, *, write: bool, create: bool = False) -> None:
+        with self._schema_lock:
+            if self.memory or (write and not self._current):
+                self._make_current(create or self.memory)
+            elif not write and not self._readable:
+                if not self._exists():
+                    raise StorageError(missing_file(self.path))
+                self._refuse(not_readable(self._look(), self.where))
+                self._readable = True
+
+    def _make_current(self, create: bool) -> None:
+        if self._current:
+            return
+        if not self._exists():
+            if not create:
+                raise StorageError(missing_file(self.path))
+        else:
+            found = self._look()
+            self._refuse(unusable(found, self.where))
+            if not found.hypersweep and not create:
+                raise StorageError(no_tables(self.where))
+        if self.sqlite and not self.memory:
+            self._use_wal()
+        upgraded_from = self._run(self.engines()[1], self._open_schema, opening=True)
         if upgraded_from is not None:  # said once it is committed
-            log.warning(upgraded_message(self.path if self.sqlite else self.shown, upgraded_from))
-        return engines
+            log.warning(upgraded_message(self.where, upgraded_from))
+        self._current = self._readable = True
+
+    def _use_wal(self) -> None:
+        """WAL mode, kept by the file: set outside any transaction, before the first write."""
+        try:
+            raw = self.engines()[0].raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA journal_mode = WAL")
+            finally:
+                raw.close()
+        except sa_exc.DBAPIError as e:
+            raise self._failure(e, opening=True) from e
 
     def _open_schema(self, conn: Connection) -> int | None:
         if not self.sqlite:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_INIT_LOCK)))
-        return open_schema(conn, self.shown)
+        return open_schema(conn, self.where)
 
     def _create_engine(self, options: str | None = None) -> Engine:
         kwargs = dict(self.engine_kwargs)
@@ -172,8 +251,7 @@ class Database:
         except (sa_exc.SQLAlchemyError, TypeError) as e:
             raise self._open_error(e) from e
         if self.sqlite:
-            wal = not self.memory
-            event.listen(engine, "connect", lambda conn, _rec: sqlite_setup(conn, wal=wal))
+            event.listen(engine, "connect", sqlite_setup)
             event.listen(engine, "begin", sqlite_on_begin)
         return engine
 
@@ -189,6 +267,7 @@ class Database:
                 "to the working directory, 'sqlite:////abs/x.db' is absolute)"
             )
 
+    # --- errors and transactions ---------------------------------------------------------
     def _open_error(self, exc: BaseException) -> StorageError:
         hint = (
             "check that its folder is writable and that the file is a SQLite database"
@@ -197,6 +276,20 @@ class Database:
             "user, password and database name are right"
         )
         return StorageError(f"cannot open the storage {self.shown!r}: {hint} ({reason(exc)})")
+
+    def _failure(self, exc: sa_exc.DBAPIError, *, opening: bool) -> StorageError:
+        """One sentence for a driver error: what failed and what to do (no SQL text)."""
+        if isinstance(exc, sa_exc.IntegrityError):
+            return WriteConflict(f"a write to {self.shown!r} was refused: {reason(exc)}")
+        if self.sqlite and not self.memory and damaged(exc):
+            return StorageError(
+                f"{self.path} is not a SQLite database, or it is damaged ({reason(exc)}): "
+                f"restore it from a copy, or try `sqlite3 {self.path} .recover` to save "
+                "what is left into a new file"
+            )
+        if opening:
+            return self._open_error(exc)
+        return StorageError(f"the database {self.shown!r} failed: {reason(exc)}")
 
     def _run(self, engine: Engine, fn: Callable[[Connection], T], *, opening: bool = False) -> T:
         """Run ``fn`` in one transaction, committed on return; retry when that is safe."""
@@ -207,25 +300,28 @@ class Database:
                     result = fn(conn)
                     committing = True
                 return result
-            except sa_exc.OperationalError as e:
+            except sa_exc.DBAPIError as e:
                 # a COMMIT that failed on PostgreSQL may have happened after all: never redo it
                 safe = self.sqlite or not committing
-                if safe and attempt + 1 < ATTEMPTS and retryable(e, self.sqlite):
+                if (
+                    isinstance(e, sa_exc.OperationalError)
+                    and safe
+                    and attempt + 1 < ATTEMPTS
+                    and retryable(e, self.sqlite)
+                ):
                     time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
                     continue
-                if opening:  # _open explains what to check
-                    raise
-                raise StorageError(f"the database {self.shown!r} failed: {reason(e)}") from e
+                raise self._failure(e, opening=opening) from e
         raise AssertionError("unreachable")
 
 
 # --- SQLite connection setup ----------------------------------------------------------
-def sqlite_setup(dbapi_conn: Any, *, wal: bool) -> None:
+def sqlite_setup(dbapi_conn: Any, _record: Any) -> None:
+    # settings of this connection only: none of them writes to the file (WAL, which
+    # does, is set once before the first write: Database._use_wal)
     dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, in sqlite_on_begin
     for pragma in ("busy_timeout = 30000", "foreign_keys = ON", "synchronous = NORMAL"):
         dbapi_conn.execute(f"PRAGMA {pragma}")
-    if wal:  # readers and one writer at a time, without blocking each other
-        dbapi_conn.execute("PRAGMA journal_mode = WAL")
 
 
 def sqlite_on_begin(conn: Connection) -> None:

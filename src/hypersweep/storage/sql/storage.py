@@ -15,16 +15,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from ...exceptions import BudgetReached, ConfigTaken, DuplicateStudy, StudyNotFound
 from ...trial import Direction, FrozenTrial, TrialState
-from ..base import Changes, Storage, StudyRecord, check_finishable
+from ..base import Changes, Storage, StudyRecord, check_finishable, check_study_name
 from . import statements as q
 from .codec import FIELDS, dumps, loads, study_columns, study_from_row, trial_columns
 from .codec import trial_from_row as as_trial
-from .database import Database
+from .database import Database, WriteConflict
 
 
 def missing_id(study_id: int) -> StudyNotFound:
@@ -66,16 +65,24 @@ def check_key_free(conn: Connection, study_id: int, unique_key: str) -> None:
 class SQLStorage(Storage):
     """Studies in a SQLite file or a PostgreSQL database, shared by any number of processes.
 
-    Opening a database written by an older hypersweep upgrades it in place.
-    Picklable: only the URL and engine options travel, and the engine is
-    re-created lazily on the other side (for multiprocessing workers).
+    Reading never writes: opening a SQLite file that does not exist, or a database
+    without hypersweep's tables, for reading is refused, and nothing is created.
+    Only :meth:`create_study` creates the file and the tables. The first write to a
+    database written by an older hypersweep upgrades it in place (reads before that
+    read it as it is). Picklable: only the URL and engine options travel, and the
+    engine is re-created lazily on the other side (for multiprocessing workers).
     """
 
     def __init__(self, url: str, *, engine_kwargs: dict[str, Any] | None = None) -> None:
         self._url = url
         self._engine_kwargs = dict(engine_kwargs or {})
         self._db = Database(url, self._engine_kwargs)
-        self._db.engines()  # fail now, with a clear message, if the URL is unusable
+        self._db.check()  # fail now, with a clear message, if the URL is unusable
+
+    def prepare_for_writing(self) -> None:
+        """Create the database and its tables, or upgrade an older schema, now rather
+        than at the first write (which does it anyway)."""
+        self._db.write(lambda conn: None, create=True)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"url": self._url, "engine_kwargs": self._engine_kwargs}
@@ -111,6 +118,7 @@ class SQLStorage(Storage):
         space: Any = None,
         system_attrs: dict[str, Any] | None = None,
     ) -> StudyRecord:
+        check_study_name(name)
         rec = StudyRecord(
             study_id=-1,
             name=name,
@@ -128,8 +136,8 @@ class SQLStorage(Storage):
             return int(conn.execute(q.INSERT_STUDY, row).scalar_one())
 
         try:
-            return dataclasses.replace(rec, study_id=self._db.write(op))
-        except sa_exc.IntegrityError as e:  # another process created it in between
+            return dataclasses.replace(rec, study_id=self._db.write(op, create=True))
+        except WriteConflict as e:  # another process created it in between
             raise duplicate from e
 
     def get_study(self, name: str) -> StudyRecord:

@@ -1,5 +1,5 @@
-"""Opening a study database: create its tables, upgrade an older schema in place, or
-refuse a newer one.
+"""Writing to a study database: create its tables, upgrade an older schema in place, or
+refuse a newer one. (Reading never does any of this: see :mod:`.probe`.)
 
 To change the schema: change :mod:`.schema`, write a step below that brings a
 database from the previous version to the new one, add it to ``STEPS`` and bump
@@ -37,6 +37,10 @@ STEPS: dict[int, Step] = {
     2: add_schema_log,
 }
 OLDEST = min(STEPS, default=SCHEMA_VERSION)  # the oldest schema this code can upgrade
+# the oldest schema whose tables the reads use unchanged: reading never upgrades, so an
+# older database is read as it is from this version on. Raise it to the new version when
+# a step changes a table or column that statements.py reads (2 -> 3 only added a log).
+READABLE_SINCE = 2
 
 
 def open_schema(conn: Connection, shown: str) -> int | None:
@@ -51,7 +55,7 @@ def open_schema(conn: Connection, shown: str) -> int | None:
     if found == SCHEMA_VERSION:
         return None
     if found is None or not OLDEST <= found < SCHEMA_VERSION:
-        raise StorageError(_refusal(found, shown))
+        raise StorageError(refusal(found, shown))
     upgrade(conn, found, shown)
     return int(found)
 
@@ -87,7 +91,7 @@ def upgraded_message(shown: str, found: int) -> str:
     )
 
 
-def _refusal(found: int | None, shown: str) -> str:
+def refusal(found: int | None, shown: str) -> str:
     if found is not None and found > SCHEMA_VERSION:
         return (
             f"the database {shown!r} holds hypersweep schema version {found}, written by a "
