@@ -190,6 +190,12 @@ class CompiledSpace:
 
     def from_flat(self, flat: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """(the objective's value, hyperopt's vals: label -> value or option index)."""
+        value, vals, _real = self.evaluate_flat(flat)
+        return value, vals
+
+    def evaluate_flat(self, flat: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        """(the objective's value, hyperopt's vals, label -> real value: a choice's label
+        holds the chosen option as the objective saw it)."""
 
         def pick(node: Node) -> Any:
             assert isinstance(node, (Leaf, Choice, PChoice))
@@ -199,7 +205,15 @@ class CompiledSpace:
             return value if isinstance(node, Leaf) else self.option_index(node.label, value)
 
         vals: dict[str, Any] = {}
-        return self._walk(self.original, pick, vals, {}), vals
+        memo: dict[int, Any] = {}
+        value = self._walk(self.original, pick, vals, memo)
+        real = {}
+        for label in vals:
+            node = self.nodes[label]
+            chosen = node.options[vals[label]] if isinstance(node, (Choice, PChoice)) else node
+            real[label] = memo[id(chosen)] if id(chosen) in memo else self._walk(
+                chosen, pick, {}, memo)  # fmt: skip
+        return value, vals, real
 
     def from_point(self, point: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """Evaluate a hyperopt point (label -> value; choices by index or by value)."""

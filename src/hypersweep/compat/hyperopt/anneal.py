@@ -1,0 +1,9 @@
+"""``anneal.suggest``: pass it as ``fmin(..., algo=anneal.suggest)`` (see :mod:`.algos` for what runs)."""
+
+from __future__ import annotations
+
+from .algos import marker
+
+suggest = marker("anneal")
+
+__all__ = ["suggest"]

@@ -1,0 +1,9 @@
+"""``atpe.suggest``: pass it as ``fmin(..., algo=atpe.suggest)`` (see :mod:`.algos` for what runs)."""
+
+from __future__ import annotations
+
+from .algos import marker
+
+suggest = marker("atpe")
+
+__all__ = ["suggest"]

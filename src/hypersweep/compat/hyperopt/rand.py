@@ -1,0 +1,9 @@
+"""``rand.suggest``: pass it as ``fmin(..., algo=rand.suggest)`` (see :mod:`.algos` for what runs)."""
+
+from __future__ import annotations
+
+from .algos import marker
+
+suggest = marker("rand")
+
+__all__ = ["suggest"]

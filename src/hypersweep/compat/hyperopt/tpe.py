@@ -1,0 +1,9 @@
+"""``tpe.suggest``: pass it as ``fmin(..., algo=tpe.suggest)`` (see :mod:`.algos` for what runs)."""
+
+from __future__ import annotations
+
+from .algos import marker
+
+suggest = marker("tpe")
+
+__all__ = ["suggest"]
