@@ -1,4 +1,4 @@
-"""``anneal.suggest``: pass it as ``fmin(..., algo=anneal.suggest)`` (see :mod:`.algos` for what runs)."""
+"""``anneal.suggest``: an ``algo`` for ``fmin`` (see :mod:`.algos` for what runs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``atpe.suggest``: pass it as ``fmin(..., algo=atpe.suggest)`` (see :mod:`.algos` for what runs)."""
+"""``atpe.suggest``: an ``algo`` for ``fmin`` (see :mod:`.algos` for what runs)."""
 
 from __future__ import annotations
 

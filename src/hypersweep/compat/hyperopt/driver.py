@@ -17,8 +17,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import hypersweep as hs
-
 from .algos import sampler_for
 from .results import AllTrialsFailed, to_study_result
 from .translate import compile_space, space_eval

@@ -1,4 +1,4 @@
-"""``rand.suggest``: pass it as ``fmin(..., algo=rand.suggest)`` (see :mod:`.algos` for what runs)."""
+"""``rand.suggest``: an ``algo`` for ``fmin`` (see :mod:`.algos` for what runs)."""
 
 from __future__ import annotations
 

@@ -95,7 +95,9 @@ def to_study_result(rval: Any) -> Any:
         try:
             loss = float(result["loss"])
         except (KeyError, TypeError, ValueError):
-            raise InvalidLoss(f"status 'ok' needs a number as 'loss', got {result!r:.200}") from None
+            raise InvalidLoss(
+                f"status 'ok' needs a number as 'loss', got {result!r:.200}"
+            ) from None
         if math.isnan(loss):
             out = {"status": "fail", **extras, STATUS_ATTR: STATUS_OK}
         else:
@@ -111,7 +113,9 @@ def to_study_result(rval: Any) -> Any:
     return out
 
 
-def result_of(state: str, value: float | None, user_attrs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def result_of(
+    state: str, value: float | None, user_attrs: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     """(hyperopt job state, result dict) of a stored trial (``state``: TrialState's value)."""
     attrs = decode({k: v for k, v in user_attrs.items() if k != ATTACHMENTS_ATTR})
     status = attrs.pop(STATUS_ATTR, None)

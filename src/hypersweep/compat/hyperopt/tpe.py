@@ -1,4 +1,4 @@
-"""``tpe.suggest``: pass it as ``fmin(..., algo=tpe.suggest)`` (see :mod:`.algos` for what runs)."""
+"""``tpe.suggest``: an ``algo`` for ``fmin`` (see :mod:`.algos` for what runs)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ MAX_SLOTS = 200
 Pick = Callable[[Node], Any]
 
 
-class Best(dict):  # type: ignore[type-arg]
+class Best(dict[str, Any]):
     """What ``fmin`` returns: label -> the real value the best trial used.
 
     Numbers are the sampled numbers; a choice's label holds the chosen option
@@ -79,7 +79,7 @@ class CompiledSpace:
 
     def __init__(self, space: Any) -> None:
         self.original = space
-        self.nodes: dict[str, Node] = {}  # label -> node, in definition order
+        self.nodes: dict[str, Leaf | Choice | PChoice] = {}  # label -> node, in definition order
         self._seen: set[int] = set()
         self.slots: dict[str, list[int]] = {}  # pchoice label -> option index of each slot
         self.definition = self._to_hs(space)
@@ -225,7 +225,8 @@ class CompiledSpace:
         """hyperopt's index convention first (an integer in range), else the option equal to
         ``value`` (a real value, as ``fmin`` returns)."""
         n = len(node.options)
-        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 <= value < n:
+        integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        if integral and 0 <= int(value) < n:
             return int(value)
         for i, option in enumerate(node.options):
             try:
@@ -257,7 +258,8 @@ class CompiledSpace:
         """Read a node's value from a hyperopt point; a choice's value may be an index."""
 
         def pick(node: Node) -> Any:
-            assert isinstance(node, (Leaf, Choice, PChoice))
+            if not isinstance(node, (Leaf, Choice, PChoice)):
+                raise TypeError(node)
             if node.label not in point:
                 raise KeyError(f"no value for the parameter {node.label!r} in {point!r:.200}")
             value = point[node.label]
