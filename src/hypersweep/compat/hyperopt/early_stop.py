@@ -13,8 +13,8 @@ def no_progress_loss(
     row have not beaten the best loss by more than ``percent_increase`` percent of it.
 
     The function it returns takes the trials and the state it returned last time, and
-    returns (stop?, new state), as ``fmin`` expects. A trial without a loss (failed)
-    counts as no progress.
+    returns (stop?, new state), as ``fmin`` expects. The first trial counts as one without
+    progress, and so does a trial without a loss (failed).
     """
 
     def stop_fn(trials: Any, best_loss: float | None = None, stale: int = 0
@@ -22,7 +22,7 @@ def no_progress_loss(
         docs = trials.trials
         new_loss = docs[-1]["result"].get("loss") if docs else None
         if best_loss is None:
-            return False, [new_loss, stale + 1 if new_loss is None else 0]
+            return False, [new_loss, stale + 1]  # the first trial counts, as in hyperopt
         bar = best_loss - abs(best_loss) * percent_increase / 100.0
         if new_loss is not None and new_loss < bar:
             best_loss, stale = new_loss, 0
