@@ -295,6 +295,7 @@ def test_bytes_and_attachments_come_back_as_bytes(tmp_path: object) -> None:
 
     url = f"sqlite:///{tmp_path}/h.db"
     trials = Trials(storage=url, study="bytes")
+    assert len(trials) == 0 and trials.study is None  # no database file yet
     fmin(objective, hp.uniform("x", 0, 1), rand.suggest, 3, trials=trials, rstate=0, **QUIET)
     again = Trials(storage=url, study="bytes")  # read back from the database
     result = again.results[0]

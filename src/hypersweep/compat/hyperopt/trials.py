@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -36,6 +37,15 @@ def _time(stamp: float | None) -> dt.datetime | None:
     if stamp is None:
         return None
     return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).replace(tzinfo=None)
+
+
+def _missing_file(storage: Any) -> bool:
+    """True for a SQLite URL whose file does not exist yet (hypersweep refuses to read it)."""
+    prefix = "sqlite:///"
+    if not isinstance(storage, str) or not storage.startswith(prefix):
+        return False
+    path = storage[len(prefix):]
+    return bool(path) and path != ":memory:" and not os.path.exists(path)
 
 
 class Attachments(MutableMapping[str, Any]):
@@ -159,6 +169,8 @@ class Trials:
     @property
     def study(self) -> hs.Study | None:
         if self._study is None and self.storage is not None and self.study_name is not None:
+            if _missing_file(self.storage):  # a search not started yet: no trials
+                return None
             try:
                 self._study = hs.load_study(self.study_name, storage=self.storage)
             except hs.StudyNotFound:
