@@ -104,7 +104,7 @@ def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tabl
     """Rows of trials; steps, repeats and error columns only when some trial has them."""
     from rich.text import Text
 
-    from ..report._data import repeat_values
+    from ..study.repeats import repeat_values
 
     params, attrs = columns(study, trials)
     steps = any(t.intermediate for t in trials)

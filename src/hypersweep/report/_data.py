@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 FIXED_COLUMNS = ("#", "state", "value", "duration", "steps")
 REPEAT_COLUMNS = ("repeats", "repeat std")  # shown when the study evaluates each config k times
 
-# Re-exported for hypersweep.cli.tables until it imports hypersweep.study.repeats itself.
-__all__ = ["repeat_values"]
-
 
 def cell_text(value: Any) -> str:
     """How a value reads in a table cell: short floats, JSON for nested values."""
