@@ -30,6 +30,8 @@ FORBIDDEN = {
     "sklearn": {"cli", "harness", "executors"},
     "integrations": {"storage", "samplers", "pruners", "space", "history", "executors", "cli",
                      "harness", "report", "study"},  # the public API only; fmt: skip
+    "compat": {"storage", "samplers", "pruners", "space", "history", "executors", "cli",
+               "harness", "report", "study"},  # the public API only; fmt: skip
     "importance": {"cli", "report", "visualization", "executors"},
     "visualization": {"cli", "report", "executors", "storage"},
     "report": {"samplers", "pruners", "executors"},
