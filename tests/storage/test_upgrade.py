@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import hypersweep as hs
 from hypersweep.exceptions import StorageError
 from hypersweep.storage import SCHEMA_VERSION
-from hypersweep.storage.sql import SQLStorage, upgrade
+from hypersweep.storage.sql import SQLStorage, probe, upgrade
 from hypersweep.trial import TrialState
 
 from .processes import in_processes
@@ -253,3 +253,37 @@ def test_processes_opening_one_old_database_at_once_upgrade_it_once(old_url: str
     found = snapshot(old_url)
     assert found["version"] == [(SCHEMA_VERSION,)]
     assert [row[:2] for row in found["log"]] == [(OLD, SCHEMA_VERSION)]
+
+
+def file_bytes(url: str) -> bytes | None:
+    return Path(url.removeprefix("sqlite:///")).read_bytes() if url.startswith("sqlite") else None
+
+
+def test_reading_an_old_database_leaves_it_old(old_url: str, said: list[str]) -> None:
+    before, raw = snapshot(old_url), file_bytes(old_url)
+    study = hs.load_study("pruned-search", storage=old_url)
+    assert len(study.trials) == 10
+    assert hs.list_studies(old_url) == ["pruned-search", "maximize-plain"]
+    storage = SQLStorage(old_url)
+    assert len(storage.read_trials(storage.get_study("maximize-plain").study_id).trials) == 4
+    storage.close()
+    assert snapshot(old_url) == before and file_bytes(old_url) == raw
+    assert said == []
+    study.enqueue({"x": 0.25, "n": 1, "kind": "a"})  # the first write upgrades it
+    assert snapshot(old_url)["version"] == [(SCHEMA_VERSION,)]
+    assert len(said) == 1
+
+
+def test_an_old_schema_reads_cannot_use_asks_for_one_write(
+    old_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upgrade, "READABLE_SINCE", SCHEMA_VERSION)
+    monkeypatch.setattr(probe, "READABLE_SINCE", SCHEMA_VERSION)
+    before, raw = snapshot(old_url), file_bytes(old_url)
+    with pytest.raises(StorageError) as info:
+        hs.load_study("pruned-search", storage=old_url)
+    message = str(info.value)
+    assert f"schema version {OLD}" in message and "open it for writing once" in message
+    assert snapshot(old_url) == before and file_bytes(old_url) == raw
+    open_for_writing(old_url)
+    assert len(hs.load_study("pruned-search", storage=old_url).trials) == 10
