@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -236,3 +237,35 @@ def test_old_module_paths_still_import(old: str, new: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", new, new]
+
+
+ROOT = SRC.parent
+# Built from pieces so that this file does not match itself.
+OUTSIDE = re.compile(
+    "|".join(
+        [
+            r"seeds?\s+0{2}[0-4]\b",  # the source documents' numbers, meaningless to a reader
+            r"\.\./" + "shared",  # files outside the repository
+            r"\b(?:ALGORITHMS|MISSION)" + r"\.md",
+            r"shared/" + "DESIGN",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def test_the_repository_stands_alone() -> None:
+    """No reference to files outside the repository, no source-document numbers."""
+    found = []
+    for folder in ("src", "tests", "docs", "examples", "benchmarks", "scripts", ".ci"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in {".py", ".md", ".sh", ".yaml", ".yml", ".txt", ".toml", ""}:
+                continue
+            if not path.is_file() or "egg-info" in str(path) or "__pycache__" in str(path):
+                continue
+            for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                if OUTSIDE.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()[:80]}")
+    readme = (ROOT / "README.md").read_text()
+    found += [f"README.md: {m.group(0)}" for m in OUTSIDE.finditer(readme)]
+    assert not found, "\n".join(found)
