@@ -15,7 +15,7 @@ import pytest
 
 import hypersweep as hs
 from hypersweep.cli import main
-from hypersweep.exceptions import StorageError
+from hypersweep.exceptions import StorageError, StudyNotFound
 from hypersweep.storage import Storage, get_storage
 from hypersweep.storage.sql import SQLStorage
 from hypersweep.trial import Direction, TrialState
@@ -192,20 +192,48 @@ def test_reading_a_hypersweep_database_changes_no_byte(tmp_path: Path) -> None:
     assert sha256(path) == before
 
 
-def test_postgres_database_without_tables_is_read_as_no_hypersweep_database(
+def test_postgres_database_without_tables_reads_as_no_studies(
     postgres_databases: Callable[[], str],
 ) -> None:
+    # a PostgreSQL database is made by its administrator and often shared: without
+    # hypersweep's tables it holds no studies yet (nothing is created by looking)
     import sqlalchemy as sa
 
     url = postgres_databases()
-    with pytest.raises(StorageError, match="not a hypersweep database"):
-        hs.list_studies(url)
+    assert hs.list_studies(url) == []
+    with pytest.raises(hs.StudyNotFound, match="'s'"):
+        hs.load_study("s", storage=url)
+    storage = SQLStorage(url)
+    with pytest.raises(StudyNotFound):
+        storage.read_trials(1)
+    assert storage.expired(1, 0.0) == []
+    with pytest.raises(StorageError, match="no hypersweep tables"):
+        storage.delete_study("s")
+    storage.close()
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        assert sa.inspect(conn).get_table_names() == []  # nothing was created
+        assert sa.inspect(conn).get_table_names() == []
     engine.dispose()
     hs.create_study("s", storage=url)
     assert hs.list_studies(url) == ["s"]
+
+
+def test_postgres_optuna_database_is_refused(postgres_databases: Callable[[], str]) -> None:
+    import psycopg
+
+    url = postgres_databases()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in OPTUNA_TABLES:
+            conn.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, value TEXT)")
+    for call in (lambda: hs.list_studies(url), lambda: hs.create_study("s", storage=url)):
+        with pytest.raises(StorageError, match="is an Optuna database, not a hypersweep one"):
+            call()
+    with psycopg.connect(url) as conn:
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+    assert tables == set(OPTUNA_TABLES)
 
 
 # --- URLs without a file, damaged files -----------------------------------------------
@@ -297,3 +325,12 @@ def test_hs_create_study_refuses_bad_names(tmp_path: Path, name: str) -> None:
 def test_good_study_names_are_kept(storage: Storage, name: str) -> None:
     storage.create_study(name, [MIN])
     assert storage.get_study(name).name == name
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", 3, None], ids=repr)
+def test_names_no_study_can_have_are_not_found(storage: Storage, name: Any) -> None:
+    storage.create_study("kept", [MIN])
+    for call in (storage.get_study, storage.delete_study):
+        with pytest.raises(StudyNotFound):
+            call(name)
+    assert [s.name for s in storage.list_studies()] == ["kept"]

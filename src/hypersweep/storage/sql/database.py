@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -120,9 +120,11 @@ class Database:
                 self._engines[2].dispose()
             self._engines = None
 
-    def read(self, fn: Callable[[Connection], T]) -> T:
-        if not self._readable:
-            self._prepare(write=False)
+    def read(self, fn: Callable[[Connection], T], *, absent: object) -> T:
+        """Run a read; ``absent`` is its answer from a PostgreSQL database that holds no
+        hypersweep tables yet (no studies: a shared database, not a wrong file)."""
+        if not self._readable and not self._prepare(write=False):
+            return cast(T, absent)
         return self._run(self.engines()[0], fn)
 
     def write(self, fn: Callable[[Connection], T], *, create: bool = False) -> T:
@@ -187,15 +189,20 @@ class Database:
         if why is not None:
             raise StorageError(why)
 
-    def _prepare(self, *, write: bool, create: bool = False) -> None:
+    def _prepare(self, *, write: bool, create: bool = False) -> bool:
+        """Make the database ready to read or write; False: PostgreSQL without tables."""
         with self._schema_lock:
             if self.memory or (write and not self._current):
                 self._make_current(create or self.memory)
             elif not write and not self._readable:
                 if not self._exists():
                     raise StorageError(missing_file(self.path))
-                self._refuse(not_readable(self._look(), self.where))
+                found = self._look()
+                if not self.sqlite and not found.hypersweep and not found.optuna:
+                    return False  # looked again at the next read: a study may come
+                self._refuse(not_readable(found, self.where))
                 self._readable = True
+            return True
 
     def _make_current(self, create: bool) -> None:
         if self._current:

@@ -140,16 +140,29 @@ class SQLStorage(Storage):
         except WriteConflict as e:  # another process created it in between
             raise duplicate from e
 
+    def _storable(self, name: object) -> bool:
+        """Whether a study of this name could be stored here at all (PostgreSQL text
+        holds no NUL; names from before the name rule may hold other controls)."""
+        return isinstance(name, str) and (self._db.sqlite or "\x00" not in name)
+
     def get_study(self, name: str) -> StudyRecord:
-        row = self._db.read(lambda c: c.execute(q.STUDY_BY_NAME, {"b_name": name}).first())
+        if not self._storable(name):
+            raise self._missing_name(name)
+        row = self._db.read(
+            lambda c: c.execute(q.STUDY_BY_NAME, {"b_name": name}).first(), absent=None
+        )
         if row is None:
             raise self._missing_name(name)
         return study_from_row(row)
 
     def list_studies(self) -> list[StudyRecord]:
-        return [study_from_row(r) for r in self._db.read(lambda c: c.execute(q.ALL_STUDIES).all())]
+        rows = self._db.read(lambda c: c.execute(q.ALL_STUDIES).all(), absent=[])
+        return [study_from_row(r) for r in rows]
 
     def delete_study(self, name: str) -> None:
+        if not self._storable(name):
+            raise self._missing_name(name)
+
         def op(conn: Connection) -> None:
             study_id = conn.execute(q.LOCK_NAME, {"b_name": name}).scalar_one_or_none()
             if study_id is None:
@@ -322,7 +335,7 @@ class SQLStorage(Storage):
             cursor = conn.execute(q.STUDY_SEQ, {"b_sid": study_id}).scalar_one_or_none()
             return cursor, conn.execute(q.CHANGED, params).all() if cursor is not None else []
 
-        cursor, rows = self._db.read(op)
+        cursor, rows = self._db.read(op, absent=(None, []))
         if cursor is None:
             raise missing_id(study_id)
         found: list[FrozenTrial] = []
@@ -355,5 +368,5 @@ class SQLStorage(Storage):
 
     def expired(self, study_id: int, now: float) -> list[int]:
         params = {"b_sid": study_id, "b_now": now}
-        rows = self._db.read(lambda c: c.execute(q.EXPIRED, params).all())
+        rows = self._db.read(lambda c: c.execute(q.EXPIRED, params).all(), absent=[])
         return [int(r.number) for r in rows]
