@@ -57,13 +57,28 @@ def _permutation(forest: Any, X: np.ndarray, y: np.ndarray, seed: int) -> np.nda
 
 
 def importance_of(
-    X: np.ndarray, y: np.ndarray, *, method: str = "fanova", seed: int = 0, n_trees: int = 64
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    method: str = "fanova",
+    seed: int = 0,
+    n_trees: int = 64,
+    active: np.ndarray | None = None,
+    parents: Sequence[int | None] | None = None,
 ) -> np.ndarray:
-    """Importance of each column of X for y (shares summing to 1, or all 0 if y is constant)."""
+    """Importance of each column of X for y (shares summing to 1, or all 0 if y is constant).
+
+    ``active`` (trials x columns: was the parameter used) and ``parents`` (the
+    column that switches each conditional column on, see ``encode.parents``)
+    make fANOVA measure conditional columns within their branch.
+    """
     from .fanova import forest_main_effects
 
     forest = _forest(X, y, seed, n_trees)
-    raw = forest_main_effects(forest, X) if method == "fanova" else _permutation(forest, X, y, seed)
+    if method == "fanova":
+        raw = forest_main_effects(forest, X, active, parents)
+    else:
+        raw = _permutation(forest, X, y, seed)
     total = float(raw.sum())
     return raw / total if total > 0 else raw
 
@@ -83,7 +98,7 @@ def importance(
     extra "inactive" value below its range, so "was it used" counts towards its
     importance. A study whose values are all equal gives every parameter 0.
     """
-    from .encode import encode
+    from .encode import active, encode, parents
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, but got {method!r}")
@@ -96,7 +111,15 @@ def importance(
         )
     if not table.columns:
         raise ValueError(f"study {study.name!r} has no parameters to rank")
-    shares = importance_of(encode(table), table.values, method=method, seed=seed, n_trees=n_trees)
+    shares = importance_of(
+        encode(table),
+        table.values,
+        method=method,
+        seed=seed,
+        n_trees=n_trees,
+        active=active(table),
+        parents=parents(table),
+    )
     ranked = sorted(zip(table.names, shares.tolist()), key=lambda kv: -kv[1])
     return {name: float(share) for name, share in ranked}
 
