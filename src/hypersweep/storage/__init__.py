@@ -29,7 +29,13 @@ _SQL_PREFIXES = ("sqlite://", "postgresql://", "postgresql+psycopg://", "postgre
 
 
 def get_storage(storage: str | Storage | None) -> Storage:
-    """Return a storage for ``None`` (memory), a URL, or an existing storage object."""
+    """Return a storage for ``None`` (memory), a URL, or an existing storage object.
+
+    Opening a URL writes nothing. Reading from it never writes either: a SQLite file
+    that does not exist, an Optuna database or a file without hypersweep's tables is
+    refused with a sentence saying so, and stays as it was. Only ``create_study``
+    creates the file and the tables; the first write to an older schema upgrades it.
+    """
     if storage is None:
         return MemoryStorage()
     if isinstance(storage, Storage):

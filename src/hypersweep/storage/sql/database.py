@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -230,7 +231,7 @@ class Database:
                 raw.cursor().execute("PRAGMA journal_mode = WAL")
             finally:
                 raw.close()
-        except sa_exc.DBAPIError as e:
+        except (sa_exc.DBAPIError, sqlite3.Error) as e:  # the cursor's errors are sqlite3's
             raise self._failure(e, opening=True) from e
 
     def _open_schema(self, conn: Connection) -> int | None:
@@ -284,7 +285,7 @@ class Database:
         )
         return StorageError(f"cannot open the storage {self.shown!r}: {hint} ({reason(exc)})")
 
-    def _failure(self, exc: sa_exc.DBAPIError, *, opening: bool) -> StorageError:
+    def _failure(self, exc: Exception, *, opening: bool) -> StorageError:
         """One sentence for a driver error: what failed and what to do (no SQL text)."""
         if isinstance(exc, sa_exc.IntegrityError):
             return WriteConflict(f"a write to {self.shown!r} was refused: {reason(exc)}")
