@@ -65,7 +65,7 @@ def _children_decide(seed: int) -> hs.Study:
 def test_the_choice_of_branch_goes_to_the_parent(seed: int) -> None:
     study = _branch_decides(seed)
     ranked = importance(study)
-    assert list(ranked)[0] == "model"
+    assert next(iter(ranked)) == "model"
     assert ranked["model"] > 0.9
     assert ranked["model.a.x"] < 0.05 and ranked["model.b.k"] < 0.05
     assert ranked["noise"] < 0.02
@@ -146,7 +146,7 @@ def test_define_by_run_parent_is_found_from_the_values() -> None:
     table = trial_table(study)
     assert parents(table)[table.names.index("momentum")] == table.names.index("opt")
     ranked = importance(study)
-    assert list(ranked)[0] == "opt" and ranked["opt"] > 0.9
+    assert next(iter(ranked)) == "opt" and ranked["opt"] > 0.9
 
 
 # The six-parameter function of test_importance.py

@@ -6,8 +6,10 @@
 
 Both methods fit a random forest (scikit-learn) to the trials' encoded
 parameters and values. ``"fanova"`` splits the forest's variance into each
-parameter's main effect (see ``fanova.py``); ``"permutation"`` measures how
-much the forest's error grows when one parameter's column is shuffled.
+parameter's main effect (see ``fanova.py``; on conditional spaces the choice
+of a branch is its parent's and a child's share is measured within its
+branch); ``"permutation"`` measures how much the forest's error grows when
+one parameter's column is shuffled.
 """
 
 from __future__ import annotations
@@ -93,10 +95,17 @@ def importance(
 ) -> dict[str, float]:
     """Parameter name -> importance, most important first; the values sum to 1.
 
-    Computed from the study's COMPLETE trials (at least 2). A parameter that only
-    some trials used (a branch of a Categorical, a define-by-run ``if``) gets an
-    extra "inactive" value below its range, so "was it used" counts towards its
-    importance. A study whose values are all equal gives every parameter 0.
+    Computed from the study's COMPLETE trials (at least 2). A study whose values
+    are all equal gives every parameter 0.
+
+    Conditional parameters (a branch of a Categorical, the items of a Repeat, a
+    define-by-run ``if``): with ``"fanova"``, a conditional parameter's share is
+    computed WITHIN its branch (its main effect over the trials that used it,
+    weighted by their share of the trials), and the difference between the
+    branches (e.g. SVM against k-NN) is the share of the parent choice that
+    picks them ("model"); see ``fanova.py`` and ``encode.parents``. With
+    ``"permutation"``, an unused parameter gets an extra "inactive" value below
+    its range, so "was it used" still counts towards the child's importance.
     """
     from .encode import active, encode, parents
 

@@ -128,7 +128,7 @@ def mixture_variances(
     """
     rows = np.arange(len(X)) if rows is None else rows
     used = active[rows]
-    conditional = np.flatnonzero(used.any(axis=0) & ~used.all(axis=0))
+    conditional = np.flatnonzero(used.any(axis=0) & ~used.all(axis=0)).tolist()
     tops = sorted({p for j in conditional if (p := parents[j]) is not None and used[:, p].all()})
     if not tops:
         return box_variances(boxes, X[rows])
