@@ -1,0 +1,172 @@
+"""Optuna's sampler constructors, each returning the hypersweep sampler that does the job.
+
+The names are functions, not classes: ``TPESampler(seed=0)`` gives an
+``hs.samplers.TPE``. Options hypersweep has no counterpart for are refused
+with a sentence when they change results and ignored with a warning when
+they only tune them. Multi-objective samplers are refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import hypersweep as hs
+
+BaseSampler = hs.samplers.Sampler
+
+
+def _ignored(sampler: str, **given: Any) -> None:
+    names = [name for name, value in given.items() if value is not None]
+    if names:
+        warnings.warn(f"{sampler}: {', '.join(names)} has no counterpart in hypersweep and is "
+                      f"ignored", UserWarning, stacklevel=3)  # fmt: skip
+
+
+def _refuse_constraints(sampler: str, constraints_func: Any) -> None:
+    if constraints_func is not None:
+        raise NotImplementedError(
+            f"{sampler}: constraints_func is not supported by hypersweep.compat.optuna yet"
+        )
+
+
+def TPESampler(
+    *,
+    consider_prior: bool | None = None,
+    prior_weight: float | None = None,
+    consider_magic_clip: bool | None = None,
+    consider_endpoints: bool | None = None,
+    n_startup_trials: int = 10,
+    n_ei_candidates: int = 24,
+    gamma: Any = None,
+    weights: Any = None,
+    seed: int | None = None,
+    multivariate: bool | None = None,
+    group: bool = False,
+    warn_independent_sampling: bool | None = None,
+    constant_liar: bool = True,
+    constraints_func: Any = None,
+) -> BaseSampler:
+    """``hs.samplers.TPE``. hypersweep's TPE always models parameters jointly and handles
+    conditional (grouped) spaces, so ``multivariate`` and ``group`` are accepted and need
+    nothing; ``gamma`` and ``weights`` callables are ignored with a warning (hypersweep
+    uses a fixed good fraction)."""
+    _refuse_constraints("TPESampler", constraints_func)
+    _ignored("TPESampler", gamma=gamma, weights=weights, consider_magic_clip=consider_magic_clip,
+             consider_endpoints=consider_endpoints)  # fmt: skip
+    del consider_prior, multivariate, group, warn_independent_sampling
+    return hs.samplers.TPE(
+        seed=seed, n_startup_trials=n_startup_trials, n_candidates=n_ei_candidates,
+        prior_weight=1.0 if prior_weight is None else prior_weight, constant_liar=constant_liar,
+    )  # fmt: skip
+
+
+def RandomSampler(seed: int | None = None) -> BaseSampler:
+    """``hs.samplers.Random``; like every hypersweep sampler it never repeats a configuration
+    of a finite space (Optuna's may)."""
+    return hs.samplers.Random(seed=seed)
+
+
+def GridSampler(
+    search_space: Mapping[str, Sequence[Any]], seed: int | None = None
+) -> BaseSampler:
+    """``hs.samplers.Grid`` over exactly these values, in a seeded random order as Optuna's:
+    each combination runs once, then the study stops (also across processes and resumes)."""
+    return hs.samplers.Grid(dict(search_space), shuffle=True, seed=seed)
+
+
+def GPSampler(
+    *,
+    seed: int | None = None,
+    independent_sampler: Any = None,
+    n_startup_trials: int = 10,
+    deterministic_objective: bool = False,
+    constraints_func: Any = None,
+    warn_independent_sampling: bool = True,
+) -> BaseSampler:
+    """``hs.samplers.GP``; parameters outside the model are drawn at random
+    (``independent_sampler`` is ignored with a warning)."""
+    _refuse_constraints("GPSampler", constraints_func)
+    _ignored("GPSampler", independent_sampler=independent_sampler)
+    del warn_independent_sampling
+    return hs.samplers.GP(
+        seed=seed, n_startup_trials=n_startup_trials,
+        deterministic_objective=deterministic_objective,
+    )  # fmt: skip
+
+
+def QMCSampler(
+    *,
+    qmc_type: str = "sobol",
+    scramble: bool = False,
+    seed: int | None = None,
+    independent_sampler: Any = None,
+    warn_asynchronous_seeding: bool = True,
+    warn_independent_sampling: bool = True,
+) -> BaseSampler:
+    """``hs.samplers.QMC(kind=qmc_type, scramble=scramble)`` ("sobol" or "halton")."""
+    _ignored("QMCSampler", independent_sampler=independent_sampler)
+    del warn_asynchronous_seeding, warn_independent_sampling
+    return hs.samplers.QMC(seed=seed, kind=qmc_type, scramble=scramble)
+
+
+def CmaEsSampler(
+    *,
+    x0: dict[str, Any] | None = None,
+    sigma0: float | None = None,
+    n_startup_trials: int = 1,
+    independent_sampler: Any = None,
+    warn_independent_sampling: bool = True,
+    seed: int | None = None,
+    consider_pruned_trials: bool = False,
+    restart_strategy: str | None = None,
+    popsize: int | None = None,
+    inc_popsize: int = -1,
+    use_separable_cma: bool = False,
+    with_margin: bool = False,
+    lr_adapt: bool = False,
+    source_trials: Any = None,
+) -> BaseSampler:
+    """hypersweep has no CMA-ES: this gives its evolutionary search (``hs.samplers.Evolution``,
+    a genetic algorithm, with ``popsize`` as its population), which serves the same large
+    budgets, and warns that it does so. ``x0``: enqueue it with ``study.enqueue_trial``."""
+    warnings.warn(
+        "CmaEsSampler: hypersweep has no CMA-ES; running its evolutionary search "
+        "(hs.samplers.Evolution) instead, which suits the same large budgets",
+        UserWarning, stacklevel=2,
+    )  # fmt: skip
+    _ignored("CmaEsSampler", x0=x0, sigma0=sigma0, independent_sampler=independent_sampler,
+             restart_strategy=restart_strategy, source_trials=source_trials)  # fmt: skip
+    del n_startup_trials, warn_independent_sampling, consider_pruned_trials, inc_popsize
+    del use_separable_cma, with_margin, lr_adapt
+    return hs.samplers.Evolution(seed=seed, population_size=popsize)
+
+
+def _multi_objective(name: str) -> Any:
+    def refuse(*args: Any, **kwargs: Any) -> BaseSampler:
+        raise NotImplementedError(
+            f"{name} is a multi-objective sampler, and hypersweep.compat.optuna supports "
+            f"single-objective studies only for now"
+        )
+
+    refuse.__name__ = refuse.__qualname__ = name
+    return refuse
+
+
+NSGAIISampler = _multi_objective("NSGAIISampler")
+NSGAIIISampler = _multi_objective("NSGAIIISampler")
+MOTPESampler = _multi_objective("MOTPESampler")
+
+__all__ = [
+    "BaseSampler",
+    "CmaEsSampler",
+    "GPSampler",
+    "GridSampler",
+    "MOTPESampler",
+    "NSGAIIISampler",
+    "NSGAIISampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+]
