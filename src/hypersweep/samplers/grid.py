@@ -22,6 +22,8 @@ from ..space.kinds import Categorical, Float, Int, Normal, Param
 from ..trial import FrozenTrial, TrialState
 from .base import Sampler
 
+_ORDER_STREAM = 2**63 - 1  # a stream no trial number uses: the shuffled order of the cells
+
 if TYPE_CHECKING:
     from ..space.tree import Space
 
@@ -118,8 +120,10 @@ class Grid(Sampler):
             paths = list(self.grid)
             self._prev_points = {p: list(self.grid[p]) for p in paths}
             cells = [dict(zip(paths, combo)) for combo in itertools.product(*self.grid.values())]
-        if self.shuffle:
-            order = self.rng(-1).permutation(len(cells))
+        if self.shuffle:  # the same order on every call and in every worker: a fresh generator
+            import numpy as np  # lazily: keeps `import hypersweep` light
+
+            order = np.random.default_rng((self.entropy, _ORDER_STREAM)).permutation(len(cells))
             cells = [cells[i] for i in order]
         return cells
 
