@@ -46,7 +46,7 @@ def wait_for_complete(url: str, count: int, proc: subprocess.Popen[bytes]) -> No
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         try:
             trials = hs.load_study("crash", storage=url).trials
-        except hs.StudyNotFound:
+        except (hs.StudyNotFound, hs.StorageError):  # the worker has not created it yet
             trials = []
         if sum(t.state is TrialState.COMPLETE for t in trials) >= count:
             return
