@@ -18,8 +18,13 @@ def jsonable(value: Any) -> Any:
     lists, non-finite floats their name ("inf", "nan"), classes and functions their
     qualified name, anything else its repr. Stable across processes, so it can key
     a categorical choice."""
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is float:  # the common case after the plain ones: no isinstance chain
+        return value if math.isfinite(value) else repr(value)
+    if kind is dict:
+        return {k if type(k) is str else _key(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else repr(float(value))
     if isinstance(value, int):  # int subclasses such as numpy's and IntEnum members

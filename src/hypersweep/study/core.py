@@ -367,9 +367,10 @@ class StudyCore:
         in_flight = handle is not None  # asked here and not told yet
         if handle is None and isinstance(trial, Trial):
             handle = trial
-        steps = (handle.intermediate if handle else {}) or (
-            self._cache.get(number) or FrozenTrial(number, TrialState.PRUNED)
-        ).intermediate  # a pruned trial keeps its last report
+        steps: dict[int, float] = {}
+        if state is not None:  # a pruned trial keeps its last report (read only when needed)
+            known = self._cache.get(number)
+            steps = (handle.intermediate if handle else {}) or (known.intermediate if known else {})
         state, values, extra, error = outcome(result, state, error, steps)
         update: dict[str, Any] = {}
         if handle is not None:
