@@ -55,6 +55,7 @@ class StudyCore:
         space: Space | None,
     ) -> None:
         self._record = record
+        self._direction = record.directions[0]  # a study's direction never changes
         self._storage = storage
         self.sampler = sampler
         self.pruner = pruner
@@ -83,7 +84,7 @@ class StudyCore:
 
     @property
     def direction(self) -> Direction:
-        return self._record.directions[0]
+        return self._direction
 
     @property
     def storage(self) -> Storage:
@@ -405,7 +406,7 @@ class StudyCore:
         known = {number: handle.params} if handle is not None and self.space is not None else None
         self._cache.absorb([frozen], resolved=known)
         frozen = self._cache.get(number) or frozen
-        progress.announce(self.direction, frozen, was_best)
+        progress.announce(self._direction, frozen, was_best)
         return frozen
 
     def enqueue(self, params: Any, *, user_attrs: dict[str, Any] | None = None) -> int:
