@@ -1,11 +1,14 @@
-"""scikit-learn integration: :class:`SearchCV`, a drop-in for GridSearchCV driven by a study.
+"""scikit-learn integration: :class:`SearchCV`, a search estimator driven by a study, and
+the drop-ins :class:`GridSearchCV` and :class:`RandomizedSearchCV` (scikit-learn's
+constructors and attributes, on a study).
 
 Import it explicitly (``from hypersweep.sklearn import SearchCV``): ``import hypersweep``
 never loads scikit-learn. :class:`CannotWin`, the exact fold-level pruner, is
 ``hs.pruners.CannotWin``, re-exported here.
 
-The package is split by job: ``search`` holds the estimator, ``_space`` turns its
-arguments into the study's, ``_folds`` runs a candidate fold by fold, ``_results``
+The package is split by job: ``search`` holds the estimator, ``drop_in`` the two
+drop-ins, ``_space`` (with ``_distributions`` for scipy.stats) turns their arguments
+into the study's, ``_folds`` runs a candidate fold by fold, ``_results``
 keeps per-split results on the trials and rebuilds ``cv_results_`` from them.
 
 >>> from sklearn.datasets import load_iris
@@ -19,6 +22,7 @@ keeps per-split results on the trials and rebuilds ``cv_results_`` from them.
 """
 
 from ..pruners.cannot_win import CannotWin
+from .drop_in import GridSearchCV, RandomizedSearchCV
 from .search import SearchCV
 
-__all__ = ["CannotWin", "SearchCV"]
+__all__ = ["CannotWin", "GridSearchCV", "RandomizedSearchCV", "SearchCV"]

@@ -78,9 +78,15 @@ def record(outs: list[dict[str, Any]], n_splits: int, *, train: bool) -> dict[st
 
 
 def stored_rows(
-    trials: Sequence[FrozenTrial], study_name: str, n_splits: int, *, train: bool
+    trials: Sequence[FrozenTrial],
+    study_name: str,
+    n_splits: int,
+    *,
+    train: bool,
+    to_estimator: Callable[[FrozenTrial], dict[str, Any]],
 ) -> list[Row]:
-    """The candidates already in a study, with their per-split outputs decoded."""
+    """The candidates already in a study (their estimator parameters from
+    ``to_estimator``), with their per-split outputs decoded."""
     found = []
     for t in trials:
         if not t.state.is_finished or ATTR not in t.user_attrs:
@@ -109,7 +115,7 @@ def stored_rows(
                 entry["train_scores"] = _decode_score(s["train_scores"])
             splits.append(entry)
         if splits:
-            found.append(Row(dict(t.params), splits))
+            found.append(Row(to_estimator(t), splits))
     return found
 
 

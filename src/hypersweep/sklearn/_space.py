@@ -2,30 +2,84 @@
 
 Checked before any fit runs, so that a misspelt parameter name fails at once with the
 valid names and a close match, not after minutes of cross-validation.
+
+A space is a dict or, as scikit-learn's ``param_grid`` / ``param_distributions``, a
+list of dicts: a union of sub-spaces, not a product. The study then searches one
+categorical ``UNION`` whose choices ``grid0``, ``grid1``... are the dicts (a grid runs
+them one after the other, in ParameterGrid's order). :class:`Candidates` turns a
+trial's parameters back into the estimator's.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..space.kinds import Categorical, Param
+from ..space.kinds import Categorical, Float, Param
+from ._distributions import QUANTILE, Quantile, from_distribution, is_distribution
+
+UNION = "sklearn_grid"  # the study's parameter choosing one dict of a list of dicts
 
 
-def study_space(space: Any, estimator: Any) -> dict[str, Param]:
-    """The hypersweep space: keys sorted (ParameterGrid's order), lists as Categorical."""
-    if not isinstance(space, Mapping) or not space:
-        raise ValueError(
-            "SearchCV: space must be a non-empty dict of parameter names to hypersweep "
-            f"parameters or lists of values, e.g. {{'C': hs.Float(1e-3, 1e3, log=True)}}; "
-            f"got {space!r}"
-        )
+class Candidates:
+    """The study's space for a SearchCV space, and the way back to estimator parameters."""
+
+    def __init__(self, space: dict[str, Any], quantiles: list[dict[str, Quantile]]) -> None:
+        self.space = space  # what the study searches
+        self.quantiles = quantiles  # per dict: parameters searched through their quantile
+        self.union = UNION in space and len(quantiles) > 1
+        self.n_cells = _n_cells(space)
+
+    def to_estimator(self, trial: Any) -> dict[str, Any]:
+        """A trial's parameters (a live or frozen trial) as the estimator's
+        (``set_params`` keywords)."""
+        params = trial.params
+        if self.union:
+            index = int(str(trial.flat[UNION]).removeprefix("grid"))
+            values, quantiles = dict(params[UNION]), self.quantiles[index]
+        else:
+            values, quantiles = dict(params), self.quantiles[0]
+        for key, q in quantiles.items():
+            values[key] = q.value(values[key][QUANTILE])
+        return values
+
+
+def study_space(space: Any, estimator: Any) -> Candidates:
+    """The hypersweep space: keys sorted (ParameterGrid's order), lists as Categorical,
+    distributions as parameters; a list of dicts as a union of sub-spaces."""
+    parts = list(space) if isinstance(space, (list, tuple)) else [space]
+    if not parts:
+        raise ValueError(_empty(space))
     known = set(estimator.get_params(deep=True))
-    out: dict[str, Param] = {}
+    dicts, quantiles = [], []
+    for part in parts:
+        d, q = _one(part, known, estimator)
+        dicts.append(d)
+        quantiles.append(q)
+    if len(dicts) == 1:
+        return Candidates(dicts[0], quantiles)
+    union = Categorical({f"grid{i}": d for i, d in enumerate(dicts)})
+    return Candidates({UNION: union}, quantiles)
+
+
+def _empty(space: Any) -> str:
+    return (
+        "SearchCV: space must be a non-empty dict (or a list of such dicts) of parameter "
+        f"names to hypersweep parameters, lists of values or scipy.stats distributions, "
+        f"e.g. {{'C': hs.Float(1e-3, 1e3, log=True)}}; got {space!r:.200}"
+    )
+
+
+def _one(space: Any, known: set[str], estimator: Any) -> tuple[dict[str, Any], dict[str, Quantile]]:
+    if not isinstance(space, Mapping) or not space:
+        raise ValueError(_empty(space))
+    out: dict[str, Any] = {}
+    quantiles: dict[str, Quantile] = {}
     for key in sorted(space):
         value = space[key]
         if not isinstance(key, str) or key not in known:
@@ -38,18 +92,37 @@ def study_space(space: Any, estimator: Any) -> dict[str, Param]:
             )
         if isinstance(value, Param):
             out[key] = value
-        elif isinstance(value, (list, tuple, np.ndarray)):
-            choices = list(value)
+        elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+            choices = list(value)  # a list, tuple, range or numpy array of values
             if not choices:
                 raise ValueError(f"SearchCV: the list of values for {key!r} is empty")
             out[key] = Categorical(choices)
+        elif is_distribution(value):
+            mapped = from_distribution(value, key)
+            if isinstance(mapped, Quantile):
+                quantiles[key] = mapped
+                out[key] = {QUANTILE: Float(0.0, 1.0)}
+            else:
+                out[key] = mapped
         else:
             raise ValueError(
                 f"SearchCV: the value for {key!r} must be a hypersweep parameter "
-                f"(hs.Float, hs.Int, hs.Categorical...) or a list of values, but got "
-                f"{value!r}"
+                f"(hs.Float, hs.Int, hs.Categorical...), a list of values or a scipy.stats "
+                f"distribution, but got {value!r}"
             )
-    return out
+    return out, quantiles
+
+
+def _n_cells(space: dict[str, Any]) -> int | None:
+    """The number of distinct candidates when every parameter is a list, else None."""
+    parts = space[UNION].choices if UNION in space else [space]
+    total = 0
+    for part in parts:
+        sizes = [len(v.choices) if type(v) is Categorical else None for v in part.values()]
+        if any(s is None for s in sizes):
+            return None
+        total += math.prod(s for s in sizes if s is not None)
+    return total
 
 
 def study_seed(random_state: Any) -> int | None:

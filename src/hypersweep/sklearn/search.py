@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import SpaceExhausted
 from ..pruners.base import Pruner
@@ -29,9 +31,21 @@ from ..study.progress import logger
 from ..trial import TrialState
 from ._folds import Call, FoldSubset, Out, run_folds, study_pruner
 from ._results import ATTR, Row, failed_out, mean, record, replay_row, score, stored_rows, table
-from ._space import study_seed, study_space
+from ._space import Candidates, study_seed, study_space
 
-_FIT_STATE = ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits")
+_FIT_STATE = ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits", "_cands")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a search searches, however its constructor spells it: the space (a dict or
+    a list of dicts), the sampler, the study's budget (None: the whole grid) and the
+    random_state the study's seed comes from."""
+
+    space: Any
+    sampler: str | Sampler
+    n_trials: int | None
+    random_state: Any
 
 
 class SearchCV(BaseSearchCV):
@@ -45,7 +59,13 @@ class SearchCV(BaseSearchCV):
 
     ``n_trials`` is the study's total budget: with ``storage`` and ``study_name`` a
     search resumes where it stopped, and ``cv_results_`` covers every stored trial.
-    With ``sampler="grid"``, ``n_trials=None`` runs the whole grid.
+    ``n_trials="auto"`` (the default) is 50, or the whole grid with a grid sampler;
+    ``n_trials=None`` runs the whole grid.
+
+    scikit-learn's spellings are accepted too: ``param_grid=`` (the space, searched as
+    a grid unless ``sampler`` says otherwise), ``param_distributions=`` (the space; lists,
+    scipy.stats distributions) and ``n_iter=`` (the budget). The space may be a list of
+    dicts, a union of sub-spaces as in GridSearchCV. Give the space once.
 
     ``pruner`` (e.g. ``hs.pruners.CannotWin()``, exact, or ``hs.pruners.Median()``, or
     a combination with ``AnyOf`` / ``AllOf``) turns on fold-level pruning: folds run
@@ -65,9 +85,16 @@ class SearchCV(BaseSearchCV):
     n_splits_: int  # set by BaseSearchCV.fit (and narrowed per call by _evaluate)
     _parameter_constraints: ClassVar[dict[str, Any]] = {
         **BaseSearchCV._parameter_constraints,
-        "space": [dict],
-        "sampler": [str, Sampler],
-        "n_trials": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "space": [dict, list, None],
+        "param_grid": [dict, list, None],
+        "param_distributions": [dict, list, None],
+        "sampler": [str, Sampler, None],
+        "n_trials": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "storage": [str, Storage, None],
         "study_name": [str, None],
@@ -77,10 +104,10 @@ class SearchCV(BaseSearchCV):
     def __init__(
         self,
         estimator: Any,
-        space: dict[str, Any],
+        space: dict[str, Any] | list[dict[str, Any]] | None = None,
         *,
-        sampler: str | Sampler = "tpe",
-        n_trials: int | None = 50,
+        sampler: str | Sampler | None = None,
+        n_trials: int | str | None = "auto",
         scoring: Any = None,
         cv: Any = 5,
         n_jobs: int | None = None,
@@ -93,6 +120,9 @@ class SearchCV(BaseSearchCV):
         error_score: Any = np.nan,
         return_train_score: bool = False,
         pre_dispatch: int | str = "2*n_jobs",
+        param_grid: dict[str, Any] | list[dict[str, Any]] | None = None,
+        param_distributions: dict[str, Any] | list[dict[str, Any]] | None = None,
+        n_iter: int | None = None,
     ) -> None:
         super().__init__(
             estimator=estimator,
@@ -112,6 +142,42 @@ class SearchCV(BaseSearchCV):
         self.storage = storage
         self.study_name = study_name
         self.pruner = pruner
+        self.param_grid = param_grid
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+
+    def _settings(self) -> Settings:
+        """The space, sampler, budget and random_state, from whichever spelling was used."""
+        given = [
+            (name, value)
+            for name, value in (
+                ("space", self.space),
+                ("param_grid", self.param_grid),
+                ("param_distributions", self.param_distributions),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            names = ", ".join(n for n, _ in given) or "none of them"
+            raise ValueError(
+                "SearchCV: give the space exactly once, as space=, param_grid= or "
+                f"param_distributions=; got {names}"
+            )
+        name, space = given[0]
+        sampler = self.sampler
+        if sampler is None:
+            sampler = "grid" if name == "param_grid" else "tpe"
+        n_trials: Any = self.n_trials
+        if self.n_iter is not None:
+            if n_trials not in ("auto", self.n_iter):
+                raise ValueError(
+                    f"SearchCV: n_iter={self.n_iter} and n_trials={n_trials} disagree; "
+                    f"n_iter is scikit-learn's name for n_trials, give one of them"
+                )
+            n_trials = self.n_iter
+        elif n_trials == "auto":
+            n_trials = None if _is_grid(sampler) else 50
+        return Settings(space, sampler, n_trials, self.random_state)
 
     def __sklearn_tags__(self) -> Any:
         # BaseSearchCV forwards the estimator type and sparse input, not multi_output or
@@ -126,18 +192,18 @@ class SearchCV(BaseSearchCV):
         return tags
 
     # --- the study ---------------------------------------------------------------------
-    def _open_study(self, n_splits: int) -> Study:
+    def _open_study(self, n_splits: int, settings: Settings) -> Study:
         if self.storage is not None and self.study_name is None:
             raise ValueError(
                 "SearchCV: storage was given without study_name; name the study so that "
                 "a later fit can resume it"
             )
-        if self.n_trials is None and not self._is_grid():
+        if settings.n_trials is None and not _is_grid(settings.sampler):
             raise ValueError(
                 "SearchCV: n_trials=None (run everything) is only meaningful with "
                 "sampler='grid'; give a number of trials"
             )
-        sampler: Any = self.sampler
+        sampler: Any = settings.sampler
         if isinstance(sampler, str):
             sampler = sampler.lower()
         return create_study(
@@ -148,21 +214,17 @@ class SearchCV(BaseSearchCV):
             pruner=study_pruner(self.pruner, n_splits),
             space=self.space_,
             load_if_exists=True,
-            seed=study_seed(self.random_state),
+            seed=study_seed(settings.random_state),
         )
 
-    def _is_grid(self) -> bool:
-        from ..samplers.grid import Grid
-
-        return isinstance(self.sampler, Grid) or (
-            isinstance(self.sampler, str) and self.sampler.lower() == "grid"
-        )
-
-    def _metric(self) -> str:
+    def _metric(self, settings: Settings) -> str:
         if callable(self.scoring) or isinstance(self.scoring, (str, type(None))):
             return "score"
         if isinstance(self.refit, str):
             return self.refit
+        if self.pruner is None and (_is_grid(settings.sampler) or _is_random(settings.sampler)):
+            # no feedback is used: the study records the first metric, refit chooses
+            return str(next(iter(self.scoring)))
         raise ValueError(
             "SearchCV: with several scoring metrics, refit must name the one the study "
             "maximises (e.g. refit='accuracy')"
@@ -182,7 +244,9 @@ class SearchCV(BaseSearchCV):
         """Run the search (or resume it) and, with ``refit``, fit the best estimator."""
         self._validate_params()
         # checked (bad names fail before any work) and copied: fit never changes ``space``
-        self.space_ = study_space(copy_definition(self.space), self.estimator)
+        settings = self._settings()
+        self._cands: Candidates = study_space(copy_definition(settings.space), self.estimator)
+        self.space_ = self._cands.space
         self._rows: list[Row] = []
         self._call: Call | None = None
         self._splits: list[Any] | None = None
@@ -210,19 +274,32 @@ class SearchCV(BaseSearchCV):
 
     def _run_search(self, evaluate_candidates: Callable[..., Any]) -> None:
         self._n_splits: int = int(self.n_splits_)
-        study = self._open_study(self._n_splits)
+        settings = self._settings()
+        study = self._open_study(self._n_splits, settings)
         self.study_ = study
-        metric = self._metric()
+        metric = self._metric(settings)
         self._rows = stored_rows(
-            study.trials, study.name, self._n_splits, train=self.return_train_score
-        )
+            study.trials, study.name, self._n_splits, train=self.return_train_score,
+            to_estimator=self._cands.to_estimator,
+        )  # fmt: skip
         done = sum(1 for t in study.trials if t.state.is_finished and not t.interrupted)
-        remaining = (math.inf if self.n_trials is None else int(self.n_trials)) - done
+        budget = math.inf if settings.n_trials is None else int(settings.n_trials)
+        remaining = budget - done
+        cells = self._cands.n_cells
+        if _is_random(settings.sampler) and cells is not None and budget > cells:
+            warnings.warn(
+                f"The space has only {cells} distinct candidates, fewer than "
+                f"n_trials={settings.n_trials}; at most {cells} are run (for an "
+                f"exhaustive search use GridSearchCV)",
+                UserWarning,
+                stacklevel=2,
+            )
         if self._rows and remaining > 0:
             logger.info("SearchCV: resuming study %r after %d trials", study.name, done)
-        # a grid needs no feedback: all its cells at once (like GridSearchCV); else one
-        # by one, and with a pruner also fold by fold (n_jobs folds at a time)
-        one_by_one = not self._is_grid() or self.pruner is not None
+        # a grid or random search needs no feedback: all its candidates at once (like
+        # GridSearchCV); else one by one, and with a pruner fold by fold (n_jobs at a time)
+        no_feedback = _is_grid(settings.sampler) or _is_random(settings.sampler)
+        one_by_one = not no_feedback or self.pruner is not None
         while remaining > 0:
             trials: list[Trial] = []
             try:
@@ -254,7 +331,7 @@ class SearchCV(BaseSearchCV):
     def _run_batch(
         self, evaluate: Callable[..., Any], study: Study, trials: list[Trial], metric: str
     ) -> None:
-        candidates = [dict(t.params) for t in trials]
+        candidates = [self._cands.to_estimator(t) for t in trials]
         folds = list(range(self._n_splits))
         outs = self._evaluate(evaluate, candidates, folds, [[] for _ in trials])
         for trial, params, done in zip(trials, candidates, outs):
@@ -266,7 +343,7 @@ class SearchCV(BaseSearchCV):
         """One candidate, fold by fold when pruning: report running means, ask the pruner."""
         pruning = self.pruner is not None
         chunk = max(1, int(effective_n_jobs(self.n_jobs))) if pruning else self._n_splits
-        params = dict(trial.params)
+        params = self._cands.to_estimator(trial)
 
         def folds_of(folds: list[int], done: list[Out]) -> list[Out]:
             return self._evaluate(evaluate, [params], folds, [done])[0]
@@ -363,3 +440,15 @@ class SearchCV(BaseSearchCV):
             lambda p, n, o: dict(base(p, n, o)),
             count_folds=self.pruner is not None,
         )
+
+
+def _is_grid(sampler: Any) -> bool:
+    from ..samplers.grid import Grid
+
+    return isinstance(sampler, Grid) or (isinstance(sampler, str) and sampler.lower() == "grid")
+
+
+def _is_random(sampler: Any) -> bool:
+    from ..samplers.random import Random
+
+    return isinstance(sampler, Random) or (isinstance(sampler, str) and sampler.lower() == "random")
