@@ -371,7 +371,8 @@ class StudyCore:
         steps: dict[int, float] = {}
         if state is not None:  # a pruned trial keeps its last report (read only when needed)
             stored = self._cache.get(number)
-            steps = (handle.intermediate if handle else {}) or (stored.intermediate if stored else {})
+            steps = handle.intermediate if handle else {}
+            steps = steps or (stored.intermediate if stored else {})
         state, values, extra, error = outcome(result, state, error, steps)
         update: dict[str, Any] = {}
         if handle is not None:
