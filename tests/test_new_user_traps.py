@@ -173,3 +173,16 @@ def test_best_value_of_a_study_whose_trials_all_failed_says_why() -> None:
     study.optimize(lambda p: 1 / 0, n_trials=3, fail_fast=0)
     with pytest.raises(ValueError, match=r"3 trials but none COMPLETE.*ZeroDivisionError.*n_more"):
         _ = study.best_value
+
+
+class _Act:
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+
+def test_object_choices_can_be_enqueued_by_leaf_path() -> None:
+    acts = [_Act(0.5), _Act(2.0)]
+    study = hs.create_study(space={"act": hs.Categorical(acts), "x": hs.Float(0, 1)}, seed=0)
+    study.enqueue({"act": acts[1]})  # flat and partial: x is sampled
+    study.optimize(lambda p: p["act"].slope * p["x"], n_trials=1)
+    assert study.trials[0].params["act"] is acts[1]

@@ -175,7 +175,8 @@ def flatten_for_enqueue(space: Space | None, params: Any) -> dict[str, Any]:
         if not (isinstance(params, dict) and params and all(k in leaves for k in params)):
             raise
         # a flat, possibly partial dict of leaf paths: missing leaves get sampled
-        bad = [k for k, v in params.items() if not leaves[k].contains(json_key(v))]
+        keys = {k: leaf_key(leaves[k], v) for k, v in params.items()}
+        bad = [k for k, key in keys.items() if not leaves[k].contains(key)]
         if any(isinstance(params[k], dict) for k in bad):
             raise nested_error
         if bad:
@@ -183,7 +184,24 @@ def flatten_for_enqueue(space: Space | None, params: Any) -> dict[str, Any]:
                 f"enqueue: the values for {bad} are not in the space: "
                 + ", ".join(f"{k}={params[k]!r} vs {leaves[k]!r}" for k in bad)
             ) from None
-        return {k: json_key(v) for k, v in params.items()}
+        return keys
+
+
+def leaf_key(param: Param, value: Any) -> Any:
+    """The stored key of ``value`` for leaf ``param``: a categorical's own key for one of its
+    choices (objects are keyed by position or name), else the value's JSON form."""
+    if isinstance(param, Categorical):
+        for i, choice in enumerate(param.choices):
+            if choice is value:
+                return param.keys[i]
+        for i, choice in enumerate(param.choices):
+            same_kind = isinstance(choice, bool) == isinstance(value, bool)
+            try:
+                if same_kind and bool(choice == value):
+                    return param.keys[i]
+            except (TypeError, ValueError):  # arrays and odd __eq__: no match by equality
+                continue
+    return json_key(value)
 
 
 class TrialParams(dict[str, Any]):
