@@ -186,3 +186,12 @@ def test_object_choices_can_be_enqueued_by_leaf_path() -> None:
     study.enqueue({"act": acts[1]})  # flat and partial: x is sampled
     study.optimize(lambda p: p["act"].slope * p["x"], n_trials=1)
     assert study.trials[0].params["act"] is acts[1]
+
+
+def test_an_int_too_large_for_a_float_fails_the_trial_like_nan() -> None:
+    study = hs.create_study(space={"x": hs.Float(0, 1)}, seed=0)
+    study.optimize(lambda p: 10**400, n_trials=2, fail_fast=0)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert "too large for a float" in (study.trials[0].error or "")
+    study.optimize(lambda p: 3, n_more=1)
+    assert study.best_value == 3.0 and isinstance(study.best_value, float)

@@ -125,10 +125,10 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
     Accepts a number, or a dict with "loss" (hyperopt's convention, optionally
     with "status": "ok" | "fail") plus any extra JSON-able entries.
     """
-    if type(result) is float or type(result) is int:  # the common case, checked first
+    if type(result) is float:  # the common case, checked first
         if result != result:
             return None, {}, "the objective returned NaN"
-        return float(result), {}, None
+        return result, {}, None
     extra: dict[str, Any] = {}
     if isinstance(result, dict):
         extra = {k: v for k, v in result.items() if k not in ("loss", "status")}
@@ -157,6 +157,8 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
         value = float(result)
     except (TypeError, ValueError) as exc:  # e.g. a tensor with more than one element
         return None, extra, f"could not turn the objective's result into a number: {exc}"
+    except OverflowError:  # e.g. 10**400: an int beyond any float
+        return None, extra, f"the objective returned {result!r:.40}, too large for a float"
     if math.isnan(value):
         return None, extra, "the objective returned NaN"
     return value, extra, None
