@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,3 @@ class RunOptions:
         for callback in self.callbacks:
             if not callable(callback):
                 raise ValueError(f"callbacks must be callables (study, trial), got {callback!r}")
-
-
-def as_callbacks(callbacks: Sequence[Callback] | None) -> tuple[Callback, ...]:
-    return tuple(callbacks or ())
