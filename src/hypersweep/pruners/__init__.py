@@ -6,6 +6,7 @@ from .asha import ASHA
 from .base import NoPruning, Pruner
 from .cannot_win import CannotWin
 from .compose import AllOf, AnyOf
+from .default import default_pruner
 from .hyperband import Hyperband
 from .median import Median
 from .patience import Patience
@@ -22,4 +23,5 @@ __all__ = [
     "Patience",
     "Pruner",
     "Threshold",
+    "default_pruner",
 ]
