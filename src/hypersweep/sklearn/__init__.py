@@ -1,5 +1,6 @@
 """scikit-learn integration: :class:`SearchCV`, a search estimator driven by a study, and
-the drop-ins :class:`GridSearchCV` and :class:`RandomizedSearchCV` (scikit-learn's
+the drop-ins :class:`GridSearchCV`, :class:`RandomizedSearchCV`,
+:class:`HalvingGridSearchCV` and :class:`HalvingRandomSearchCV` (scikit-learn's
 constructors and attributes, on a study).
 
 Import it explicitly (``from hypersweep.sklearn import SearchCV``): ``import hypersweep``
@@ -7,9 +8,10 @@ never loads scikit-learn. :class:`CannotWin`, the exact fold-level pruner, is
 ``hs.pruners.CannotWin``, re-exported here.
 
 The package is split by job: ``search`` holds the estimator, ``drop_in`` the two
-drop-ins, ``_space`` (with ``_distributions`` for scipy.stats) turns their arguments
-into the study's, ``_folds`` runs a candidate fold by fold, ``_results``
-keeps per-split results on the trials and rebuilds ``cv_results_`` from them.
+drop-ins, ``halving`` (with ``_halving``, its arithmetic) the successive-halving ones,
+``_space`` (with ``_distributions`` for scipy.stats) turns their arguments into the
+study's, ``_folds`` runs a candidate fold by fold, ``_results`` keeps per-split results
+on the trials and rebuilds ``cv_results_`` from them.
 
 >>> from sklearn.datasets import load_iris
 >>> from sklearn.svm import SVC
@@ -23,6 +25,14 @@ keeps per-split results on the trials and rebuilds ``cv_results_`` from them.
 
 from ..pruners.cannot_win import CannotWin
 from .drop_in import GridSearchCV, RandomizedSearchCV
+from .halving import HalvingGridSearchCV, HalvingRandomSearchCV
 from .search import SearchCV
 
-__all__ = ["CannotWin", "GridSearchCV", "RandomizedSearchCV", "SearchCV"]
+__all__ = [
+    "CannotWin",
+    "GridSearchCV",
+    "HalvingGridSearchCV",
+    "HalvingRandomSearchCV",
+    "RandomizedSearchCV",
+    "SearchCV",
+]
