@@ -13,7 +13,7 @@ import pytest
 import hypersweep as hs
 from hypersweep import TrialState
 
-NAMES = ["random", "tpe", "gp", "qmc", "evolution"]
+NAMES = ["random", "tpe", "gp", "qmc", "evolution", "cmaes", "auto"]
 
 MIXED = {
     "lr": hs.Float(1e-5, 1e-1, log=True),

@@ -1,8 +1,9 @@
 """Samplers decide which parameters to try next.
 
-``hs.samplers.Random``, ``Grid``, ``TPE``, ``GP``, ``QMC``, ``Evolution``; or by
-name: ``sampler="random" | "grid" | "tpe" | "gp" | "qmc" | "evolution"``. The
-model-based ones are imported on first use, so they cost nothing until then.
+``hs.samplers.Random``, ``Grid``, ``TPE``, ``GP``, ``QMC``, ``Evolution``, ``CMAES``,
+``Auto``; or by name: ``sampler="random" | "grid" | "tpe" | "gp" | "qmc" |
+"evolution" | "cmaes" | "auto"``. The model-based ones are imported on first use, so
+they cost nothing until then.
 """
 
 from __future__ import annotations
@@ -15,10 +16,29 @@ from .base import Sampler
 from .grid import Grid
 from .random import Random
 
-__all__ = ["GP", "QMC", "TPE", "Evolution", "Grid", "History", "Random", "Sampler", "from_name"]
+__all__ = [
+    "CMAES",
+    "GP",
+    "QMC",
+    "TPE",
+    "Auto",
+    "Evolution",
+    "Grid",
+    "History",
+    "Random",
+    "Sampler",
+    "from_name",
+]
 
 # public class name -> module that defines it (imported lazily)
-_LAZY = {"TPE": ".tpe", "GP": ".gp", "QMC": ".qmc", "Evolution": ".evolution"}
+_LAZY = {
+    "TPE": ".tpe",
+    "GP": ".gp",
+    "QMC": ".qmc",
+    "Evolution": ".evolution",
+    "CMAES": ".cmaes",
+    "Auto": ".auto",
+}
 _BY_NAME = {
     "random": "Random",
     "grid": "Grid",
@@ -26,6 +46,8 @@ _BY_NAME = {
     "gp": "GP",
     "qmc": "QMC",
     "evolution": "Evolution",
+    "cmaes": "CMAES",
+    "auto": "Auto",
 }
 
 

@@ -1,0 +1,214 @@
+"""The (mu/mu_w, lambda) CMA-ES of Hansen's tutorial (arXiv:1604.00772), in the unit cube.
+
+Pure functions over an immutable :class:`State`: sampling, one generation's update
+(rank-one and rank-mu covariance updates, cumulative step-size adaptation), the
+margin for discrete coordinates (Hamano et al., GECCO 2022) and the IPOP restart
+test (Auger & Hansen, CEC 2005). The sampler feeds it generations read from the
+trials, so every process that reads the same trials computes the same state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+
+import numpy as np
+
+_NORMAL = NormalDist()
+
+TOL_X = 1e-8  # step below which the search has converged (a fraction of each range)
+TOL_FUN = 1e-12  # relative spread of recent best values below which it is flat
+MAX_CONDITION = 1e14
+_RESAMPLE = 10  # draws tried inside the cube before clipping
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Recombination weights and learning rates for dimension n and population lam."""
+
+    n: int
+    lam: int
+    mu: int
+    w: np.ndarray
+    mu_eff: float
+    c_sigma: float
+    d_sigma: float
+    c_c: float
+    c_1: float
+    c_mu: float
+    chi_n: float
+
+    @staticmethod
+    def make(n: int, lam: int) -> Weights:
+        mu = lam // 2
+        raw = math.log((lam + 1) / 2) - np.log(np.arange(1, mu + 1))
+        w = raw / raw.sum()
+        mu_eff = float(1.0 / np.sum(w**2))
+        c_sigma = (mu_eff + 2) / (n + mu_eff + 5)
+        d_sigma = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_sigma
+        c_c = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
+        c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
+        c_mu = min(1 - c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
+        chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
+        return Weights(n, lam, mu, w, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n)
+
+
+@dataclass(frozen=True)
+class State:
+    """One search distribution N(m, sigma^2 A C A) and its paths; ``restarts`` counts
+    IPOP restarts, ``generation`` counts updates since the last one."""
+
+    weights: Weights
+    mean: np.ndarray
+    sigma: float
+    cov: np.ndarray
+    b: np.ndarray  # eigenvectors of cov
+    d: np.ndarray  # square roots of its eigenvalues
+    p_sigma: np.ndarray
+    p_c: np.ndarray
+    margin: np.ndarray  # A: per-coordinate widening kept by the margin (1 = none)
+    generation: int = 0
+    restarts: int = 0
+    bests: tuple[float, ...] = ()  # best value of each generation since the last restart
+
+    @property
+    def lam(self) -> int:
+        return self.weights.lam
+
+    def marginal_sd(self) -> np.ndarray:
+        """Standard deviation of each coordinate of a draw."""
+        return self.sigma * self.margin * np.sqrt(np.diag(self.cov))
+
+
+def initial(mean: np.ndarray, sigma: float, lam: int, cov: np.ndarray | None = None,
+            restarts: int = 0) -> State:  # fmt: skip
+    n = len(mean)
+    cov = np.eye(n) if cov is None else cov
+    b, d = _eig(cov)
+    zeros = np.zeros(n)
+    return State(Weights.make(n, lam), np.array(mean, dtype=float), float(sigma), cov, b, d,
+                 zeros, zeros, np.ones(n), 0, restarts)  # fmt: skip
+
+
+def default_population(n: int) -> int:
+    return 4 + int(3 * math.log(n))
+
+
+def _eig(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cov = (cov + cov.T) / 2
+    vals, vecs = np.linalg.eigh(cov)
+    return vecs, np.sqrt(np.maximum(vals, 1e-30))
+
+
+def draw(state: State, rng: np.random.Generator) -> np.ndarray:
+    """One point of the distribution inside [0, 1]^n: redrawn a few times, then clipped."""
+    x = state.mean
+    for _ in range(_RESAMPLE):
+        z = rng.standard_normal(len(state.mean))
+        x = state.mean + state.sigma * state.margin * (state.b @ (state.d * z))
+        if np.all((x >= 0) & (x <= 1)):
+            return x
+    return np.clip(x, 0.0, 1.0)
+
+
+def update(state: State, xs: np.ndarray, fs: np.ndarray) -> State:
+    """One generation: ``xs`` (lam, n) evaluated to ``fs`` (smaller is better).
+
+    Points need not come from this distribution (older generations, other
+    samplers): each step y is shortened to Mahalanobis length sqrt(n) + 2n/(n+2),
+    Hansen's rule for injected solutions, so no outlier can blow the state up.
+    """
+    wts = state.weights
+    n = wts.n
+    order = np.argsort(fs, kind="stable")
+    inv_sqrt = state.b @ np.diag(1 / state.d) @ state.b.T
+    ys = (xs[order[: wts.mu]] - state.mean) / (state.sigma * state.margin)
+    lengths = np.linalg.norm(ys @ inv_sqrt.T, axis=1)
+    limit = math.sqrt(n) + 2 * n / (n + 2)
+    ys *= np.minimum(1.0, limit / np.maximum(lengths, 1e-300))[:, None]
+    y_w = wts.w @ ys
+    mean = state.mean + state.sigma * state.margin * y_w
+    p_sigma = (1 - wts.c_sigma) * state.p_sigma + math.sqrt(
+        wts.c_sigma * (2 - wts.c_sigma) * wts.mu_eff
+    ) * (inv_sqrt @ y_w)
+    norm = float(np.linalg.norm(p_sigma))
+    gen = state.generation + 1
+    h_sigma = norm / math.sqrt(1 - (1 - wts.c_sigma) ** (2 * gen)) < (1.4 + 2 / (n + 1)) * wts.chi_n
+    c_path = math.sqrt(wts.c_c * (2 - wts.c_c) * wts.mu_eff)
+    p_c = (1 - wts.c_c) * state.p_c + h_sigma * c_path * y_w
+    delta = (1 - h_sigma) * wts.c_c * (2 - wts.c_c)
+    rank_mu = (ys * wts.w[:, None]).T @ ys
+    cov = ((1 + wts.c_1 * delta - wts.c_1 - wts.c_mu) * state.cov
+           + wts.c_1 * np.outer(p_c, p_c) + wts.c_mu * rank_mu)  # fmt: skip
+    sigma = state.sigma * math.exp(min(1.0, (wts.c_sigma / wts.d_sigma) * (norm / wts.chi_n - 1)))
+    sorted_f = fs[order]
+    if sorted_f[0] == sorted_f[min(len(fs) - 1, int(math.ceil(0.7 * wts.lam)))]:
+        sigma *= math.exp(0.2 + wts.c_sigma / wts.d_sigma)  # flat fitness: widen (Hansen)
+    b, d = _eig(cov)
+    bests = (*state.bests[-_history_length(state) :], float(sorted_f[0]))
+    return replace(state, mean=mean, sigma=sigma, cov=cov, b=b, d=d, p_sigma=p_sigma, p_c=p_c,
+                   generation=gen, bests=bests)  # fmt: skip
+
+
+def _history_length(state: State) -> int:
+    n, lam = state.weights.n, state.weights.lam
+    return max(20, 120 + int(30 * n / lam)) * 2
+
+
+def apply_margin(state: State, grids: dict[int, np.ndarray], alpha: float) -> State:
+    """Keep the chance that a draw leaves its current value at least ``alpha`` in each
+    discrete coordinate (``grids``: sorted unit positions of its values).
+
+    Hamano et al.'s margin: without it a coordinate whose samples all round to one
+    integer loses its variance and never moves again. Here the widening A_j is
+    raised just enough that crossing the nearest threshold has probability alpha.
+    """
+    if not grids:
+        return state
+    margin = state.margin.copy()
+    z_alpha = _NORMAL.inv_cdf(1 - alpha)
+    base = state.sigma * np.sqrt(np.diag(state.cov))
+    for j, grid in grids.items():
+        if len(grid) < 2:
+            continue
+        m = float(np.clip(state.mean[j], grid[0], grid[-1]))
+        cuts = (grid[1:] + grid[:-1]) / 2
+        k = int(np.searchsorted(cuts, m))
+        near = [abs(m - cuts[i]) for i in (k - 1, k) if 0 <= i < len(cuts)]
+        sd = base[j] * margin[j]
+        if leave_probability(state.mean[j], sd, grid) < alpha:
+            margin[j] = max(margin[j], min(near) / z_alpha / max(base[j], 1e-300))
+    return replace(state, margin=margin)
+
+
+def leave_probability(mean: float, sd: float, grid: np.ndarray) -> float:
+    """The chance that N(mean, sd^2) rounds to another value of ``grid`` than ``mean`` does."""
+    cuts = (grid[1:] + grid[:-1]) / 2
+    m = float(np.clip(mean, grid[0], grid[-1]))
+    k = int(np.searchsorted(cuts, m))
+    below = _NORMAL.cdf((cuts[k - 1] - mean) / sd) if k > 0 else 0.0
+    above = 1 - _NORMAL.cdf((cuts[k] - mean) / sd) if k < len(cuts) else 0.0
+    return below + above
+
+
+def should_restart(state: State) -> bool:
+    """IPOP's stopping tests: the step collapsed, progress stalled, or C degenerated."""
+    if float(np.max(state.marginal_sd())) < TOL_X:
+        return True
+    if state.d.max() ** 2 > MAX_CONDITION * state.d.min() ** 2:
+        return True
+    n, lam = state.weights.n, state.weights.lam
+    flat_for = 10 + int(math.ceil(30 * n / lam))
+    recent = state.bests[-flat_for:]
+    if len(recent) >= flat_for:
+        scale = max(1.0, abs(recent[-1]))
+        if max(recent) - min(recent) < TOL_FUN * scale:
+            return True
+    stall = max(20, 120 + int(30 * n / lam))  # Hansen's tolstagnation
+    if len(state.bests) >= stall:
+        window = max(1, int(0.3 * len(state.bests)))
+        old, new = state.bests[:window], state.bests[-window:]
+        if np.median(new) >= np.median(old):
+            return True
+    return False

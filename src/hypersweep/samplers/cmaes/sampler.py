@@ -1,0 +1,336 @@
+"""The CMA-ES sampler: generations read from the trials, so it keeps no state of its own."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..._checks import int_at_least, number_in
+from ...history import History
+from ...space.kinds import Float, Int, LogNormal, Normal
+from ...trial import TrialState
+from ..base import Sampler
+from ..random import Random
+from . import _core
+from ._core import State
+from ._encoding import Encoding
+
+if TYPE_CHECKING:
+    from ...space.kinds import Param
+    from ...space.tree import Space
+
+_ATTEMPTS = 16  # draws tried before a repeat on a discrete space falls back to Random
+_REGEN_ATTEMPTS = 4  # draws re-made when reading a generation back (see _points)
+_NUMERIC = (Float, Int, Normal, LogNormal)
+Usable = tuple[int, np.ndarray, float]  # (trial number, unit point, signed value)
+
+
+class CMAES(Sampler):
+    """CMA-ES with IPOP restarts and a margin for integers, over the numeric leaves.
+
+    The numeric leaves active in every configuration are one point in the unit
+    cube (log scale for log ranges). Generations are the completed trials in
+    trial-number order, cut into groups of the population size; running trials
+    are ignored. So a resumed study, another worker, or the same study read back
+    from storage recomputes exactly the same distribution, and points that did not
+    come from it (enqueued, told out of order) enter as injected solutions.
+
+    - ``sigma0`` is the initial step as a fraction of each range; the first mean
+      is the centre of the box (or ``x0``).
+    - Integers and stepped floats keep a chance of at least ``alpha`` (default
+      1 / (n lambda)) to move to another value (Hamano et al., 2022), so they do
+      not freeze. A trial stores only the rounded value; the continuous draw
+      behind it is recomputed from (seed, trial number) when the generation is
+      read back, and the rounded value is used when that draw does not match.
+    - With ``restarts=True`` (IPOP) the search restarts from a random point with
+      twice the population when its step collapses, its best value stops
+      improving, or its covariance degenerates.
+    - Categorical and conditional leaves are left to ``independent``:
+      ``"tpe"`` (univariate TPE, the default: it learns from the good trials) or
+      ``"random"``.
+
+    >>> import hypersweep as hs
+    >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2 + (p["y"] + 2) ** 2,
+    ...                 {"x": hs.Float(-5, 5), "y": hs.Float(-5, 5)},
+    ...                 sampler=hs.samplers.CMAES(seed=0), n_trials=120, verbosity=0)
+    >>> r.best_value < 1e-3
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        sigma0: float = 0.25,
+        popsize: int | None = None,
+        x0: dict[str, Any] | None = None,
+        restarts: bool = True,
+        margin: bool = True,
+        alpha: float | None = None,
+        independent: str = "tpe",
+        allow_repeats: bool = False,
+    ) -> None:
+        super().__init__(seed=seed)
+        number_in("CMAES", "sigma0", sigma0, 0.0, 1.0, low_open=True)
+        if popsize is not None:
+            int_at_least("CMAES", "popsize", popsize, 2)
+        if alpha is not None:
+            number_in("CMAES", "alpha", alpha, 0.0, 0.5, low_open=True)
+        if independent not in ("tpe", "random"):
+            raise ValueError(f"CMAES: independent must be 'tpe' or 'random', got {independent!r}")
+        self.sigma0 = float(sigma0)
+        self.popsize = popsize
+        self.x0 = dict(x0) if x0 else None
+        self.restarts = bool(restarts)
+        self.margin = bool(margin)
+        self.alpha = alpha
+        self.independent = independent
+        self.allow_repeats = bool(allow_repeats)
+        self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
+        self._indep: Sampler | None = None
+        self._cache: dict[Any, list[tuple[tuple[int, ...], State]]] = {}
+        self._points: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+
+    def reseed(self, seed: int) -> None:
+        super().reseed(seed)
+        self._random.reseed(seed)
+        self._indep = None
+        self._cache.clear()
+        self._points.clear()
+
+    # --- the contract -------------------------------------------------------------
+    def propose(self, history: History, number: int) -> dict[str, Any]:
+        return self.propose_after(history, number, 0)
+
+    def sample(self, history: History, number: int, path: str, param: Param) -> Any:
+        return self.sample_after(history, number, path, param, 0)
+
+    def propose_after(self, history: History, number: int, origin: int) -> dict[str, Any]:
+        """:meth:`propose` using only trials numbered ``origin`` or later as generations;
+        earlier ones set the first distribution (a warm start, used by ``Auto``)."""
+        space = history.space
+        if space is None:
+            return {}
+        enc = self._encoding(history)
+        if enc is None:
+            return self._first_fresh(history, space, number, None)
+        state = self.state(history, origin, enc)
+        return self._first_fresh(history, space, number, (enc, state))
+
+    def sample_after(
+        self, history: History, number: int, path: str, param: Param, origin: int
+    ) -> Any:
+        """:meth:`sample` for define-by-run objectives (see :meth:`propose_after`)."""
+        key = (number, origin)
+        point = self._points.get(key)
+        if point is None:
+            enc = self._encoding(history)
+            point = {}
+            if enc is not None:
+                state = self.state(history, origin, enc)
+                point = enc.decode(_core.draw(state, self._draw_rng(number, 0)))
+            self._points[key] = point
+            if len(self._points) > 64:
+                self._points.popitem(last=False)
+        if path in point and type(param) is type(history.leaves().get(path)):
+            return point[path]
+        return self._independent().sample(history, number, path, param)
+
+    # --- the distribution, replayed from the trials ----------------------------------
+    def state(self, history: History, origin: int = 0, enc: Encoding | None = None) -> State:
+        """The distribution the next trial is drawn from, after every full generation.
+
+        Checkpoints are kept per generation, so an ask replays only the generations
+        that changed since the last one (normally none or one).
+        """
+        enc = enc or self._encoding(history)
+        if enc is None:
+            raise ValueError("CMAES: the space has no numeric leaf active in every trial")
+        usable = self._usable(history, enc, origin)
+        state = self._start(history, enc, origin)
+        key = (
+            tuple(enc.paths),
+            origin,
+            state.lam,
+            tuple(np.round(state.mean, 12)),
+            round(state.sigma, 12),
+        )
+        checkpoints = self._cache.setdefault(key, [])
+        done, g = 0, 0
+        while done + state.lam <= len(usable):
+            chunk = usable[done : done + state.lam]
+            numbers = tuple(u[0] for u in chunk)
+            if g < len(checkpoints) and checkpoints[g][0] == numbers:
+                state = checkpoints[g][1]
+            else:
+                del checkpoints[g:]
+                state = self._advance(state, chunk, enc)
+                checkpoints.append((numbers, state))
+            done += len(chunk)
+            g += 1
+        return state
+
+    def _start(self, history: History, enc: Encoding, origin: int) -> State:
+        n = enc.n_dims
+        lam = self.popsize or _core.default_population(n)
+        before = self._usable(history, enc, 0, below=origin) if origin > 0 else []
+        if len(before) >= 2:
+            return self._with_margin(enc, _warm_start(before, lam, self.sigma0))
+        mean = np.full(n, 0.5)
+        if self.x0:
+            mean = np.clip(enc.encode({**enc.decode(mean), **self.x0}), 0.0, 1.0)
+        return self._with_margin(enc, _core.initial(mean, self.sigma0, lam))
+
+    def _advance(self, state: State, chunk: list[Usable], enc: Encoding) -> State:
+        xs = np.array([self._generated(state, number, x, enc) for number, x, _ in chunk])
+        fs = np.array([f for _, _, f in chunk])
+        new = self._with_margin(enc, _core.update(state, xs, fs))
+        if self.restarts and _core.should_restart(new):
+            k = new.restarts + 1
+            rng = np.random.default_rng((self.entropy & (2**63 - 1), 0x1B0B, k))
+            fresh = _core.initial(rng.random(enc.n_dims), self.sigma0, 2 * new.lam, restarts=k)
+            new = self._with_margin(enc, fresh)
+        return new
+
+    def _generated(
+        self, state: State, number: int, stored: np.ndarray, enc: Encoding
+    ) -> np.ndarray:
+        """The continuous draw behind a stored trial, when it was drawn from ``state``.
+
+        Rounding loses where in its integer's interval a draw fell; learning from the
+        rounded value instead pulls the mean onto the grid and shrinks the variance.
+        """
+        if not enc.is_discrete.any():
+            return stored
+        for attempt in range(_REGEN_ATTEMPTS):
+            x = _core.draw(state, self._draw_rng(number, attempt))
+            snapped = enc.snap(x)
+            if np.allclose(snapped, stored, atol=1e-9):
+                return np.where(enc.is_discrete, x, stored)
+        return stored
+
+    def _with_margin(self, enc: Encoding, state: State) -> State:
+        if not self.margin:
+            return state
+        grids = {j: g for j, g in enumerate(enc.grids) if g is not None and enc.is_discrete[j]}
+        alpha = self.alpha or 1.0 / (enc.n_dims * state.lam)
+        return _core.apply_margin(state, grids, alpha)
+
+    def _draw_rng(self, number: int, attempt: int) -> np.random.Generator:
+        return np.random.default_rng((self.entropy & (2**63 - 1), number, attempt, 0xC3A))
+
+    def _usable(
+        self, history: History, enc: Encoding, origin: int, below: int | None = None
+    ) -> list[Usable]:
+        """Completed trials from ``origin`` (below ``below``), in number order, encoded;
+        non-finite values count as worse than any finite one. Rows are remembered per
+        trial object (a changed trial is a new object), so an ask costs O(new trials)."""
+        rows = self.__dict__.get("_rows")
+        if rows is None or rows[0] is not enc:
+            rows = self.__dict__["_rows"] = (enc, {})
+        memo: dict[int, tuple[Any, Usable | None]] = rows[1]
+        sign = history.direction.sign()
+        out: list[Usable] = []
+        for t in history.trials:
+            if t.number < origin or (below is not None and t.number >= below):
+                continue
+            hit = memo.get(t.number)
+            if hit is None or hit[0] is not t:
+                hit = memo[t.number] = (t, _row(t, enc, sign))
+            if hit[1] is not None:
+                out.append(hit[1])
+        return out
+
+    # --- which leaves the distribution covers --------------------------------------
+    def _encoding(self, history: History) -> Encoding | None:
+        leaves = history.leaves()
+        if history.space is not None:
+            paths = _always_active(history.space)
+        else:
+            done = [t for t in history.trials if t.state is TrialState.COMPLETE]
+            paths = sorted(p for p in leaves if done and all(p in t.flat for t in done))
+        numeric = {p: leaves[p] for p in paths if isinstance(leaves[p], _NUMERIC)}
+        if not numeric:
+            return None
+        key = tuple((p, repr(v.to_json()) if hasattr(v, "to_json") else repr(v))
+                    for p, v in numeric.items())  # fmt: skip
+        cached = self.__dict__.get("_enc")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_enc"] = (key, Encoding(numeric))
+        enc: Encoding = cached[1]
+        return enc
+
+    def _independent(self) -> Sampler:
+        if self._indep is None:
+            if self.independent == "tpe":
+                from ..tpe import TPE
+
+                self._indep = TPE(seed=self.entropy, multivariate=False,
+                                  allow_repeats=True)  # fmt: skip
+            else:
+                self._indep = Random(seed=self.entropy, allow_repeats=True)
+        return self._indep
+
+    def _first_fresh(
+        self, history: History, space: Space, number: int, model: tuple[Encoding, State] | None
+    ) -> dict[str, Any]:
+        """The first draw whose configuration is new (on a discrete space); Random after."""
+        check = not self.allow_repeats and self.space_size(space) is not None
+        flat: dict[str, Any] = {}
+        indep = self._independent()
+        for attempt in range(_ATTEMPTS if check else 1):
+            point: dict[str, Any] = {}
+            if model is not None:
+                enc, state = model
+                point = enc.decode(_core.draw(state, self._draw_rng(number, attempt)))
+
+            def choose(path: str, param: Param, point: dict[str, Any] = point) -> Any:
+                if path in point:
+                    return point[path]
+                return indep.sample(history, number, path, param)
+
+            flat = space.resolve(choose)[1]
+            if not check or not history.seen(flat):
+                return flat
+        return self._random.propose(history, number)
+
+
+def _always_active(space: Space) -> list[str]:
+    """Leaves set whichever branch, length or value the other leaves take."""
+    active: set[str] | None = None
+    for u in (0.0, 0.5, 0.999):
+
+        def at(_path: str, p: Param, u: float = u) -> Any:
+            return p.from_unit(u)
+
+        flat = space.resolve(at)[1]
+        active = set(flat) if active is None else active & set(flat)
+    return sorted(active or ())
+
+
+def _row(t: Any, enc: Encoding, sign: float) -> Usable | None:
+    if t.state is not TrialState.COMPLETE or t.value is None:
+        return None
+    try:
+        x = np.clip(enc.encode(t.flat), 0.0, 1.0)
+    except (KeyError, ValueError, TypeError):
+        return None
+    f = sign * float(t.value)
+    return (t.number, x, f if math.isfinite(f) else math.inf)
+
+
+def _warm_start(before: list[Usable], lam: int, sigma0: float) -> State:
+    """A first distribution fitted to the best earlier trials (in the spirit of
+    Nomura et al.'s warm-starting CMA-ES): their mean, their spread."""
+    xs = np.array([x for _, x, _ in before])
+    fs = np.array([f for _, _, f in before])
+    n = xs.shape[1]
+    k = max(2, min(len(xs), max(n + 1, int(math.ceil(0.15 * len(xs))))))
+    top = xs[np.argsort(fs, kind="stable")[:k]]
+    cov = np.atleast_2d(np.cov(top, rowvar=False)) + 1e-6 * np.eye(n)
+    raw = math.sqrt(float(np.mean(np.diag(cov))))
+    sigma = min(max(raw, 0.02), sigma0)
+    return _core.initial(top[0] * 0.5 + top.mean(axis=0) * 0.5, sigma, lam, cov=cov / raw**2)
