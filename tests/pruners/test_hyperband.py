@@ -135,3 +135,43 @@ def test_docstring_example_runs() -> None:
 
     result = doctest.testmod(mod)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_hyperband_infers_max_resource_from_the_first_complete_trial() -> None:
+    """Without max_resource nothing is pruned until a trial completes; then the brackets
+    are those of Hyperband(max_resource=<its last step>), and a later, longer trial does
+    not move them."""
+    hb = Hyperband(reduction_factor=3)
+    assert hb.fidelity() is None and hb.max_resource is None
+    bad = running(30, {1: 9.0})
+    assert not hb.prune(history([running(0, {1: 1.0}), bad]), bad)  # nothing complete yet
+    done = [frozen(i, {s: 1.0 + i / 100 for s in range(1, 10)}) for i in range(1, 20)]
+    longer = frozen(0, {s: 1.0 for s in range(1, 28)})  # number 0 but not complete first
+    trials = [*done, bad]
+    assert hb.prune(history(trials), bad) == Hyperband(max_resource=9).prune(history(trials), bad)
+    assert hb.max_resource == 9 and hb.budgets == Hyperband(max_resource=9).budgets
+    assert hb.fidelity() == Hyperband(max_resource=9).fidelity()
+    hb.prune(history([longer, *trials]), bad)
+    assert hb.max_resource == 9
+    # the fresh inference picks the lowest-numbered complete trial
+    fresh = Hyperband(reduction_factor=3)
+    fresh.prune(history([longer, *trials]), bad)
+    assert fresh.max_resource == 27
+
+
+def test_hyperband_without_max_resource_prunes_in_a_study() -> None:
+    def objective(trial: hs.Trial) -> float:
+        x = trial.suggest_float("x", -2, 2)
+        value = 0.0
+        for step in range(1, 10):
+            value = (x * x + 0.1) / step
+            trial.report(value, step)
+            if trial.should_prune():
+                raise hs.TrialPruned()
+        return value
+
+    pruner = Hyperband()
+    study = hs.create_study(seed=1, pruner=pruner)
+    study.optimize(objective, 40)
+    assert pruner.max_resource == 9
+    assert sum(t.state is TrialState.PRUNED for t in study.trials) >= 10

@@ -140,3 +140,14 @@ def _values_at(trials: Iterable[FrozenTrial], rung: int) -> Iterable[float]:
         v = rung_value(t, rung)
         if v is not None:
             yield v
+
+
+def inferred_max_resource(history: History) -> int | None:
+    """The full budget as the objective's steps show it: the last step of the lowest
+    numbered complete trial that reported (None before one exists). Every process reading
+    the same history infers the same value, and it never changes afterwards."""
+    for t in history.trials:
+        if t.state is TrialState.COMPLETE and t.intermediate:
+            step = max(t.intermediate)
+            return step if step >= 1 else None
+    return None

@@ -7,7 +7,7 @@ import math
 from .._checks import int_at_least
 from ..history import Bracket, Fidelity, History
 from ..trial import FrozenTrial
-from .asha import ASHA
+from .asha import ASHA, inferred_max_resource
 from .base import Pruner
 
 
@@ -24,6 +24,11 @@ class Hyperband(Pruner):
     stable hash of its number (``zlib.crc32``: the same in every process and
     run), and it is compared only with trials of its own bracket. The pruner
     keeps no state, so parallel workers and resumed studies agree.
+
+    ``max_resource`` may be left out when the objective's steps are the resource: it
+    is then the last step of the first complete trial that reported (the lowest
+    numbered, so every worker infers the same), as optuna's ``max_resource="auto"``.
+    Until a trial completes nothing is pruned, and ``fidelity()`` is None.
 
     Samplers see the brackets through ``fidelity()`` (``History.fidelity()``).
     TPE nevertheless models across brackets, as BOHB does, ranking trials at a
@@ -44,24 +49,37 @@ class Hyperband(Pruner):
     """
 
     def __init__(
-        self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3
+        self, *, min_resource: int = 1, max_resource: int | None = None, reduction_factor: int = 3
     ) -> None:
         int_at_least("Hyperband", "min_resource", min_resource, 1)
         int_at_least("Hyperband", "reduction_factor", reduction_factor, 2)
-        int_at_least("Hyperband", "max_resource", max_resource, 1)
-        if max_resource < min_resource:
-            raise ValueError(
-                f"Hyperband: max_resource must be >= min_resource ({min_resource}), "
-                f"but got {max_resource!r}"
-            )
+        if max_resource is not None:
+            int_at_least("Hyperband", "max_resource", max_resource, 1)
+            if max_resource < min_resource:
+                raise ValueError(
+                    f"Hyperband: max_resource must be >= min_resource ({min_resource}), "
+                    f"but got {max_resource!r}"
+                )
         self.min_resource = min_resource
-        self.max_resource = max_resource
         self.reduction_factor = reduction_factor
+        self.max_resource: int | None = None
+        self.s_max = 0
+        self.brackets: dict[int, ASHA] = {}
+        self.budgets: dict[int, int] = {}
+        self._fidelity: Fidelity | None = None
+        if max_resource is not None:
+            self._build(max_resource)
+
+    def _build(self, max_resource: int) -> None:
+        """The brackets for a known full budget (given, or inferred by :meth:`prune`)."""
+        min_resource, reduction_factor = self.min_resource, self.reduction_factor
+        max_resource = max(max_resource, min_resource)
+        self.max_resource = max_resource
         s_max = 0
         while min_resource * reduction_factor ** (s_max + 1) <= max_resource:
             s_max += 1
         self.s_max = s_max
-        self.brackets: dict[int, ASHA] = {
+        self.brackets = {
             s: ASHA(
                 min_resource=min_resource,
                 reduction_factor=reduction_factor,
@@ -70,7 +88,7 @@ class Hyperband(Pruner):
             )
             for s in range(s_max, -1, -1)
         }
-        self.budgets: dict[int, int] = {
+        self.budgets = {
             s: math.ceil((s_max + 1) * reduction_factor**s / (s + 1)) for s in range(s_max, -1, -1)
         }
         self._fidelity = Fidelity(
@@ -78,15 +96,26 @@ class Hyperband(Pruner):
             max_resource,
         )
 
-    def fidelity(self) -> Fidelity:
-        """Every bracket's rungs, and the trials' assignment to brackets."""
+    def fidelity(self) -> Fidelity | None:
+        """Every bracket's rungs, and the trials' assignment to brackets (None while the
+        full budget is still to be inferred)."""
         return self._fidelity
 
     def bracket_of(self, number: int) -> int:
         """The bracket s (s_max..0) of trial ``number``: fixed, the same in every process."""
+        if self._fidelity is None:
+            raise ValueError(
+                "Hyperband: the brackets are not known yet: max_resource is inferred from "
+                "the first complete trial; give Hyperband(max_resource=...) to fix it"
+            )
         return self._fidelity.bracket_of(number).name
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
+        if self._fidelity is None:
+            found = inferred_max_resource(history)
+            if found is None:
+                return False  # nothing finished yet: the rungs are unknown
+            self._build(found)
         s = self.bracket_of(trial.number)
         return self.brackets[s].prune_among(
             history, trial, lambda t: self.bracket_of(t.number) == s
