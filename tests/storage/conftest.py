@@ -1,4 +1,5 @@
-"""The `storage` fixture: every test taking it runs on memory, SQLite and PostgreSQL."""
+"""The `storage` fixture: every test taking it runs on memory, SQLite and PostgreSQL, and
+on a storage with only the abstract methods (the base class's defaults)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from hypersweep.storage import MemoryStorage, Storage
 from hypersweep.storage.sql import SQLStorage
+
+from .forwarding import Forwarding
 
 
 def empty_postgres(url: str) -> SQLStorage:
@@ -22,11 +25,15 @@ def empty_postgres(url: str) -> SQLStorage:
     return storage
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+@pytest.fixture(params=["memory", "generic", "sqlite", "postgresql"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """``generic``: only the abstract methods (forwarded to memory), so every other
+    method runs the base class's default, which any storage inherits."""
     kind = request.param
     if kind == "memory":
         store: Storage = MemoryStorage()
+    elif kind == "generic":
+        store = Forwarding()
     elif kind == "sqlite":  # a hypersweep database without studies, as memory starts
         sqlite = SQLStorage(f"sqlite:///{tmp_path / 'studies.db'}")
         sqlite.prepare_for_writing()

@@ -14,6 +14,8 @@ from hypersweep.exceptions import DuplicateStudy, StudyNotFound
 from hypersweep.storage import MemoryStorage, Storage
 from hypersweep.trial import Direction, FrozenTrial, TrialState
 
+from .forwarding import Forwarding
+
 MIN, MAX = Direction.MINIMIZE, Direction.MAXIMIZE
 RUNNING, WAITING = TrialState.RUNNING, TrialState.WAITING
 FINISHED = [TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL]
@@ -78,7 +80,7 @@ def test_missing_study_messages(storage: Storage) -> None:
         storage.get_study("nope")
     message = str(info.value)
     assert "'nope'" in message
-    if not isinstance(storage, MemoryStorage):
+    if not isinstance(storage, (MemoryStorage, Forwarding)):
         assert "hypersweep studies --storage" in message
     with pytest.raises(StudyNotFound, match="'nope'"):
         storage.delete_study("nope")
@@ -404,3 +406,116 @@ def test_heartbeats_expire_only_running_trials(storage: Storage) -> None:
     assert storage.expired(sid, now=1000.0) == [0, 3]
     storage.touch(sid, [1], expires=5000.0)  # finished trials are not revived
     assert 1 not in storage.expired(sid, now=1000.0)
+
+
+# --- reading a large study without loading it ----------------------------------------------
+LARGE_READS = [
+    lambda s, i: s.read_briefs(i),
+    lambda s, i: s.count_trials(i),
+    lambda s, i: s.count_trials(i, [TrialState.COMPLETE]),
+    lambda s, i: s.read_page(i, 0, 5),
+    lambda s, i: s.read_numbers(i, [0]),
+    lambda s, i: s.read_last_trials(i, 3),
+    lambda s, i: s.best_trial(i, MIN),
+    lambda s, i: s.summarize(i, MIN),
+]
+
+
+@pytest.mark.parametrize("call", LARGE_READS, ids=lambda c: "")
+def test_large_reads_of_an_unknown_study(storage: Storage, call: Any) -> None:
+    gone = storage.create_study(unique(), [MIN])
+    storage.create_trial(gone.study_id, state=RUNNING)
+    storage.delete_study(gone.name)
+    with pytest.raises(StudyNotFound):
+        call(storage, gone.study_id)
+
+
+def test_a_negative_window_is_refused(storage: Storage) -> None:
+    sid = storage.create_study(unique(), [MIN]).study_id
+    for offset, limit in ((-1, 5), (0, -2)):
+        with pytest.raises(ValueError, match="whole number >= 0"):
+            storage.read_page(sid, offset, limit)
+    with pytest.raises(ValueError, match="whole number >= 0"):
+        storage.best_trials(sid, MIN, -1)
+
+
+def expected_best(trials: list[FrozenTrial], direction: Direction) -> list[int]:
+    """The ranking the study would give, computed the slow obvious way."""
+    sign = 1.0 if direction is MIN else -1.0
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None
+            and not math.isnan(t.values[0])]  # fmt: skip
+    return [t.number for t in sorted(done, key=lambda t: (sign * t.values[0], t.number))]  # type: ignore[index]
+
+
+# a trial: its final state (None: stays RUNNING), its value, whether it is then deleted
+values = st.sampled_from([0.0, 1.0, -2.5, 3.0, math.inf, -math.inf, math.nan]) | st.floats(-5, 5)
+trial_plans = st.lists(
+    st.tuples(
+        st.sampled_from([None, WAITING, *FINISHED, TrialState.COMPLETE]),
+        values,
+        st.booleans(),
+        st.booleans(),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(plan=trial_plans, direction=st.sampled_from([MIN, MAX]), data=st.data())
+def test_large_reads_agree_with_reading_everything(
+    storage: Storage, plan: list[tuple[Any, float, bool, bool]], direction: Direction,
+    data: st.DataObject,
+) -> None:  # fmt: skip
+    sid = storage.create_study(unique(), [direction]).study_id
+    for i, (state, value, gone, timed) in enumerate(plan):
+        made = storage.create_trial(
+            sid, state=WAITING if state is WAITING else RUNNING, flat={"i": i},
+            started=float(100 - i) if timed else None,
+        )  # fmt: skip
+        if state in FINISHED:
+            storage.update_trial(
+                sid, made.number, state=state, finished=float(i) if timed else None,
+                values=[value] if state is TrialState.COMPLETE else None,
+            )  # fmt: skip
+        if gone:
+            storage.delete_trial(sid, made.number)
+    every = sorted(storage.read_trials(sid).trials, key=lambda t: t.number)
+    numbers = [t.number for t in every]
+
+    briefs = storage.read_briefs(sid)
+    assert briefs.cursor == storage.read_trials(sid).cursor
+    assert [b.number for b in briefs.trials] == numbers
+    for b, t in zip(briefs.trials, every):
+        assert (b.state, b.started, b.finished) == (t.state, t.started, t.finished)
+        assert typed(b.values) == typed(t.values)
+
+    assert storage.count_trials(sid) == len(every)
+    states = data.draw(st.lists(st.sampled_from(list(TrialState)), unique=True))
+    assert storage.count_trials(sid, states) == sum(t.state in states for t in every)
+
+    offset = data.draw(st.integers(0, len(every) + 2))
+    limit = data.draw(st.none() | st.integers(0, len(every) + 2))
+    end = None if limit is None else offset + limit
+    assert storage.read_page(sid, offset, limit) == every[offset:end]
+    assert storage.read_page(sid, offset, limit, newest_first=True) == every[::-1][offset:end]
+    n = data.draw(st.integers(0, len(every) + 1))
+    assert storage.read_last_trials(sid, n) == (every[-n:] if n else [])
+    asked = data.draw(st.lists(st.integers(-1, len(plan) + 1), max_size=10))
+    assert storage.read_numbers(sid, asked) == [t for t in every if t.number in asked]
+
+    ranking = expected_best(every, direction)
+    k = data.draw(st.integers(0, 6))
+    assert [t.number for t in storage.best_trials(sid, direction, k)] == ranking[:k]
+    best = storage.best_trial(sid, direction)
+    assert (best and best.number) == (ranking[0] if ranking else None)
+
+    summary = storage.summarize(sid, direction)
+    assert summary.n_trials == len(every) and summary.cursor == briefs.cursor
+    assert summary.counts == {s: sum(t.state is s for t in every) for s in TrialState}
+    assert summary.best_number == (ranking[0] if ranking else None)
+    starts = [t.started for t in every if t.started is not None]
+    ends = [t.finished for t in every if t.finished is not None]
+    assert summary.started == (min(starts) if starts else None)
+    assert summary.finished == (max(ends) if ends else None)

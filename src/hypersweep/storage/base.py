@@ -4,11 +4,19 @@ Every method that changes state commits before it returns, so a crash right
 after a call never loses what the call reported as done. Reads are
 incremental: each change bumps a per-study sequence number, and
 :meth:`Storage.read_trials` returns only what changed after a given number.
+
+Reading a large study without loading it: :meth:`Storage.read_briefs` (number,
+state, values and times of every trial, no parameters or attributes),
+:meth:`Storage.count_trials`, :meth:`Storage.read_page`, :meth:`Storage.read_numbers`,
+and on top of them :meth:`Storage.best_trials` and :meth:`Storage.summarize`. Their
+defaults read every trial, so any storage has them; SQL overrides the first four
+so that showing 50 rows of a 20,000-trial study decodes 50 trials, not 20,000.
 """
 
 from __future__ import annotations
 
 import abc
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +46,85 @@ class Changes(NamedTuple):
     trials: list[FrozenTrial]
     deleted: list[int]
     cursor: int
+
+
+class TrialBrief(NamedTuple):
+    """A trial without parameters or attributes: what counts, bests and samples need."""
+
+    number: int
+    state: TrialState
+    values: tuple[float, ...] | None
+    started: float | None
+    finished: float | None
+
+    @property
+    def value(self) -> float | None:
+        return None if self.values is None else self.values[0]
+
+
+class Briefs(NamedTuple):
+    """Every live trial of a study as a :class:`TrialBrief`, in number order, and the
+    study's sequence number read before them (it grows with every later change)."""
+
+    trials: list[TrialBrief]
+    cursor: int
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """Counts per state, the best trial's number and value, and the study's time span."""
+
+    n_trials: int
+    counts: dict[TrialState, int]  # every state, 0 when none
+    best_number: int | None
+    best_value: float | None
+    started: float | None  # the first start
+    finished: float | None  # the last finish
+    cursor: int  # changes whenever a trial appears, changes or goes
+
+
+def brief(trial: FrozenTrial) -> TrialBrief:
+    return TrialBrief(trial.number, trial.state, trial.values, trial.started, trial.finished)
+
+
+def ranked(trials: Sequence[TrialBrief], direction: Direction) -> list[TrialBrief]:
+    """COMPLETE trials with a number for a value (NaN has no rank), best first; on a tie
+    the lower number first, as ``Study.best_trial`` picks."""
+    sign = direction.sign()
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
+            and not math.isnan(t.value)]  # fmt: skip
+    return sorted(done, key=lambda t: (sign * t.value, t.number))  # type: ignore[operator]
+
+
+def summary_of(briefs: Briefs, direction: Direction) -> TrialSummary:
+    """The :class:`TrialSummary` of a study's briefs."""
+    counts = dict.fromkeys(TrialState, 0)
+    sign = direction.sign()
+    best: TrialBrief | None = None
+    first = last = None
+    for t in briefs.trials:
+        counts[t.state] += 1
+        v = t.value
+        if (
+            t.state is TrialState.COMPLETE
+            and v is not None
+            and not math.isnan(v)
+            and (best is None or sign * v < sign * best.value)  # type: ignore[operator]
+        ):
+            best = t
+        if t.started is not None and (first is None or t.started < first):
+            first = t.started
+        if t.finished is not None and (last is None or t.finished > last):
+            last = t.finished
+    return TrialSummary(
+        n_trials=len(briefs.trials),
+        counts=counts,
+        best_number=None if best is None else best.number,
+        best_value=None if best is None else best.value,
+        started=first,
+        finished=last,
+        cursor=briefs.cursor,
+    )
 
 
 class Storage(abc.ABC):
@@ -172,6 +259,73 @@ class Storage(abc.ABC):
 
     def close(self) -> None:
         """Release connections; the default has nothing to release."""
+
+    # --- reading a large study -----------------------------------------------------
+    # The defaults read every trial (right for any storage); SQL overrides them.
+    def _all(self, study_id: int) -> list[FrozenTrial]:
+        return sorted(self.read_trials(study_id).trials, key=lambda t: t.number)
+
+    def read_briefs(self, study_id: int) -> Briefs:
+        """Every trial's number, state, values and times, in number order (no JSON of
+        parameters or attributes to decode: cheap at any size)."""
+        changes = self.read_trials(study_id)
+        trials = sorted(changes.trials, key=lambda t: t.number)
+        return Briefs([brief(t) for t in trials], changes.cursor)
+
+    def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
+        """How many trials the study holds (in ``states``, when given)."""
+        wanted = None if states is None else set(states)
+        return sum(wanted is None or t.state in wanted for t in self.read_briefs(study_id).trials)
+
+    def read_page(
+        self,
+        study_id: int,
+        offset: int = 0,
+        limit: int | None = None,
+        *,
+        newest_first: bool = False,
+    ) -> list[FrozenTrial]:
+        """``limit`` trials (None: all) after skipping ``offset``, in number order, or in
+        reverse number order with ``newest_first``."""
+        check_window(offset, limit)
+        trials = self._all(study_id)
+        if newest_first:
+            trials.reverse()
+        return trials[offset : None if limit is None else offset + limit]
+
+    def read_numbers(self, study_id: int, numbers: Sequence[int]) -> list[FrozenTrial]:
+        """The trials of these numbers that exist, in number order."""
+        wanted = set(numbers)
+        return [t for t in self._all(study_id) if t.number in wanted]
+
+    # --- built on the four above: no storage needs to override these ------------------
+    def read_last_trials(self, study_id: int, n: int) -> list[FrozenTrial]:
+        """The ``n`` trials with the highest numbers, in number order."""
+        return self.read_page(study_id, 0, n, newest_first=True)[::-1]
+
+    def best_trials(self, study_id: int, direction: Direction, n: int = 1) -> list[FrozenTrial]:
+        """The ``n`` best COMPLETE trials, best first (ties: lower number first)."""
+        check_window(0, n)
+        top = [t.number for t in ranked(self.read_briefs(study_id).trials, direction)[:n]]
+        found = {t.number: t for t in self.read_numbers(study_id, top)}
+        return [found[k] for k in top if k in found]
+
+    def best_trial(self, study_id: int, direction: Direction) -> FrozenTrial | None:
+        """The best COMPLETE trial, or None while there is none."""
+        found = self.best_trials(study_id, direction, 1)
+        return found[0] if found else None
+
+    def summarize(self, study_id: int, direction: Direction) -> TrialSummary:
+        """Counts per state, best value and time span, from one read of the briefs."""
+        return summary_of(self.read_briefs(study_id), direction)
+
+
+def check_window(offset: int, limit: int | None) -> None:
+    """Refuse a negative offset or limit (a slice would read them as "from the end")."""
+    for name, value in (("offset", offset), ("limit", limit)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):  # fmt: skip
+            raise ValueError(f"{name} must be a whole number >= 0, but got {value!r}")
 
 
 def check_finishable(trial: FrozenTrial | None, study_id: int, number: int) -> FrozenTrial:

@@ -11,7 +11,16 @@ from typing import Any
 
 from ..exceptions import BudgetReached, ConfigTaken, DuplicateStudy, StudyNotFound
 from ..trial import Direction, FrozenTrial, TrialState, evolve, new_trial
-from .base import Changes, Storage, StudyRecord, check_finishable, check_study_name
+from .base import (
+    Briefs,
+    Changes,
+    Storage,
+    StudyRecord,
+    brief,
+    check_finishable,
+    check_study_name,
+    check_window,
+)
 
 
 class _StudyData:
@@ -238,6 +247,40 @@ class MemoryStorage(Storage):
             trials = [data.trials[n] for n in seen if n in data.trials]
             deleted = [n for n in seen if n not in data.trials]
             return Changes(trials=trials, deleted=deleted, cursor=data.seq)
+
+    # --- reading a large study: no copies of what is not asked for ---------------------
+    def read_briefs(self, study_id: int) -> Briefs:
+        with self._lock:
+            data = self._study(study_id)  # trials are kept in number order (never reused)
+            return Briefs([brief(t) for t in data.trials.values()], data.seq)
+
+    def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if states is None:
+                return len(trials)
+            wanted = set(states)
+            return sum(t.state in wanted for t in trials.values())
+
+    def read_page(
+        self,
+        study_id: int,
+        offset: int = 0,
+        limit: int | None = None,
+        *,
+        newest_first: bool = False,
+    ) -> list[FrozenTrial]:
+        check_window(offset, limit)
+        with self._lock:
+            trials = list(self._study(study_id).trials.values())
+        if newest_first:
+            trials.reverse()
+        return trials[offset : None if limit is None else offset + limit]
+
+    def read_numbers(self, study_id: int, numbers: Sequence[int]) -> list[FrozenTrial]:
+        with self._lock:
+            trials = self._study(study_id).trials
+            return [trials[n] for n in sorted(set(numbers)) if n in trials]
 
     def delete_trial(self, study_id: int, number: int) -> None:
         with self._lock:

@@ -92,3 +92,24 @@ TOMBSTONE = (
     .where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), LIVE)
     .values(deleted=True, counted=False, expires=None)
 )
+# reading a large study: the light columns of every trial, counts, pages, chosen numbers
+BRIEFS = (
+    sa.select(TR.number, TR.state, TR.objective_values, TR.started, TR.finished)
+    .where(TR.study_id == _b("b_sid"), LIVE)
+    .order_by(TR.number)
+)
+COUNT = sa.select(sa.func.count()).select_from(trials).where(TR.study_id == _b("b_sid"), LIVE)
+COUNT_IN = COUNT.where(TR.state.in_(_b("b_states", expanding=True)))
+PAGE_UP = (
+    sa.select(trials).where(TR.study_id == _b("b_sid"), LIVE).order_by(TR.number)
+    .offset(_b("b_offset")).limit(_b("b_limit"))
+)  # fmt: skip
+PAGE_DOWN = (
+    sa.select(trials).where(TR.study_id == _b("b_sid"), LIVE).order_by(TR.number.desc())
+    .offset(_b("b_offset")).limit(_b("b_limit"))
+)  # fmt: skip
+NUMBERS = (
+    sa.select(trials)
+    .where(TR.study_id == _b("b_sid"), TR.number.in_(_b("b_nums", expanding=True)), LIVE)
+    .order_by(TR.number)
+)

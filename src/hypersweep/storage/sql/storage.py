@@ -19,7 +19,16 @@ from sqlalchemy.engine import Connection
 
 from ...exceptions import BudgetReached, ConfigTaken, DuplicateStudy, StudyNotFound
 from ...trial import Direction, FrozenTrial, TrialState
-from ..base import Changes, Storage, StudyRecord, check_finishable, check_study_name
+from ..base import (
+    Briefs,
+    Changes,
+    Storage,
+    StudyRecord,
+    TrialBrief,
+    check_finishable,
+    check_study_name,
+    check_window,
+)
 from . import statements as q
 from .codec import FIELDS, dumps, loads, study_columns, study_from_row, trial_columns
 from .codec import trial_from_row as as_trial
@@ -348,6 +357,73 @@ class SQLStorage(Storage):
             else:
                 found.append(as_trial(row))
         return Changes(trials=found, deleted=deleted, cursor=int(cursor))
+
+    # --- reading a large study: only the rows and columns asked for -----------------------
+    def _read_existing(self, study_id: int, fn: Any) -> Any:
+        """Run ``fn(conn)`` in one read transaction after checking the study exists
+        (its sequence number, read first, is returned with the result)."""
+
+        def op(conn: Connection) -> tuple[int | None, Any]:
+            cursor = conn.execute(q.STUDY_SEQ, {"b_sid": study_id}).scalar_one_or_none()
+            return cursor, None if cursor is None else fn(conn)
+
+        cursor, found = self._db.read(op, absent=(None, None))
+        if cursor is None:
+            raise missing_id(study_id)
+        return int(cursor), found
+
+    def read_briefs(self, study_id: int) -> Briefs:
+        cursor, found = self._read_existing(
+            study_id, lambda c: c.execute(q.BRIEFS, {"b_sid": study_id}).all()
+        )
+        briefs = [
+            TrialBrief(r.number, TrialState(r.state),
+                       None if r.objective_values is None else tuple(loads(r.objective_values)),
+                       r.started, r.finished)
+            for r in found
+        ]  # fmt: skip
+        return Briefs(briefs, cursor)
+
+    def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
+        params: dict[str, Any] = {"b_sid": study_id}
+        statement = q.COUNT
+        if states is not None:
+            params["b_states"] = [TrialState(s).value for s in states]
+            statement = q.COUNT_IN
+        if states is not None and not params["b_states"]:
+            self._read_existing(study_id, lambda c: None)  # StudyNotFound if missing
+            return 0
+        found = self._read_existing(study_id, lambda c: c.execute(statement, params).scalar_one())
+        return int(found[1])
+
+    def read_page(
+        self,
+        study_id: int,
+        offset: int = 0,
+        limit: int | None = None,
+        *,
+        newest_first: bool = False,
+    ) -> list[FrozenTrial]:
+        check_window(offset, limit)
+        # no limit: -1 on SQLite, NULL (LIMIT ALL) on PostgreSQL
+        unlimited = -1 if self._db.sqlite else None
+        params = {"b_sid": study_id, "b_offset": offset,
+                  "b_limit": unlimited if limit is None else limit}  # fmt: skip
+        statement = q.PAGE_DOWN if newest_first else q.PAGE_UP
+        rows = self._read_existing(study_id, lambda c: c.execute(statement, params).all())[1]
+        return [as_trial(r) for r in rows]
+
+    def read_numbers(self, study_id: int, numbers: Sequence[int]) -> list[FrozenTrial]:
+        wanted = sorted({int(n) for n in numbers})
+
+        def fn(conn: Connection) -> list[sa.Row[Any]]:
+            rows: list[sa.Row[Any]] = []
+            for at in range(0, len(wanted), 500):  # bounded statements, whatever was asked
+                chunk = {"b_sid": study_id, "b_nums": wanted[at : at + 500]}
+                rows += conn.execute(q.NUMBERS, chunk).all()
+            return rows
+
+        return [as_trial(r) for r in self._read_existing(study_id, fn)[1]]
 
     def delete_trial(self, study_id: int, number: int) -> None:
         def op(conn: Connection) -> None:
