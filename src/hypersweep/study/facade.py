@@ -7,12 +7,13 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..samplers.grid import Grid
 from . import progress
 from .core import StudyCore
 from .export import to_dataframe, to_records
 from .liveness import reap_dead_workers
 from .loop import WorkerLoop, check_objective
-from .options import FAIL_FAST, Callback, RunOptions
+from .options import DEFAULT_N_TRIALS, FAIL_FAST, Callback, RunOptions
 from .processes import Executor, WorkerSpec, run_processes
 from .stability import StabilityReport, stability
 
@@ -51,6 +52,12 @@ class Study(StudyCore):
     ) -> Study:
         """Run trials until the study holds ``n_trials``, ``timeout`` passes, or a grid ends.
 
+        Without ``n_trials``, ``n_more`` or ``timeout``, a grid sampler runs its whole
+        grid and any other sampler runs until the study holds ``DEFAULT_N_TRIALS``
+        (100) trials, or fewer when a finite space runs out first; a log line says
+        which budget was chosen and why. With only ``timeout``, the clock alone ends
+        the run (``timeout=math.inf``: until Ctrl-C, SIGTERM or a callback raises).
+
         ``n_trials`` is the study's total budget, not a per-call count: a resumed
         study runs only what is missing, and concurrent workers never overshoot it
         (storage checks it as it creates each trial). ``n_more=k`` asks for k trials
@@ -76,13 +83,18 @@ class Study(StudyCore):
         """
         n_jobs = _check_jobs(n_jobs)
         n_trials = self._budget(n_trials, n_more)
+        chosen = n_trials is None and timeout is None  # nothing given: the default budget
+        if chosen:
+            n_trials = None if isinstance(self.sampler, Grid) else DEFAULT_N_TRIALS
         lag = (max(int(executor.size()), 1) if executor else n_jobs) if deterministic else None
         options = RunOptions(n_trials=n_trials, timeout=timeout, callbacks=tuple(callbacks or ()),
                              catch=catch, heartbeat_interval=heartbeat_interval, retries=retries,
                              lag=lag, fail_fast=fail_fast)  # fmt: skip
         check_objective(objective, self)
-        if self._nothing_to_do(n_trials, n_more):
+        if self._nothing_to_do(n_trials, n_more, chosen):
             return self
+        if chosen:
+            self._say_default_budget()
         if executor is not None or n_jobs > 1:
             spec = WorkerSpec.of(self, options)
             if executor is not None:
@@ -107,7 +119,30 @@ class Study(StudyCore):
         self.refresh()
         return self.budget_used() + n_more
 
-    def _nothing_to_do(self, n_trials: int | None, n_more: int | None) -> bool:
+    def _say_default_budget(self) -> None:
+        """One line saying which budget optimize chose when it was given none, and why."""
+        progress.ensure_handler()
+        if isinstance(self.sampler, Grid):
+            try:
+                cells = f"{len(self.sampler.cells(self.space))} cells"
+            except ValueError:
+                cells = "its cells"  # (the first ask says what is wrong with the grid)
+            logger.info(
+                "Study %r: no n_trials or timeout given, so the grid runs to its end (%s); "
+                "pass n_trials=... to stop earlier.", self.name, cells,
+            )  # fmt: skip
+            return
+        size = None if self.space is None else self.sampler.space_size(self.space)
+        small = (f" (its space holds only {size} configurations, so it ends when all are "
+                 "tried)" if size is not None and size <= DEFAULT_N_TRIALS else "")  # fmt: skip
+        logger.info(
+            "Study %r: no n_trials or timeout given, so this run stops when the study holds "
+            "%d trials%s, hypersweep's default budget for a sampler that does not enumerate "
+            "its space; pass n_trials=... (the study's total), n_more=... or timeout=... to "
+            "choose.", self.name, DEFAULT_N_TRIALS, small,
+        )  # fmt: skip
+
+    def _nothing_to_do(self, n_trials: int | None, n_more: int | None, chosen: bool) -> bool:
         """Say so, in one line, when the study already holds its budget (a rerun that
         resumes a finished study, or an n_trials meant per call)."""
         if n_trials is None or n_more is not None:
@@ -117,11 +152,11 @@ class Study(StudyCore):
         if held < n_trials or self.queued() or self.running_elsewhere():
             return False  # (trials others run may die and give their slots back)
         progress.ensure_handler()
+        given = "the default when none is given" if chosen else "the study's total"
         logger.info(
-            "Study %r already holds %d trials counting toward n_trials=%d (the study's "
-            "total, not a per-call count), so there is nothing to run; for %d more, pass "
-            "n_trials=%d or n_more=%d.", self.name, held, n_trials, n_trials, held + n_trials,
-            n_trials,
+            "Study %r already holds %d trials counting toward n_trials=%d (%s, not a "
+            "per-call count), so there is nothing to run; for %d more, pass n_trials=%d or "
+            "n_more=%d.", self.name, held, n_trials, given, n_trials, held + n_trials, n_trials,
         )  # fmt: skip
         return True
 

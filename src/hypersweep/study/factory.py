@@ -7,7 +7,8 @@ import secrets
 from typing import Any
 
 from ..exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
-from ..pruners.base import NoPruning, Pruner
+from ..pruners.base import Pruner
+from ..pruners.default import default_pruner
 from ..samplers import from_name
 from ..samplers.base import Sampler
 from ..space.tree import Space, changes
@@ -15,6 +16,27 @@ from ..storage import Storage, StudyRecord, get_storage
 from ..trial import Direction
 from .facade import Study
 from .repeats import check_repeats, check_select
+
+DEFAULT_SAMPLER = "tpe"
+"""The sampler a study gets when it names none (``sampler=None``).
+
+Measured with ``hypersweep benchmark`` (see docs/migrate-optuna.md, "Defaults"):
+over the suite's problems TPE reaches a lower regret than random search at 50 and
+100 trials and ranks level with or ahead of optuna's TPE, at well under a
+millisecond of overhead per trial. It falls back to random draws for its first
+trials, so it is never worse than random search early on.
+"""
+
+
+def choose_sampler(sampler: str | Sampler | None, seed: int | None) -> Sampler:
+    """The sampler named (an object, a name), or the default TPE when ``sampler`` is None."""
+    return from_name(DEFAULT_SAMPLER if sampler is None else sampler, seed=seed)
+
+
+def choose_pruner(pruner: Pruner | None) -> Pruner:
+    """The pruner given, or ``hs.pruners.default_pruner()`` when it is None; pass
+    ``hs.pruners.NoPruning()`` to switch pruning off."""
+    return default_pruner() if pruner is None else pruner
 
 
 def create_study(
@@ -51,7 +73,7 @@ def create_study(
     store = get_storage(storage)
     dirn = Direction.parse(direction)
     compiled = None if space is None else Space(space)
-    smp = from_name(sampler, seed=seed)
+    smp = choose_sampler(sampler, seed)
     if name is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"study-{stamp}-{secrets.token_hex(2)}"
@@ -76,7 +98,7 @@ def create_study(
             ) from None
         record = _keep_settings(record, store, settings)
         return _open(record, store, smp, pruner, compiled)
-    return Study(record, store, smp, pruner or NoPruning(), compiled)
+    return Study(record, store, smp, choose_pruner(pruner), compiled)
 
 
 _DEFAULTS: dict[str, Any] = {"repeats": 1, "select": "mean", "seed_objective": False}
@@ -138,7 +160,7 @@ def load_study(
             f"check the name and the storage URL"
         ) from None
     compiled = None if space is None else Space(space)
-    return _open(record, store, from_name(sampler, seed=seed), pruner, compiled)
+    return _open(record, store, choose_sampler(sampler, seed), pruner, compiled)
 
 
 def _open(
@@ -165,7 +187,7 @@ def _open(
         record = store.update_study(record.study_id, space=space.to_json())
     if sampler.seed is None and "seed" in record.system_attrs:
         sampler.reseed(int(record.system_attrs["seed"]))
-    return Study(record, store, sampler, pruner or NoPruning(), space)
+    return Study(record, store, sampler, choose_pruner(pruner), space)
 
 
 def list_studies(storage: str | Storage) -> list[str]:

@@ -31,8 +31,8 @@ def minimize(
     objective: Callable[..., Any],
     space: Any,
     *,
-    sampler: str | Sampler | None = "random",
-    n_trials: int | None = 100,
+    sampler: str | Sampler | None = None,
+    n_trials: int | None = None,
     seed: int | None = None,
     storage: str | Storage | None = None,
     study: str | None = None,
@@ -47,6 +47,12 @@ def minimize(
     seed_objective: bool | None = None,
 ) -> Result:
     """Minimise ``objective(params)`` over ``space``; rerunning it resumes the named study.
+
+    The defaults are hypersweep's own, chosen on the shipped benchmark (see
+    :func:`hypersweep.create_study`): ``sampler=None`` is TPE, ``pruner=None`` is
+    ``hs.pruners.default_pruner()`` (it acts only on objectives that report), and
+    ``n_trials=None`` runs 100 trials, a grid sampler's whole grid, or, with a
+    ``timeout``, as many as fit in it.
 
     ``n_trials`` is the study's total: if ``study`` already exists in ``storage``,
     only the missing trials are run. ``repeats=k`` scores each configuration over
@@ -88,11 +94,14 @@ def maximize(objective: Callable[..., Any], space: Any, **kwargs: Any) -> Result
 def fmin(
     fn: Callable[..., Any],
     space: Any,
-    algo: str | Sampler | None = "random",
+    algo: str | Sampler | None = None,
     max_evals: int = 100,
     *,
     seed: int | None = None,
     **kwargs: Any,
 ) -> Any:
-    """hyperopt's ``fmin``, except that it returns real values, never choice indices."""
+    """hyperopt's ``fmin``, except that it returns real values, never choice indices.
+
+    ``algo=None`` is TPE, as in hyperopt (and :func:`minimize`).
+    """
     return minimize(fn, space, sampler=algo, n_trials=max_evals, seed=seed, **kwargs).best_params

@@ -13,6 +13,10 @@ from ..trial import FrozenTrial
 Callback = Callable[[Any, FrozenTrial], None]  # (study, finished trial) -> None
 DEFAULT_HEARTBEAT = 10.0  # seconds between beats on SQL storages; dead after 3 missed
 FAIL_FAST = 5  # a run whose first this-many trials fail alike stops (optimize(fail_fast=))
+# optimize's budget when given no n_trials, n_more or timeout (a grid runs to its end instead):
+# the study's total, enough for TPE's model to pay off (10 random startup trials, then 90
+# guided ones; see docs/migrate-optuna.md, "Defaults"), and what minimize always used.
+DEFAULT_N_TRIALS = 100
 
 
 @dataclass(frozen=True)

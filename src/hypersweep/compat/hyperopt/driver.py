@@ -11,6 +11,7 @@ chosen option rather than its index. See docs/migrate-hyperopt.md.
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import os
 import warnings
@@ -122,6 +123,8 @@ def fmin(
     try:
         best = _best_loss(trials) if loss_threshold is not None else None
         if best is None or best >= loss_threshold:  # type: ignore[operator]
+            if max_evals is None and timeout is None:
+                timeout = math.inf  # as hyperopt: no max_evals, no timeout run until stopped
             study.optimize(objective, max_evals, timeout=timeout, callbacks=[after_each],
                            catch=(Exception,) if catch_eval_exceptions else (), fail_fast=0,
                            show_progress=bool(show_progressbar and verbose))  # fmt: skip

@@ -180,6 +180,7 @@ class Trials:
     def open(self, compiled: CompiledSpace, sampler: Any, seed: int | None) -> hs.Study:
         """The study for a search over ``compiled`` with ``sampler``, made on first use."""
         study = hs.create_study(self.study_name, storage=self.storage, sampler=sampler,
+                                pruner=hs.pruners.NoPruning(),  # hyperopt never prunes
                                 space=compiled.definition, load_if_exists=True,
                                 seed=seed)  # fmt: skip
         if self.storage is None:  # in memory: keep this very storage for the next fmin

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import gc
 import logging
+import math
 import warnings
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any
@@ -206,6 +207,8 @@ class Study:
                 if gc_after_trial:
                     gc.collect()
 
+        if n_more is None and timeout is None:
+            timeout = math.inf  # Optuna: no n_trials and no timeout run until stop() or a signal
         self.stop_requested = False
         try:
             self.hs_study.optimize(objective, n_more=n_more, timeout=timeout, callbacks=hooks,
