@@ -127,3 +127,77 @@ def test_show_on_twenty_thousand_trials_is_quick(
     for argv in (["show", "big"], ["best", "big"], ["studies"]):
         seconds = sorted(_timed(*argv, "--storage", url) for _ in range(3))[1]
         assert seconds < 10, f"{argv}: {seconds:.1f} s"  # generous: a loaded CI machine
+
+
+# --- show through the storage's light reads (cli.view_commands.cmd_show) -----------------
+def light_show(*argv: str) -> int:
+    """``hypersweep show ARGV`` run by the light command (parsed by the real parser)."""
+    from hypersweep.cli import view_commands
+    from hypersweep.cli.parser import build_parser
+
+    return view_commands.cmd_show(build_parser().parse_args(["show", *argv]))
+
+
+SHOW_VARIANTS = [
+    [],
+    ["--sort", "value"],
+    ["--sort", "value", "--limit", "7"],
+    ["--limit", "0"],
+    ["--limit", "5000"],
+    ["--all"],
+    ["--sort", "value", "--all"],
+]
+
+
+def test_light_show_prints_what_show_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same rows, counts, repeated configurations and best trial, line for line."""
+    url = build_study(tmp_path / "big.db", 300)
+    for extra in SHOW_VARIANTS:
+        assert main(["show", "big", "--storage", url, *extra]) == 0
+        full = capsys.readouterr().out
+        assert light_show("big", "--storage", url, *extra) == 0
+        assert capsys.readouterr().out == full, extra
+    assert "Configurations run more than once" in full and "Best trial: #40" in full
+
+
+def test_light_show_of_an_empty_and_a_failed_study(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'few.db'}"
+    study = hs.create_study("few", storage=url, space=SPACE, sampler="random", seed=0)
+    for argv in (["few", "--storage", url], ["few", "--storage", url, "--sort", "value"]):
+        assert main(["show", *argv]) == 0
+        full = capsys.readouterr().out
+        assert light_show(*argv) == 0
+        assert capsys.readouterr().out == full and "No COMPLETE trial yet." in full
+    study.optimize(lambda p: 1 / 0, 2, fail_fast=0, show_progress=False)
+    assert light_show("few", "--storage", url) == 0
+    out = capsys.readouterr().out
+    assert "2 trials: 2 fail." in out and "No COMPLETE trial yet." in out
+
+
+def test_light_show_reads_only_the_rows_it_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No read of every whole trial: briefs for the counts, 50 trials for the table, one
+    for the best; the full read (read_trials) is never called."""
+    from hypersweep.cli import view_commands
+    from hypersweep.storage.sql import SQLStorage
+
+    from .storage.forwarding import Counting
+
+    url = build_study(tmp_path / "big.db", 300)
+    opened: list[Counting] = []
+
+    def counting(url: str) -> Counting:
+        opened.append(Counting(SQLStorage(url)))
+        return opened[-1]
+
+    monkeypatch.setattr(view_commands, "open_storage", counting)
+    assert light_show("big", "--storage", url) == 0
+    assert "Best trial: #40" in capsys.readouterr().out
+    calls = opened[0].calls
+    assert calls["read_trials"] == 0 and calls["read_briefs"] == 1, calls
+    assert calls["read_page"] == 1 and calls["read_numbers"] == 1, calls

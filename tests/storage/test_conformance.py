@@ -488,8 +488,10 @@ def test_large_reads_agree_with_reading_everything(
     assert briefs.cursor == storage.read_trials(sid).cursor
     assert [b.number for b in briefs.trials] == numbers
     for b, t in zip(briefs.trials, every):
-        assert (b.state, b.started, b.finished) == (t.state, t.started, t.finished)
+        assert (b.state, b.started, b.finished, b.flat) == (t.state, t.started, t.finished, None)
         assert typed(b.values) == typed(t.values)
+    with_flat = storage.read_briefs(sid, flat=True).trials
+    assert [(b.number, b.flat) for b in with_flat] == [(t.number, t.flat) for t in every]
 
     assert storage.count_trials(sid) == len(every)
     states = data.draw(st.lists(st.sampled_from(list(TrialState)), unique=True))

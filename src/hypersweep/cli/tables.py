@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._stats import mean_std
 from ..history import config_key
@@ -139,13 +139,27 @@ def _sample_std(values: Sequence[float]) -> float | None:
     return mean_std(values)[1] if len(values) >= 2 else None
 
 
-def repeated_lines(trials: Sequence[FrozenTrial], shown: int = 5) -> list[str]:
+class Configured(Protocol):
+    """What grouping by configuration reads: a FrozenTrial, or a storage brief read
+    with its flat values (``read_briefs(..., flat=True)``)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def state(self) -> TrialState: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def flat(self) -> dict[str, Any] | None: ...
+
+
+def repeated_lines(trials: Sequence[Configured], shown: int = 5) -> list[str]:
     """One line per configuration run more than once: its trials, mean and spread.
 
     "The same configuration" is ``hypersweep.history.config_key``, the rule the
     samplers and plots use, so the CLI groups trials exactly as they do.
     """
-    groups: dict[str, list[FrozenTrial]] = {}
+    groups: dict[str, list[Configured]] = {}
     for t in trials:
         if t.state is TrialState.COMPLETE and t.value is not None and t.flat:
             groups.setdefault(config_key(t.flat), []).append(t)

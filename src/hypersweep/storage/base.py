@@ -56,6 +56,7 @@ class TrialBrief(NamedTuple):
     values: tuple[float, ...] | None
     started: float | None
     finished: float | None
+    flat: dict[str, Any] | None = None  # the flat parameter values, when asked for
 
     @property
     def value(self) -> float | None:
@@ -83,8 +84,9 @@ class TrialSummary:
     cursor: int  # changes whenever a trial appears, changes or goes
 
 
-def brief(trial: FrozenTrial) -> TrialBrief:
-    return TrialBrief(trial.number, trial.state, trial.values, trial.started, trial.finished)
+def brief(trial: FrozenTrial, flat: bool = False) -> TrialBrief:
+    return TrialBrief(trial.number, trial.state, trial.values, trial.started, trial.finished,
+                      trial.flat if flat else None)  # fmt: skip
 
 
 def ranked(trials: Sequence[TrialBrief], direction: Direction) -> list[TrialBrief]:
@@ -265,12 +267,13 @@ class Storage(abc.ABC):
     def _all(self, study_id: int) -> list[FrozenTrial]:
         return sorted(self.read_trials(study_id).trials, key=lambda t: t.number)
 
-    def read_briefs(self, study_id: int) -> Briefs:
+    def read_briefs(self, study_id: int, *, flat: bool = False) -> Briefs:
         """Every trial's number, state, values and times, in number order (no JSON of
-        parameters or attributes to decode: cheap at any size)."""
+        parameters or attributes to decode: cheap at any size); with ``flat``, its flat
+        parameter values too (what grouping repeated configurations needs)."""
         changes = self.read_trials(study_id)
         trials = sorted(changes.trials, key=lambda t: t.number)
-        return Briefs([brief(t) for t in trials], changes.cursor)
+        return Briefs([brief(t, flat) for t in trials], changes.cursor)
 
     def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
         """How many trials the study holds (in ``states``, when given)."""

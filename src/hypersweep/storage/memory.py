@@ -249,10 +249,10 @@ class MemoryStorage(Storage):
             return Changes(trials=trials, deleted=deleted, cursor=data.seq)
 
     # --- reading a large study: no copies of what is not asked for ---------------------
-    def read_briefs(self, study_id: int) -> Briefs:
+    def read_briefs(self, study_id: int, *, flat: bool = False) -> Briefs:
         with self._lock:
             data = self._study(study_id)  # trials are kept in number order (never reused)
-            return Briefs([brief(t) for t in data.trials.values()], data.seq)
+            return Briefs([brief(t, flat) for t in data.trials.values()], data.seq)
 
     def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
         with self._lock:

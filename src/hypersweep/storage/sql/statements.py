@@ -98,6 +98,7 @@ BRIEFS = (
     .where(TR.study_id == _b("b_sid"), LIVE)
     .order_by(TR.number)
 )
+BRIEFS_FLAT = BRIEFS.add_columns(TR.flat)
 COUNT = sa.select(sa.func.count()).select_from(trials).where(TR.study_id == _b("b_sid"), LIVE)
 COUNT_IN = COUNT.where(TR.state.in_(_b("b_states", expanding=True)))
 PAGE_UP = (

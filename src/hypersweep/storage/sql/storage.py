@@ -66,6 +66,17 @@ def change(
     return dataclasses.replace(old, **changes)
 
 
+def values_of(text: str | None) -> tuple[float, ...] | None:
+    """A stored values list; one value (the common case) without the JSON decoder: the
+    text is "[v]", and float() reads JSON's numbers, Infinity and NaN alike."""
+    if text is None:
+        return None
+    if "," not in text:
+        inner = text[1:-1]
+        return (float(inner),) if inner else ()
+    return tuple(loads(text))
+
+
 def check_key_free(conn: Connection, study_id: int, unique_key: str) -> None:
     if conn.execute(q.KEY_TAKEN, {"b_sid": study_id, "b_key": unique_key}).first() is not None:
         raise ConfigTaken("another trial holds this configuration")
@@ -372,15 +383,16 @@ class SQLStorage(Storage):
             raise missing_id(study_id)
         return int(cursor), found
 
-    def read_briefs(self, study_id: int) -> Briefs:
+    def read_briefs(self, study_id: int, *, flat: bool = False) -> Briefs:
+        statement = q.BRIEFS_FLAT if flat else q.BRIEFS
         cursor, found = self._read_existing(
-            study_id, lambda c: c.execute(q.BRIEFS, {"b_sid": study_id}).all()
+            study_id, lambda c: c.execute(statement, {"b_sid": study_id}).all()
         )
+        states = {s.value: s for s in TrialState}
         briefs = [
-            TrialBrief(r.number, TrialState(r.state),
-                       None if r.objective_values is None else tuple(loads(r.objective_values)),
-                       r.started, r.finished)
-            for r in found
+            TrialBrief(row[0], states[row[1]], values_of(row[2]), row[3], row[4],
+                       loads(row[5]) if flat else None)
+            for row in found
         ]  # fmt: skip
         return Briefs(briefs, cursor)
 
