@@ -25,6 +25,7 @@ OPTUNA_METHODS = {
     "optuna:tpe": "TPESampler() default: multivariate, constant liar",
     "optuna:tpe-univariate": "TPESampler(multivariate=False): independent per parameter",
     "optuna:gp": "GPSampler() (needs torch)",
+    "optuna:cmaes": "CmaEsSampler() (needs the cmaes package)",
     "optuna:random": "RandomSampler()",
 }
 HYPEROPT_METHODS = {"hyperopt:tpe": "tpe.suggest", "hyperopt:rand": "rand.suggest"}
@@ -77,6 +78,8 @@ def run_optuna(
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=False)
     elif kind == "random":
         sampler = optuna.samplers.RandomSampler(seed=seed)
+    elif kind == "cmaes":
+        sampler = optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     elif kind == "gp":
         import torch
 

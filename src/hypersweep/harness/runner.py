@@ -21,20 +21,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import peers
-from .problems import PROBLEMS, Problem
+from . import peers, peers_extra
+from .problems import PROBLEMS, Problem, shifted
 
 HYPERSWEEP_METHODS = {
     f"hypersweep:{name}": f"hs.samplers.from_name({name!r})"
-    for name in ("tpe", "gp", "qmc", "evolution", "random")
+    for name in ("auto", "tpe", "gp", "cmaes", "qmc", "evolution", "random")
 }
 METHODS: dict[str, str] = {
     **HYPERSWEEP_METHODS,
     **peers.OPTUNA_METHODS,
     **peers.HYPEROPT_METHODS,
+    **peers_extra.METHODS,
 }
 # slow first, so that two workers finish together
-_COST = {"optuna:gp": 0, "hypersweep:gp": 1, "svm_cancer": 0}
+_COST = {"skopt:gp": 0, "optuna:gp": 0, "hypersweep:gp": 1, "hypersweep:auto": 1,
+         "hebo:hebo": 0, "svm_cancer": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,12 @@ def unavailable(method: str) -> str | None:
 
             if name == "gp":
                 import torch  # noqa: F401
-        else:
+            if name == "cmaes":
+                import cmaes  # noqa: F401
+        elif library == "hyperopt":
             import hyperopt  # noqa: F401
+        else:
+            peers_extra.check(method)
     except ValueError as exc:
         return str(exc)
     except ImportError as exc:
@@ -130,14 +136,25 @@ def available_methods() -> list[str]:
 
 
 def run_one(
-    problem: Problem, method: str, seed: int, n_trials: int, timeout: float | None = None
+    problem: Problem,
+    method: str,
+    seed: int,
+    n_trials: int,
+    timeout: float | None = None,
+    *,
+    shift: bool = True,
 ) -> list[float]:
-    """The objective values of one run, in trial order (nan for a failed trial)."""
+    """The objective values of one run, in trial order (nan for a failed trial), on the
+    box :func:`~.problems.shifted` for ``seed`` unless ``shift=False``."""
+    if shift:
+        problem = shifted(problem, seed)
     library = method.split(":", 1)[0]
     if library == "optuna":
         return peers.run_optuna(method, problem.space, problem.objective, seed, n_trials, timeout)
     if library == "hyperopt":
         return peers.run_hyperopt(method, problem.space, problem.objective, seed, n_trials, timeout)
+    if library != "hypersweep":
+        return peers_extra.run(method, problem.space, problem.objective, seed, n_trials)
     from ..samplers import from_name
     from ..study.oneshot import minimize
 
