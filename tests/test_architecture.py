@@ -36,6 +36,8 @@ FORBIDDEN = {
     "importance": {"cli", "report", "visualization", "executors"},
     "visualization": {"cli", "report", "executors", "storage"},
     "report": {"samplers", "pruners", "executors"},
+    "transfer": {"samplers", "pruners", "study", "executors", "cli", "harness", "report",
+                 "sklearn", "integrations", "compat", "visualization", "importance"},
 }
 # the study package is layered inside too: a module never imports the ones above it
 STUDY_ORDER = ["signals", "progress", "repeats", "cache", "handle", "options", "core",

@@ -25,6 +25,7 @@ from .study.oneshot import Result, fmin, maximize, minimize
 from .study.progress import set_verbosity
 from .training import schedules
 from .training.seeding import seed_everything
+from .transfer import copy_study, merge_studies
 from .trial import Direction, FrozenTrial, TrialState
 
 _moved.install()  # old module paths (hypersweep.schedules, ...) keep working
@@ -79,6 +80,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "copy_study",
     "create_study",
     "delete_study",
     "executors",
@@ -87,6 +89,7 @@ __all__ = [
     "list_studies",
     "load_study",
     "maximize",
+    "merge_studies",
     "minimize",
     "pruners",
     "samplers",

@@ -86,10 +86,34 @@ examples:
   hypersweep export iris-families                 CSV on stdout
   hypersweep export iris-families -o trials.csv
   hypersweep export iris-families --format json -o trials.json
+  hypersweep export iris-families --format archive -o study.json
 
 One row per trial: number, state, value, started, finished, duration,
 params_<path>..., user_attrs_<key>..., error. The format follows -o's
 suffix when --format is not given (.json means JSON, anything else CSV).
+--format archive writes the whole study (space, attributes, every field of
+every trial) for 'hypersweep import archive' on another machine.
+"""
+
+COPY = """\
+examples:
+  hypersweep copy mnist --from sqlite:///laptop.db --to postgresql://lab@db/studies
+  hypersweep copy mnist --to sqlite:///backup.db --new-name mnist-2026-12
+
+Every trial keeps its number, state, values, intermediate reports, attributes,
+seed and times. Trials still running in the source arrive with an expired
+heartbeat, so resuming the copy retries them. The source is only read.
+"""
+
+IMPORT = """\
+examples:
+  hypersweep import optuna --from sqlite:///optuna.db --study NAME
+  hypersweep import optuna --from sqlite:///optuna.db --study NAME --to sqlite:///hs.db
+  hypersweep import archive mnist.json --new-name mnist-restored
+
+An Optuna study keeps its trials' numbers, states, parameters with their
+distributions, values, intermediate values, user attributes and times; the
+Optuna database is not written to. Resume the imported study with any sampler.
 """
 
 DELETE = """\

@@ -15,7 +15,8 @@ from . import help_text
 from .argtypes import count, csv_list, int_list, port, seconds
 from .defaults import DEFAULT_STORAGE, SHOW_LIMIT, STORAGE_HELP
 from .run_commands import cmd_run, cmd_worker
-from .study_commands import cmd_best, cmd_delete, cmd_export, cmd_show, cmd_studies
+from .study_commands import cmd_best, cmd_delete, cmd_show, cmd_studies
+from .transfer_commands import cmd_copy, cmd_export_any, cmd_import
 from .view_commands import cmd_benchmark, cmd_dashboard, cmd_report
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_readers(sub)
     add_writers(sub)
     add_viewers(sub)
+    add_movers(sub)
     add_benchmark(sub)
     return parser
 
@@ -198,10 +200,13 @@ def add_writers(sub: Any) -> None:
         "every trial as CSV or JSON",
         "Write all trials of STUDY as CSV or JSON, to stdout or a file.",
         help_text.EXPORT,
-        cmd_export,
+        cmd_export_any,
     )
     export.add_argument(
-        "--format", choices=("csv", "json"), help="csv or json (default: from -o, else csv)"
+        "--format",
+        choices=("csv", "json", "archive"),
+        help="csv or json rows (default: from -o, else csv), or archive: the whole study "
+        "as one JSON file that 'hypersweep import archive' reads back",
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     delete = add_command(
@@ -213,6 +218,43 @@ def add_writers(sub: Any) -> None:
         cmd_delete,
     )
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def add_movers(sub: Any) -> None:
+    """copy and import: studies from one storage, an Optuna database or an archive to another."""
+    copy = add_command(
+        sub,
+        "copy",
+        "copy a study to another storage",
+        "Copy STUDY with every trial (states, values, reports, attributes, seeds, times) "
+        "from --from to --to, e.g. from a laptop's SQLite file to the lab's PostgreSQL.",
+        help_text.COPY,
+        cmd_copy,
+        storage=None,
+    )
+    copy.add_argument("--from", dest="source", metavar="URL", default=DEFAULT_STORAGE,
+                      help=f"the storage that holds STUDY (default {DEFAULT_STORAGE})")
+    copy.add_argument("--to", required=True, metavar="URL", help="the storage to copy into")
+    copy.add_argument("--new-name", metavar="NAME", help="name of the copy (default: STUDY)")
+    imp = add_command(
+        sub,
+        "import",
+        "import an Optuna study or a study archive",
+        "Create a hypersweep study from an Optuna study (read through optuna, which must be "
+        "installed) or from an archive written by 'hypersweep export --format archive'.",
+        help_text.IMPORT,
+        cmd_import,
+        study=False,
+        storage=None,
+    )
+    imp.add_argument("kind", choices=("optuna", "archive"), help="what to import")
+    imp.add_argument("source", nargs="?", metavar="FILE", help="the archive file (archive)")
+    imp.add_argument("--from", dest="optuna_url", metavar="URL",
+                     help="the Optuna storage URL, e.g. sqlite:///optuna.db (optuna)")
+    imp.add_argument("--study", metavar="NAME", help="the Optuna study's name (optuna)")
+    imp.add_argument("--to", metavar="URL", default=None,
+                     help=f"the storage to import into (default {DEFAULT_STORAGE})")
+    imp.add_argument("--new-name", metavar="NAME", help="name of the new study")
 
 
 def add_viewers(sub: Any) -> None:
