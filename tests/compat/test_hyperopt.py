@@ -168,6 +168,25 @@ def test_early_stop_fn_gets_trials_and_its_own_state() -> None:
     assert len(trials) == 3 and calls == [(), (1,), (2,)]
 
 
+def test_max_evals_none_runs_until_stopped_as_hyperopt() -> None:
+    """hyperopt has no default budget: hypersweep's own (100 trials) must not leak in."""
+    trials = Trials()
+
+    def stop_at_130(trials: Trials, *_state: object) -> tuple[bool, list[object]]:
+        return len(trials) >= 130, []
+
+    fmin(quadratic, hp.uniform("x", 0, 1), rand.suggest, None, trials=trials,
+         early_stop_fn=stop_at_130, rstate=0, **QUIET)  # fmt: skip
+    assert len(trials) == 130
+
+
+def test_fmin_studies_never_prune_hyperopt_has_no_pruning() -> None:
+    trials = Trials()
+    fmin(quadratic, hp.uniform("x", 0, 1), tpe.suggest, 3, trials=trials, rstate=0, **QUIET)
+    assert trials.study is not None
+    assert type(trials.study.pruner).__name__ == "NoPruning"
+
+
 def test_loss_threshold_stops() -> None:
     trials = Trials()
     fmin(lambda x: x, hp.uniform("x", 0, 1), rand.suggest, 200, trials=trials,

@@ -235,6 +235,18 @@ def test_callbacks_stop_and_max_trials_callback() -> None:
     assert len(study.trials) == 6
 
 
+def test_optimize_without_n_trials_or_timeout_runs_until_stop_as_optuna() -> None:
+    """Optuna has no default budget: hypersweep's own (100 trials) must not leak in."""
+
+    def stop_at_130(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if trial.number == 129:
+            study.stop()
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(quadratic, callbacks=[stop_at_130])
+    assert len(study.trials) == 130
+
+
 def test_samplers_and_pruners_map_onto_hypersweeps() -> None:
     s, p = optuna.samplers, optuna.pruners
     assert isinstance(s.TPESampler(seed=0, multivariate=True, n_startup_trials=5),
