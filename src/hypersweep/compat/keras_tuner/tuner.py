@@ -10,6 +10,7 @@ best epoch's weights of each trial go next to it, written atomically.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import os
 import shutil
@@ -236,14 +237,16 @@ class Tuner:
         def after(study: Any, frozen: hs.FrozenTrial) -> None:
             if fatal:  # a mistake every trial would repeat: stop with it at once
                 raise fatal[0]
-            if verbose:
-                best = self.oracle.get_best_trials(1)
-                print(f"Trial {frozen.number:02d} {frozen.state.name.lower()}: "
-                      f"{self.objective.name}={frozen.value}; best so far: "
-                      f"{best[0].score if best else None}")  # fmt: skip
 
-        self.study.optimize(objective, n_trials=self.n_trials(), callbacks=[after],
-                            show_progress=False)  # fmt: skip
+        log = logging.getLogger("hypersweep")  # verbose=0: no new-best lines either
+        level = log.level
+        if not verbose:
+            log.setLevel(logging.WARNING)
+        try:
+            self.study.optimize(objective, n_trials=self.n_trials(), callbacks=[after],
+                                show_progress=False)  # fmt: skip
+        finally:
+            log.setLevel(level)
 
     def _run_trial(self, trial: hs.Trial, args: tuple[Any, ...], kwargs: dict[str, Any],
                    callbacks: list[Any]) -> float:  # fmt: skip
