@@ -1,6 +1,7 @@
 """Pruners stop hopeless trials early: ``hs.pruners.ASHA``, ``Hyperband``, ``Median``,
 ``Patience``, ``Threshold``, ``CannotWin`` (exact, for a mean of n bounded parts such as
-CV folds or seeds), combined with ``AnyOf`` / ``AllOf``, or ``NoPruning``."""
+CV folds or seeds), ``PairedTest`` (a signed-rank test of those parts against the best
+trial's), combined with ``AnyOf`` / ``AllOf``, or ``NoPruning``."""
 
 from .asha import ASHA
 from .base import NoPruning, Pruner
@@ -9,6 +10,7 @@ from .compose import AllOf, AnyOf
 from .default import default_pruner
 from .hyperband import Hyperband
 from .median import Median
+from .paired import PairedTest
 from .patience import Patience
 from .threshold import Threshold
 
@@ -20,6 +22,7 @@ __all__ = [
     "Hyperband",
     "Median",
     "NoPruning",
+    "PairedTest",
     "Patience",
     "Pruner",
     "Threshold",

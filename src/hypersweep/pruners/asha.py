@@ -11,12 +11,19 @@ from ..trial import FrozenTrial, TrialState
 from .base import Pruner
 
 
-def rung_value(trial: FrozenTrial, rung: int) -> float | None:
+def rung_value(trial: FrozenTrial, rung: int, best_of: float | None = None) -> float | None:
     """The value a trial arrived at ``rung`` with: the one reported at the first step
     >= ``rung`` (exactly at the rung when it reported there), or None if it has not
-    reached the rung."""
+    reached the rung. With ``best_of`` (the direction's sign, +1 minimising), the best
+    value reported up to that step instead (NaN only when every value was NaN)."""
     steps = [s for s in trial.intermediate if s >= rung]
-    return trial.intermediate[min(steps)] if steps else None
+    if not steps:
+        return None
+    at = min(steps)
+    if best_of is None:
+        return trial.intermediate[at]
+    seen = [v for s, v in trial.intermediate.items() if s <= at and not math.isnan(v)]
+    return min(seen, key=lambda v: best_of * v) if seen else math.nan
 
 
 class ASHA(Pruner):
@@ -67,26 +74,50 @@ class ASHA(Pruner):
     def __init__(
         self,
         *,
-        min_resource: int = 1,
+        min_resource: int | str = 1,
         reduction_factor: int = 4,
         min_early_stopping_rate: int = 0,
-        max_resource: int | None = None,
+        max_resource: int | str | None = None,
+        value: str = "last",
     ) -> None:
-        self.min_resource = int_at_least("ASHA", "min_resource", min_resource, 1)
         self.reduction_factor = int_at_least("ASHA", "reduction_factor", reduction_factor, 2)
         self.min_early_stopping_rate = int_at_least(
             "ASHA", "min_early_stopping_rate", min_early_stopping_rate, 0
         )
-        if max_resource is not None:
-            int_at_least("ASHA", "max_resource", max_resource, 1)
+        if value not in ("last", "best"):
+            raise ValueError(f"ASHA: value must be 'last' or 'best', but got {value!r}")
+        self.value = value
+        self.auto_min = min_resource == "auto"
+        self.auto_max = max_resource == "auto" or (self.auto_min and max_resource is None)
+        if self.auto_min:
+            min_resource = 1
+        min_resource = int_at_least("ASHA", "min_resource", min_resource, 1)
+        if self.auto_max:
+            max_resource = None
+        elif max_resource is not None:
+            max_resource = int_at_least("ASHA", "max_resource", max_resource, 1)
             if max_resource < min_resource:
                 raise ValueError(
                     f"ASHA: max_resource must be >= min_resource ({min_resource}), "
                     f"but got {max_resource!r}"
                 )
-        self.max_resource = max_resource
+        self.min_resource = min_resource
+        self.max_resource: int | None = max_resource
+        self._known = not self.auto_max
+        self._set_ladder()
+        if self._known and self.auto_min and self.max_resource is not None:
+            self._infer(self.max_resource)
+
+    def _set_ladder(self) -> None:
         first = self.min_resource * self.reduction_factor**self.min_early_stopping_rate
-        self.ladder = Ladder(first, self.reduction_factor, max_resource)
+        self.ladder = Ladder(first, self.reduction_factor, self.max_resource)
+
+    def _infer(self, max_resource: int) -> None:
+        """Fix the full budget (and with ``min_resource="auto"`` the first rung from it)."""
+        self.max_resource, self._known = max_resource, True
+        if self.auto_min:
+            self.min_resource = max(1, max_resource // self.reduction_factor**2)
+        self._set_ladder()
 
     def _kept(self, n: int) -> int:
         """How many of the ``n`` values at a rung continue: ceil(n / eta)."""
@@ -96,8 +127,10 @@ class ASHA(Pruner):
         """The rungs at or below step ``up_to`` (and below ``max_resource``)."""
         return self.ladder.rungs(up_to)
 
-    def fidelity(self) -> Fidelity:
-        """One bracket: this pruner's rungs."""
+    def fidelity(self) -> Fidelity | None:
+        """One bracket: this pruner's rungs (None while they wait for the full budget)."""
+        if not self._known:
+            return None
         return Fidelity((Bracket(0, 1, (self.ladder,)),), self.max_resource)
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
@@ -108,6 +141,11 @@ class ASHA(Pruner):
     ) -> bool:
         """``prune``, ranking the trial only among the trials for which ``peer`` holds
         (Hyperband: the trials of its bracket)."""
+        if not self._known:
+            found = inferred_max_resource(history)
+            if found is None:
+                return False
+            self._infer(found)
         step = trial.last_step
         if step is None or (self.max_resource is not None and step >= self.max_resource):
             return False
@@ -116,7 +154,9 @@ class ASHA(Pruner):
         if not rungs:
             return False
         sign = history.direction.sign()
-        value = sign * trial.intermediate[step]
+        best_of = sign if self.value == "best" else None
+        own = rung_value(trial, step, best_of)
+        value = sign * (trial.intermediate[step] if own is None else own)
         if math.isnan(value):
             return True
         others = [
@@ -127,7 +167,7 @@ class ASHA(Pruner):
         for r in rungs:
             n = 1  # values at the rung, the trial's own included
             better = 0  # values strictly better than the trial's (NaN never is)
-            for v in _values_at(others, r):
+            for v in _values_at(others, r, best_of):
                 n += 1
                 better += sign * v < value
             if better >= self._kept(n):
@@ -135,9 +175,11 @@ class ASHA(Pruner):
         return False
 
 
-def _values_at(trials: Iterable[FrozenTrial], rung: int) -> Iterable[float]:
+def _values_at(
+    trials: Iterable[FrozenTrial], rung: int, best_of: float | None
+) -> Iterable[float]:
     for t in trials:
-        v = rung_value(t, rung)
+        v = rung_value(t, rung, best_of)
         if v is not None:
             yield v
 
