@@ -1,0 +1,278 @@
+"""hypersweep.sklearn.HalvingGridSearchCV / HalvingRandomSearchCV against scikit-learn's
+own successive-halving searches, and what they add: resuming from storage and
+candidates proposed by a sampler."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from scipy import stats
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import HalvingGridSearchCV as SkGrid
+from sklearn.model_selection import HalvingRandomSearchCV as SkRandom
+from sklearn.model_selection import KFold
+from sklearn.tree import DecisionTreeClassifier
+
+from hypersweep.sklearn import HalvingGridSearchCV, HalvingRandomSearchCV
+from hypersweep.trial import TrialState
+
+ATTRS = (
+    "n_resources_", "n_candidates_", "n_remaining_candidates_", "max_resources_",
+    "min_resources_", "n_iterations_", "n_possible_iterations_", "n_required_iterations_",
+    "best_index_", "best_params_", "best_score_", "n_splits_",
+)  # fmt: skip
+TREE = DecisionTreeClassifier(random_state=0)
+GRID = {
+    "max_depth": [1, 2, 3, None],
+    "min_samples_split": [2, 8, 16],
+    "criterion": ["gini", "entropy"],
+}
+DISTS = {
+    "max_depth": stats.randint(1, 8),
+    "min_samples_leaf": stats.randint(1, 10),
+    "max_features": stats.uniform(0.2, 0.8),
+}
+
+
+def assert_same(ours: Any, ref: Any) -> None:
+    """Every column of cv_results_ (times aside) and every halving attribute."""
+    a, b = ours.cv_results_, ref.cv_results_
+    assert set(a) == set(b)
+    assert {"iter", "n_resources"} <= set(a)
+    assert a["params"] == b["params"]
+    for key in b:
+        if key == "params" or key.endswith("_time"):
+            continue
+        if key.startswith("param_"):
+            assert a[key].tolist() == b[key].tolist(), key
+            assert np.ma.getmaskarray(a[key]).tolist() == np.ma.getmaskarray(b[key]).tolist()
+        else:
+            assert np.asarray(a[key]).dtype.kind == np.asarray(b[key]).dtype.kind, key
+            np.testing.assert_allclose(a[key], b[key], rtol=0, atol=1e-12, err_msg=key)
+    for name in ATTRS:
+        assert getattr(ours, name) == getattr(ref, name), name
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"min_resources": "smallest"},
+        {"min_resources": 20, "aggressive_elimination": True},
+        {"factor": 2, "refit": False},
+    ],
+    ids=["exhaust", "smallest", "int-aggressive", "factor2-norefit"],
+)
+def test_grid_on_samples_equals_scikit_learns(kw: dict[str, Any]) -> None:
+    X, y = load_iris(return_X_y=True)
+    ref = SkGrid(TREE, GRID, cv=3, random_state=0, **kw).fit(X, y)
+    ours = HalvingGridSearchCV(TREE, GRID, cv=3, random_state=0, **kw).fit(X, y)
+    assert_same(ours, ref)
+    assert len(ours.n_resources_) > 1  # it did halve
+    assert hasattr(ours, "best_estimator_") is hasattr(ref, "best_estimator_")
+    if hasattr(ref, "best_estimator_"):
+        np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    # one trial per (candidate, resources) evaluation
+    assert len(ours.study_.trials) == sum(ours.n_candidates_)
+
+
+def test_aggressive_elimination_repeats_the_first_resources() -> None:
+    X, y = load_iris(return_X_y=True)
+    kw: dict[str, Any] = {"cv": 3, "random_state": 0, "max_resources": 60, "min_resources": 20}
+    plain = HalvingGridSearchCV(TREE, GRID, **kw).fit(X, y)
+    aggressive = HalvingGridSearchCV(TREE, GRID, aggressive_elimination=True, **kw).fit(X, y)
+    # 60 // 20 allows two iterations: 24 candidates would end with 3 left
+    assert plain.n_resources_ == [20, 60] and plain.n_remaining_candidates_ == 3
+    # aggressive: one more iteration at the first resources, so that only one is left
+    assert aggressive.n_resources_ == [20, 20, 60]
+    assert aggressive.n_candidates_ == [24, 8, 3]
+    assert aggressive.n_remaining_candidates_ == 1
+
+
+def test_forest_with_n_estimators_as_resource_equals_scikit_learns() -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = X[::3], y[::3]
+    grid = {"max_depth": [2, 4, None], "max_features": ["sqrt", 0.5, 1.0]}
+    kw: dict[str, Any] = {"resource": "n_estimators", "max_resources": 27, "cv": 3}
+    forest = RandomForestClassifier(random_state=0)
+    ref = SkGrid(forest, grid, random_state=0, **kw).fit(X, y)
+    ours = HalvingGridSearchCV(forest, grid, random_state=0, n_jobs=2, **kw).fit(X, y)
+    assert_same(ours, ref)
+    assert ours.n_resources_ == [3, 9, 27]
+    results = ours.cv_results_
+    assert [p["n_estimators"] for p in results["params"]] == results["n_resources"].tolist()
+    assert ours.best_estimator_.n_estimators == 27
+
+
+@pytest.mark.parametrize("kw", [{}, {"n_candidates": 10, "min_resources": "exhaust"}])
+def test_random_equals_scikit_learns(kw: dict[str, Any]) -> None:
+    X, y = load_iris(return_X_y=True)
+    ref = SkRandom(TREE, DISTS, cv=3, random_state=0, **kw).fit(X, y)
+    ours = HalvingRandomSearchCV(TREE, DISTS, cv=3, random_state=0, **kw).fit(X, y)
+    assert_same(ours, ref)
+
+
+def test_constructors_are_scikit_learns_plus_keyword_only_extras() -> None:
+    for ours, theirs, extras in [
+        (HalvingGridSearchCV, SkGrid, []),
+        (HalvingRandomSearchCV, SkRandom, ["sampler"]),
+    ]:
+        mine = inspect.signature(ours).parameters
+        ref = inspect.signature(theirs).parameters
+        assert list(mine)[: len(ref)] == list(ref)
+        assert list(mine)[len(ref) :] == [*extras, "storage", "study_name"]
+        for name, p in ref.items():
+            assert mine[name].kind == p.kind, name
+            assert mine[name].default is p.default or mine[name].default == p.default, name
+    extra = set(HalvingGridSearchCV(TREE, GRID).get_params()) - set(SkGrid(TREE, GRID).get_params())
+    assert extra == {"storage", "study_name"}
+
+
+class Interrupting:
+    """A scorer that counts its calls and raises KeyboardInterrupt (a Ctrl-C) at call
+    ``stop``, as a killed run would stop."""
+
+    def __init__(self, stop: int | None = None) -> None:
+        self.calls = 0
+        self.stop = stop
+
+    def __call__(self, estimator: Any, X: Any, y: Any) -> float:
+        self.calls += 1
+        if self.stop is not None and self.calls >= self.stop:
+            raise KeyboardInterrupt
+        return float(accuracy_score(y, estimator.predict(X)))
+
+
+@pytest.mark.parametrize("search", ["grid", "random"])
+def test_an_interrupted_search_resumes_and_ends_with_the_same_results(
+    search: str, tmp_path: Path
+) -> None:
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'halving.db'}"
+
+    def make(scorer: Any, **kw: Any) -> Any:
+        common: dict[str, Any] = {"cv": 3, "scoring": scorer, "return_train_score": False}
+        if search == "grid":
+            return HalvingGridSearchCV(TREE, GRID, random_state=0, **common, **kw)
+        return HalvingRandomSearchCV(TREE, DISTS, random_state=0, **common, **kw)
+
+    full = Interrupting()
+    ref = make(full).fit(X, y)
+    # killed in the second iteration: the first one is stored, part of the second is not
+    stop = 3 * ref.n_candidates_[0] + 2
+    with pytest.raises(KeyboardInterrupt):
+        make(Interrupting(stop), storage=storage, study_name="h").fit(X, y)
+    resumed_scorer = Interrupting()
+    resumed = make(resumed_scorer, storage=storage, study_name="h").fit(X, y)
+    assert_same(resumed, ref)
+    # only the evaluations left ran, plus one fold to refresh nothing: the last
+    # iteration did run here, so no refresh is needed
+    assert resumed_scorer.calls == full.calls - 3 * ref.n_candidates_[0]
+    states = [t.state for t in resumed.study_.trials]
+    assert states.count(TrialState.COMPLETE) == sum(ref.n_candidates_)
+    assert all(t.interrupted for t in resumed.study_.trials if t.state is TrialState.FAIL)
+    # a finished study: a new fit reads everything and fits one fold to refresh the table
+    again_scorer = Interrupting()
+    again = make(again_scorer, storage=storage, study_name="h").fit(X, y)
+    assert_same(again, ref)
+    assert again_scorer.calls == 1
+
+
+def test_resume_keeps_the_drawn_candidates_without_random_state(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    kw: dict[str, Any] = {"cv": 3, "storage": f"sqlite:///{tmp_path / 'r.db'}", "study_name": "r"}
+    first = HalvingRandomSearchCV(TREE, DISTS, **kw).fit(X, y)
+    second = HalvingRandomSearchCV(TREE, DISTS, **kw).fit(X, y)
+    assert second.cv_results_["params"] == first.cv_results_["params"]
+    assert len(second.study_.trials) == len(first.study_.trials)
+
+
+def test_resume_with_other_settings_is_refused(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    kw: dict[str, Any] = {"storage": f"sqlite:///{tmp_path / 'o.db'}", "study_name": "o"}
+    HalvingGridSearchCV(TREE, GRID, cv=3, **kw).fit(X, y)
+    other = r"other settings \(n_splits=3, now 4, resources=\[18, 54\], now \[24, 72\]\)"
+    with pytest.raises(ValueError, match=other + ".*another study_name"):
+        HalvingGridSearchCV(TREE, GRID, cv=4, **kw).fit(X, y)
+
+
+def test_tpe_proposes_the_first_iteration_reproducibly() -> None:
+    X, y = load_iris(return_X_y=True)
+
+    def run(seed: int) -> HalvingRandomSearchCV:
+        return HalvingRandomSearchCV(
+            TREE, DISTS, n_candidates=9, cv=3, random_state=seed, sampler="tpe"
+        ).fit(X, y)
+
+    a, b, c = run(0), run(0), run(1)
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    assert a.cv_results_["params"] != c.cv_results_["params"]
+    assert a.n_candidates_ == [9, 3]  # 18 samples, then 54: 150 // 18 allows two
+    params, itr = a.cv_results_["params"], a.cv_results_["iter"]
+    first = [p for p, i in zip(params, itr) if i == 0]
+    assert all(1 <= p["max_depth"] <= 7 and 0.2 <= p["max_features"] <= 1.0 for p in first)
+    assert all(p in first for p, i in zip(params, itr) if i > 0)  # survivors, not new ones
+    # the survivors are the best of iteration 0, as with scikit-learn's own draws
+    scores = a.cv_results_["mean_test_score"][itr == 0]
+    kept = [p for p, i in zip(params, itr) if i == 1]
+    assert min(scores[[first.index(p) for p in kept]]) >= np.sort(scores)[-3]
+    assert len(a.study_.trials) == 12
+
+
+def test_tpe_resumes_inside_the_first_iteration(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    kw: dict[str, Any] = {
+        "n_candidates": 9, "cv": 3, "random_state": 0, "sampler": "tpe",
+        "return_train_score": False, "storage": f"sqlite:///{tmp_path / 't.db'}",
+        "study_name": "t",
+    }  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        HalvingRandomSearchCV(TREE, DISTS, scoring=Interrupting(3 * 4 + 1), **kw).fit(X, y)
+    scorer = Interrupting()
+    search = HalvingRandomSearchCV(TREE, DISTS, scoring=scorer, **kw).fit(X, y)
+    assert scorer.calls == 3 * (9 - 4 + 3)  # four candidates were done
+    assert search.n_candidates_ == [9, 3]
+    assert len(search.cv_results_["params"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "match"),
+    [
+        ({"resource": "n_trees", "max_resources": 10}, ValueError,
+         "Cannot use resource=n_trees which is not supported by estimator DecisionTreeClassifier"),
+        ({"factor": 1}, ValueError, r"'factor' parameter .* range \(1\.0, inf\)"),
+        ({"factor": 0.5}, ValueError, r"'factor' parameter .* range \(1\.0, inf\)"),
+        ({"resource": "max_depth"}, ValueError, "only be 'n_samples' when max_resources='auto'"),
+        ({"resource": "max_depth", "max_resources": 5}, ValueError,
+         "Cannot use parameter max_depth as the resource since it is part of the searched"),
+        ({"min_resources": 1000}, ValueError,
+         "min_resources_=1000 is greater than max_resources_=150"),
+        ({"cv": KFold(3, shuffle=True)}, ValueError, "must yield consistent folds"),
+        ({"storage": "sqlite:///:memory:"}, ValueError, "storage was given without study_name"),
+        ({"scoring": ["accuracy", "f1_macro"]}, ValueError, "'scoring' parameter"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_error(kw: dict[str, Any], error: type, match: str) -> None:
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(error, match=match):
+        HalvingGridSearchCV(TREE, GRID, **{"cv": 3, **kw}).fit(X, y)
+
+
+def test_random_both_exhaust_and_misspelt_names_are_refused() -> None:
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="cannot be both set to 'exhaust'"):
+        HalvingRandomSearchCV(TREE, DISTS, min_resources="exhaust").fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"'max_dept' is not a parameter.*Did you mean 'max_depth'"
+    ):
+        HalvingGridSearchCV(TREE, {"max_dept": [1, 2]}).fit(X, y)
