@@ -50,7 +50,7 @@ def sort_key(value: Any) -> float | str | None:
     return cell_text(value)
 
 
-def best_trial(study: Study, trials: Sequence[FrozenTrial]) -> FrozenTrial | None:
+def best_trial(study: Study, trials: Sequence[Any]) -> FrozenTrial | None:
     """The best COMPLETE trial, or None while there is none."""
     if not any(t.state is TrialState.COMPLETE for t in trials):
         return None
@@ -60,14 +60,21 @@ def best_trial(study: Study, trials: Sequence[FrozenTrial]) -> FrozenTrial | Non
         return None
 
 
-def summary(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
-    """Name, direction, trials by state, best value and wall-clock span of a study."""
+def summary(study: Study, trials: Sequence[Any]) -> dict[str, Any]:
+    """Name, direction, trials by state, best value and wall-clock span of a study.
+
+    ``trials`` may be FrozenTrials or the storage's briefs (number, state, value,
+    times): the best is ranked from them, so no trial has to be read whole.
+    """
+    from ..storage.base import ranked
+
     counts = {state.value: 0 for state in TrialState}
     for t in trials:
         counts[t.state.value] += 1
     starts = [t.started for t in trials if t.started is not None]
     ends = [t.finished for t in trials if t.finished is not None]
-    best = best_trial(study, trials)
+    top = ranked(trials, study.direction)[:1]
+    best = top[0] if top else None
     return {
         "name": study.name,
         "direction": study.direction.value,
@@ -81,9 +88,13 @@ def summary(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any]:
     }
 
 
-def best_record(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+def best_record(study: Study, trials: Sequence[Any]) -> dict[str, Any] | None:
     """The best trial's number, value, nested params and user attributes."""
-    best = best_trial(study, trials)
+    return record_of(best_trial(study, trials))
+
+
+def record_of(best: FrozenTrial | None) -> dict[str, Any] | None:
+    """A best trial as the pages show it (None: no COMPLETE trial yet)."""
     if best is None:
         return None
     return jsonable(
@@ -97,9 +108,14 @@ def best_record(study: Study, trials: Sequence[FrozenTrial]) -> dict[str, Any] |
     )
 
 
-def columns(study: Study, trials: Sequence[FrozenTrial]) -> list[str]:
-    """Table headers: the fixed ones, parameter paths in the space's order, attrs, error."""
-    used: dict[str, None] = {}
+def columns(
+    study: Study, trials: Sequence[FrozenTrial], *, every_leaf: bool = False
+) -> list[str]:
+    """Table headers: the fixed ones, parameter paths in the space's order, attrs, error.
+    ``every_leaf``: all of the space's parameters, used by these trials or not (a page
+    of a large study: its columns do not depend on the page)."""
+    used: dict[str, None] = dict.fromkeys(study.space.leaves) if every_leaf and study.space \
+        is not None else {}  # fmt: skip
     attrs: dict[str, None] = {}
     for t in trials:
         used.update(dict.fromkeys(t.flat))
@@ -161,16 +177,17 @@ PAGE_SIZE = 500  # trial rows per dashboard page
 MAX_PAGE_SIZE = 5000
 
 
-def report_rows(study: Study, trials: Sequence[FrozenTrial], limit: int = REPORT_ROWS
-                ) -> tuple[list[FrozenTrial], str | None]:  # fmt: skip
+def report_rows(study: Study, trials: Sequence[Any], limit: int = REPORT_ROWS
+                ) -> tuple[list[Any], str | None]:  # fmt: skip
     """The trials a report lists, and a sentence when that is not all of them: the best
-    half of ``limit`` COMPLETE trials, then an even spread of the rest, in number order."""
+    half of ``limit`` COMPLETE trials, then an even spread of the rest, in number order.
+    ``trials`` may be the storage's briefs: the caller then reads the chosen ones whole."""
     if len(trials) <= limit:
         return list(trials), None
     minimize = study.direction.value == "minimize"
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
             and math.isfinite(t.value)]  # fmt: skip
-    done.sort(key=lambda t: float(t.value), reverse=not minimize)  # type: ignore[arg-type]
+    done.sort(key=lambda t: float(t.value), reverse=not minimize)
     keep = {t.number for t in done[: limit // 2]}
     rest = [t for t in trials if t.number not in keep]
     step = len(rest) / (limit - len(keep))
@@ -192,6 +209,23 @@ def page(
     at = pages - 1 if number is None or not 0 <= number < pages else number
     rows = table(study, trials[at * size : (at + 1) * size], heads=columns(study, trials))
     return {**rows, "page": at, "pages": pages, "page_size": size, "total": len(trials)}
+
+
+def light_page(
+    study: Study,
+    total: int,
+    read: Any,
+    number: int | None,
+    size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """:func:`page` for a large study, reading only the page's trials: ``read(offset,
+    limit)`` returns them; its columns are the space's parameters and the page's own."""
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
+    pages = max(1, -(-total // size))
+    at = pages - 1 if number is None or not 0 <= number < pages else number
+    trials = read(at * size, size)
+    rows = table(study, trials, heads=columns(study, trials, every_leaf=True))
+    return {**rows, "page": at, "pages": pages, "page_size": size, "total": total}
 
 
 def fingerprint(trials: Sequence[FrozenTrial]) -> str:

@@ -20,7 +20,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ..trial import Direction, FrozenTrial, TrialState
 
@@ -89,7 +89,21 @@ def brief(trial: FrozenTrial, flat: bool = False) -> TrialBrief:
                       trial.flat if flat else None)  # fmt: skip
 
 
-def ranked(trials: Sequence[TrialBrief], direction: Direction) -> list[TrialBrief]:
+class Valued(Protocol):
+    """What ranking reads of a trial: a FrozenTrial or a TrialBrief."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def state(self) -> TrialState: ...
+    @property
+    def value(self) -> float | None: ...
+
+
+V = TypeVar("V", bound=Valued)
+
+
+def ranked(trials: Sequence[V], direction: Direction) -> list[V]:
     """COMPLETE trials with a number for a value (NaN has no rank), best first; on a tie
     the lower number first, as ``Study.best_trial`` picks."""
     sign = direction.sign()
