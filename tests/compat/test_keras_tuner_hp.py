@@ -13,10 +13,10 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
-import hypersweep as hs  # noqa: E402
-import hypersweep.compat.keras_tuner as kt  # noqa: E402
-from hypersweep.compat.keras_tuner.hyperparameters import discover  # noqa: E402
-from hypersweep.compat.keras_tuner.objective import as_objective, infer_direction  # noqa: E402
+import hypersweep as hs
+import hypersweep.compat.keras_tuner as kt
+from hypersweep.compat.keras_tuner.hyperparameters import discover
+from hypersweep.compat.keras_tuner.objective import as_objective, infer_direction
 
 
 def space(hp: kt.HyperParameters) -> None:
