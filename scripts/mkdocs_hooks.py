@@ -147,14 +147,49 @@ def _page(slug: str, title: str, modules: list[str], seen: dict[str, str]) -> st
     return "\n".join(out)
 
 
+SAMPLER_TABLE = "<!-- generated: which-sampler-table -->"
+
+
+def _tables() -> Any:
+    """scripts/docs_tables.py, loaded by path (scripts/ is not a package)."""
+    import importlib.util
+    import sys
+
+    name = "hypersweep_docs_tables"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("docs_tables.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """The "which sampler when" table, from the measured file, where samplers.md asks."""
+    if SAMPLER_TABLE not in markdown:
+        return markdown
+    tables = _tables()
+    table = tables.which_sampler_table(tables.MEASURED.read_text(encoding="utf-8"))
+    if not table:
+        log.warning("hypersweep: %s has no benchmark table", tables.MEASURED)
+    return markdown.replace(SAMPLER_TABLE, table)
+
+
 def on_files(files: Any, config: Any) -> Any:
     import sys
 
     from mkdocs.structure.files import File
 
-    src = Path(config["config_file_path"]).parent / "src"
+    root = Path(config["config_file_path"]).parent
+    src = root / "src"
     if str(src) not in sys.path:
         sys.path.insert(0, str(src))
+    if files.get_file_from_path("benchmarks.md") is not None:
+        files.remove(files.get_file_from_path("benchmarks.md"))
+    files.append(File.generated(config, "benchmarks.md",
+                                content=_tables().benchmarks_page(root)))
     seen: dict[str, str] = {}
     for slug, (title, modules) in reference_modules(src).items():
         uri = f"reference/{slug}.md"
