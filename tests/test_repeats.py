@@ -192,28 +192,111 @@ def test_a_failing_or_nan_repeat_fails_the_trial_and_keeps_earlier_scores() -> N
     assert study.trials[3].value == pytest.approx(study.trials[3].params["x"] + 1)
 
 
-def test_only_repeat_0_reports_and_can_be_pruned() -> None:
-    asked: list[tuple[int, int, bool]] = []
+class Seen(hs.pruners.Pruner):
+    """Threshold(upper=1.2), recording the curve it was shown at each decision."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[int, dict[int, float]]] = []
+
+    def prune(self, history: Any, trial: Any) -> bool:
+        self.shown.append((trial.number, dict(trial.intermediate)))
+        return hs.pruners.Threshold(upper=1.2).prune(history, trial)
+
+
+def test_every_repeat_reports_and_the_pruner_judges_the_mean_over_repeats(url: str | None) -> None:
+    """Repeat r reports x + r at steps 0..2. Repeat 0 alone (x <= 1) never crosses 1.2; in
+    repeat 1 the mean over both repeats is x + 0.5, so trials with x > 0.7 stop at once.
+    (Before every repeat reported, repeat 1 was never judged and nothing was pruned.)"""
+    asked: list[tuple[int, int]] = []
 
     def objective(trial: hs.Trial) -> float:
         x = trial.suggest_float("x", 0, 1)
         for step in range(3):
-            trial.report(100 * trial.repeat + step + x, step)
-            prune = trial.should_prune()
-            asked.append((trial.number, trial.repeat, prune))
-            if prune:
+            trial.report(x + trial.repeat, step)
+            asked.append((trial.number, trial.repeat))
+            if trial.should_prune():
                 raise hs.TrialPruned()
         return x
 
-    study = hs.create_study(seed=0, repeats=2, pruner=hs.pruners.Threshold(upper=2.5))
-    study.optimize(objective, 6)
-    for t in study.trials:
-        assert t.intermediate == {s: s + t.params["x"] for s in t.intermediate}  # repeat 0's
-        pruned = t.params["x"] > 0.5
-        assert t.state is (TrialState.PRUNED if pruned else TrialState.COMPLETE)
-        assert {r for n, r, _ in asked if n == t.number} == ({0} if pruned else {0, 1})
-    assert not any(prune for _, repeat, prune in asked if repeat == 1)
+    pruner = Seen()
+    study = hs.create_study(storage=url, seed=0, repeats=2, pruner=pruner)
+    study.optimize(objective, 12)
     assert any(t.state is TrialState.PRUNED for t in study.trials)
+    for t in study.trials:
+        x = t.params["x"]
+        if x > 0.7:  # pruned at step 0 of repeat 1: steps 1, 2 keep repeat 0's values
+            assert t.state is TrialState.PRUNED
+            assert t.intermediate == pytest.approx({0: x + 0.5, 1: x, 2: x})
+            assert t.value == pytest.approx(x + 0.5)
+            assert len(t.system_attrs["repeats"]["values"]) == 1
+        else:
+            assert t.state is TrialState.COMPLETE
+            assert t.intermediate == pytest.approx({s: x + 0.5 for s in range(3)})
+        shown = [c for n, c in pruner.shown if n == t.number]
+        # repeat 0: its own curve; repeat 1: the means, up to the step just reported
+        assert shown[:3] == [pytest.approx({s: x for s in range(k + 1)}) for k in range(3)]
+        assert shown[3] == pytest.approx({0: x + 0.5})
+        assert {r for n, r in asked if n == t.number} == {0, 1}
+
+
+def test_repeats_without_reports_are_pruned_as_parts_exactly() -> None:
+    """An objective that reports nothing, four repeats, CannotWin(n_parts=4): after each
+    repeat the running mean is reported as step = repeats done, and a configuration
+    that cannot beat the best even if its remaining seeds scored 1.0 stops. Exact: the
+    best trial is the one found without pruning, for fewer objective calls."""
+
+    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
+        calls.append(trial.number)
+        return min(1.0, params["x"] * (0.8 + 0.2 * random.Random(trial.seed).random()))
+
+    found = {}
+    for pruner in (hs.pruners.NoPruning(), hs.pruners.CannotWin(n_parts=4)):
+        calls: list[int] = []
+        study = hs.create_study(direction="maximize", space=SPACE, seed=3, repeats=4,
+                                sampler=hs.samplers.Random(seed=3), pruner=pruner)  # fmt: skip
+        study.optimize(objective, 30)
+        found[type(pruner).__name__] = (study.best_trial.number, study.best_value, len(calls))
+        if isinstance(pruner, hs.pruners.CannotWin):
+            pruned = [t for t in study.trials if t.state is TrialState.PRUNED]
+            assert len(pruned) >= 5
+            for t in study.trials:
+                scores = t.system_attrs["repeats"]["values"]
+                means = {k: statistics.fmean(scores[:k]) for k in range(1, len(scores) + 1)}
+                assert t.intermediate == pytest.approx(means)
+                assert len(scores) == (4 if t.state is TrialState.COMPLETE else len(scores))
+    assert found["CannotWin"][:2] == found["NoPruning"][:2]
+    assert found["CannotWin"][2] < 0.8 * found["NoPruning"][2]
+
+
+def test_repeats_as_parts_with_the_paired_test() -> None:
+    """PairedTest on repeats: a configuration whose every seed scores below the best's
+    same-numbered seed is stopped after 4 of 6 repeats (p = 1/16 < 0.1)."""
+
+    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
+        return params["x"] + 0.01 * trial.repeat
+
+    study = hs.create_study(direction="maximize", space=SPACE, seed=0, repeats=6,
+                            pruner=hs.pruners.PairedTest())  # fmt: skip
+    study.enqueue({"x": 0.9})
+    study.enqueue({"x": 0.5})
+    study.enqueue({"x": 0.95})
+    study.optimize(objective, 3)
+    first, worse, better = study.trials
+    assert first.state is TrialState.COMPLETE and better.state is TrialState.COMPLETE
+    assert worse.state is TrialState.PRUNED
+    assert len(worse.system_attrs["repeats"]["values"]) == 4
+
+
+def test_curve_pruners_are_not_asked_about_seeds() -> None:
+    """Median and friends judge steps as a resource: an objective without reports is not
+    turned into a curve of seeds for them (repeated studies keep working as before)."""
+
+    def objective(params: dict[str, Any], trial: hs.Trial) -> float:
+        return params["x"] + random.Random(trial.seed).gauss(0, 0.3)
+
+    study = hs.create_study(space=SPACE, seed=0, repeats=3, pruner=hs.pruners.Median())
+    study.optimize(objective, 10)
+    assert all(t.state is TrialState.COMPLETE and not t.intermediate for t in study.trials)
 
 
 @pytest.fixture
@@ -237,9 +320,10 @@ def test_seed_objective_seeds_the_global_generators(deterministic_off: None) -> 
     plain = hs.create_study(space=SPACE, seed=0, repeats=2)
     plain.optimize(lambda p: random.random(), 2)
     assert not plain.seed_objective
-    assert plain.trials[0].system_attrs["repeats"]["values"][0] != random.Random(
-        plain.trials[0].system_attrs["seed"]
-    ).random()
+    assert (
+        plain.trials[0].system_attrs["repeats"]["values"][0]
+        != random.Random(plain.trials[0].system_attrs["seed"]).random()
+    )
 
 
 def test_ask_and_tell_records_the_seed_too() -> None:

@@ -24,8 +24,13 @@ from hypersweep.trial import Direction
 @pytest.mark.parametrize(
     "pruner",
     [
-        NoPruning(), Median(), Patience(patience=2), Threshold(), CannotWin(),
-        AnyOf(Median(), Patience(patience=2)), AllOf(Threshold()),
+        NoPruning(),
+        Median(),
+        Patience(patience=2),
+        Threshold(),
+        CannotWin(),
+        AnyOf(Median(), Patience(patience=2)),
+        AllOf(Threshold()),
     ],
 )
 def test_pruners_without_rungs_have_no_fidelity(pruner: hs.pruners.Pruner) -> None:

@@ -175,9 +175,7 @@ class ASHA(Pruner):
         return False
 
 
-def _values_at(
-    trials: Iterable[FrozenTrial], rung: int, best_of: float | None
-) -> Iterable[float]:
+def _values_at(trials: Iterable[FrozenTrial], rung: int, best_of: float | None) -> Iterable[float]:
     for t in trials:
         v = rung_value(t, rung, best_of)
         if v is not None:
