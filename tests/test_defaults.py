@@ -146,12 +146,22 @@ def test_define_by_run_with_branches_runs_with_the_default() -> None:
     assert study.best_value < 0.5  # branch a's minimum is 0; b never goes below 0.6
 
 
-def test_a_small_finite_space_is_tried_once_each_and_then_ends() -> None:
+def test_a_small_finite_space_is_tried_once_each_and_then_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     space = {"a": hs.Categorical(list(range(4))), "b": hs.Int(0, 2)}
     study = hs.create_study(space=space, seed=0)
-    study.optimize(lambda p: p["a"] + p["b"])
+    with caplog.at_level(logging.INFO, logger="hypersweep"):
+        study.optimize(lambda p: p["a"] + p["b"])
     keys = [(t.params["a"], t.params["b"]) for t in study.trials]
     assert sorted(keys) == [(a, b) for a in range(4) for b in range(3)]
+    assert "its space holds only 12 configurations" in caplog.text
+    caplog.clear()
+    repeating = hs.create_study(space=space, sampler=hs.samplers.Random(allow_repeats=True))
+    with caplog.at_level(logging.INFO, logger="hypersweep"):
+        repeating.optimize(lambda p: p["a"] + p["b"])
+    assert len(repeating.trials) == 100  # it may repeat, so it never runs out
+    assert "holds only" not in caplog.text
 
 
 # --- the default pruner ---------------------------------------------------------------

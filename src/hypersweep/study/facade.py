@@ -125,6 +125,8 @@ class Study(StudyCore):
         if isinstance(self.sampler, Grid):
             try:
                 cells = f"{len(self.sampler.cells(self.space))} cells"
+                if self.sampler.rounds > 1:
+                    cells += f" in the first of its {self.sampler.rounds} rounds"
             except ValueError:
                 cells = "its cells"  # (the first ask says what is wrong with the grid)
             logger.info(
@@ -132,7 +134,8 @@ class Study(StudyCore):
                 "pass n_trials=... to stop earlier.", self.name, cells,
             )  # fmt: skip
             return
-        size = None if self.space is None else self.sampler.space_size(self.space)
+        finite = self.space is not None and self.sampler.unique_configs(self.history)
+        size = self.sampler.space_size(self.space) if finite and self.space else None
         small = (f" (its space holds only {size} configurations, so it ends when all are "
                  "tried)" if size is not None and size <= DEFAULT_N_TRIALS else "")  # fmt: skip
         logger.info(
