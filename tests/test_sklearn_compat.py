@@ -284,3 +284,26 @@ def test_passes_check_estimator(search: Any) -> None:
         results = check_estimator(search, on_fail=None)
     failed = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
     assert len(results) > 50 and not failed, failed
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        skms.GridSearchCV(SVC(), {"C": [0.1, 1.0, 10.0]}, cv=3, return_train_score=True,
+                          error_score=0.0, refit=False),
+        skms.RandomizedSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 3, 5, 7]},
+                                n_iter=4, cv=3, random_state=0, scoring="f1_macro"),
+    ],
+    ids=["grid", "randomized"],
+)  # fmt: skip
+def test_searchcv_takes_a_scikit_learn_search_s_arguments_as_they_are(ref: Any) -> None:
+    X, y = _iris()
+    params = ref.get_params(deep=False)  # every constructor argument, by scikit-learn's name
+    ours = SearchCV(**params).fit(X, y)
+    ref.fit(X, y)
+    # the grid is searched as a grid; the randomized one's four lists are its whole space
+    assert sorted(map(str, ours.cv_results_["params"])) == sorted(
+        map(str, ref.cv_results_["params"])
+    )
+    if isinstance(ref, skms.GridSearchCV):
+        assert_same_results(ours, ref)
