@@ -65,3 +65,56 @@ def test_dashboard_pages_its_trial_table(study: hs.Study) -> None:
         assert second["columns"] == last["columns"]
         with urllib.request.urlopen(base + "/figures") as response:
             assert "2,000 of the 2,600 trials" in json.load(response)["sampled"]
+
+
+def counted(study: hs.Study) -> tuple[hs.Study, Any]:
+    """The same study through a storage that counts its calls."""
+    from .storage.forwarding import Counting
+
+    storage = Counting(study.storage)
+    return hs.load_study(study.name, storage=storage), storage
+
+
+def test_a_large_report_reads_no_trial_it_does_not_show(study: hs.Study) -> None:
+    """Briefs once, whole trials only for the plots' sample, the listed rows and the best:
+    the full read of every trial (read_trials) never happens."""
+    loaded, storage = counted(study)
+    page = render_report(loaded)
+    assert storage.calls["read_trials"] == 0 and storage.calls["read_briefs"] == 1, storage.calls
+    best = study.best_trial
+    assert f"Trial #{best.number} with value" in page
+    assert page.count('<tr class="state-COMPLETE best">') == 1
+    assert "The plots draw 2,000 of the 2,600 trials" in page
+
+
+def test_a_large_dashboard_reads_no_trial_it_does_not_show(study: hs.Study) -> None:
+    _, storage = counted(study)
+    with serve(storage, port=0).start() as board:
+        base = f"{board.url}api/studies/large"
+        for path in ("", "?page=2&page_size=50", "/figures"):
+            with urllib.request.urlopen(base + path) as response:
+                answer = json.load(response)
+        with urllib.request.urlopen(f"{board.url}api/studies") as response:
+            (listed,) = json.load(response)["studies"]
+    assert storage.calls["read_trials"] == 0, storage.calls
+    assert listed["best_number"] == study.best_trial.number and listed["n_trials"] == N
+    assert "2,000 of the 2,600 trials" in answer["sampled"]
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url) as response:
+        return json.load(response)
+
+
+def test_the_large_dashboard_state_matches_the_small_one(study: hs.Study) -> None:
+    """Summary, best trial and a page read light equal what the full read gives."""
+    from hypersweep.report import _data
+
+    trials = study.trials
+    with serve(study.storage, port=0).start() as board:
+        light = get(f"{board.url}api/studies/large?page=3&page_size=70")
+    assert light["token"].startswith("seq-")
+    assert light["summary"] == json.loads(json.dumps(_data.summary(study, trials)))
+    assert light["best"] == json.loads(json.dumps(_data.best_record(study, trials)))
+    full = _data.page(study, trials, 3, 70)
+    assert light["table"]["rows"] == json.loads(json.dumps(full["rows"]))

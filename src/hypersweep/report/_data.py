@@ -211,19 +211,29 @@ def page(
     return {**rows, "page": at, "pages": pages, "page_size": size, "total": len(trials)}
 
 
-def light_page(
-    study: Study,
-    total: int,
-    read: Any,
-    number: int | None,
-    size: int = PAGE_SIZE,
-) -> dict[str, Any]:
-    """:func:`page` for a large study, reading only the page's trials: ``read(offset,
-    limit)`` returns them; its columns are the space's parameters and the page's own."""
+def best_read(study: Study, briefs: Sequence[Any]) -> FrozenTrial | None:
+    """The best of a study's briefs, read whole from its storage (None: none COMPLETE)."""
+    from ..storage.base import ranked
+    from ..visualization._sample import resolved
+
+    top = ranked(briefs, study.direction)[:1]
+    if not top:
+        return None
+    found = study.storage.read_numbers(study.record.study_id, [top[0].number])
+    return resolved(study, found)[0] if found else None
+
+
+def light_page(study: Study, total: int, number: int | None, size: int = PAGE_SIZE
+               ) -> dict[str, Any]:  # fmt: skip
+    """:func:`page` for a study of ``total`` trials, reading only the page's trials from
+    its storage; its columns are the space's parameters and the page's own."""
+    from ..visualization._sample import resolved
+
     size = max(1, min(int(size), MAX_PAGE_SIZE))
     pages = max(1, -(-total // size))
     at = pages - 1 if number is None or not 0 <= number < pages else number
-    trials = read(at * size, size)
+    stored = study.storage.read_page(study.record.study_id, at * size, size)
+    trials = resolved(study, stored)
     rows = table(study, trials, heads=columns(study, trials, every_leaf=True))
     return {**rows, "page": at, "pages": pages, "page_size": size, "total": total}
 

@@ -37,9 +37,12 @@ from ._figures import figure_json, plotly_js
 
 if TYPE_CHECKING:
     from ..storage import Storage
+    from ..storage.base import Briefs
     from ..study import Study
+    from ..trial import FrozenTrial
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LARGE = 2000  # above this many trials, polls read briefs and pages, never every trial
 REQUEST_TIMEOUT = 10.0  # seconds a connection may stay silent (or a send may stall)
 MAX_CONNECTIONS = 32  # connections served at once; each holds one thread
 _BUSY = (
@@ -53,32 +56,56 @@ _CSP = (
 
 
 class _Watched:
-    """One study the dashboard follows, with the figures drawn for its last state."""
+    """One study the dashboard follows, with the figures drawn for its last state.
+
+    Up to ``LARGE`` trials it reads the study incrementally (``study.trials``); above,
+    every poll reads the storage's briefs (number, state, value of each trial: no
+    parameters to decode), and whole trials only for the page shown and the best one.
+    """
 
     def __init__(self, study: Study) -> None:
         self.study = study
         self.lock = threading.Lock()
         self.drawn: tuple[str, dict[str, Any]] | None = None
 
+    def _briefs(self) -> Briefs:
+        return self.study.storage.read_briefs(self.study.record.study_id)
+
+    def _token(self, briefs: Briefs) -> tuple[str, list[FrozenTrial] | None]:
+        """A token that changes with the study, and its trials when it is small."""
+        if len(briefs.trials) > LARGE:
+            return f"seq-{briefs.cursor}", None
+        trials = self.study.trials
+        return _data.fingerprint(trials), trials
+
     def state(self, since: str | None, page: int | None = None, size: int | None = None
               ) -> dict[str, Any]:  # fmt: skip
         """Summary, best trial and one page of the trial table (None: the last page)."""
         with self.lock:
-            trials = self.study.trials
-            token = _data.fingerprint(trials)
+            briefs = self._briefs()
+            token, trials = self._token(briefs)
             if since == token:
                 return {"token": token, "changed": False}
+            size = size or _data.PAGE_SIZE
+            if trials is not None:
+                return {
+                    "token": token,
+                    "changed": True,
+                    "summary": _data.summary(self.study, trials),
+                    "best": _data.best_record(self.study, trials),
+                    "table": _data.page(self.study, trials, page, size),
+                }
             return {
                 "token": token,
                 "changed": True,
-                "summary": _data.summary(self.study, trials),
-                "best": _data.best_record(self.study, trials),
-                "table": _data.page(self.study, trials, page, size or _data.PAGE_SIZE),
+                "summary": _data.summary(self.study, briefs.trials),
+                "best": _data.record_of(_data.best_read(self.study, briefs.trials)),
+                "table": _data.light_page(self.study, len(briefs.trials), page, size),
             }
 
     def figures(self) -> dict[str, Any]:
         with self.lock:
-            token = _data.fingerprint(self.study.trials)
+            token, _ = self._token(self._briefs())
             if self.drawn is None or self.drawn[0] != token:
                 figures, error, sampled = figure_json(self.study)
                 drawn = {"token": token, "figures": figures, "error": error, "sampled": sampled}
@@ -122,8 +149,9 @@ class _Studies:
                 watched = self.get(name)
             except StudyNotFound:
                 continue  # deleted between the listing and the load
-            with watched.lock:
-                out.append(_data.summary(watched.study, watched.study.trials))
+            study = watched.study  # the briefs are enough: no trial is read whole
+            briefs = study.storage.read_briefs(study.record.study_id)
+            out.append(_data.summary(study, briefs.trials))
         return out
 
 
