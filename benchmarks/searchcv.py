@@ -14,6 +14,12 @@ from stopped candidates too, so its path may differ. Everything runs on one core
     python benchmarks/searchcv.py                    # 10 seeds, 30 trials, all problems
     python benchmarks/searchcv.py --quick            # smoke test: 2 seeds, 6 trials
     python benchmarks/searchcv.py --seeds 3 --problems svc-breast_cancer --out table.txt
+    python benchmarks/searchcv.py --halving          # the successive-halving table
+
+The halving table (the second part of results/searchcv.txt) times hypersweep's
+HalvingGridSearchCV / HalvingRandomSearchCV against scikit-learn's own on the same
+inputs (median of 3 runs each, n_jobs=1) and checks that both give the same
+cv_results_ (every column but the times) and the same best candidate.
 """
 
 from __future__ import annotations
@@ -30,13 +36,22 @@ from typing import Any
 import numpy as np
 from scipy.stats import loguniform, randint
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
-from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import (
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
+    RandomizedSearchCV,
+    StratifiedKFold,
+)
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 
 import hypersweep as hs
+from hypersweep import sklearn as hs_sklearn
 from hypersweep._stats import mean_std
 from hypersweep.sklearn import CannotWin, SearchCV
 
@@ -111,9 +126,7 @@ def space_for(method: str, space: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
     return {name: _dist(library, kind, args) for name, (kind, *args) in space.items()}
 
 
-def run_one(
-    problem: Problem, method: str, seed: int, n_trials: int
-) -> tuple[float, float, int]:
+def run_one(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float, int]:
     """(best_score_, seconds, CV fits) of one search."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
@@ -122,9 +135,7 @@ def run_one(
         return _search(problem, method, seed, n_trials)
 
 
-def _search(
-    problem: Problem, method: str, seed: int, n_trials: int
-) -> tuple[float, float, int]:
+def _search(problem: Problem, method: str, seed: int, n_trials: int) -> tuple[float, float, int]:
     X, y = problem.load()
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     space = space_for(method, problem.space)
@@ -209,6 +220,112 @@ def format_table(results: Results, *, n_trials: int) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class HalvingCase:
+    """One successive-halving search, run by both libraries on the same inputs."""
+
+    load: Callable[[], tuple[Any, Any]]
+    grid: bool  # HalvingGridSearchCV, else HalvingRandomSearchCV
+    estimator: Callable[[], Any]
+    space: dict[str, Any]
+    options: dict[str, Any]
+
+
+HALVING: dict[str, HalvingCase] = {
+    "tree-digits/grid/n_samples": HalvingCase(
+        lambda: load_digits(return_X_y=True), True,
+        lambda: DecisionTreeClassifier(random_state=0),
+        {"max_depth": [4, 8, 16, None], "min_samples_leaf": [1, 2, 4, 8],
+         "criterion": ["gini", "entropy"]},
+        {"cv": 5, "factor": 3},
+    ),
+    "tree-digits/random/n_samples": HalvingCase(
+        lambda: load_digits(return_X_y=True), False,
+        lambda: DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(2, 20), "min_samples_leaf": randint(1, 12),
+         "max_features": loguniform(0.05, 1.0)},
+        {"cv": 5, "factor": 3},
+    ),
+    "forest-breast_cancer/grid/n_estimators": HalvingCase(
+        lambda: load_breast_cancer(return_X_y=True), True,
+        lambda: RandomForestClassifier(random_state=0),
+        {"max_depth": [3, 6, None], "max_features": ["sqrt", 0.3, 0.6]},
+        {"cv": 3, "resource": "n_estimators", "max_resources": 54, "factor": 3},
+    ),
+}  # fmt: skip
+
+
+def _halving_search(case: HalvingCase, library: str) -> Any:
+    module: Any = hs_sklearn if library == "hypersweep" else None
+    if case.grid:
+        cls = module.HalvingGridSearchCV if module else HalvingGridSearchCV
+    else:
+        cls = module.HalvingRandomSearchCV if module else HalvingRandomSearchCV
+    return cls(case.estimator(), case.space, random_state=0, refit=False, **case.options)
+
+
+def same_results(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two cv_results_ agree in every column but the times."""
+    if set(a) != set(b) or a["params"] != b["params"]:
+        return False
+    for key in b:
+        if key == "params" or key.endswith("_time"):
+            continue
+        x, y = np.ma.getdata(a[key]), np.ma.getdata(b[key])
+        if x.dtype.kind in "fc":
+            if not np.allclose(x, y, rtol=0, atol=1e-12, equal_nan=True):
+                return False
+        elif x.tolist() != y.tolist():
+            return False
+    return True
+
+
+def halving_row(name: str, repeats: int = 3) -> tuple[dict[str, float], int, bool]:
+    """Median wall and CPU seconds of each library ("hypersweep", "sklearn",
+    "hypersweep cpu", "sklearn cpu"), the CV fits and whether the results are the same."""
+    case = HALVING[name]
+    X, y = case.load()
+    times: dict[str, list[float]] = {}
+    fitted: dict[str, Any] = {}
+    for _ in range(repeats):
+        for library in ("hypersweep", "sklearn"):
+            search = _halving_search(case, library)
+            wall, cpu = time.perf_counter(), time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                search.fit(X, y)
+            times.setdefault(library, []).append(time.perf_counter() - wall)
+            times.setdefault(f"{library} cpu", []).append(time.process_time() - cpu)
+            fitted[library] = search
+    ours, theirs = fitted["hypersweep"], fitted["sklearn"]
+    same = same_results(ours.cv_results_, theirs.cv_results_) and (
+        ours.best_params_ == theirs.best_params_
+    )
+    fits = int(ours.n_splits_) * sum(ours.n_candidates_)
+    return {k: statistics.median(v) for k, v in times.items()}, fits, same
+
+
+def halving_table(names: list[str], repeats: int = 3) -> str:
+    """One row per case: both libraries' median wall and CPU seconds, the CPU ratio,
+    whether the results are the same."""
+    lines = [
+        f"successive halving: median seconds of {repeats} runs each (n_jobs=1, refit=False), "
+        "wall clock and CPU (the CPU time is what a shared machine measures reliably); "
+        "same: cv_results_ equal in every column but the times, and the same best_params_",
+        "",
+        f"{'search':40} {'fits':>5} {'wall:ours':>9} {'sklearn':>8} {'cpu:ours':>9} "
+        f"{'sklearn':>8} {'ratio':>6} {'same':>5}",
+    ]
+    for name in names:
+        t, fits, same = halving_row(name, repeats)
+        lines.append(
+            f"{name:40} {fits:5d} {t['hypersweep']:9.2f} {t['sklearn']:8.2f} "
+            f"{t['hypersweep cpu']:9.2f} {t['sklearn cpu']:8.2f} "
+            f"{t['hypersweep cpu'] / t['sklearn cpu']:6.2f} {'yes' if same else 'NO':>5}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--problems", help=f"comma-separated (default: {','.join(PROBLEMS)})")
@@ -217,7 +334,20 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="2 seeds, 6 trials, 1 problem")
     parser.add_argument("--out", type=Path, help="also write the table here")
+    parser.add_argument("--halving", action="store_true", help="the successive-halving table")
+    parser.add_argument("--cases", help=f"halving cases (default: {','.join(HALVING)})")
+    parser.add_argument("--repeats", type=int, default=3, help="halving runs per library")
     args = parser.parse_args(argv)
+    if args.halving:
+        cases = args.cases.split(",") if args.cases else list(HALVING)
+        for name in cases:
+            if name not in HALVING:
+                parser.error(f"unknown halving case {name!r}; choose from {', '.join(HALVING)}")
+        table = halving_table(cases, args.repeats)
+        print(table)
+        if args.out:
+            args.out.write_text(table + "\n")
+        return table
     problems = args.problems.split(",") if args.problems else list(PROBLEMS)
     methods = args.methods.split(",") if args.methods else list(METHODS)
     for name in problems:

@@ -10,7 +10,6 @@ from types import ModuleType
 import pytest
 
 pytest.importorskip("sklearn")
-pytest.importorskip("optuna_integration")
 
 import hypersweep as hs
 
@@ -28,6 +27,7 @@ def bench() -> ModuleType:
 
 
 def test_the_three_libraries_search_the_same_distributions(bench: ModuleType) -> None:
+    pytest.importorskip("optuna_integration")
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
     space = bench.PROBLEMS["svc-digits600"].space | bench.PROBLEMS["knn-wine"].space
@@ -47,6 +47,7 @@ def test_the_three_libraries_search_the_same_distributions(bench: ModuleType) ->
 
 
 def test_a_tiny_run_gives_the_table(bench: ModuleType, tmp_path: Path) -> None:
+    pytest.importorskip("optuna_integration")
     out = tmp_path / "table.txt"
     args = ["--problems", "knn-wine", "--seeds", "2", "--trials", "3", "--out", str(out)]
     table = bench.main(args)
@@ -65,3 +66,28 @@ def test_a_tiny_run_gives_the_table(bench: ModuleType, tmp_path: Path) -> None:
 def test_unknown_method_is_a_clear_error(bench: ModuleType) -> None:
     with pytest.raises(ValueError, match="unknown method 'nope'"):
         bench.run_one(bench.PROBLEMS["knn-wine"], "nope", 0, 2)
+
+
+def test_the_halving_table_times_both_libraries_on_equal_results(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    out = tmp_path / "halving.txt"
+    case = "tree-digits/random/n_samples"
+    table = bench.main(["--halving", "--cases", case, "--repeats", "1", "--out", str(out)])
+    assert out.read_text() == table + "\n"
+    (row,) = [line.split() for line in table.splitlines() if line.startswith(case)]
+    fits, times, same = int(row[1]), [float(v) for v in row[2:7]], row[7]
+    assert same == "yes"
+    # 1797 // 100 = 17 candidates on 100 samples (2 x 5 folds x 10 classes), then 6, then 2
+    assert fits == 5 * (17 + 6 + 2)
+    assert all(t > 0 for t in times)
+
+
+def test_same_results_sees_a_changed_column(bench: ModuleType) -> None:
+    import numpy as np
+
+    a = {"params": [{"C": 1}], "mean_test_score": np.array([0.5]), "mean_fit_time": np.array([1.0])}
+    b = {**a, "mean_fit_time": np.array([2.0])}  # times may differ
+    assert bench.same_results(a, b)
+    assert not bench.same_results(a, {**b, "mean_test_score": np.array([0.5 + 1e-9])})
+    assert not bench.same_results(a, {**b, "params": [{"C": 2}]})
