@@ -61,14 +61,12 @@ class VariantTPE(TPE):
         super()._refresh(history, number)
         self._asker = number
 
-    def _observed(self, codecs: dict[str, Codec]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        full = self._internal(codecs)
-        keep = ~np.isnan(full).any(axis=1)
-        share = self._shares(full, codecs)
-        use = self._rows_in_bracket()
-        if use is not None:
-            keep &= use
-        return full[keep], share[keep], self._obs.numbers.view()[keep]
+    def _observed_rows(self, cache: Any, codecs: dict[str, Codec]) -> tuple[np.ndarray, np.ndarray]:
+        use, share = super()._observed_rows(cache, codecs)
+        bracket = self._rows_in_bracket()
+        if bracket is not None:
+            use = use & bracket[cache.valid_rows()]
+        return use, share
 
     def _shares(self, full: np.ndarray, codecs: dict[str, Codec]) -> np.ndarray:
         obs = self._obs

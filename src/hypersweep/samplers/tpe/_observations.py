@@ -75,6 +75,29 @@ class Codec:
             lo, hi = np.log(np.maximum(lo, 1e-300)), np.log(hi)
         return values, snapped, (np.clip(lo, self.low, self.high), np.clip(hi, self.low, self.high))
 
+    def score_form(self, xs: np.ndarray) -> tuple[np.ndarray, Any]:
+        """:meth:`decode` without the values: the snapped internal numbers and bins,
+        in numpy for plain ranges and choices (what every candidate of every ask needs)."""
+        param = self.param
+        if self.categorical:
+            return np.floor(xs), None
+        plain_float = isinstance(param, Float) and param.step is None
+        plain_int = isinstance(param, Int) and param.step == 1
+        if not (plain_float or plain_int):
+            _, snapped, bins = self.decode(xs)
+            return snapped, bins
+        v = np.exp(xs) if self.log else xs
+        if plain_int:
+            v = np.round(v)
+        v = np.clip(v, param.low, param.high)
+        snapped = np.log(v) if self.log else v.astype(float)
+        if self.half is None:
+            return snapped, None
+        lo, hi = v - self.half, v + self.half
+        if self.log:
+            lo, hi = np.log(np.maximum(lo, 1e-300)), np.log(hi)
+        return snapped, (np.clip(lo, self.low, self.high), np.clip(hi, self.low, self.high))
+
     def prior_dim(self) -> NumericDim:
         from .parzen import NumericDim
 

@@ -15,6 +15,7 @@ from ...exceptions import SpaceExhausted
 from ...history import Fidelity, History
 from ..base import Sampler, all_values, finite_size
 from . import _fidelity, parzen
+from ._model import GroupCache
 from ._observations import Codec, Observations, is_discrete
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class TPE(Sampler):
         self._codecs: dict[str, Codec] = {}
         self._perms: dict[str, np.ndarray] = {}
         self._discrete: dict[int, tuple[bool, int | None]] = {}
+        self._models: dict[tuple[str, ...], GroupCache] = {}  # per group, grown between asks
 
     # --- the contract ------------------------------------------------------------
     def propose(self, history: History, number: int) -> dict[str, Any]:
@@ -123,6 +125,7 @@ class TPE(Sampler):
         """Bring the encoded history up to date, once per (trial, history length)."""
         if history is not self._owner:  # a new study: start an empty cache
             self._owner, self._obs, self._synced = history, Observations(), None
+            self._models = {}
         key = (number, len(history.trials))
         if key == self._synced:
             return
@@ -216,38 +219,53 @@ class TPE(Sampler):
     def _draw_group(self, codecs: dict[str, Codec], number: int, attempt: int) -> dict[str, Any]:
         """Sample a group of leaves jointly: candidates from l(x), best l(x)/g(x)."""
         paths = list(codecs)
-        x, share, ages = self._observed(codecs)
+        cl = list(codecs.values())
+        cache = self._group(paths, cl)
+        use, share = self._observed_rows(cache, codecs)
         pend = self._pending(codecs) if self.constant_liar else np.empty((0, len(paths)))
-        good, bad = share > 0, share < 1  # a tied row can be partly in both
-        bad_x = np.vstack([x[bad], pend])
-        bad_ages = np.concatenate([ages[bad], np.full(len(pend), np.inf)])
-        bad_share = np.concatenate([1.0 - share[bad], np.ones(len(pend))])
-        below = self._mixture(x[good], ages[good], codecs, share[good])
-        above = self._mixture(bad_x, bad_ages, codecs, bad_share)
+        good, bad = use & (share > 0), use & (share < 1)  # a tied row can be partly in both
+        cfg = (self.prior_weight, self.bandwidth_alpha, self.min_bandwidth,
+               self.categorical_bandwidth)  # fmt: skip
+        below = cache.side(good, share, np.empty((0, len(paths))), cl, cfg)
+        above = cache.side(bad, 1.0 - share, pend, cl, cfg)
         rng = np.random.default_rng((self._mixed, number, attempt, zlib.crc32(paths[0].encode())))
         cand = below.sample(rng, self.n_candidates)
-        decoded = [c.decode(cand[:, j]) for j, c in enumerate(codecs.values())]
-        snapped = np.stack([d[1] for d in decoded], axis=1)
-        bins = [d[2] for d in decoded]
+        decoded = [c.score_form(cand[:, j]) for j, c in enumerate(cl)]
+        snapped = np.stack([d[0] for d in decoded], axis=1)
+        bins = [d[1] for d in decoded]
         score = below.log_pdf(snapped, bins) - above.log_pdf(snapped, bins)
         best = int(np.argmax(score))
-        return {p: decoded[j][0][best] for j, p in enumerate(paths)}
+        return {p: c.param.from_internal(float(cand[best, j])) for j, (p, c) in
+                enumerate(codecs.items())}  # fmt: skip
+
+    def _group(self, paths: list[str], codecs: list[Codec]) -> GroupCache:
+        """The group's cache, brought up to date (a new one if a leaf was redefined)."""
+        key = tuple(paths)
+        cache = self._models.get(key)
+        if cache is None or not cache.matches(paths, codecs):
+            cache = self._models[key] = GroupCache(paths, codecs)
+        cache.update(self._obs, codecs)
+        return cache
+
+    def _observed_rows(
+        self, cache: GroupCache, codecs: dict[str, Codec]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the group's valid rows (finished trials where every leaf was active
+        and valid) to model, and each one's share of the good set (0 to 1)."""
+        share = self._shares(cache.full.view(), codecs)
+        valid = cache.valid_rows()
+        return np.ones(len(valid), dtype=bool), share[valid]
 
     def _observed(self, codecs: dict[str, Codec]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Internal values (m, d) of the finished trials where every leaf of the group
-        was active and valid, each one's share of the good set (0 to 1), and age key."""
-        full = self._internal(codecs)
-        keep = ~np.isnan(full).any(axis=1)
-        share = self._shares(full, codecs)
-        return full[keep], share[keep], self._obs.numbers.view()[keep]
+        """Internal values (m, d) of the modelled rows, each one's share of the good set,
+        and its age key (the trial number)."""
+        cache = self._group(list(codecs), list(codecs.values()))
+        use, share = self._observed_rows(cache, codecs)
+        return cache.vx.view()[use], share[use], cache.ages[use]
 
     def _internal(self, codecs: dict[str, Codec]) -> np.ndarray:
         """Every finished trial's internal values of the group's leaves (NaN: inactive)."""
-        full = np.full((len(self._obs), len(codecs)), np.nan)
-        for j, (path, codec) in enumerate(codecs.items()):
-            rows, values = self._obs.columns[path].internal(codec)
-            full[rows, j] = values
-        return full
+        return self._group(list(codecs), list(codecs.values())).full.view()
 
     def _shares(self, full: np.ndarray, codecs: dict[str, Codec]) -> np.ndarray:
         """Each row's share of the good set: the best at a rung under a pruner with
@@ -287,36 +305,6 @@ class TPE(Sampler):
                 if not any(math.isnan(v) for v in row):
                     rows.append(row)
         return np.asarray(rows, dtype=float).reshape(-1, len(codecs))
-
-    def _mixture(
-        self, x: np.ndarray, ages: np.ndarray, codecs: dict[str, Codec], share: np.ndarray
-    ) -> parzen.Mixture:
-        """Kernels at the observations (weights: forgetting by age, times each row's
-        share of this side of the split) plus the prior."""
-        m = len(x)
-        weights = np.empty(m)
-        weights[np.argsort(ages, kind="stable")] = parzen.forgetting_weights(m)
-        weights *= share
-        log_w = np.log(np.append(weights, self.prior_weight))
-        dims: list[parzen.NumericDim | parzen.CategoricalDim] = []
-        for j, codec in enumerate(codecs.values()):
-            col = x[:, j]
-            if codec.categorical:
-                own = 1.0 - self.categorical_bandwidth
-                dims.append(
-                    parzen.CategoricalDim(parzen.categorical_table(col, codec.n_choices, own))
-                )
-                continue
-            span = codec.high - codec.low
-            floor = parzen.bandwidth_floor(m, span, self.bandwidth_alpha, self.min_bandwidth)
-            sig = parzen.bandwidths(col, codec.low, codec.high, floor)
-            mu0, sigma0 = codec.prior
-            dims.append(
-                parzen.NumericDim(
-                    np.append(col, mu0), np.append(sig, sigma0), codec.low, codec.high
-                )
-            )
-        return parzen.Mixture(dims, log_w)
 
 
 PLATEAU_FRACTION = 0.25  # of a numeric range: the spread that makes a tie a plateau
