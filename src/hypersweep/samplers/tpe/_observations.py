@@ -83,7 +83,7 @@ class Codec:
             return np.floor(xs), None
         plain_float = isinstance(param, Float) and param.step is None
         plain_int = isinstance(param, Int) and param.step == 1
-        if not (plain_float or plain_int):
+        if not (plain_float or plain_int) or not isinstance(param, (Float, Int)):
             _, snapped, bins = self.decode(xs)
             return snapped, bins
         v = np.exp(xs) if self.log else xs
