@@ -27,7 +27,11 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.page.relative_to(DOCS.parent)}:{self.line}"
+        try:
+            shown = self.page.relative_to(DOCS.parent)
+        except ValueError:  # a page outside the repository (the collector's own tests)
+            shown = self.page
+        return f"{shown}:{self.line}"
 
 
 def pages() -> list[Path]:
@@ -52,7 +56,7 @@ def blocks(page: Path) -> list[Block]:
             body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
             j += 1
         marker = NOT_RUN.match(lines[i - 1]) if i > 0 else None
-        found.append(Block(page, i + 1, language, "\n".join(body) + "\n", 
+        found.append(Block(page, i + 1, language, "\n".join(body) + "\n",
                            marker.group("reason") if marker else None))
         i = j + 1
     return found
