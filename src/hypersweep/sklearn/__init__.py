@@ -8,10 +8,11 @@ never loads scikit-learn. :class:`CannotWin`, the exact fold-level pruner, is
 ``hs.pruners.CannotWin``, re-exported here.
 
 The package is split by job: ``search`` holds the estimator, ``drop_in`` the two
-drop-ins, ``halving`` (with ``_halving``, its arithmetic) the successive-halving ones,
-``_space`` (with ``_distributions`` for scipy.stats) turns their arguments into the
-study's, ``_folds`` runs a candidate fold by fold, ``_results`` keeps per-split results
-on the trials and rebuilds ``cv_results_`` from them.
+drop-ins, ``halving`` the successive-halving ones (``_successive`` their machinery,
+``_halving`` its arithmetic), ``_space`` (with ``_distributions`` for scipy.stats)
+turns their arguments into the study's, ``_folds`` runs a candidate fold by fold,
+``_results`` keeps per-split results on the trials and rebuilds ``cv_results_`` from
+them.
 
 >>> from sklearn.datasets import load_iris
 >>> from sklearn.svm import SVC
