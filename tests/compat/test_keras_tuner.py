@@ -243,3 +243,40 @@ def test_bad_input_fails_at_once_with_one_clear_error(data: tuple[np.ndarray, ..
         kt.RandomSearch(None, objective="val_loss", directory=tmp_path)
     with pytest.raises(ValueError, match="executions_per_trial must be an integer >= 1"):
         kt.RandomSearch(build, executions_per_trial=0, directory=tmp_path)
+
+
+def test_restricted_space_and_a_lazily_built_model(data: tuple[np.ndarray, ...],
+                                                   tmp_path: Path) -> None:  # fmt: skip
+    """hyperparameters= fixes or re-ranges names; tune_new_entries=False keeps the rest at
+    their defaults; a model without keras.Input is built before its weights are loaded."""
+
+    def lazy(hp: kt.HyperParameters) -> Any:
+        model = keras.Sequential([keras.layers.Dense(hp.Int("units", 8, 64, step=8), "relu"),
+                                  keras.layers.Dense(10, activation="softmax")])  # fmt: skip
+        model.compile(keras.optimizers.Adam(hp.Float("lr", 1e-3, 1e-1, sampling="log")),
+                      "sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+        return model
+
+    preset = kt.HyperParameters()
+    preset.Fixed("lr", 0.02)
+    preset.Choice("units", [8, 24])
+    grid = kt.GridSearch(lazy, objective="val_accuracy", hyperparameters=preset,
+                         directory=tmp_path, project_name="preset")  # fmt: skip
+    tuner = search(grid, data, epochs=1)
+    values = [t.user_attrs["keras_tuner/values"] for t in tuner.study.trials]
+    assert values == [{"units": 8, "lr": 0.02}, {"units": 24, "lr": 0.02}]
+    model = tuner.get_best_models(1)[0]
+    evaluated = model.evaluate(data[2], data[3], verbose=0, return_dict=True)["accuracy"]
+    assert evaluated == pytest.approx(tuner.oracle.get_best_trials(1)[0].score, abs=1e-6)
+
+    only_units = kt.HyperParameters()
+    only_units.Int("units", 8, 16, step=8)
+    rs = kt.RandomSearch(lazy, objective="val_loss", max_trials=2, seed=0,
+                         hyperparameters=only_units, tune_new_entries=False,
+                         directory=tmp_path, project_name="frozen")  # fmt: skip
+    frozen = search(rs, data, epochs=1)
+    seen = [t.user_attrs["keras_tuner/values"] for t in frozen.study.trials]
+    assert all(v["units"] in (8, 16) for v in seen) and {v["lr"] for v in seen} == {1e-3}
+    with pytest.raises(ValueError, match="allow_new_entries=False"):
+        kt.RandomSearch(lazy, hyperparameters=only_units, allow_new_entries=False,
+                        directory=tmp_path, project_name="closed")  # fmt: skip

@@ -146,6 +146,7 @@ class Tuner:
         if overwrite and self.project_dir.exists():
             shutil.rmtree(self.project_dir)
         self.space = discover(self._build)
+        self.searched()  # a name hyperparameters= forbids fails here, before any trial
         self.project_dir.mkdir(parents=True, exist_ok=True)
         database = (self.project_dir / "hypersweep.db").resolve()
         self.study = hs.create_study(
