@@ -40,7 +40,7 @@ FORBIDDEN = {
                  "sklearn", "integrations", "compat", "visualization", "importance"},
 }
 # the study package is layered inside too: a module never imports the ones above it
-STUDY_ORDER = ["signals", "progress", "repeats", "cache", "handle", "options", "core",
+STUDY_ORDER = ["signals", "progress", "repeats", "cache", "handle", "options", "core", "past",
                "liveness", "loop", "processes", "export", "stability", "facade", "factory",
                "oneshot"]  # fmt: skip
 
