@@ -21,7 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURED = ROOT / "docs" / "measured" / "samplers.txt"
-HEADING = re.compile(r"^Median log10 simple regret after (?P<n>\d+) trials \((?P<seeds>\d+) seeds\)")
+HEADING = re.compile(
+    r"^Median log10 simple regret after (?P<n>\d+) trials \((?P<seeds>\d+) seeds\)")
 
 # What each sampler is for; the numbers next to it come from the measured file.
 WHEN = {

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blocks import python_blocks  # noqa: E402
+from blocks import python_blocks
 
 
 def main(page: Path) -> int:
