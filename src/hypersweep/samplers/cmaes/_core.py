@@ -17,8 +17,8 @@ import numpy as np
 
 _NORMAL = NormalDist()
 
-TOL_X = 1e-8  # step below which the search has converged (a fraction of each range)
-TOL_FUN = 1e-12  # relative spread of recent best values below which it is flat
+TOL_X = 1e-6  # a step this small (a fraction of each range) tunes nothing: restart
+TOL_FUN = 1e-10  # relative spread of recent best values below which it is flat
 MAX_CONDITION = 1e14
 _RESAMPLE = 10  # draws tried inside the cube before clipping
 

@@ -1,0 +1,197 @@
+"""CMA-ES: the update converges, the margin keeps integers moving, IPOP restarts grow the
+population, and the state is a function of the stored trials alone."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hypersweep as hs
+from hypersweep.samplers.cmaes import _core
+from hypersweep.samplers.cmaes.sampler import CMAES
+
+
+def _run_core(f: Any, n: int, generations: int, seed: int) -> _core.State:
+    rng = np.random.default_rng(seed)
+    state = _core.initial(np.full(n, 0.5), 0.25, _core.default_population(n))
+    for _ in range(generations):
+        xs = np.array([_core.draw(state, rng) for _ in range(state.lam)])
+        state = _core.update(state, xs, np.array([f(x) for x in xs]))
+    return state
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_update_converges_on_an_ill_conditioned_ellipsoid(seed: int) -> None:
+    """Rank-one + rank-mu learn the 1:1000 axis ratio; without them, 200 generations
+    stay far from 1e-8 (an isotropic step is held back by the steep axis)."""
+    target = np.array([0.2, 0.7, 0.35, 0.6])
+    scales = 10.0 ** np.arange(4)  # 1 .. 1000 along the axes
+
+    def f(x: np.ndarray) -> float:
+        return float(np.sum((scales * (x - target)) ** 2))
+
+    state = _run_core(f, 4, 200, seed)
+    assert f(state.mean) < 1e-8
+    # the learnt covariance follows the inverse Hessian: axis 0 is the widest
+    widths = np.sqrt(np.diag(state.cov))
+    assert widths[0] > 300 * widths[3]
+
+
+def test_step_size_grows_on_a_linear_slope_and_shrinks_at_an_optimum() -> None:
+    """Cumulative step-size adaptation: sigma grows while successive steps agree."""
+    rng = np.random.default_rng(0)
+    state = _core.initial(np.full(3, 0.5), 0.01, 7)
+    for _ in range(15):
+        xs = np.array([_core.draw(state, rng) for _ in range(state.lam)])
+        state = _core.update(state, xs, -xs[:, 0])  # downhill along x0: toward the bound
+    assert state.sigma > 0.02
+    converged = _run_core(lambda x: float(np.sum((x - 0.3) ** 2)), 3, 80, 0)
+    assert converged.sigma < 1e-4
+
+
+def test_injected_points_are_clipped_to_a_bounded_step() -> None:
+    """A point far outside the distribution moves the mean by a bounded amount."""
+    state = _core.initial(np.full(2, 0.5), 1e-3, 6)
+    xs = np.full((6, 2), 0.5)
+    xs[0] = [1.0, 1.0]  # 500 sigmas away, and the best
+    new = _core.update(state, xs, np.arange(6.0))
+    limit = math.sqrt(2) + 2 * 2 / 4
+    assert np.linalg.norm(new.mean - state.mean) <= 1e-3 * limit + 1e-12
+
+
+def test_leave_probability_matches_the_normal_cdf() -> None:
+    grid = np.array([0.1, 0.3, 0.5, 0.7, 0.9])
+    # mean on a value, thresholds 0.1 away each side: 2 * P(Z > 1) for sd 0.1
+    assert _core.leave_probability(0.5, 0.1, grid) == pytest.approx(2 * (1 - 0.8413447), abs=1e-6)
+    # the last value can be left only downwards
+    assert _core.leave_probability(0.9, 0.1, grid) == pytest.approx(1 - 0.8413447, abs=1e-6)
+
+
+def _integer_far(p: dict[str, Any]) -> float:
+    """Continuous part converges fast; the integers must walk from 10 to 2 and 17."""
+    return (
+        100 * (p["x"] - 0.3) ** 2
+        + 100 * (p["y"] + 0.4) ** 2
+        + (p["n"] - 2) ** 2
+        + (p["m"] - 17) ** 2 / 4
+    )
+
+
+INT_SPACE = {"x": hs.Float(-1, 1), "y": hs.Float(-1, 1), "n": hs.Int(0, 20), "m": hs.Int(0, 20)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_margin_keeps_integer_dimensions_alive(seed: int) -> None:
+    sampler = CMAES(seed=seed)
+    study = hs.create_study(space=INT_SPACE, sampler=sampler)
+    study.optimize(_integer_far, 400)
+    assert study.best_params["n"] == 2 and study.best_params["m"] == 17
+    alpha = 1 / (4 * sampler.state(study.history).lam)
+    assert min(_leave_probabilities(sampler, study.history)) >= alpha * (1 - 1e-6)
+
+
+def _leave_probabilities(sampler: CMAES, history: Any) -> list[float]:
+    state = sampler.state(history)
+    enc = sampler._encoding(history)
+    assert enc is not None
+    sd = state.marginal_sd()
+    return [_core.leave_probability(state.mean[j], sd[j], g)
+            for j, g in enumerate(enc.grids) if g is not None]  # fmt: skip
+
+
+def test_without_the_margin_integers_freeze() -> None:
+    """The same run with margin=False: once the continuous part has converged the
+    integers' chance to move is far below alpha, the freezing the margin prevents."""
+    probs = {}
+    for margin in (True, False):
+        sampler = CMAES(seed=0, margin=margin)
+        study = hs.create_study(space=INT_SPACE, sampler=sampler)
+        study.optimize(_integer_far, 300)
+        probs[margin] = min(_leave_probabilities(sampler, study.history))
+    alpha = 1 / (4 * _core.default_population(4))
+    assert probs[True] >= alpha * (1 - 1e-6)
+    assert probs[False] < alpha / 10
+
+
+def _rastrigin(p: dict[str, float]) -> float:
+    x = np.array([p["a"], p["b"]])
+    return float(10 * 2 + np.sum(x**2 - 10 * np.cos(2 * np.pi * x)))
+
+
+def test_restarts_double_the_population_on_a_multimodal_function() -> None:
+    """Rastrigin traps a small first step in a local basin; IPOP restarts (population
+    6, 12, 24) reach better basins on each seed, and never worse than without."""
+    space = {"a": hs.Float(-4.0, 5.12), "b": hs.Float(-4.0, 5.12)}
+    better = 0
+    for seed in range(4):
+        sampler = CMAES(seed=seed, sigma0=0.05)
+        study = hs.create_study(space=space, sampler=sampler)
+        study.optimize(_rastrigin, 1000)
+        state = sampler.state(study.history)
+        assert state.restarts >= 1
+        assert state.lam == _core.default_population(2) * 2**state.restarts
+        without = hs.minimize(_rastrigin, space, n_trials=1000, verbosity=0,
+                              sampler=CMAES(seed=seed, sigma0=0.05, restarts=False))  # fmt: skip
+        assert study.best_value <= without.best_value + 1e-9
+        better += study.best_value < without.best_value - 0.5
+    assert better >= 2
+
+
+def test_resumed_study_proposes_what_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    space = {"x": hs.Float(-3, 3), "n": hs.Int(0, 9), "c": hs.Categorical(["a", "b"])}
+
+    def f(p: dict[str, Any]) -> float:
+        return (p["x"] - 1) ** 2 + abs(p["n"] - 6) + (p["c"] == "b")
+
+    straight = hs.create_study(space=space, sampler="cmaes", seed=3)
+    straight.optimize(f, 40)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    first = hs.create_study("s", storage=url, space=space, sampler="cmaes", seed=3)
+    first.optimize(f, 27)
+    again = hs.load_study("s", storage=url, sampler="cmaes", space=space)
+    again.optimize(f, 40)
+    assert [t.params for t in again.trials] == [t.params for t in straight.trials]
+    # a fresh sampler (no cached generations) reads the same state from the trials
+    cold = CMAES(seed=straight.sampler.entropy)
+    warm = straight.sampler
+    assert isinstance(warm, CMAES)
+    a, b = cold.state(straight.history), warm.state(straight.history)
+    assert np.array_equal(a.mean, b.mean) and a.sigma == b.sigma
+
+
+def test_tell_order_does_not_change_the_state() -> None:
+    """Parallel workers finish in any order; the generation is the same set of trials."""
+    space = {"x": hs.Float(-3, 3), "y": hs.Float(-3, 3)}
+
+    def run(order: Any) -> Any:
+        study = hs.create_study(space=space, sampler=CMAES(seed=5))
+        for _ in range(3):
+            trials = [study.ask() for _ in range(6)]
+            for t in order(trials):
+                study.tell(t, (t.params["x"] - 1) ** 2 + t.params["y"] ** 2)
+        return study.ask().params
+
+    assert run(list) == run(lambda ts: list(reversed(ts)))
+
+
+def test_running_trials_are_ignored_until_they_finish() -> None:
+    space = {"x": hs.Float(-3, 3), "y": hs.Float(-3, 3)}
+    sampler = CMAES(seed=0)
+    study = hs.create_study(space=space, sampler=sampler)
+    study.optimize(lambda p: p["x"] ** 2 + p["y"] ** 2, 12)
+    before = sampler.state(study.history)
+    for _ in range(20):
+        study.ask()  # never told
+    after = sampler.state(study.history)
+    assert np.array_equal(before.mean, after.mean) and before.generation == after.generation
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="sigma0"):
+        CMAES(sigma0=0)
+    with pytest.raises(ValueError, match="independent"):
+        CMAES(independent="gp")
