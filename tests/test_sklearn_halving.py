@@ -5,6 +5,7 @@ candidates proposed by a sampler."""
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import HalvingGridSearchCV as SkGrid
 from sklearn.model_selection import HalvingRandomSearchCV as SkRandom
 from sklearn.model_selection import KFold
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from hypersweep.sklearn import HalvingGridSearchCV, HalvingRandomSearchCV
@@ -276,3 +278,23 @@ def test_random_both_exhaust_and_misspelt_names_are_refused() -> None:
         ValueError, match=r"'max_dept' is not a parameter.*Did you mean 'max_depth'"
     ):
         HalvingGridSearchCV(TREE, {"max_dept": [1, 2]}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        HalvingGridSearchCV(KNeighborsClassifier(), {"n_neighbors": [1, 3]}, cv=2,
+                            min_resources="smallest"),
+        HalvingRandomSearchCV(KNeighborsClassifier(), {"n_neighbors": stats.randint(1, 4)},
+                              n_candidates=2, cv=2, random_state=0),
+    ],
+    ids=["grid", "random"],
+)  # fmt: skip
+def test_passes_check_estimator(search: Any) -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(search, on_fail=None)
+    failed = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
+    assert len(results) > 50 and not failed, failed

@@ -133,9 +133,15 @@ class HalvingBase(BaseSearchCV):
                 )
             self.max_resources_ = _num_samples(X)
         if self.min_resources_ > self.max_resources_:
+            data = (
+                f" (the data has n_samples={_num_samples(X)})"
+                if self.max_resources == "auto"
+                else ""
+            )
             raise ValueError(
                 f"min_resources_={self.min_resources_} is greater than "
-                f"max_resources_={self.max_resources_}."
+                f"max_resources_={self.max_resources_}{data}; give a smaller min_resources "
+                "or a larger max_resources"
             )
         if self.min_resources_ == 0:
             raise ValueError(
