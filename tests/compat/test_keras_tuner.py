@@ -147,7 +147,7 @@ def test_executions_average_the_best_epoch_and_fit_can_tune_batch_size(
 
     tuner = search(kt.RandomSearch(Tuned(), objective="val_accuracy", max_trials=2, seed=3,
                                    executions_per_trial=2, directory=tmp_path),
-                   data)  # fmt: skip
+                   data, epochs=2)  # fmt: skip
     assert len(histories) == 4  # two executions per trial
     for i, trial in enumerate(tuner.study.trials):
         runs = histories[2 * i : 2 * i + 2]
