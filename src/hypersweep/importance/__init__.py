@@ -9,7 +9,8 @@ parameters and values. ``"fanova"`` splits the forest's variance into each
 parameter's main effect (see ``fanova.py``; on conditional spaces the choice
 of a branch is its parent's and a child's share is measured within its
 branch); ``"permutation"`` measures how much the forest's error grows when
-one parameter's column is shuffled.
+one parameter's column is shuffled (on conditional spaces: among the trials
+that used it, a choice with the parameters it switches on).
 """
 
 from __future__ import annotations
@@ -41,21 +42,58 @@ def _forest(X: np.ndarray, y: np.ndarray, seed: int, n_trees: int) -> Any:
     return forest.fit(X, y)
 
 
-def _permutation(forest: Any, X: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """Increase of the forest's squared error when each column is shuffled (mean of 5)."""
+def _descendants(j: int, parents: Sequence[int | None]) -> list[int]:
+    """Column ``j`` and every column it switches on, directly or through others."""
+    out, todo = [j], [j]
+    while todo:
+        g = todo.pop()
+        kids = [c for c, p in enumerate(parents) if p == g and c not in out]
+        out += kids
+        todo += kids
+    return out
+
+
+def _permutation(
+    forest: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    active: np.ndarray | None = None,
+    parents: Sequence[int | None] | None = None,
+) -> np.ndarray:
+    """Increase of the forest's squared error when each column is shuffled (mean of 5).
+
+    On a conditional space a column is shuffled only among the trials that used it,
+    together with the columns it switches on (so every shuffled row is a configuration
+    that could exist: no "inactive" value lands where the parameter was used). That
+    gives a branch's subtree; a column's own share is its subtree less its children's
+    subtrees, so the choice of a branch is credited to the choice, and a child's share
+    is its effect within its branch. Without conditional columns this is the plain
+    column shuffle.
+    """
     import numpy as np
 
     rng = np.random.default_rng(seed)
     base = float(np.mean((forest.predict(X) - y) ** 2))
     n, d = X.shape
+    used = np.ones((n, d), dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    links: Sequence[int | None] = [None] * d if parents is None else parents
     shuffles = 5
     batch = np.tile(X, (d * shuffles, 1))  # one predict call for every shuffled copy
     for j in range(d):
+        rows = np.flatnonzero(used[:, j])
+        block = _descendants(j, links)
         for r in range(shuffles):
-            rows = slice((j * shuffles + r) * n, (j * shuffles + r + 1) * n)
-            batch[rows, j] = rng.permutation(X[:, j])
+            moved = rows[rng.permutation(len(rows))]  # the plain shuffle when all are used
+            at = (j * shuffles + r) * n + rows
+            batch[np.ix_(at, block)] = X[np.ix_(moved, block)]
     errors = ((forest.predict(batch) - np.tile(y, d * shuffles)) ** 2).reshape(d, shuffles * n)
-    return np.maximum(0.0, errors.mean(axis=1) - base)
+    subtree = np.maximum(0.0, errors.mean(axis=1) - base)
+    own = subtree.copy()
+    for c, p in enumerate(links):
+        if p is not None:
+            own[p] -= subtree[c]
+    return np.maximum(0.0, own)
 
 
 def importance_of(
@@ -72,7 +110,7 @@ def importance_of(
 
     ``active`` (trials x columns: was the parameter used) and ``parents`` (the
     column that switches each conditional column on, see ``encode.parents``)
-    make fANOVA measure conditional columns within their branch.
+    make both methods measure conditional columns within their branch.
     """
     from .fanova import forest_main_effects
 
@@ -80,7 +118,7 @@ def importance_of(
     if method == "fanova":
         raw = forest_main_effects(forest, X, active, parents)
     else:
-        raw = _permutation(forest, X, y, seed)
+        raw = _permutation(forest, X, y, seed, active, parents)
     total = float(raw.sum())
     return raw / total if total > 0 else raw
 
@@ -104,8 +142,9 @@ def importance(
     weighted by their share of the trials), and the difference between the
     branches (e.g. SVM against k-NN) is the share of the parent choice that
     picks them ("model"); see ``fanova.py`` and ``encode.parents``. With
-    ``"permutation"``, an unused parameter gets an extra "inactive" value below
-    its range, so "was it used" still counts towards the child's importance.
+    ``"permutation"`` alike: a conditional parameter is shuffled only among the
+    trials that used it, and a choice together with the parameters it switches on,
+    less what those parameters earn themselves.
     """
     from .encode import active, encode, parents
 
