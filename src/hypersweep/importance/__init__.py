@@ -82,7 +82,7 @@ def _permutation(
     batch = np.tile(X, (d * shuffles, 1))  # one predict call for every shuffled copy
     for j in range(d):
         rows = np.flatnonzero(used[:, j])
-        block = _descendants(j, links)
+        block = np.array(_descendants(j, links))
         for r in range(shuffles):
             moved = rows[rng.permutation(len(rows))]  # the plain shuffle when all are used
             at = (j * shuffles + r) * n + rows
