@@ -127,9 +127,18 @@ from hypersweep.cli import main
 imported = time.perf_counter()
 code = main(sys.argv[1:])
 done = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"@@ {imported - started:.4f} {done - imported:.4f} {peak:.1f} {code}", file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+print(f"@@ {imported - started:.4f} {done - imported:.4f} {peak:.1f} {cpu:.4f}", file=sys.stderr)
 """
+
+# the light show (hypersweep.cli.view_commands.cmd_show), parsed by the real parser
+LIGHT_SHOW = PROBE.replace(
+    "code = main(sys.argv[1:])",
+    "from hypersweep.cli.parser import build_parser\n"
+    "from hypersweep.cli.view_commands import cmd_show\n"
+    "code = cmd_show(build_parser().parse_args(sys.argv[1:]))",
+)
 
 DASHBOARD = r"""
 import resource, sys, time, urllib.request
@@ -143,13 +152,14 @@ for path in ("api/studies", f"api/studies/{name}", f"api/studies/{name}/figures"
         answer.read()
 done = time.perf_counter()
 board.stop()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"@@ 0 {done - started:.4f} {peak:.1f} 0", file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+print(f"@@ 0 {done - started:.4f} {peak:.1f} {cpu:.4f}", file=sys.stderr)
 """
 
 
-def run(code: str, args: list[str], src: Path | None, cwd: str) -> tuple[float, float, float]:
-    """(whole process s, after import s, peak MB) of one fresh process."""
+def run(code: str, args: list[str], src: Path | None, cwd: str) -> tuple[float, ...]:
+    """(whole process s, after import s, peak MB, CPU s) of one fresh process."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
@@ -160,13 +170,13 @@ def run(code: str, args: list[str], src: Path | None, cwd: str) -> tuple[float, 
     lines = [line for line in done.stderr.splitlines() if line.startswith("@@ ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{args} failed:\n{done.stderr[-2000:]}")
-    _, _imported, after, peak, _code = lines[-1].split()
-    return whole, float(after), float(peak)
+    _, _imported, after, peak, cpu = lines[-1].split()
+    return whole, float(after), float(peak), float(cpu)
 
 
-def median_of(repeats: int, *call: Any) -> tuple[float, float, float]:
+def median_of(repeats: int, *call: Any) -> tuple[float, ...]:
     runs = [run(*call) for _ in range(repeats)]
-    return tuple(statistics.median(r[i] for r in runs) for i in range(3))  # type: ignore[return-value]
+    return tuple(statistics.median(r[i] for r in runs) for i in range(4))
 
 
 def main() -> None:
@@ -180,18 +190,25 @@ def main() -> None:
     versions: list[tuple[str, Path | None]] = [("now", None)]
     if args.before is not None:
         versions.insert(0, ("before", args.before.resolve() / "src"))
+    show = ["show", NAME, "--storage", url]
     tasks = [
-        ("show", PROBE, ["show", NAME, "--storage", url]),
-        ("report", PROBE, ["report", NAME, "--storage", url, "-o", "r.html"]),
-        ("dashboard first requests", DASHBOARD, [url, NAME]),
+        ("show", PROBE, show, LIGHT_SHOW),
+        ("report", PROBE, ["report", NAME, "--storage", url, "-o", "r.html"], None),
+        ("dashboard first requests", DASHBOARD, [url, NAME], None),
     ]
-    print(f"{args.trials:,}-trial SQLite study, median of {args.repeats} fresh processes\n")
-    print(f"{'task':<26} {'version':<8} {'process s':>10} {'after import s':>15} {'peak MB':>8}")
-    for task, code, argv in tasks:
+    print(f"{args.trials:,}-trial SQLite study, median of {args.repeats} fresh processes")
+    print("(show, now: the light show of hypersweep.cli.view_commands)\n")
+    print("process s and after import s are wall-clock times (a busy machine inflates them);")
+    print("CPU s is the process's own user + system time, whatever else runs.\n")
+    heads = ("process s", "after import s", "CPU s", "peak MB")
+    print(f"{'task':<26} {'version':<8} " + " ".join(f"{h:>14}" for h in heads))
+    for task, code, argv, now_code in tasks:
         for label, src in versions:
-            whole, after, peak = median_of(args.repeats, code, argv, src, work)
-            print(f"{task:<26} {label:<8} {whole:>10.2f} {after:>15.2f} {peak:>8.0f}",
-                  flush=True)  # fmt: skip
+            # "now" runs the light show; the "before" code has only the full one
+            run_code = now_code if now_code is not None and src is None else code
+            whole, after, peak, cpu = median_of(args.repeats, run_code, argv, src, work)
+            cells = f"{whole:>14.2f} {after:>14.2f} {cpu:>14.2f} {peak:>14.0f}"
+            print(f"{task:<26} {label:<8} {cells}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 
