@@ -132,12 +132,12 @@ def test_constructors_are_scikit_learns_plus_keyword_only_extras() -> None:
         mine = inspect.signature(ours).parameters
         ref = inspect.signature(theirs).parameters
         assert list(mine)[: len(ref)] == list(ref)
-        assert list(mine)[len(ref) :] == [*extras, "storage", "study_name"]
+        assert list(mine)[len(ref) :] == [*extras, "storage", "study_name", "executor"]
         for name, p in ref.items():
             assert mine[name].kind == p.kind, name
             assert mine[name].default is p.default or mine[name].default == p.default, name
     extra = set(HalvingGridSearchCV(TREE, GRID).get_params()) - set(SkGrid(TREE, GRID).get_params())
-    assert extra == {"storage", "study_name"}
+    assert extra == {"storage", "study_name", "executor"}
 
 
 class Interrupting:
@@ -261,6 +261,9 @@ def test_tpe_resumes_inside_the_first_iteration(tmp_path: Path) -> None:
          "min_resources_=1000 is greater than max_resources_=150"),
         ({"cv": KFold(3, shuffle=True)}, ValueError, "must yield consistent folds"),
         ({"storage": "sqlite:///:memory:"}, ValueError, "storage was given without study_name"),
+        ({"executor": "processes"}, ValueError,
+         "executor='processes' runs the fits in hypersweep's workers.*give storage="),
+        ({"executor": "threads"}, ValueError, "'executor' parameter"),
         ({"scoring": ["accuracy", "f1_macro"]}, ValueError, "'scoring' parameter"),
     ],
 )  # fmt: skip
@@ -298,3 +301,21 @@ def test_passes_check_estimator(search: Any) -> None:
         results = check_estimator(search, on_fail=None)
     failed = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
     assert len(results) > 50 and not failed, failed
+
+
+def test_hypersweep_worker_processes_give_scikit_learns_results(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    ref = SkGrid(TREE, GRID, cv=3, random_state=0).fit(X, y)
+    ours = HalvingGridSearchCV(
+        TREE, GRID, cv=3, random_state=0, n_jobs=2, executor="processes",
+        storage=f"sqlite:///{tmp_path / 'w.db'}", study_name="w",
+    ).fit(X, y)  # fmt: skip
+    assert_same(ours, ref)
+    trials = ours.study_.trials
+    assert len(trials) == sum(ours.n_candidates_)
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    with pytest.raises(ValueError, match=r"fit parameters \(sample_weight\) are not passed"):
+        HalvingGridSearchCV(
+            TREE, GRID, cv=3, executor="processes", storage=f"sqlite:///{tmp_path / 'v.db'}",
+            study_name="v",
+        ).fit(X, y, sample_weight=np.ones(len(y)))  # fmt: skip

@@ -13,10 +13,11 @@ from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import is_classifier
+from joblib import effective_n_jobs
+from sklearn.base import clone, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples
 
@@ -30,8 +31,8 @@ from ._folds import FoldSubset, Out
 from ._halving import Schedule, Subsample, schedule, survivors, yields_constant_splits
 from ._results import ATTR, Row, mean, record, score, stored_rows, table
 from ._space import study_seed
+from ._workers import HALVING, FoldJob, run_in_workers
 
-HALVING = "sklearn_halving"  # per trial: candidate, iteration, resources; per study: settings
 ITER = "halving_iter"  # the leaf telling a candidate's evaluations apart (sampler="tpe")
 
 
@@ -75,6 +76,7 @@ class HalvingBase(BaseSearchCV):
         "aggressive_elimination": ["boolean"],
         "storage": [str, Storage, None],
         "study_name": [str, None],
+        "executor": [StrOptions({"processes"}), HasMethods(["size"]), None],
     }
 
     def _common(self, kw: dict[str, Any]) -> None:
@@ -84,7 +86,7 @@ class HalvingBase(BaseSearchCV):
             error_score=kw["error_score"], return_train_score=kw["return_train_score"],
         )  # fmt: skip
         for name in ("random_state", "max_resources", "resource", "factor", "min_resources",
-                     "aggressive_elimination", "storage", "study_name"):  # fmt: skip
+                     "aggressive_elimination", "storage", "study_name", "executor"):  # fmt: skip
             setattr(self, name, kw[name])
 
     # --- what the subclasses say -------------------------------------------------------
@@ -152,6 +154,12 @@ class HalvingBase(BaseSearchCV):
                 f"{name}: storage was given without study_name; name the study so that a "
                 "later fit can resume it"
             )
+        if self.executor is not None and self.storage is None:
+            raise ValueError(
+                f"{name}: executor={self.executor!r} runs the fits in hypersweep's workers, "
+                "which share the study through a SQL storage: give storage='sqlite:///"
+                "search.db' (or a PostgreSQL URL) and a study_name, or use executor=None"
+            )
 
     @staticmethod
     def _select_best_index(refit: Any, refit_metric: str, results: dict[str, Any]) -> int:
@@ -172,10 +180,16 @@ class HalvingBase(BaseSearchCV):
         self._entries: list[_Entry] = []
         self._call: _Call | None = None
         self._template: Out | None = None
+        if params and self.executor is not None:
+            raise ValueError(
+                f"{type(self).__name__}: fit parameters ({', '.join(params)}) are not passed to "
+                "hypersweep's workers; use executor=None (joblib) to pass them"
+            )
+        self._data = (X, y)
         try:
             super().fit(X, y, **params)
         finally:
-            for name in ("_entries", "_call", "_template"):
+            for name in ("_entries", "_call", "_template", "_data"):
                 self.__dict__.pop(name, None)
         self.best_score_ = self.cv_results_["mean_test_score"][self.best_index_]
         return self
@@ -222,7 +236,9 @@ class HalvingBase(BaseSearchCV):
                                     random_state)  # fmt: skip
             else:
                 cv = self._checked_cv_orig
-            stale = all((c, itr) in done for c in current)
+            stale = all((c, itr) in done for c in current) or (
+                self.executor is not None and not (fixed is None and itr == 0)
+            )
             if fixed is None and itr == 0:
                 outs = self._propose(evaluate_candidates, study, n, done, params_of, cv, n_res)
             else:
@@ -315,7 +331,10 @@ class HalvingBase(BaseSearchCV):
     ) -> list[list[Out]]:  # fmt: skip
         todo = [c for c in current if (c, itr) not in done]
         fresh: dict[int, list[Out]] = {}
-        if todo:
+        if todo and self.executor is not None:
+            self._in_workers(study, todo, itr, n_res, params_of, cv)
+            done = self._stored(study)
+        elif todo:
             trials = [self._ask(study, self._flat(study, c, itr)) for c in todo]
             params = [self._with_resource(params_of[c], n_res) for c in todo]
             try:
@@ -331,6 +350,31 @@ class HalvingBase(BaseSearchCV):
 
     def _flat(self, study: Study, candidate: int, itr: int) -> dict[str, Any]:
         return {"candidate": candidate, ITER: itr}
+
+    def _in_workers(
+        self, study: Study, todo: list[int], itr: int, n_res: int, params_of: dict[int, Any],
+        cv: Any,
+    ) -> None:  # fmt: skip
+        """Evaluate ``todo`` in hypersweep's workers; their results land in storage."""
+        X, y = self._data
+        scorer, _ = self._get_scorers()
+        job = FoldJob(
+            clone(self.estimator), X, y, list(cv.split(X, y)),
+            {c: self._with_resource(params_of[c], n_res) for c in todo}, scorer,
+            self.error_score, bool(self.return_train_score), int(self.verbose),
+        )  # fmt: skip
+        flats = {c: self._flat(study, c, itr) for c in todo}
+        info = {c: {"candidate": c, "iter": itr, "n_resources": n_res} for c in todo}
+        n_jobs = max(1, int(effective_n_jobs(self.n_jobs)))
+        run_in_workers(study, job, flats, info, executor=self.executor, n_jobs=n_jobs)
+        stored = self._stored(study)
+        lost = [c for c in todo if (c, itr) not in stored]
+        if lost:
+            errors = {t.error for t in study.trials if t.state.is_finished and t.error}
+            raise RuntimeError(
+                f"{type(self).__name__}: the workers did not evaluate candidates {lost} of "
+                f"iteration {itr} ({'; '.join(sorted(map(str, errors))) or 'no error recorded'})"
+            )
 
     def _propose(
         self, evaluate: Callable[..., Any], study: Study, n: int,

@@ -6,6 +6,11 @@ with ``storage`` and ``study_name`` an interrupted search resumes: a later fit r
 what was done, runs only the rest and ends with the same ``cv_results_``. The
 randomized search can also let a model-based sampler (``sampler="tpe"``) propose the
 first iteration's candidates, one at a time, learning from the cheap scores.
+
+Fits run in joblib's processes with ``n_jobs``, as in scikit-learn; with
+``executor="processes"`` (``n_jobs`` of them) or a Dask / Ray executor
+(``hs.executors.Dask(client)``) they run in hypersweep's workers instead, each worker
+evaluating whole candidates and keeping their results in the study's SQL storage.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class HalvingGridSearchCV(HalvingBase):
         scoring: Any = None, refit: Any = True, error_score: Any = np.nan,
         return_train_score: bool = True, random_state: Any = None, n_jobs: int | None = None,
         verbose: int = 0, storage: str | Storage | None = None, study_name: str | None = None,
+        executor: Any = None,
     ) -> None:  # fmt: skip
         self._common(locals())
         self.param_grid = param_grid
@@ -102,7 +108,7 @@ class HalvingRandomSearchCV(HalvingBase):
         refit: Any = True, error_score: Any = np.nan, return_train_score: bool = True,
         random_state: Any = None, n_jobs: int | None = None, verbose: int = 0,
         sampler: str | Sampler = "random", storage: str | Storage | None = None,
-        study_name: str | None = None,
+        study_name: str | None = None, executor: Any = None,
     ) -> None:  # fmt: skip
         self._common(locals())
         self.param_distributions = param_distributions
