@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install hypersweep with its test extras into .venv, start what the tests need
 # (PostgreSQL), then run ruff, mypy and the whole test suite. CI runs exactly this.
+# The suite includes the documentation: tests/docs builds the site strictly with
+# scripts/docs.sh and runs every Python block of docs/*.md and README.md.
 # Under CI (CI=true) nothing may be missing: no PostgreSQL server fails the run here,
 # and tests/conftest.py turns a skip for a missing test dependency or server into
 # a failure.

@@ -1,4 +1,4 @@
-"""Every ```python block in docs/ runs: page by page, in order, in a fresh process and an
+"""Every ```python block in docs/ (and README.md) runs: page by page, in order, in a fresh process and an
 empty directory (see tests/docs/run_page.py). A block that cannot run here carries
 ``<!-- docs: not run: REASON -->`` on the line before its fence."""
 
@@ -16,10 +16,10 @@ from .blocks import DOCS, blocks, pages, python_blocks, stray_markers
 RUN_PAGE = Path(__file__).with_name("run_page.py")
 ROOT = DOCS.parent
 MAX_NOT_RUN = 2  # per page: markers are for what cannot run here, not for what is awkward
-PAGES = [p for p in pages() if python_blocks(p)]
+PAGES = [p for p in [ROOT / "README.md", *pages()] if python_blocks(p)]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
 def test_page_runs(page: Path, tmp_path: Path) -> None:
     env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run([sys.executable, str(RUN_PAGE), str(page)], cwd=tmp_path, env=env,
