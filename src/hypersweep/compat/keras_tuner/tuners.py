@@ -17,7 +17,7 @@ __all__ = ["BayesianOptimization", "GridSearch", "Hyperband", "RandomSearch"]
 
 
 class RandomSearch(Tuner):
-    """Values drawn at random (``hs.samplers.Random``, which never repeats a configuration)."""
+    """Values drawn at random (``hs.samplers.Random``)."""
 
     def __init__(self, hypermodel: Any = None, objective: Any = None, max_trials: int = 10,
                  seed: int | None = None, **kwargs: Any) -> None:  # fmt: skip
