@@ -84,19 +84,29 @@ class Trial:
 
     def suggest(self, name: str, param: Param) -> Any:
         """Define-by-run: a value for ``name`` drawn from ``param`` (asked again: same value)."""
+        return self._suggest(name, param, checked=False)
+
+    def _suggest(self, name: str, param: Param, *, checked: bool) -> Any:
         known = self._defined.get(name)
         if known is not None:
-            if known != param:
+            if known is not param and known != param:
                 raise ValueError(
                     f"{name!r} was already suggested as {known!r} in this trial; one name, "
                     f"one definition"
                 )
             key = self.flat[name]
         else:
-            param.check(name)
+            if not checked:
+                param.check(name)
             self._defined[name] = param
-            key = self.flat[name] if name in self.flat else self.choose(name, param)
-            if not param.contains(key):  # a static space's value, suggested with another range
+            if name in self.flat:
+                key, trusted = self.flat[name], False
+            elif name in self._fixed or name in self.proposal:
+                key, trusted = self.choose(name, param), name in self._fixed
+            else:  # the sampler drew it from this very param: it holds it
+                key = self.flat[name] = self._sample(self._history, self.number, name, param)
+                trusted = True
+            if not trusted and not param.contains(key):  # a static space's value, another range
                 raise ValueError(
                     f"trial {self.number}: the study's space gave {name!r} the value {key!r}, "
                     f"which {param!r} does not contain; suggest it with the space's range, or "
@@ -109,15 +119,24 @@ class Trial:
     def suggest_float(
         self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
     ) -> float:
-        return float(self.suggest(name, Float(low, high, log=log, step=step)))
+        param = _checked(Float, name, (low, high, log, step))
+        if param is None:
+            return float(self.suggest(name, Float(low, high, log=log, step=step)))
+        return float(self._suggest(name, param, checked=True))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
     ) -> int:
-        return int(self.suggest(name, Int(low, high, log=log, step=step)))
+        param = _checked(Int, name, (low, high, log, step))
+        if param is None:
+            return int(self.suggest(name, Int(low, high, log=log, step=step)))
+        return int(self._suggest(name, param, checked=True))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self.suggest(name, Categorical(list(choices)))
+        param = _checked(Categorical, name, tuple(choices))
+        if param is None:
+            return self.suggest(name, Categorical(list(choices)))
+        return self._suggest(name, param, checked=True)
 
     def defined_space(self) -> dict[str, Any]:
         """JSON of the parameters suggested define-by-run, stored so the history is typed."""
@@ -154,6 +173,32 @@ class Trial:
         shown = self.params if self.params else self.flat
         more = f", repeat={self.repeat}" if self.repeat else ""
         return f"Trial(number={self.number}{more}, params={shown})"
+
+
+_SIMPLE = (str, int, float, bool, type(None))
+_CHECKED: dict[tuple[Any, ...], Param] = {}  # suggest_* arguments -> a checked parameter
+
+
+def _checked(kind: type[Param], name: str, args: tuple[Any, ...]) -> Param | None:
+    """The parameter ``suggest_*`` builds from ``args``, built and checked once per
+    distinct arguments (a define-by-run objective repeats them on every trial), so a
+    suggest costs a dictionary look-up; None when the arguments are not plain values."""
+    if not all(type(a) in _SIMPLE for a in args):
+        return None
+    key = (kind, *[(type(a), a) for a in args])
+    param = _CHECKED.get(key)
+    if param is None:
+        if kind is Categorical:
+            param = Categorical(list(args))
+        elif kind is Int:
+            param = Int(args[0], args[1], log=args[2], step=args[3])
+        else:
+            param = Float(args[0], args[1], log=args[2], step=args[3])
+        param.check(name)  # raises for bad arguments, which are then never remembered
+        if len(_CHECKED) > 4096:
+            _CHECKED.clear()
+        _CHECKED[key] = param
+    return param
 
 
 def space_of_trial(trial: FrozenTrial) -> dict[str, Param]:

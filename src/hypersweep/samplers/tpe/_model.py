@@ -67,6 +67,7 @@ class GroupCache:
         self._low = np.array([codecs[j].low for j in self.numeric], dtype=float)
         self._high = np.array([codecs[j].high for j in self.numeric], dtype=float)
         self.read = 0  # rows of the Observations consumed
+        self._taken: dict[int, int] = {}  # per leaf: entries of its column consumed
         self.full = _Rows(d)  # every row, NaN where a leaf was inactive or invalid
         self.valid: list[int] = []  # rows where every leaf holds a value
         self._valid_array: np.ndarray | None = None
@@ -93,9 +94,16 @@ class GroupCache:
             col = obs.columns.get(self.paths[j])
             if col is None:
                 continue
-            rows, values = col.internal(codec)
-            s = int(np.searchsorted(rows, start))
-            block[rows[s:] - start, j] = values[s:]
+            taken = self._taken.get(j, 0)
+            new_raw = col.raw[taken:]
+            if not new_raw:
+                continue
+            rows = col.rows.view()[taken:]
+            if len(new_raw) < 8:  # the usual ask: one new trial, no numpy round trip
+                block[rows - start, j] = [codec.encode(v) for v in new_raw]
+            else:
+                block[rows - start, j] = codec.encode_many(new_raw)
+            self._taken[j] = taken + len(new_raw)
         self.full.add(block)
         self.read = n
         ok = ~np.isnan(block).any(axis=1)

@@ -244,9 +244,9 @@ class Observations:
             self._sets[active] = None
             self._groups = None
         space = trial.system_attrs.get("space")
-        if space:
+        if space and any(self.defined.get(k) != v for k, v in space.items()):
             self.defined.update(space)
-            self._params = None
+            self._params = None  # a new or redefined leaf: parse again
         self._order = None
         self._shares = {}
 
