@@ -62,6 +62,7 @@ class HalvingBase(BaseSearchCV):
     """What both halving searches share: the schedule, the trials, cv_results_."""
 
     n_splits_: int
+    n_jobs: int | None
     _parameter_constraints: ClassVar[dict[str, Any]] = {
         **{k: v for k, v in BaseSearchCV._parameter_constraints.items() if k != "pre_dispatch"},
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
@@ -186,10 +187,17 @@ class HalvingBase(BaseSearchCV):
                 "hypersweep's workers; use executor=None (joblib) to pass them"
             )
         self._data = (X, y)
+        self._workers = max(1, int(effective_n_jobs(self.n_jobs)))
+        n_jobs = self.n_jobs
+        if self.executor is not None:
+            # hypersweep's workers take n_jobs; BaseSearchCV's joblib pool only refreshes
+            # the table at the end (one fold) and would cost seconds to start
+            self.n_jobs = None
         try:
             super().fit(X, y, **params)
         finally:
-            for name in ("_entries", "_call", "_template", "_data"):
+            self.n_jobs = n_jobs
+            for name in ("_entries", "_call", "_template", "_data", "_workers"):
                 self.__dict__.pop(name, None)
         self.best_score_ = self.cv_results_["mean_test_score"][self.best_index_]
         return self
@@ -365,8 +373,7 @@ class HalvingBase(BaseSearchCV):
         )  # fmt: skip
         flats = {c: self._flat(study, c, itr) for c in todo}
         info = {c: {"candidate": c, "iter": itr, "n_resources": n_res} for c in todo}
-        n_jobs = max(1, int(effective_n_jobs(self.n_jobs)))
-        run_in_workers(study, job, flats, info, executor=self.executor, n_jobs=n_jobs)
+        run_in_workers(study, job, flats, info, executor=self.executor, n_jobs=self._workers)
         stored = self._stored(study)
         lost = [c for c in todo if (c, itr) not in stored]
         if lost:
