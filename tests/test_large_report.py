@@ -118,3 +118,18 @@ def test_the_large_dashboard_state_matches_the_small_one(study: hs.Study) -> Non
     assert light["best"] == json.loads(json.dumps(_data.best_record(study, trials)))
     full = _data.page(study, trials, 3, 70)
     assert light["table"]["rows"] == json.loads(json.dumps(full["rows"]))
+
+
+def test_hypersweep_report_reads_no_trial_it_does_not_show(
+    study: hs.Study, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command too: its closing line counts the trials without reading them."""
+    from hypersweep.cli import main, view_commands
+
+    _, storage = counted(study)
+    monkeypatch.setattr(view_commands, "open_storage", lambda url: storage)
+    monkeypatch.setattr(storage, "close", lambda: None)  # the module's study lives on
+    out = tmp_path / "r.html"
+    assert main(["report", "large", "--storage", "sqlite:///unused.db", "-o", str(out)]) == 0
+    assert storage.calls["read_trials"] == 0, storage.calls
+    assert f"Listing 2,000 of the {N:,} trials" in out.read_text(encoding="utf-8")

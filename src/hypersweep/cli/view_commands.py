@@ -133,7 +133,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         study = load_named(args, store)
         path = args.output or report_file(study.name)
         write_report(study, path, title=args.title)
-        n = len(study.trials)
+        n = store.count_trials(study.record.study_id)  # not study.trials: no full read
     finally:
         store.close()
     print(f"Wrote the report of study {study.name!r} ({n} trials) to {path}.", file=sys.stderr)
