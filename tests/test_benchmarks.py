@@ -261,3 +261,54 @@ def test_merge_replaces_runs_of_the_same_key(tiny: Results) -> None:
         r for r in both.runs if (r.problem, r.method, r.seed) == ("branin", "hypersweep:random", 1)
     ]
     assert new == rerun.runs and both.skipped == {"nope:x": tiny.skipped["nope:x"], "x:y": "no"}
+
+
+# --- shifted boxes and the optional peers ------------------------------------------------
+@pytest.mark.parametrize("name", [n for n, p in PROBLEMS.items() if p.kind == "continuous"])
+def test_shifted_boxes_keep_the_optima_inside_and_move_per_seed(name: str) -> None:
+    problem = PROBLEMS[name]
+    boxes = [problems.shifted(problem, seed).space for seed in range(8)]
+    again = problems.shifted(problem, 0).space
+    assert [(p.low, p.high) for p in boxes[0].values()] == [(p.low, p.high) for p in again.values()]
+    centres = set()
+    for space in boxes:
+        for point in problem.optima:
+            hs.Space(space).validate(point)  # every optimum stays inside
+        for key, param in space.items():
+            old = problem.space[key]
+            assert param.high - param.low == pytest.approx(old.high - old.low)
+            assert abs(param.low - old.low) <= problems.SHIFT * (old.high - old.low) + 1e-12
+        centres.add(round(sum(p.low for p in space.values()), 9))
+    assert len(centres) == 8  # every seed its own box
+
+
+def test_shifting_moves_ackley_off_the_centre_and_leaves_other_kinds_alone() -> None:
+    ackley = PROBLEMS["ackley5"]
+    boxes = [problems.shifted(ackley, s).space for s in range(5)]
+    offsets = [abs((p.low + p.high) / 2) for box in boxes for p in box.values()]
+    assert min(offsets) > 0 and np.median(offsets) > 2.0  # optimum 0 is no longer the centre
+    for name in ("mixed", "conditional", "svm_cancer"):
+        assert problems.shifted(PROBLEMS[name], 3) is PROBLEMS[name]
+    again = runner.run_one(PROBLEMS["branin"], "hypersweep:random", 0, 5, shift=False)
+    shifted = runner.run_one(PROBLEMS["branin"], "hypersweep:random", 0, 5)
+    assert again != shifted
+
+
+def test_optional_peers_reject_conditional_spaces_and_run_flat_ones() -> None:
+    from hypersweep.harness import peers_extra
+
+    with pytest.raises(ValueError, match="conditional"):
+        peers_extra._flat(PROBLEMS["conditional"].space)
+    assert runner.unavailable("skopt:nope") is not None
+    for method in peers_extra.METHODS:
+        if runner.unavailable(method) is not None:
+            continue
+        values = runner.run_one(PROBLEMS["mixed"], method, 0, 12)
+        assert len(values) == 12 and all(v >= 0 for v in values)  # mixed's optimum is 0
+        assert len(set(values)) > 6  # it searched, not one point
+
+
+def test_cmaes_and_auto_are_benchmark_methods() -> None:
+    for method in ("hypersweep:cmaes", "hypersweep:auto", "optuna:cmaes"):
+        assert method in runner.METHODS
+    assert runner.unavailable("hypersweep:cmaes") is None
