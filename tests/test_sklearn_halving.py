@@ -319,3 +319,38 @@ def test_hypersweep_worker_processes_give_scikit_learns_results(tmp_path: Path) 
             TREE, GRID, cv=3, executor="processes", storage=f"sqlite:///{tmp_path / 'v.db'}",
             study_name="v",
         ).fit(X, y, sample_weight=np.ones(len(y)))  # fmt: skip
+
+
+UNION = [
+    {"max_depth": stats.randint(1, 8), "criterion": ["gini"]},
+    {"min_samples_leaf": stats.randint(1, 10), "criterion": ["entropy", "log_loss"]},
+]
+WITH_FAILING = {"max_depth": [1, 2, -1, 3, 4], "min_samples_split": [2, 4]}  # -1 cannot fit
+
+
+@pytest.mark.parametrize(
+    ("grid", "space", "kw"),
+    [
+        (False, UNION, {"random_state": 0}),
+        (False, UNION, {"random_state": "state"}),  # a RandomState drawn from as they draw
+        (True, WITH_FAILING, {"random_state": 0}),
+        (True, WITH_FAILING, {"random_state": 0, "error_score": 0.0, "scoring": "f1_macro",
+                              "refit": False}),
+    ],
+    ids=["list-of-dicts", "randomstate", "failing-fits", "error-score-f1-norefit"],
+)  # fmt: skip
+def test_more_inputs_equal_scikit_learns(grid: bool, space: Any, kw: dict[str, Any]) -> None:
+    X, y = load_iris(return_X_y=True)
+    ours_cls, ref_cls = (HalvingGridSearchCV, SkGrid) if grid else (HalvingRandomSearchCV, SkRandom)
+
+    def options() -> dict[str, Any]:
+        state = kw.get("random_state")
+        return {**kw, "random_state": np.random.RandomState(3) if state == "state" else state}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # FitFailedWarning, non-finite scores
+        ref = ref_cls(TREE, space, cv=3, **options()).fit(X, y)
+        ours = ours_cls(TREE, space, cv=3, **options()).fit(X, y)
+    assert_same(ours, ref)
+    if space is WITH_FAILING and "error_score" not in kw:
+        assert np.isnan(ours.cv_results_["mean_test_score"]).sum() == 2  # ranked last, as theirs

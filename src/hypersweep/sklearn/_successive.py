@@ -98,6 +98,10 @@ class HalvingBase(BaseSearchCV):
         """How many candidates the first iteration evaluates."""
         raise NotImplementedError
 
+    def _proposing(self) -> bool:
+        """Whether the study's sampler proposes the candidates (else they are fixed)."""
+        return False
+
     def _fixed(self, random_state: Any) -> list[dict[str, Any]] | None:
         """The candidates, drawn as scikit-learn draws them; None: the study proposes."""
         raise NotImplementedError
@@ -286,7 +290,11 @@ class HalvingBase(BaseSearchCV):
 
     def _open_study(self, n: int, sched: Schedule) -> tuple[Study, int | None]:
         space, sampler = self._study_space(n, sched)
-        seed = study_seed(self.random_state)
+        seed = None
+        if self.storage is not None or self._proposing() or not _is_state(self.random_state):
+            # a RandomState is drawn from only where scikit-learn draws from it: the
+            # candidates and subsamples of a search kept in memory stay theirs
+            seed = study_seed(self.random_state)
         study = create_study(
             self.study_name, storage=self.storage, direction="maximize", sampler=sampler,
             space=space, load_if_exists=True, seed=seed,
@@ -455,3 +463,7 @@ class HalvingBase(BaseSearchCV):
         rows = [Row(e.params, e.outs) for e in entries]
         return table(rows, k, self._template, lambda p, m, o: dict(base(p, m, o, more)),
                      count_folds=False)  # fmt: skip
+
+
+def _is_state(random_state: Any) -> bool:
+    return isinstance(random_state, np.random.RandomState)
