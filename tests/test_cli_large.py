@@ -201,3 +201,11 @@ def test_light_show_reads_only_the_rows_it_lists(
     calls = opened[0].calls
     assert calls["read_trials"] == 0 and calls["read_briefs"] == 1, calls
     assert calls["read_page"] == 1 and calls["read_numbers"] == 1, calls
+
+
+def test_light_show_of_an_unknown_study_names_those_there(tmp_path: Path) -> None:
+    from hypersweep.exceptions import StudyNotFound
+
+    url = build_study(tmp_path / "big.db", 3)
+    with pytest.raises(StudyNotFound, match="studies there: big"):
+        light_show("nope", "--storage", url)
