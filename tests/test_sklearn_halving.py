@@ -5,6 +5,7 @@ candidates proposed by a sampler."""
 from __future__ import annotations
 
 import inspect
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -314,6 +315,8 @@ def test_hypersweep_worker_processes_give_scikit_learns_results(tmp_path: Path) 
     trials = ours.study_.trials
     assert len(trials) == sum(ours.n_candidates_)
     assert all(t.state is TrialState.COMPLETE for t in trials)
+    pids = {t.system_attrs["worker"]["pid"] for t in trials}
+    assert os.getpid() not in pids  # evaluated in hypersweep's worker processes
     with pytest.raises(ValueError, match=r"fit parameters \(sample_weight\) are not passed"):
         HalvingGridSearchCV(
             TREE, GRID, cv=3, executor="processes", storage=f"sqlite:///{tmp_path / 'v.db'}",
