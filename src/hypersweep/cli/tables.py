@@ -43,8 +43,9 @@ def print_table(table: Table) -> None:
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        needed = Console(width=100_000).measure(table).maximum
-        console = Console(width=max(needed, 40), highlight=False)
+        # a table takes its natural width whatever room it has: no need to measure it
+        # first (which rendered every cell twice)
+        console = Console(width=100_000, highlight=False)
     console.print(table)
 
 
