@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.model_selection._validation import _fit_and_score
 
 from ..study import Study
+from ..trial import TrialState
 from ._folds import Out
 from ._results import ATTR, mean, record, score
 
@@ -81,6 +82,9 @@ def run_in_workers(
 ) -> None:
     """Enqueue one trial per candidate (its values ``flats[c]``, its halving ``info[c]``)
     and let hypersweep's workers run them all."""
+    study.refresh()
+    for stale in study.get_trials([TrialState.WAITING]):  # queued by a fit that was stopped
+        study.delete_trial(stale.number)
     for c, flat in flats.items():
         study.enqueue(flat, user_attrs={HALVING: info[c]})
     study.refresh()
