@@ -154,6 +154,20 @@ class History:
         """All trials in number order, finished and running; do not modify."""
         return self._trials()
 
+    def changes_since(self, cursor: int) -> tuple[Sequence[int], int] | None:
+        """Numbers of the trials added, changed or deleted since ``cursor`` (0: all), and
+        the cursor to pass next time; None for a history that does not track changes
+        (read ``trials`` then). Lets a sampler keep per-trial state in O(changes)."""
+        if self._changes is None or self._get is None:
+            return None
+        return self._changes[cursor:], len(self._changes)
+
+    def get(self, number: int) -> FrozenTrial | None:
+        """Trial ``number`` as it is now (None if deleted); only with change tracking."""
+        if self._get is None:
+            return next((t for t in self.trials if t.number == number), None)
+        return self._get(number)
+
     def fidelity(self) -> Fidelity | None:
         """The pruner's rungs and brackets (see :class:`Fidelity`), None without them."""
         return None if self.pruner is None else self.pruner.fidelity()

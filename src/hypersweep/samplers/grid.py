@@ -76,6 +76,11 @@ class Grid(Sampler):
         self.shuffle = shuffle
         self._plan_cache: tuple[Any, list[list[dict[str, Any]]]] | None = None
         self._keys: dict[tuple[int, str], str] = {}
+        self._first: tuple[Any, list[dict[str, Any]], list[str], list[str]] | None = None
+        self._taken: (
+            tuple[History, list[int], dict[int, tuple[dict[str, Any], str]], dict[str, int]] | None
+        ) = None
+        self._free_from = 0  # cells before it were taken at the last propose
 
     # --- the plan: a list of rounds, each a list of cells ---------------------
     def cells(self, space: Space | None) -> list[dict[str, Any]]:
@@ -164,11 +169,62 @@ class Grid(Sampler):
         return key
 
     def propose(self, history: History, number: int) -> dict[str, Any]:
+        if self.rounds == 1:
+            found = self._next_cell(history, number)
+            if found is not None:
+                return found
         cells, taken, _ = self._plan(history, number)
         paths = sorted({p for c in cells for p in c}) if cells else []
         for cell in cells:
             if _cell_key(cell, paths) not in taken:
                 return dict(cell)
+        raise GridExhausted(
+            f"all {len(cells)} grid cells have been run or are running; nothing is left to try"
+        )
+
+    def _next_cell(self, history: History, number: int) -> dict[str, Any] | None:
+        """One round: the first free cell, from cells and keys computed once and taken
+        cells counted as trials change, so a propose costs O(changes), not O(trials +
+        cells); None when the history does not track changes (the full plan decides)."""
+        first = self._first
+        if first is None or first[0] is not history.space:
+            cells = self._round_cells(history.space, self._points_for(history.space, None))
+            paths = sorted({p for c in cells for p in c})
+            first = self._first = (
+                history.space,
+                cells,
+                paths,
+                [_cell_key(c, paths) for c in cells],
+            )
+        _, cells, paths, keys = first
+        state = self._taken
+        if state is None or state[0] is not history:
+            state = self._taken = (history, [0], {}, {})
+        _, cursor, key_of, counts = state
+        changed = history.changes_since(cursor[0])
+        if changed is None:
+            return None
+        numbers, cursor[0] = changed
+        freed = []
+        for n in numbers:
+            trial = history.get(n)
+            old = key_of.pop(n, None)
+            if old is not None:
+                counts[old[1]] -= 1
+                freed.append(old[1])
+            if trial is not None and _takes_cell(trial):
+                same = old is not None and old[0] == trial.flat  # a state change: same cell
+                key = old[1] if same and old is not None else _cell_key(trial.flat, paths)
+                key_of[n] = (trial.flat, key)
+                counts[key] = counts.get(key, 0) + 1
+        if any(not counts[k] for k in freed):
+            self._free_from = 0  # a cell came free: scan from the start again
+        mine = key_of[number][1] if number in key_of else None
+        for i in range(self._free_from, len(cells)):
+            k = keys[i]
+            if counts.get(k, 0) - (k == mine) <= 0:
+                self._free_from = i
+                return dict(cells[i])
         raise GridExhausted(
             f"all {len(cells)} grid cells have been run or are running; nothing is left to try"
         )
