@@ -1,5 +1,11 @@
 """Compare hypersweep's samplers with optuna's and hyperopt's on the shipped benchmark.
 
+Peers: optuna (TPE, GP, CmaEsSampler: needs the ``cmaes`` package), hyperopt, and,
+when installed, scikit-optimize's gp_minimize (``skopt:gp``, slow past ~100 trials)
+and nevergrad's NGOpt (``nevergrad:ngopt``). HEBO is not a peer: its release pins
+numpy < 1.25 and an old scipy. Continuous problems run on a box shifted at random
+per seed (``hypersweep.harness.problems.shifted``), so no method starts at the optimum.
+
 Runs ``hypersweep.harness`` (the same suite as ``hypersweep benchmark``) with
 every method installed here, prints the tables of median log10 simple regret and
 mean ranks, then ask + tell overhead per trial at 1,000 trials for each TPE. The
@@ -11,6 +17,8 @@ which git ignores; print the tables again from one or more of them with --from-j
     python benchmarks/samplers.py                   # 10 seeds, 50 and 100 trials, everything
     python benchmarks/samplers.py --seeds 3 --problems branin,mixed --no-overhead
     python benchmarks/samplers.py --methods optuna:gp,hypersweep:gp --seeds 3 --budgets 50
+    python benchmarks/samplers.py --methods hypersweep:cmaes,optuna:cmaes --budgets 200,1000 \
+        --problems branin,hartmann3,hartmann6,rosenbrock5,ackley5,levy10,styblinski_tang8
     python benchmarks/samplers.py --from-json results/samplers-A.json results/samplers-B.json
 """
 
