@@ -1,0 +1,128 @@
+"""Model-based explore, after PB2 (Parker-Holder et al., 2020): choose the copied member's
+new numeric hyperparameters by an upper confidence bound on a Gaussian process.
+
+The process models how much a member's score improved over one interval given the
+hyperparameters in force and the time: the kernel is a squared exponential over the
+hyperparameters (on the unit cube of each parameter's own scale, log for log ranges)
+times ``(1 - eps) ** (|t - t'| / 2)`` over intervals, so old observations fade as the
+best schedule drifts. Its length scale and ``eps`` are picked by marginal likelihood
+from a small grid (cheap at a population's few hundred points, and never unstable).
+Categoricals are not modelled: they are kept or redrawn as random explore does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..space import Categorical, Space
+
+MAX_POINTS = 256  # the newest observations kept (a GP solve is cubic in them)
+MIN_POINTS = 4  # fewer: the model knows nothing yet, so explore at random
+LENGTHS = (0.1, 0.2, 0.4, 0.8)
+EPSILONS = (0.01, 0.1, 0.3)
+NOISE = 1e-2  # on standardized improvements
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One interval of one member: its flat hyperparameters, when, and its score's gain."""
+
+    flat: dict[str, Any]
+    time: float
+    gain: float
+
+
+def numeric_paths(space: Space) -> list[str]:
+    return [p for p, param in space.leaves.items() if not isinstance(param, Categorical)]
+
+
+def encode(flat: dict[str, Any], space: Space, paths: Sequence[str]) -> np.ndarray:
+    """Numeric values on [0, 1] of each parameter's internal (log or linear) scale."""
+    out = np.empty(len(paths))
+    for i, path in enumerate(paths):
+        param = space.leaves[path]
+        lo, hi = param.bounds()
+        out[i] = 0.5 if hi <= lo else (param.to_internal(flat[path]) - lo) / (hi - lo)
+    return np.clip(out, 0.0, 1.0)
+
+
+def decode(u: np.ndarray, space: Space, paths: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for x, path in zip(u, paths):
+        param = space.leaves[path]
+        lo, hi = param.bounds()
+        out[path] = param.from_internal(lo + (hi - lo) * float(np.clip(x, 0.0, 1.0)))
+    return out
+
+
+def kernel(a: np.ndarray, ta: np.ndarray, b: np.ndarray, tb: np.ndarray, length: float,
+           eps: float) -> np.ndarray:  # fmt: skip
+    d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    fade = (1.0 - eps) ** (np.abs(ta[:, None] - tb[None, :]) / 2.0)
+    return np.exp(-0.5 * d2 / length**2) * fade
+
+
+class GainModel:
+    """The time-varying GP over (hyperparameters, time) -> standardized gain."""
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.t = x, t
+        self.mean, self.scale = float(y.mean()), float(y.std()) or 1.0
+        self.y = (y - self.mean) / self.scale
+        best = None
+        for length in LENGTHS:
+            for eps in EPSILONS:
+                fit = self._fit(length, eps)
+                if fit is not None and (best is None or fit[0] > best[0]):
+                    best = fit
+        assert best is not None  # the noise term keeps every K positive definite
+        _, self.length, self.eps, self.chol, self.alpha = best
+
+    def _fit(self, length: float, eps: float) -> tuple[float, float, float, Any, Any] | None:
+        k = kernel(self.x, self.t, self.x, self.t, length, eps) + NOISE * np.eye(len(self.y))
+        try:
+            chol = np.linalg.cholesky(k)
+        except np.linalg.LinAlgError:
+            return None
+        alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, self.y))
+        evidence = -0.5 * float(self.y @ alpha) - float(np.log(np.diag(chol)).sum())
+        return evidence, length, eps, chol, alpha
+
+    def predict(self, x: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        ks = kernel(x, np.full(len(x), t), self.x, self.t, self.length, self.eps)
+        mu = ks @ self.alpha
+        v = np.linalg.solve(self.chol, ks.T)
+        var = np.maximum(1.0 - (v**2).sum(0), 1e-12)
+        return mu, np.sqrt(var)
+
+
+def ucb_choice(
+    donor: dict[str, Any],
+    space: Space,
+    observations: Sequence[Observation],
+    now: float,
+    rng: np.random.Generator,
+    *,
+    candidates: int = 512,
+) -> dict[str, Any] | None:
+    """The numeric values maximizing the UCB of the gain at time ``now`` (None while there
+    are too few observations to fit). Candidates: uniform over the cube, and near the donor."""
+    paths = numeric_paths(space)
+    usable = [o for o in observations if math.isfinite(o.gain)][-MAX_POINTS:]
+    if not paths or len(usable) < MIN_POINTS:
+        return None
+    x = np.array([encode(o.flat, space, paths) for o in usable])
+    t = np.array([o.time for o in usable], dtype=float)
+    y = np.array([o.gain for o in usable], dtype=float)
+    model = GainModel(x, t, y)
+    here = encode(donor, space, paths)
+    near = np.clip(here + 0.1 * rng.standard_normal((candidates // 4, len(paths))), 0.0, 1.0)
+    pool = np.vstack([rng.random((candidates, len(paths))), near, here[None, :]])
+    mu, sd = model.predict(pool, now)
+    beta = math.sqrt(2.0 * math.log(len(paths) * (len(usable) + 1) ** 2 / 0.1)) / 2.0
+    return decode(pool[int(np.argmax(mu + beta * sd))], space, paths)
