@@ -357,3 +357,55 @@ def test_more_inputs_equal_scikit_learns(grid: bool, space: Any, kw: dict[str, A
     assert_same(ours, ref)
     if space is WITH_FAILING and "error_score" not in kw:
         assert np.isnan(ours.cv_results_["mean_test_score"]).sum() == 2  # ranked last, as theirs
+
+
+KILLED = """
+import os, signal, sys
+from sklearn.datasets import load_iris
+from sklearn.metrics import accuracy_score
+from sklearn.tree import DecisionTreeClassifier
+from hypersweep.sklearn import HalvingGridSearchCV
+
+calls = 0
+
+def scorer(estimator, X, y):
+    global calls
+    calls += 1
+    if calls == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup: the trial stays RUNNING
+    return float(accuracy_score(y, estimator.predict(X)))
+
+X, y = load_iris(return_X_y=True)
+grid = {"max_depth": [1, 2, 3, None], "min_samples_split": [2, 8, 16],
+        "criterion": ["gini", "entropy"]}
+HalvingGridSearchCV(DecisionTreeClassifier(random_state=0), grid, cv=3, random_state=0,
+                    scoring=scorer, return_train_score=False, storage=sys.argv[1],
+                    study_name="killed").fit(X, y)
+"""
+
+
+def test_a_killed_search_resumes_with_only_what_is_left(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'killed.db'}"
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED)
+    full = Interrupting()
+    kw: dict[str, Any] = {"cv": 3, "random_state": 0, "return_train_score": False}
+    ref = HalvingGridSearchCV(TREE, GRID, scoring=full, **kw).fit(X, y)
+    stop = 3 * ref.n_candidates_[0] + 4  # inside the second iteration
+    run = subprocess.run([sys.executable, str(script), storage, str(stop)], check=False)
+    assert run.returncode == -signal.SIGKILL
+    scorer = Interrupting()
+    resumed = HalvingGridSearchCV(
+        TREE, GRID, scoring=scorer, storage=storage, study_name="killed", **kw
+    ).fit(X, y)
+    assert_same(resumed, ref)
+    # the first iteration was stored; the second runs as one batch, so all of it again
+    assert scorer.calls == full.calls - 3 * ref.n_candidates_[0]
+    left = [t for t in resumed.study_.trials if t.interrupted]
+    assert len(left) == ref.n_candidates_[1]  # the killed batch's trials, closed on resume
+    assert all("left running by a fit that was stopped" in str(t.error) for t in left)

@@ -231,6 +231,8 @@ class HalvingBase(BaseSearchCV):
         fixed = self._fixed(random_state)
         if fixed is not None:
             self._check_resource_not_searched(fixed)
+        for left in study.get_trials([TrialState.RUNNING]):  # a fit killed mid-evaluation
+            study.interrupt(left.number, "left running by a fit that was stopped")
         done = self._stored(study)
         params_of: dict[int, dict[str, Any]] = dict(enumerate(fixed)) if fixed is not None else {}
         current = list(range(n))
