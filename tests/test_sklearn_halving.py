@@ -178,8 +178,8 @@ def test_an_interrupted_search_resumes_and_ends_with_the_same_results(
     resumed_scorer = Interrupting()
     resumed = make(resumed_scorer, storage=storage, study_name="h").fit(X, y)
     assert_same(resumed, ref)
-    # only the evaluations left ran, plus one fold to refresh nothing: the last
-    # iteration did run here, so no refresh is needed
+    # only the evaluations left ran (the first iteration was stored; the second was
+    # interrupted as one batch); the last iteration ran here, so no refresh fold
     assert resumed_scorer.calls == full.calls - 3 * ref.n_candidates_[0]
     states = [t.state for t in resumed.study_.trials]
     assert states.count(TrialState.COMPLETE) == sum(ref.n_candidates_)
