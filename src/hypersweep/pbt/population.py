@@ -128,14 +128,18 @@ class Population:
         return all(self.finished(i) for i in range(len(self.members)))
 
     def ready(self) -> list[int]:
-        """Members that may start their next turn now, most behind first. Synchronous runs
+        """Members that may start their next turn now, least trained first. Synchronous runs
         wait until every living member finished the generation before."""
         free = [i for i, m in enumerate(self.members) if not m.running and not self.finished(i)]
         if self.settings.synchronous:
             live = [i for i in range(len(self.members)) if not self.given_up(i)]
             floor = min((len(self.members[i].done) for i in live), default=0)
             free = [i for i in free if len(self.members[i].done) == floor]
-        return sorted(free, key=lambda i: (len(self.members[i].done), i))
+        return sorted(free, key=lambda i: (self.next_interval(i), i))
+
+    def next_interval(self, index: int) -> int:
+        last = self.members[index].latest()
+        return 0 if last is None else int(info(last)["interval"]) + 1
 
     def given_up(self, index: int) -> bool:
         m = self.members[index]
@@ -143,15 +147,19 @@ class Population:
 
     def ranked(self, generation: int | None) -> list[tuple[int, FrozenTrial]]:
         """(member, its trial) best first: each member's turn ``generation`` (synchronous),
-        or its latest turn; NaN scores last. Only members with a checkpoint take part."""
+        or the latest turn of each member still training; NaN scores last. Only members with
+        a checkpoint (a finished turn) take part, so nothing copies a member without one."""
         pool = []
         for i, m in enumerate(self.members):
             if generation is not None:
                 t = m.done[generation] if len(m.done) > generation else None
             else:
                 t = m.latest()
-            if t is not None and t.value is not None:
-                pool.append((i, t))
+            if t is None or t.value is None:
+                continue
+            if generation is None and int(info(t)["interval"]) >= self.settings.n_intervals - 1:
+                continue  # finished: a copy of it would have nothing left to train
+            pool.append((i, t))
         sign = -1.0 if self.settings.maximize else 1.0
 
         def key(item: tuple[int, FrozenTrial]) -> tuple[float, int]:

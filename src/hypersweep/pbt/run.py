@@ -17,6 +17,7 @@ from ..study.factory import create_study
 from ..study.loop import WorkerLoop
 from ..study.options import FAIL_FAST, RunOptions
 from ..study.processes import Executor, WorkerSpec, run_processes
+from ..trial import TrialState
 from .explore import check_factors, check_space
 from .lineage import Step, best_step, schedule_of, settings_of, steps_of
 from .population import Settings
@@ -55,7 +56,13 @@ def result_of(study: Study) -> Result:
     """The :class:`Result` of a population stored in ``study`` (finished, or as far as it got
     for ``lineage``)."""
     steps = steps_of(study)
-    best = best_step(steps, settings_of(study))
+    try:
+        best = best_step(steps, settings_of(study))
+    except ValueError as none:
+        failed = [t.number for t in study.get_trials([TrialState.FAIL]) if t.error]
+        if not failed:
+            raise
+        raise ValueError(f"{none}; turns {failed[:5]} failed, see study.trials[n].error") from None
     return Result(study, best, schedule_of(steps, best), steps)
 
 

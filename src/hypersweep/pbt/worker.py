@@ -114,7 +114,7 @@ class Runner:
         score = self.train(params, interval)
         if not any(save.iterdir()):
             raise RuntimeError(
-                f"train(config, interval) saved nothing into interval.save ({save}); save the "
-                "model's state there (hs.integrations.pbt does), or members cannot be copied"
+                "train(config, interval) saved nothing into the directory interval.save; save "
+                "the model's state there (hs.integrations.pbt does), or members cannot be copied"
             )
         return float(score)

@@ -1,0 +1,127 @@
+"""Explore keeps every value inside the space, whatever its kinds; bad spaces are refused."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hypersweep as hs
+from hypersweep.pbt.explore import check_space, clip, perturb, sample_flat
+from hypersweep.pbt.model import Observation, ucb_choice
+
+
+@st.composite
+def leaves(draw: st.DrawFn) -> Any:
+    kind = draw(st.sampled_from(["float", "logfloat", "stepfloat", "int", "logint", "stepint",
+                                 "cat"]))  # fmt: skip
+    if kind == "cat":
+        return hs.Categorical(draw(st.lists(st.integers(0, 9), min_size=1, max_size=4,
+                                            unique=True)))  # fmt: skip
+    if kind in ("int", "logint", "stepint"):
+        low = draw(st.integers(1, 50))
+        high = low + draw(st.integers(1, 200))
+        if kind == "stepint":
+            step = draw(st.integers(1, high - low))
+            return hs.Int(low, high, step=step)
+        return hs.Int(low, high, log=kind == "logint")
+    low = draw(st.floats(1e-4, 10.0))
+    high = low * draw(st.floats(1.01, 1e3))
+    if kind == "stepfloat":
+        return hs.Float(low, high, step=(high - low) / draw(st.integers(1, 20)))
+    return hs.Float(low, high, log=kind == "logfloat")
+
+
+spaces = st.dictionaries(st.sampled_from("abcdef"), leaves(), min_size=1, max_size=4)
+
+
+def inside(space: hs.Space, flat: dict[str, Any]) -> None:
+    assert set(flat) == set(space.leaves)
+    for path, param in space.leaves.items():
+        assert param.contains(flat[path]), (path, param, flat[path])
+        if isinstance(param, hs.Int):
+            assert isinstance(flat[path], int)
+
+
+@settings(max_examples=150, deadline=None)
+@given(spaces, st.integers(0, 2**32 - 1), st.floats(0.0, 1.0),
+       st.sampled_from([(0.8, 1.2), (0.5, 2.0), (0.01, 100.0)]))  # fmt: skip
+def test_perturbed_values_stay_inside_the_space(definition: Any, seed: int, resample: float,
+                                                 factors: tuple[float, float]) -> None:  # fmt: skip
+    space = check_space(definition)
+    rng = np.random.default_rng(seed)
+    flat = sample_flat(space, rng)
+    for _ in range(5):  # repeated perturbation walks to the edges and must stay inside
+        flat = perturb(flat, space, rng, factors=factors, resample_probability=resample)
+        inside(space, flat)
+    build = space.build(flat)  # what train receives: real values
+    assert space.contains(build)
+
+
+@settings(max_examples=40, deadline=None)
+@given(spaces, st.integers(0, 2**32 - 1))
+def test_the_model_choice_stays_inside_the_space(definition: Any, seed: int) -> None:
+    space = check_space(definition)
+    rng = np.random.default_rng(seed)
+    obs = [Observation(sample_flat(space, rng), float(t % 5), float(rng.normal()))
+           for t in range(12)]  # fmt: skip
+    donor = sample_flat(space, rng)
+    chosen = ucb_choice(donor, space, obs, 5.0, rng)
+    numeric = {p for p, q in space.leaves.items() if not isinstance(q, hs.Categorical)}
+    if not numeric:
+        assert chosen is None
+        return
+    assert chosen is not None and set(chosen) == numeric
+    inside(space, {**donor, **chosen})
+
+
+def test_perturb_multiplies_by_the_factors_without_resampling() -> None:
+    space = check_space({"lr": hs.Float(1e-4, 1.0, log=True), "c": hs.Categorical(["a", "b"])})
+    rng = np.random.default_rng(0)
+    seen = {round(perturb({"lr": 0.01, "c": "a"}, space, rng, resample_probability=0.0)["lr"], 6)
+            for _ in range(50)}  # fmt: skip
+    assert seen == {0.008, 0.012}
+    cats = {perturb({"lr": 0.01, "c": "a"}, space, rng, resample_probability=0.0)["c"]
+            for _ in range(20)}  # fmt: skip
+    assert cats == {"a"}  # categoricals change only by resampling
+
+
+def test_resample_probability_is_respected() -> None:
+    space = check_space({"x": hs.Float(0.0, 1.0)})
+    rng = np.random.default_rng(1)
+    n = 2000
+    moved = sum(
+        not math.isclose(v, 0.4) and not math.isclose(v, 0.6)
+        for v in (perturb({"x": 0.5}, space, rng, resample_probability=0.3)["x"] for _ in range(n))
+    )
+    assert abs(moved / n - 0.3) < 4 * math.sqrt(0.3 * 0.7 / n)  # four standard errors
+
+
+def test_a_small_int_still_moves() -> None:
+    space = check_space({"k": hs.Int(1, 4)})
+    rng = np.random.default_rng(0)
+    values = {perturb({"k": 2}, space, rng, resample_probability=0.0)["k"] for _ in range(40)}
+    assert values == {1, 3}
+
+
+def test_clip_respects_the_edges_and_steps() -> None:
+    assert clip(hs.Float(0.1, 1.0, log=True), 5.0) == 1.0
+    assert clip(hs.Float(0.0, 1.0, step=0.25), 0.6) == 0.5
+    assert clip(hs.Int(0, 10, step=3), 10) == 9
+
+
+@pytest.mark.parametrize(
+    ("space", "match"),
+    [
+        ({"x": hs.Normal(0, 1)}, "Float, Int and Categorical"),
+        ({"m": hs.Categorical([{"a": hs.Float(0, 1)}, {"b": hs.Int(0, 3)}])}, "without branches"),
+        ({}, "at least one parameter"),
+    ],
+)
+def test_spaces_pbt_cannot_perturb_are_refused(space: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        check_space(space)
