@@ -7,6 +7,7 @@ again; an ask then costs one pass to spot new trials plus the numpy maths.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +183,9 @@ class Observations:
         self._sets: dict[frozenset[str], None] = {}  # distinct sets of active leaves
         self._groups: dict[str, tuple[str, ...]] | None = None
         self._order: np.ndarray | None = None
+        self._ranked: list[tuple[float, float, float]] = []  # rank keys in order()'s order
+        self._row_keys: list[tuple[float, float, float]] = []
+        self._nan = False  # a NaN rank key: bisect cannot place rows, lexsort every time
         self._shares: dict[tuple[int, bool], np.ndarray] = {}  # good_shares, until a row is added
         self._params: dict[str, Param] | None = None
         self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
@@ -222,7 +226,9 @@ class Observations:
         self._known.add(trial.number)
         row = self.numbers.size
         self.numbers.append(trial.number)
-        for grow, k in zip(self._keys, rank_key(trial, sign)):
+        key = rank_key(trial, sign)
+        self._row_keys.append(key)
+        for grow, k in zip(self._keys, key):
             grow.append(k)
         curve = trial.intermediate
         self.curves.append({s: sign * float(v) for s, v in curve.items()} if curve else None)
@@ -247,7 +253,6 @@ class Observations:
         if space and any(self.defined.get(k) != v for k, v in space.items()):
             self.defined.update(space)
             self._params = None  # a new or redefined leaf: parse again
-        self._order = None
         self._shares = {}
 
     def values_at(self, budget: float) -> np.ndarray:
@@ -263,11 +268,27 @@ class Observations:
         return grow.view()
 
     def order(self) -> np.ndarray:
-        """Rows best first: completed by value, then pruned by furthest step and value."""
-        if self._order is None:
+        """Rows best first: completed by value, then pruned by furthest step and value
+        (a stable sort: equal keys keep their row order). A few new rows are inserted
+        where they sort; the first call, or many new rows, sort once."""
+        n = len(self)
+        done = 0 if self._order is None else len(self._order)
+        if done == n and self._order is not None:
+            return self._order
+        new = self._row_keys[done:]
+        self._nan = self._nan or any(k != k for key in new for k in key)
+        if self._order is None or n - done > 8 or self._nan:  # NaN keys: lexsort's order
             first, second, third = (k.view() for k in self._keys)
             self._order = np.lexsort((third, second, first))
-        return self._order
+            self._ranked = [self._row_keys[i] for i in self._order.tolist()]
+            return self._order
+        order = self._order
+        for row, key in enumerate(new, start=done):
+            pos = bisect.bisect_right(self._ranked, key)
+            self._ranked.insert(pos, key)
+            order = np.concatenate((order[:pos], (row,), order[pos:]))
+        self._order = order
+        return order
 
     def good_shares(self, n_good: int, *, once: bool = False) -> np.ndarray:
         """Each row's share of the good set: 1 for the best ``n_good`` rows, 0 for the
@@ -306,16 +327,18 @@ class Observations:
         n = len(self)
         if n_good <= 0 or n_good >= n:
             return None
-        order = self.order()
-        keys = np.stack([k.view() for k in self._keys], axis=1)[order]
-        edge = keys[n_good - 1]
-        with np.errstate(invalid="ignore"):  # inf - inf: pruned trials with no steps
-            near = np.abs(keys - edge) <= 1e-12 * np.maximum(1.0, np.abs(edge))
-        same = np.all((keys == edge) | near, axis=1)
+        self.order()
+        ranked = self._ranked
+        edge = ranked[n_good - 1]
+        tol = [1e-12 * max(1.0, abs(e)) for e in edge]
+
+        def same(key: tuple[float, float, float]) -> bool:
+            return all(k == e or abs(k - e) <= t for k, e, t in zip(key, edge, tol))
+
         lo, hi = n_good - 1, n_good - 1
-        while lo > 0 and same[lo - 1]:
+        while lo > 0 and same(ranked[lo - 1]):
             lo -= 1
-        while hi + 1 < n and same[hi + 1]:
+        while hi + 1 < n and same(ranked[hi + 1]):
             hi += 1
         return (lo, hi) if hi >= n_good else None
 
