@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hypersweep import pbt, set_verbosity
 from tests.pbt.toy import SPACE, train
 
-if __name__ == "__main__":
-    url, checkpoints, synchronous = sys.argv[1], sys.argv[2], sys.argv[3] == "sync"
+POPULATION, INTERVAL, TOTAL = 4, 2, 16
+
+
+def main(url: str, checkpoints: str, mode: str) -> Any:
     set_verbosity(0)
-    pbt.run(train, SPACE, population=4, interval=2, total_steps=16, checkpoint_dir=checkpoints,
-            storage=url, study_name="toy", synchronous=synchronous, seed=1,
-            heartbeat_interval=0.5)  # fmt: skip
+    return pbt.run(train, SPACE, population=POPULATION, interval=INTERVAL, total_steps=TOTAL,
+                   checkpoint_dir=checkpoints, storage=url, study_name="toy",
+                   synchronous=mode == "sync", seed=1, heartbeat_interval=0.5)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

@@ -25,13 +25,13 @@ def train(config: dict[str, Any], interval: Any) -> float:
         state = json.loads((interval.restore / STATE).read_text())
     if state["steps"] != interval.start_step:
         raise AssertionError(f"restored {state['steps']} steps, told {interval.start_step}")
-    delay = float(os.environ.get("PBT_TOY_DELAY", "0"))
-    if delay:
-        time.sleep(delay)
     log = os.environ.get("PBT_TOY_LOG")
     if log:
         with open(log, "a") as f:
             f.write(f"{interval.member} {interval.turn} {os.getpid()}\n")
+    delay = float(os.environ.get("PBT_TOY_DELAY", "0"))
+    if delay:
+        time.sleep(delay)
     state["steps"] += interval.steps
     state["score"] += config["lr"] * interval.steps + (0.01 if config["act"] == "relu" else 0.0)
     state["configs"].append(config)
