@@ -53,7 +53,6 @@ def test_known_small_budget_keeps_gp() -> None:
 @pytest.mark.parametrize(
     "space",
     [
-        {"x": hs.Float(-5, 5), "act": hs.Categorical(["relu", "tanh"])},
         {"model": hs.Categorical([{"kind": "a", "x": hs.Float(0, 1)}, {"kind": "b"}])},
         {"x": hs.Float(0, 1), "layers": hs.Repeat({"u": hs.Int(1, 8)}, min=1, max=3)},
         None,  # define-by-run
@@ -63,6 +62,14 @@ def test_categorical_conditional_and_define_by_run_spaces_use_tpe(space: Any) ->
     history = _history(space, [TrialState.COMPLETE] * 300) if space is None else _history(
         space, [])  # fmt: skip
     assert Auto(seed=0).choice(history) == "tpe"
+
+
+def test_flat_spaces_with_a_categorical_use_gp_then_tpe() -> None:
+    space = {"x": hs.Float(-5, 5), "n": hs.Int(1, 64, log=True),
+             "act": hs.Categorical(["relu", "tanh"])}  # fmt: skip
+    auto = Auto(seed=0, gp_trials=20)
+    assert auto.choice(_history(space, [TrialState.COMPLETE] * 19)) == "gp"
+    assert auto.choice(_history(space, [TrialState.COMPLETE] * 20)) == "tpe"
 
 
 def test_cmaes_warm_starts_at_the_best_gp_trials() -> None:
