@@ -1,6 +1,6 @@
-"""Every ```python block in docs/ (and README.md) runs: page by page, in order, in a fresh process and an
-empty directory (see tests/docs/run_page.py). A block that cannot run here carries
-``<!-- docs: not run: REASON -->`` on the line before its fence."""
+"""Every ```python block in docs/ (and README.md) runs: page by page, in order, in a
+fresh process and an empty directory (see tests/docs/run_page.py). A block that cannot
+run here carries ``<!-- docs: not run: REASON -->`` on the line before its fence."""
 
 from __future__ import annotations
 
