@@ -29,9 +29,12 @@ def cell(t: hs.FrozenTrial) -> str:
 def test_random_is_reproducible_and_continues_its_sequence_after_resume(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     space = {"x": hs.Float(0, 1), "k": hs.Categorical(["a", "b", "c"])}
-    straight = hs.minimize(lambda p: p["x"], space, n_trials=20, seed=5, verbosity=0)
-    hs.minimize(lambda p: p["x"], space, n_trials=8, seed=5, storage=url, study="s", verbosity=0)
-    resumed = hs.load_study("s", storage=url)  # no seed given: the stored one is used
+    # Random named: the default sampler is TPE
+    straight = hs.minimize(lambda p: p["x"], space, n_trials=20, seed=5, sampler="random",
+                           verbosity=0)  # fmt: skip
+    hs.minimize(lambda p: p["x"], space, n_trials=8, seed=5, storage=url, study="s",
+                sampler="random", verbosity=0)  # fmt: skip
+    resumed = hs.load_study("s", storage=url, sampler="random")  # the stored seed is used
     resumed.optimize(lambda p: p["x"], 20)
     assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
 
@@ -39,7 +42,7 @@ def test_random_is_reproducible_and_continues_its_sequence_after_resume(tmp_path
 def test_random_draws_follow_the_prior() -> None:
     space = {"u": hs.Float(2, 4), "l": hs.Float(1e-3, 1e1, log=True), "n": hs.Normal(1, 2),
              "c": hs.Categorical(["a", "b", "c", "d"])}  # fmt: skip
-    r = hs.minimize(lambda p: 0.0, space, n_trials=1500, seed=0, verbosity=0)
+    r = hs.minimize(lambda p: 0.0, space, n_trials=1500, seed=0, sampler="random", verbosity=0)
     u = [t.params["u"] for t in r.trials]
     logl = [np.log10(t.params["l"]) for t in r.trials]
     n = [t.params["n"] for t in r.trials]
@@ -165,7 +168,8 @@ def test_refined_rounds_add_new_points_and_never_repeat_a_cell(n_points: int) ->
 
 def test_random_never_repeats_on_a_discrete_space_and_stops_when_done() -> None:
     space = {"a": hs.Categorical(["x", "y", "z"]), "b": hs.Int(1, 4), "c": hs.Float(0, 1, step=0.5)}
-    r = hs.minimize(lambda p: p["b"], space, n_trials=100, seed=0, verbosity=0)
+    r = hs.minimize(lambda p: p["b"], space, n_trials=100, seed=0, sampler="random",
+                    verbosity=0)  # fmt: skip
     assert len(r.trials) == 3 * 4 * 3  # stopped when the space was exhausted
     assert len({json.dumps(t.flat, sort_keys=True) for t in r.trials}) == 36
 
