@@ -13,6 +13,17 @@ backend, smaller because Keras epochs cost more.
 ``--synthetic`` runs instead the cheap simulated learning curves used to choose
 TPE's multi-fidelity settings (many seeds in seconds; see ``pruning_synthetic.py``).
 
+``--replay`` runs the five-task benchmark that chose the default pruner (digits
+MLP, a Keras model, a slow starter, noisy scores, a regression; TPE and random
+search; every hypersweep pruner and optuna's Median, SuccessiveHalving,
+Hyperband and Wilcoxon pruners), replaying cached learning curves: why that is
+fair, and its cost compromises, are in ``pruning_replay.py``. Its table is
+``benchmarks/results/pruning.txt``.
+
+    python benchmarks/pruning.py --replay --precompute --cache curves.pkl   # train the grids
+    python benchmarks/pruning.py --replay --seeds 9 --cache curves.pkl \
+        --out benchmarks/results/pruning.txt
+
     python benchmarks/pruning.py                        # 3 seeds, 40 trials, 30 epochs, both cases
     python benchmarks/pruning.py --quick                # a smoke test (seconds)
     python benchmarks/pruning.py --seeds 5 --no-keras --out benchmarks/results/pruning.txt
@@ -260,9 +271,7 @@ def keras_hs_callback(trial: hs.Trial) -> tuple[Any, str]:
 CALLBACK_USED: list[str] = []
 
 
-def run_hypersweep(
-    case: str, pruner: str, seed: int, n_trials: int, epochs: int, data: Any
-) -> Run:
+def run_hypersweep(case: str, pruner: str, seed: int, n_trials: int, epochs: int, data: Any) -> Run:
     counter = Counter()
 
     def objective(params: dict[str, Any], trial: hs.Trial) -> float:
@@ -407,13 +416,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-optuna", action="store_true")
     parser.add_argument(
-        "--pruners", default="none,median,asha,hyperband",
+        "--pruners",
+        default="none,median,asha,hyperband",
         help="comma-separated; NAME/optuna-rule runs TPE with multi_fidelity=False",
     )
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--only", help="--synthetic: the blocks whose name holds this")
     parser.add_argument("--out", type=Path, help="also write the printed tables here")
+    parser.add_argument("--replay", action="store_true", help="the five-task replay benchmark")
+    parser.add_argument("--tasks", default="digits,keras,slow,noisy,regression")
+    parser.add_argument("--samplers", default="TPE,Random")
+    parser.add_argument("--cache", help="--replay: comma-separated curve files (first: written)")
+    parser.add_argument("--precompute", action="store_true", help="--replay: train the grids")
+    parser.add_argument("--rows", dest="only_rows", help="--replay: rows to run (and none)")
     args = parser.parse_args(argv)
+    if args.replay:
+        hs.set_verbosity(0)
+        from pruning_replay import run_replay
+        from pruning_tasks import precompute
+
+        tasks = args.tasks.split(",")
+        if args.precompute:
+            precompute(args.cache, tasks, 3, 20)
+            return
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        text = run_replay(tasks, args.samplers.split(","), seeds, 30, 20, args.cache,
+                          args.only_rows.split(",") if args.only_rows else None,
+                          with_optuna=not args.no_optuna)  # fmt: skip
+        print(text)
+        if args.out:
+            args.out.write_text(text + "\n")
+        return
     hs.set_verbosity(0)
     if args.quick:
         args.seeds, args.trials, args.epochs = 1, 4, 3

@@ -20,17 +20,19 @@ from typing import Any
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import itertools
+
 import numpy as np
 
 Config = tuple[float, int, float]  # (lr, width, weight decay), on the grid
-TRAIN_SEEDS = 2  # a study seed s trains with seed s % 2: curves are shared across studies
-WIDTHS = (32, 64, 128, 256)
-DECAYS = (1e-6, 1e-4, 1e-2)
+TRAIN_SEEDS = 3  # a study seed s trains with seed s % TRAIN_SEEDS (see pruning_replay.py)
+WIDTHS = (32, 64, 128)
+DECAYS = (1e-5, 1e-3)
 
 
 def on_grid(lr: float, width: float, wd: float) -> Config:
     """The grid point the objective trains: the nearest half decade of lr (7 points over
-    the task's 3 decades), power of two of width (32..256), weight decay 1e-6, 1e-4, 1e-2."""
+    the task's 3 decades), power of two of width (32..128), weight decay 1e-5 or 1e-3."""
     w = min(WIDTHS, key=lambda v: abs(math.log2(v) - math.log2(width)))
     d = min(DECAYS, key=lambda v: abs(math.log10(v) - math.log10(wd)))
     return float(f"{10 ** (round(2 * math.log10(lr)) / 2):.4g}"), w, d
@@ -40,10 +42,10 @@ def grid(task: Task) -> list[Config]:
     """Every configuration the task's objective can train."""
     lo, hi = (round(2 * math.log10(v)) for v in task.lr)
     return [(float(f"{10 ** (k / 2):.4g}"), w, d)
-            for k in range(lo, hi + 1) for w in WIDTHS for d in DECAYS]  # fmt: skip
+            for k in range(lo, hi + 1) for w in task.widths for d in DECAYS]  # fmt: skip
 
 
-def _seed(task: str, config: Config, seed: int) -> int:
+def _seed(task: str, config: Config | tuple[Any, ...], seed: int) -> int:
     return zlib.crc32(repr((task, config, seed % TRAIN_SEEDS)).encode())
 
 
@@ -53,9 +55,7 @@ def _digits(n_val: int | None = None, noise: float = 0.0) -> tuple[np.ndarray, .
 
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32)
-    xt, xv, yt, yv = train_test_split(
-        x, y, test_size=n_val or 0.25, stratify=y, random_state=0
-    )
+    xt, xv, yt, yv = train_test_split(x, y, test_size=n_val or 0.25, stratify=y, random_state=0)
     if noise:  # flip a share of the training labels: wide nets memorise them later
         rng = np.random.default_rng(0)
         flip = rng.random(len(yt)) < noise
@@ -63,50 +63,81 @@ def _digits(n_val: int | None = None, noise: float = 0.0) -> tuple[np.ndarray, .
     return xt, xv, yt.astype(np.int64), yv.astype(np.int64)
 
 
-def _torch_curve(
-    data: tuple[np.ndarray, ...], config: Config, seed: int, epochs: int, *,
+def _torch_curves(
+    data: tuple[np.ndarray, ...], configs: list[Config], seed: int, epochs: int, *,
     optimizer: str = "adam", batch: int = 64, regression: bool = False, depth: int = 1,
-) -> list[float]:  # fmt: skip
+) -> list[list[float]]:  # fmt: skip
+    """Train every configuration of ``configs`` (one width) side by side: each has its own
+    weights (initialised like ``torch.nn.Linear``, from its own seed), learning rate and
+    weight decay, and they share the minibatch order. Adam or plain SGD written out,
+    with L2 weight decay added to the gradient as ``torch.optim`` does. Side by side
+    because the CPU is scarce: it is the same arithmetic as one run per configuration."""
     import torch
 
     torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    lr, width, wd = config
+    n_cfg = len(configs)
+    width = configs[0][1]
+    lr = torch.tensor([c[0] for c in configs]).view(n_cfg, 1, 1)
+    wd = torch.tensor([c[2] for c in configs]).view(n_cfg, 1, 1)
     xt, xv, yt, yv = (torch.tensor(a) for a in data)
     n_out = 1 if regression else 10
-    layers: list[Any] = []
-    d_in = xt.shape[1]
-    for _ in range(depth):
-        layers += [torch.nn.Linear(d_in, width), torch.nn.ReLU()]
-        d_in = width
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(d_in, n_out))
-    if optimizer == "adam":
-        opt: Any = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=wd)
-    loss_fn: Any = torch.nn.MSELoss() if regression else torch.nn.CrossEntropyLoss()
-    out = []
+    sizes = [xt.shape[1]] + [width] * depth + [n_out]
+    params: list[torch.Tensor] = []
+    for d_in, d_out in itertools.pairwise(sizes):
+        ws, bs = [], []
+        for c in configs:
+            g = torch.Generator().manual_seed(_seed("init", c, seed) + d_in * 7 + d_out)
+            bound = 1 / math.sqrt(d_in)
+            ws.append((torch.rand(d_in, d_out, generator=g) * 2 - 1) * bound)
+            bs.append((torch.rand(1, d_out, generator=g) * 2 - 1) * bound)
+        params += [torch.stack(ws).requires_grad_(), torch.stack(bs).requires_grad_()]
+    m1 = [torch.zeros_like(p) for p in params]
+    m2 = [torch.zeros_like(p) for p in params]
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        h = x.unsqueeze(0).expand(n_cfg, -1, -1)
+        for i in range(0, len(params), 2):
+            h = torch.baddbmm(params[i + 1], h, params[i])
+            if i + 2 < len(params):
+                h = torch.relu(h)
+        return h  # (configs, rows, outputs)
+
     gen = torch.Generator().manual_seed(seed)
+    out: list[list[float]] = [[] for _ in configs]
     var = float(yv.float().var()) if regression else 1.0
+    t = 0
     for _ in range(epochs):
-        model.train()
         perm = torch.randperm(len(xt), generator=gen)
         for i in range(0, len(perm), batch):
             idx = perm[i : i + batch]
-            opt.zero_grad()
-            pred = model(xt[idx])
-            loss = loss_fn(pred.squeeze(1), yt[idx]) if regression else loss_fn(pred, yt[idx])
-            loss.backward()
-            opt.step()
-        model.eval()
-        with torch.no_grad():
-            pred = model(xv)
+            pred = forward(xt[idx])
             if regression:
-                mse = float(((pred.squeeze(1) - yv) ** 2).mean())
-                score = 1.0 - mse / var if math.isfinite(mse) else -1.0
-                out.append(max(score, -1.0))  # R², floored: a diverged run scores -1
+                loss = ((pred.squeeze(2) - yt[idx]) ** 2).mean(1).sum()
             else:
-                out.append(float((pred.argmax(1) == yv).float().mean()))
+                logp = torch.log_softmax(pred, 2)
+                loss = -logp[:, torch.arange(len(idx)), yt[idx]].mean(1).sum()
+            grads = torch.autograd.grad(loss, params)
+            t += 1
+            with torch.no_grad():
+                for p, g, a, b in zip(params, grads, m1, m2):
+                    g = g + wd * p
+                    if optimizer == "adam":
+                        a.mul_(0.9).add_(g, alpha=0.1)
+                        b.mul_(0.999).addcmul_(g, g, value=0.001)
+                        step = (a / (1 - 0.9**t)) / ((b / (1 - 0.999**t)).sqrt() + 1e-8)
+                        p.sub_(lr * step)
+                    else:
+                        p.sub_(lr * g)
+                    p.nan_to_num_(nan=0.0, posinf=1e6, neginf=-1e6)
+        with torch.no_grad():
+            pred = forward(xv)
+            for k in range(n_cfg):
+                if regression:
+                    mse = float(((pred[k].squeeze(1) - yv) ** 2).mean())
+                    score = 1.0 - mse / var if math.isfinite(mse) else -1.0
+                    out[k].append(max(score, -1.0))  # R², floored: a diverged run scores -1
+                else:
+                    out[k].append(float((pred[k].argmax(1) == yv).float().mean()))
     return out
 
 
@@ -121,7 +152,9 @@ def _diabetes() -> tuple[np.ndarray, ...]:
     return xt, xv, yt, yv
 
 
-def _keras_curve(data: tuple[np.ndarray, ...], config: Config, seed: int, epochs: int) -> list[float]:
+def _keras_curve(
+    data: tuple[np.ndarray, ...], config: Config, seed: int, epochs: int
+) -> list[float]:
     import keras
     import torch
 
@@ -148,8 +181,10 @@ def _keras_curve(data: tuple[np.ndarray, ...], config: Config, seed: int, epochs
 class Task:
     name: str
     about: str
-    curve: Callable[[Config, int, int], list[float]]  # (config, seed, epochs) -> scores
+    curves: Callable[[list[Config], int, int], list[list[float]]]  # (configs, seed, epochs)
     lr: tuple[float, float] = (1e-4, 1e-1)
+    widths: tuple[int, ...] = WIDTHS
+    train_seeds: int = TRAIN_SEEDS  # Keras is slow: fewer training seeds
 
 
 _DATA: dict[str, tuple[np.ndarray, ...]] = {}
@@ -162,53 +197,59 @@ def _data(key: str, make: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndar
 
 
 def _make_tasks() -> dict[str, Task]:
-    def digits(c: Config, s: int, e: int) -> list[float]:
-        return _torch_curve(_data("digits", _digits), c, _seed("digits", c, s), e)
+    def digits(cs: list[Config], s: int, e: int) -> list[list[float]]:
+        return _torch_curves(_data("digits", _digits), cs, s, e)
 
-    def keras_task(c: Config, s: int, e: int) -> list[float]:
-        return _keras_curve(_data("digits", _digits), c, _seed("keras", c, s), e)
+    def keras_task(cs: list[Config], s: int, e: int) -> list[list[float]]:
+        return [_keras_curve(_data("digits", _digits), c, _seed("keras", c, s), e) for c in cs]
 
-    def slow(c: Config, s: int, e: int) -> list[float]:
+    def slow(cs: list[Config], s: int, e: int) -> list[list[float]]:
         data = _data("noisy-labels", lambda: _digits(noise=0.4))
-        return _torch_curve(data, c, _seed("slow", c, s), e, depth=2, batch=32)
+        return _torch_curves(data, cs, s, e, depth=2, batch=32)
 
-    def noisy(c: Config, s: int, e: int) -> list[float]:
+    def noisy(cs: list[Config], s: int, e: int) -> list[list[float]]:
         data = _data("small-val", lambda: _digits(n_val=90))
-        return _torch_curve(data, c, _seed("noisy", c, s), e, optimizer="sgd", batch=32)
+        return _torch_curves(data, cs, s, e, optimizer="sgd", batch=32)
 
-    def regression(c: Config, s: int, e: int) -> list[float]:
-        return _torch_curve(_data("diabetes", _diabetes), c, _seed("reg", c, s), e,
-                            regression=True, batch=32, depth=2)  # fmt: skip
+    def regression(cs: list[Config], s: int, e: int) -> list[list[float]]:
+        return _torch_curves(_data("diabetes", _diabetes), cs, s, e, regression=True,
+                             batch=32, depth=2)  # fmt: skip
 
     return {
         t.name: t
         for t in (
-            Task("digits", "PyTorch MLP (Adam) on digits", digits),
-            Task("keras", "Keras 3 two-layer MLP (SGD + momentum) on digits", keras_task),
-            Task("slow", "PyTorch MLP on digits with 40% of train labels flipped: fast "
-                 "learning rates memorise the noise, slow ones finish best", slow),
-            Task("noisy", "PyTorch MLP (plain SGD) on digits, 90 validation images: "
-                 "noisy scores", noisy, lr=(1e-3, 1.0)),
-            Task("regression", "PyTorch MLP on diabetes, validation R²", regression),
+            Task("digits", "PyTorch-style MLP (Adam) on digits", digits),
+            Task("keras", "Keras 3 two-layer MLP (SGD + momentum, width 64) on digits",
+                 keras_task, widths=(64,), train_seeds=1),
+            Task("slow", "two-layer MLP (Adam) on digits with 40% of train labels flipped: "
+                 "fast learning rates memorise the noise, slow ones finish best", slow),
+            Task("noisy", "MLP (plain SGD) on digits, 90 validation images: noisy scores",
+                 noisy, lr=(1e-3, 1.0)),
+            Task("regression", "two-layer MLP (Adam) on diabetes, validation R²", regression),
         )
-    }
+    }  # fmt: skip
 
 
 TASKS = _make_tasks()
 
 
-def load_cache(path: str | None) -> dict[tuple[str, Config, int], list[float]]:
+def load_cache(paths: str | None) -> dict[tuple[str, Config, int], list[float]]:
+    """The curves stored in ``paths`` (comma-separated pickle files; missing ones skipped)."""
     import pickle
 
-    if path and os.path.exists(path):
-        with open(path, "rb") as f:
-            return dict(pickle.load(f))
-    return {}
+    out: dict[tuple[str, Config, int], list[float]] = {}
+    for path in (paths or "").split(","):
+        if path and os.path.exists(path):
+            with open(path, "rb") as f:
+                out.update(pickle.load(f))
+    return out
 
 
-def save_cache(path: str | None, cache: dict[tuple[str, Config, int], list[float]]) -> None:
+def save_cache(paths: str | None, cache: dict[tuple[str, Config, int], list[float]]) -> None:
+    """Write the curves to the first of ``paths``."""
     import pickle
 
+    path = (paths or "").split(",")[0]
     if path:
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
@@ -224,10 +265,14 @@ def precompute(path: str, tasks: list[str], seeds: int, epochs: int) -> None:
     cache = load_cache(path)
     for seed in range(seeds):
         for name in tasks:
-            todo = [c for c in grid(TASKS[name]) if (name, c, seed) not in cache]
-            for i, c in enumerate(todo):
-                cache[(name, c, seed)] = TASKS[name].curve(c, seed, epochs)
-                if i % 10 == 9 or i == len(todo) - 1:
+            task = TASKS[name]
+            if seed >= task.train_seeds:
+                continue
+            for w in task.widths:
+                todo = [c for c in grid(task) if c[1] == w and (name, c, seed) not in cache]
+                for at in range(0, len(todo), 14 if name != "keras" else 1):
+                    part = todo[at : at + 14]
+                    for c, curve in zip(part, task.curves(part, seed, epochs)):
+                        cache[(name, c, seed)] = curve
                     save_cache(path, cache)
-                    print(f"  {name} seed {seed}: {i + 1}/{len(todo)}", file=sys.stderr,
-                          flush=True)  # fmt: skip
+                print(f"  {name} seed {seed} width {w}: done", file=sys.stderr, flush=True)

@@ -84,8 +84,10 @@ class ASHA(Pruner):
         self.min_early_stopping_rate = int_at_least(
             "ASHA", "min_early_stopping_rate", min_early_stopping_rate, 0
         )
-        if value not in ("last", "best"):
-            raise ValueError(f"ASHA: value must be 'last' or 'best', but got {value!r}")
+        if value not in ("last", "best", "projected"):
+            raise ValueError(
+                f"ASHA: value must be 'last', 'best' or 'projected', but got {value!r}"
+            )
         self.value = value
         self.auto_min = min_resource == "auto"
         self.auto_max = max_resource == "auto" or (self.auto_min and max_resource is None)
@@ -127,6 +129,19 @@ class ASHA(Pruner):
         """The rungs at or below step ``up_to`` (and below ``max_resource``)."""
         return self.ladder.rungs(up_to)
 
+    def _value_at(self, trial: FrozenTrial, rung: int, sign: float) -> float:
+        """The value ``trial`` is ranked by at ``rung`` (see ``value``); NaN if not reached."""
+        if self.value == "projected" and self.max_resource is not None:
+            v = projected(trial, rung, self.max_resource)
+        else:
+            v = rung_value(trial, rung, sign if self.value == "best" else None)
+        return math.nan if v is None else v
+
+    def _values_at(self, trials: Iterable[FrozenTrial], rung: int, sign: float) -> Iterable[float]:
+        for t in trials:
+            if rung_value(t, rung) is not None:
+                yield self._value_at(t, rung, sign)
+
     def fidelity(self) -> Fidelity | None:
         """One bracket: this pruner's rungs (None while they wait for the full budget)."""
         if not self._known:
@@ -154,9 +169,7 @@ class ASHA(Pruner):
         if not rungs:
             return False
         sign = history.direction.sign()
-        best_of = sign if self.value == "best" else None
-        own = rung_value(trial, step, best_of)
-        value = sign * (trial.intermediate[step] if own is None else own)
+        value = sign * self._value_at(trial, step, sign)
         if math.isnan(value):
             return True
         others = [
@@ -167,7 +180,7 @@ class ASHA(Pruner):
         for r in rungs:
             n = 1  # values at the rung, the trial's own included
             better = 0  # values strictly better than the trial's (NaN never is)
-            for v in _values_at(others, r, best_of):
+            for v in self._values_at(others, r, sign):
                 n += 1
                 better += sign * v < value
             if better >= self._kept(n):
@@ -175,11 +188,20 @@ class ASHA(Pruner):
         return False
 
 
-def _values_at(trials: Iterable[FrozenTrial], rung: int, best_of: float | None) -> Iterable[float]:
-    for t in trials:
-        v = rung_value(t, rung, best_of)
-        if v is not None:
-            yield v
+def projected(trial: FrozenTrial, rung: int, horizon: int) -> float | None:
+    """The trial's value at ``rung`` carried on to step ``horizon`` on a log-linear curve:
+    ``v(s) + (v(s) - v(s / 2)) * log2(horizon / s)``, with s the first reported step >=
+    the rung. A curve still climbing gets credit for the doublings of budget ahead, a
+    flat one none, a falling one (over-fitting) is marked down. None if not reached."""
+    at = rung_value(trial, rung)
+    if at is None:
+        return None
+    s = min(st for st in trial.intermediate if st >= rung)
+    half = [st for st in trial.intermediate if st <= s / 2]
+    if not half or horizon <= s:
+        return at
+    gain = at - trial.intermediate[max(half)]
+    return at + gain * math.log2(horizon / s) if math.isfinite(gain) else at
 
 
 def inferred_max_resource(history: History) -> int | None:
