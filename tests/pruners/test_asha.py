@@ -243,3 +243,29 @@ def test_docstring_example_runs() -> None:
 
     result = doctest.testmod(mod)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_projected_rung_values_spare_a_slow_starter_and_stop_a_hopeless_curve() -> None:
+    """Hand-made curves (maximising, 20 steps, rungs 2, 6, 18 from the budget): fast
+    configurations plateau at 0.90; a slow starter is behind at step 6 but still
+    climbing by a doubling's worth and finishes at 0.95; a hopeless one is flat at 0.3.
+    Ranked on its last value the slow starter is stopped at step 6; ranked on its
+    projected value it runs on, and the hopeless curve stops at the first rung."""
+    from hypersweep.pruners.asha import projected
+
+    def fast(n: int) -> FrozenTrial:
+        return frozen(n, {s: 0.9 - 0.2 / s for s in range(1, 21)})
+
+    slow = {s: 0.95 - 0.6 / s**0.8 for s in range(1, 21)}
+    done = [fast(n) for n in range(6)]
+    at6 = running(10, {s: v for s, v in slow.items() if s <= 6})
+    h = history([*done, at6], "maximize")
+    last = ASHA(min_resource="auto", reduction_factor=3)
+    proj = ASHA(min_resource="auto", reduction_factor=3, value="projected")
+    assert last.prune(h, at6)
+    assert not proj.prune(h, at6)
+    assert proj.min_resource == 2 and proj.rungs(20) == [2, 6, 18]
+    p = projected(at6, 6, 20)
+    assert p is not None and p > 0.9 > at6.intermediate[6]
+    hopeless = running(11, {1: 0.3, 2: 0.3})
+    assert proj.prune(history([*done, hopeless], "maximize"), hopeless)
