@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..samplers.grid import Grid
-from . import progress
+from ..trial import FrozenTrial
+from . import past, progress
 from .core import StudyCore
 from .export import to_dataframe, to_records
 from .liveness import reap_dead_workers
@@ -162,6 +163,17 @@ class Study(StudyCore):
             "n_more=%d.", self.name, held, n_trials, given, n_trials, held + n_trials, n_trials,
         )  # fmt: skip
         return True
+
+    def add_trial(self, params: Any, value: float | None = None, **options: Any) -> FrozenTrial:
+        """Record an evaluation made elsewhere (an earlier tool, a paper) as a finished trial
+        that samplers learn from and the budget counts; options: ``state``,
+        ``intermediate``, ``user_attrs``, ``space``, ``started``, ``finished`` (see
+        :func:`hypersweep.study.past.add_trial`)."""
+        return past.add_trial(self, params, value, **options)
+
+    def add_trials(self, trials: Iterable[Mapping[str, Any]]) -> list[FrozenTrial]:
+        """Record several; each item holds :meth:`add_trial`'s arguments by name."""
+        return past.add_trials(self, trials)
 
     def reap_dead_workers(self, *, retries: int = 0) -> list[int]:
         """Mark FAIL the RUNNING trials whose worker is gone; return their numbers
