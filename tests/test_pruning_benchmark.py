@@ -81,3 +81,44 @@ def test_data_fidelity_trains_on_the_nested_sample_and_counts_its_share() -> Non
     assert counter.epochs == pytest.approx(used[0] + used[1] + 1.0)
     assert abs(used[0] - 0.25) < 0.01 and 0.3 < acc <= 1.0
     assert np.bincount(y[nested_subsample(y, 0.25, seed=0)]).min() >= 20  # every digit present
+
+
+def _load_replay() -> ModuleType:
+    sys.path.insert(0, str(SCRIPT.parent))
+    import pruning_replay
+
+    return pruning_replay
+
+
+def test_a_curve_does_not_depend_on_the_configurations_trained_beside_it() -> None:
+    """The replay is fair only if a cached curve is the one a lone run would give."""
+    _load_replay()
+    import pruning_tasks
+
+    task = pruning_tasks.TASKS["regression"]
+    a, b = (3e-4, 64, 1e-5), (1e-2, 64, 1e-3)
+    alone = task.curves([a], 0, 4)[0]
+    together = task.curves([b, a], 0, 4)
+    assert together[1] == pytest.approx(alone, abs=1e-5)
+    assert together[0] != pytest.approx(alone, abs=1e-3)
+
+
+def test_replay_rows_pair_each_pruner_with_no_pruning() -> None:
+    replay = _load_replay()
+    text = replay.run_replay(["regression"], ["Random"], [0, 1], 6, 5, None,
+                             ["ASHA", "SuccessiveHalvingPruner"])  # fmt: skip
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"(hypersweep|optuna) Random \+ (\S+)\s+(-?[\d.]+)\s+([+-][\d.]+)\s+"
+                     r"([\d.]+)\s+([+-][\d.]+)\s+([\d.]+)%", line)  # fmt: skip
+        if m and (m.group(1), m.group(2)) not in rows:
+            rows[(m.group(1), m.group(2))] = (float(m.group(4)), float(m.group(7)))
+    assert set(rows) == {("hypersweep", "none"), ("hypersweep", "ASHA"),
+                         ("optuna", "none"), ("optuna", "SuccessiveHalvingPruner")}  # fmt: skip
+    assert rows[("hypersweep", "none")] == (0.0, 100.0)
+    assert rows[("optuna", "none")] == (0.0, 100.0)
+    assert rows[("hypersweep", "ASHA")][1] < 100.0  # ASHA stopped something
+    assert "Overall" in text
+    again = replay.run_replay(["regression"], ["Random"], [0, 1], 6, 5, None,
+                              ["ASHA", "SuccessiveHalvingPruner"])  # fmt: skip
+    assert again == text  # seeded: the same figures every run
