@@ -15,6 +15,11 @@ that statistic without knowing that repeats exist.
   so it punishes noise hard; it suits k >= 3.
 
 With k = 1 every statistic is the single score (its std is taken as 0).
+
+Pruning sees every repeat (``loop.RepeatedTrial``): a learning curve's value at a
+step is the mean over the repeats that reached it; an objective that reports
+nothing is judged between repeats, on the running mean of its scores, by pruners
+of means over parts (``CannotWin(n_parts=k)``, ``PairedTest``).
 """
 
 from __future__ import annotations
