@@ -236,6 +236,22 @@ METHODS: dict[str, Callable[[Problem, int], tuple[float, float, int]]] = {
 }
 
 
+def header(argv: list[str]) -> list[str]:
+    """The key: value lines the documentation's benchmarks page reads (date, machine, ...)."""
+    import platform
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return [f"date: {time.strftime('%Y-%m-%d')}", f"hypersweep: {hs.__version__} ({commit})",
+            f"machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs)",
+            f"python: {platform.python_version()}, torch {torch.__version__}",
+            f"command: python benchmarks/pbt.py {' '.join(argv)}".rstrip(), ""]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -245,8 +261,8 @@ def main() -> None:
     args = parser.parse_args()
     hs.set_verbosity(0)
     seeds = 2 if args.quick else args.seeds
-    lines = [f"PBT benchmark: {seeds} seeds, equal training steps per method "
-             f"(median [min, max] over seeds)", ""]  # fmt: skip
+    title = f"PBT benchmark: {seeds} seeds, equal training steps per method (median [min, max])"
+    lines = [*header(sys.argv[1:]), title, ""]
     for p in problems(args.quick):
         if args.only and p.name != args.only:
             continue
