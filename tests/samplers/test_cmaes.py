@@ -88,7 +88,7 @@ INT_SPACE = {"x": hs.Float(-1, 1), "y": hs.Float(-1, 1), "n": hs.Int(0, 20), "m"
 def test_margin_keeps_integer_dimensions_alive(seed: int) -> None:
     sampler = CMAES(seed=seed)
     study = hs.create_study(space=INT_SPACE, sampler=sampler)
-    study.optimize(_integer_far, 400)
+    study.optimize(_integer_far, 600)
     assert study.best_params["n"] == 2 and study.best_params["m"] == 17
     alpha = 1 / (4 * sampler.state(study.history).lam)
     assert min(_leave_probabilities(sampler, study.history)) >= alpha * (1 - 1e-6)

