@@ -6,12 +6,16 @@ import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..._checks import int_at_least, number_in
 from ...exceptions import SpaceExhausted
 from ...history import History
+from ...multiobjective import directions_of, losses, violations
 from ...trial import TrialState
 from ..base import Sampler, all_values
 from ..qmc import leaf_unit, point_for, unit_point_or_empty
+from ._multi import survivors
 from ._operators import Breeder, Flat, breed, select_parents
 
 if TYPE_CHECKING:
@@ -21,9 +25,11 @@ if TYPE_CHECKING:
 _ATTEMPTS = 32
 
 
-def default_population(n_leaves: int) -> int:
-    """CMA-ES's 4 + 3 ln d, but at least 10 so that the first generation explores."""
-    return max(10, round(4 + 3 * math.log(max(n_leaves, 1))))
+def default_population(n_leaves: int, n_objectives: int = 1) -> int:
+    """CMA-ES's 4 + 3 ln d, but at least 10 so that the first generation explores;
+    with several objectives at least 10 per objective, so the front has room."""
+    size = max(10, round(4 + 3 * math.log(max(n_leaves, 1))))
+    return size if n_objectives == 1 else max(size, 10 * n_objectives)
 
 
 def step_scale(initial: float, generation: float) -> float:
@@ -46,6 +52,14 @@ class Evolution(Sampler):
     parallel workers and resumed studies agree; running trials count as
     taken, and on a discrete space no configuration is tried twice.
 
+    With several objectives (``history.directions``) survival is NSGA-II's:
+    whole non-dominated fronts, the last one cut by crowding distance, and
+    tournaments won by the lower front, then the less crowded point. From
+    four objectives on (``survival="auto"``; or ``"nsga2"``/``"nsga3"``)
+    NSGA-III's reference directions replace crowding. Constraints
+    (``system_attrs["constraints"]``, feasible when all <= 0) rank by Deb's
+    rule: feasible first, infeasible by total violation.
+
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2 + p["n"], {"x": hs.Float(-5, 5),
     ...                 "n": hs.Int(0, 3)}, sampler=hs.samplers.Evolution(seed=0),
@@ -64,6 +78,7 @@ class Evolution(Sampler):
         tournament_size: int = 2,
         mutation_scale: float = 0.2,
         allow_repeats: bool = False,
+        survival: str = "auto",
     ) -> None:
         super().__init__(seed=seed)
         if population_size is not None:
@@ -73,6 +88,10 @@ class Evolution(Sampler):
         number_in("Evolution", "crossover_rate", crossover_rate, 0.0, 1.0)
         int_at_least("Evolution", "tournament_size", tournament_size, 1)
         number_in("Evolution", "mutation_scale", mutation_scale, 0.0, 1.0, low_open=True)
+        if survival not in ("auto", "nsga2", "nsga3"):
+            raise ValueError(f"Evolution: survival must be 'auto', 'nsga2' or 'nsga3', "
+                             f"but got {survival!r}")  # fmt: skip
+        self.survival = survival
         self.population_size = population_size
         self.mutation_rate = mutation_rate
         self.crossover_rate = crossover_rate
@@ -150,15 +169,33 @@ class Evolution(Sampler):
 
     # --- shared ---------------------------------------------------------------------
     def _population(self, history: History, n_leaves: int) -> tuple[list[Flat], float] | None:
-        """The best finished trials, best first, and the generation (finished trials over
-        the population size, from 0); None while the initial design runs."""
-        size = self.population_size or default_population(n_leaves)
-        sign = history.direction.sign()
-        done = [t for t in history.trials if t.state is TrialState.COMPLETE and t.flat]
+        """The surviving finished trials, best first, and the generation (finished trials
+        over the population size, from 0); None while the initial design runs.
+
+        One objective without constraints: the best values. Otherwise survival as in
+        NSGA-II (or NSGA-III, see ``survival``), under Deb's constraint domination.
+        """
+        directions = directions_of(history)
+        m = len(directions)
+        size = self.population_size or default_population(n_leaves, m)
+        done = [t for t in history.trials if t.state is TrialState.COMPLETE and t.flat
+                and t.values is not None and len(t.values) == m]  # fmt: skip
         if len(done) < size:
             return None
-        done.sort(key=lambda t: (sign * (t.value or 0.0), t.number))
-        return [t.flat for t in done[:size]], len(done) / size - 1
+        generation = len(done) / size - 1
+        constrained = any(t.system_attrs.get("constraints") for t in done)
+        if m == 1 and not constrained:
+            sign = directions[0].sign()
+            done.sort(key=lambda t: (sign * (t.value or 0.0), t.number))
+            return [t.flat for t in done[:size]], generation
+        loss, violation = losses(done, directions), violations(done)
+        if m == 1:
+            keep = np.lexsort((np.arange(len(done)), loss[:, 0], violation))[:size]
+        else:
+            rng = np.random.default_rng((self.entropy, len(done)))  # every worker agrees
+            nsga3 = self.survival == "nsga3" or (self.survival == "auto" and m >= 4)
+            keep = survivors(loss, violation, size, rng, reference=nsga3)
+        return [done[i].flat for i in keep.tolist()], generation
 
     def _plan(
         self, number: int, found: tuple[list[Flat], float], n_leaves: int
