@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erfcx, log_ndtr, ndtr
+from scipy.special import erfcx, log_ndtr, logsumexp, ndtr
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_SQRT_PI_2 = 0.5 * math.log(math.pi / 2)
@@ -47,20 +47,41 @@ def dlog_h(z: np.ndarray, logh: np.ndarray) -> np.ndarray:
     return np.exp(log_ndtr(z) - logh)
 
 
-def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> np.ndarray:
-    """log EI of improving on ``best`` (minimisation) under N(mean, var)."""
+def log_ei(mean: np.ndarray, var: np.ndarray, best: float | np.ndarray) -> np.ndarray:
+    """log EI of improving on ``best`` (minimisation) under N(mean, var).
+
+    With a mean per fantasy, (m, S), and a threshold per fantasy, (S,): the log of the
+    EI averaged over the fantasies (what is expected once the pending trials return).
+    """
     sigma = np.sqrt(var)
-    return log_h((best - mean) / sigma) + np.log(sigma)
+    if np.ndim(mean) == 1:
+        return log_h((best - mean) / sigma) + np.log(sigma)
+    each = log_h((np.asarray(best)[None, :] - mean) / sigma[:, None]) + np.log(sigma)[:, None]
+    return logsumexp(each, axis=1) - math.log(mean.shape[1])
 
 
 def log_ei_grad(
-    mean: np.ndarray, var: np.ndarray, dmean: np.ndarray, dvar: np.ndarray, best: float
+    mean: np.ndarray,
+    var: np.ndarray,
+    dmean: np.ndarray,
+    dvar: np.ndarray,
+    best: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """log EI and its gradient, given the posterior's gradients (m, D)."""
+    """log EI and its gradient, given the posterior's gradients (m, D); the mean may
+    have a column per fantasy ((m, S), gradient (m, S, D)) as in :func:`log_ei`."""
     sigma = np.sqrt(var)
-    z = (best - mean) / sigma
-    logh = log_h(z)
     dsigma = dvar / (2.0 * sigma[:, None])
-    dz = (-dmean - z[:, None] * dsigma) / sigma[:, None]
-    grad = dlog_h(z, logh)[:, None] * dz + dsigma / sigma[:, None]
-    return logh + np.log(sigma), grad
+    if np.ndim(mean) == 1:
+        z = (best - mean) / sigma
+        logh = log_h(z)
+        dz = (-dmean - z[:, None] * dsigma) / sigma[:, None]
+        grad = dlog_h(z, logh)[:, None] * dz + dsigma / sigma[:, None]
+        return logh + np.log(sigma), grad
+    z = (np.asarray(best)[None, :] - mean) / sigma[:, None]  # (m, S)
+    logh = log_h(z)
+    each = logh + np.log(sigma)[:, None]
+    total = logsumexp(each, axis=1)
+    weight = np.exp(each - total[:, None])  # d total / d each
+    dz = (-dmean - z[:, :, None] * dsigma[:, None, :]) / sigma[:, None, None]
+    grad = np.einsum("ms,msd->md", weight * dlog_h(z, logh), dz) + dsigma / sigma[:, None]
+    return total - math.log(mean.shape[1]), grad

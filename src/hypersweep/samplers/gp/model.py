@@ -149,7 +149,9 @@ class Posterior:
     """The GP posterior given training features, targets and hyperparameters.
 
     Precomputes the Cholesky factor, alpha = K^-1 y and K^-1 once, so each query
-    costs O(n) kernel values plus O(n^2) for the variance.
+    costs O(n) kernel values plus O(n^2) for the variance. ``y`` may hold several
+    columns (one per fantasy of the pending points): they share K, so every column's
+    mean costs one more dot product and the variance is computed once.
     """
 
     def __init__(self, f: np.ndarray, y: np.ndarray, cols: np.ndarray, hyper: Hyper) -> None:
@@ -167,7 +169,8 @@ class Posterior:
         self.k_inv = cho_solve((self.chol, True), eye)
 
     def predict(self, fq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and (latent, noise-free) variance at query features (m, D)."""
+        """Posterior mean (m,) or (m, S) and (latent, noise-free) variance (m,) at
+        query features (m, D)."""
         ks = self.scale * matern52(sq_dist(fq * self.inv_ls_col, self.z))
         mean = ks @ self.alpha
         v = solve_triangular(self.chol, ks.T, lower=True)
@@ -175,7 +178,8 @@ class Posterior:
         return mean, var
 
     def predict_grad(self, fq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Mean, variance and their gradients w.r.t. the query features (m, D)."""
+        """Mean, variance and their gradients w.r.t. the query features (m, D); with
+        several target columns the mean is (m, S) and its gradient (m, S, D)."""
         r2 = sq_dist(fq * self.inv_ls_col, self.z)
         ks = self.scale * matern52(r2)
         dk = (2.0 * self.scale) * matern52_dr2(r2)  # (m, n); times diff * inv_ls^2 below
@@ -184,15 +188,37 @@ class Posterior:
         mean = ks @ self.alpha
         var = np.maximum(self.scale - np.einsum("ij,ij->i", kinv_k, ks), 1e-12)
         w2 = self.inv_ls_col**2
-        dmean = np.einsum("mn,mnd->md", dk * self.alpha[None, :], diff) * w2
+        if self.alpha.ndim == 1:
+            dmean = np.einsum("mn,mnd->md", dk * self.alpha[None, :], diff) * w2
+        else:
+            dmean = np.einsum("mn,ns,mnd->msd", dk, self.alpha, diff) * w2
         dvar = -2.0 * np.einsum("mn,mnd->md", dk * kinv_k, diff) * w2
         return mean, var, dmean, dvar
+
+    def with_values(self, fp: np.ndarray, yp: np.ndarray) -> Posterior:
+        """This posterior with points ``fp`` observed at ``yp`` ((p,) or (p, S))."""
+        if len(fp) == 0:
+            return self
+        y = self.y if yp.ndim == 1 else np.repeat(self.y[:, None], yp.shape[1], axis=1)
+        return Posterior(np.vstack([self.f, fp]), np.concatenate([y, yp]), self.cols,
+                         self.hyper)  # fmt: skip
 
     def with_fantasies(self, fp: np.ndarray) -> Posterior:
         """Kriging believer: pending points join the data at their posterior mean,
         so their variance (and EI) collapses and parallel asks spread out."""
         if len(fp) == 0:
             return self
-        mean, _ = self.predict(fp)
-        return Posterior(np.vstack([self.f, fp]), np.concatenate([self.y, mean]), self.cols,
-                         self.hyper)  # fmt: skip
+        return self.with_values(fp, self.predict(fp)[0])
+
+    def sample_joint(self, fp: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` joint draws (p, n) of the noisy values at ``fp``: what the pending trials
+        may return, under this posterior."""
+        ks = self.scale * matern52(sq_dist(fp * self.inv_ls_col, self.z))
+        kpp = gram(fp, self.inv_ls, self.cols, self.scale)
+        v = solve_triangular(self.chol, ks.T, lower=True)
+        cov = kpp - v.T @ v
+        cov[np.diag_indices_from(cov)] += self.noise
+        mean = ks @ self.alpha
+        w, u = np.linalg.eigh(0.5 * (cov + cov.T))  # robust to a singular covariance
+        root = u * np.sqrt(np.maximum(w, 0.0))
+        return mean[:, None] + root @ rng.standard_normal((len(fp), n))

@@ -16,13 +16,14 @@ from .acquisition import log_ei, log_ei_grad
 from .encoding import Encoding
 from .model import Posterior
 
+Best = float | np.ndarray  # one EI threshold, or one per fantasy of the pending trials
 _EXACT_MAX = 32  # discrete dims with at most this many values are searched exhaustively
 _BATCH = 4096
 PRECONDITION = True
 SEPARATE = True
 
 
-def acq_values(post: Posterior, enc: Encoding, x: np.ndarray, best: float) -> np.ndarray:
+def acq_values(post: Posterior, enc: Encoding, x: np.ndarray, best: Best) -> np.ndarray:
     """log EI at model coordinates (m, d), in memory-bounded batches."""
     out = np.empty(len(x))
     for i in range(0, len(x), _BATCH):
@@ -60,7 +61,7 @@ def pick_starts(
 
 
 def lbfgs(
-    post: Posterior, enc: Encoding, x0: np.ndarray, free: np.ndarray, best: float
+    post: Posterior, enc: Encoding, x0: np.ndarray, free: np.ndarray, best: Best
 ) -> np.ndarray:
     """L-BFGS-B on the ``free`` dims from every start; no row ends worse than it began.
 
@@ -84,7 +85,7 @@ def lbfgs(
             x = rows.copy()
             x[:, free] = (v * ls_all).reshape(shape)
             mean, var, dmean, dvar = post.predict_grad(enc.features(x))
-            value, grad = log_ei_grad(mean, var, dmean[:, cols], dvar[:, cols], best)
+            value, grad = log_ei_grad(mean, var, dmean[..., cols], dvar[:, cols], best)
             return -float(value.sum()), -grad.ravel() * ls_all
 
         res = minimize(negative, rows[:, free].ravel() / ls_all, jac=True, method="L-BFGS-B",
@@ -100,7 +101,7 @@ def lbfgs(
     return out
 
 
-def exact_sweep(post: Posterior, enc: Encoding, x: np.ndarray, best: float) -> np.ndarray:
+def exact_sweep(post: Posterior, enc: Encoding, x: np.ndarray, best: Best) -> np.ndarray:
     """Coordinate-wise exhaustive search over categorical and small discrete dims."""
     dims = [(d, v) for d in range(enc.n_dims) if (v := _values(enc, d)) is not None]
     x = x.copy()
@@ -128,7 +129,7 @@ def _values(enc: Encoding, d: int) -> np.ndarray | None:
 def optimize(
     post: Posterior,
     enc: Encoding,
-    best: float,
+    best: Best,
     x_best: np.ndarray,
     rng: np.random.Generator,
     *,

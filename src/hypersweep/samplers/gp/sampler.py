@@ -17,8 +17,10 @@ from ..base import Sampler
 from ..random import Random
 from . import output
 from .encoding import Encoding
-from .model import Hyper, Posterior, fit
+from .fitting import FitCache, subset
+from .model import Hyper, Posterior
 from .optimize import optimize
+from .pending import RULES, with_pending
 
 if TYPE_CHECKING:
     from ...space.kinds import Param
@@ -37,16 +39,20 @@ class GP(Sampler):
     next point maximises log expected improvement in that space. Pruned and
     failed trials are not modelled (a pruned trial's last value was measured at a
     smaller budget), but they are never proposed again.
-    Running trials are "kriging believers": they join the data at the posterior
-    mean, so parallel workers spread out.
+    Running trials (``pending``): the default averages EI over joint posterior
+    draws of their values, so parallel workers spread out yet stay on good ground
+    (``"believer"``: at the posterior mean; ``"liar"``: at the worst value; see
+    ``pending``).
 
     Conditional spaces: the model covers the leaves active in every completed
     trial; the other leaves (branches, repeats, define-by-run extras) are drawn
     at random from their priors, as optuna does.
 
     Cost: hyperparameters are fit on at most ``max_fit_points`` trials (the best
-    quarter plus a seeded random draw of the rest); the posterior uses at most
-    ``max_points`` (the best half plus the most recent).
+    quarter plus a seeded random draw of the rest), refit every trial up to 64 and
+    about every n / 16 trials after (see ``fitting``; a cached fit equals a fresh
+    one); the posterior uses at most ``max_points`` (the best half plus the most
+    recent).
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2 + p["y"] ** 2,
@@ -66,7 +72,8 @@ class GP(Sampler):
         n_candidates: int = 2048,
         n_starts: int = 10,
         max_fit_points: int = 256,
-        max_points: int = 1000,
+        max_points: int = 400,
+        pending: str = "fantasies",
     ) -> None:
         super().__init__(seed=seed)
         int_at_least("GP", "n_startup_trials", n_startup_trials, 1)
@@ -81,6 +88,10 @@ class GP(Sampler):
         self.n_starts = n_starts
         self.max_fit_points = max_fit_points
         self.max_points = max_points
+        if pending not in RULES:
+            raise ValueError(f"GP: pending must be one of {', '.join(RULES)}; got {pending!r}")
+        self.pending = pending
+        self._fits = FitCache()
         self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
         self._sobol: dict[tuple[int, int], np.ndarray] = {}
         self.hyper_: Hyper | None = None
@@ -89,6 +100,7 @@ class GP(Sampler):
         super().reseed(seed)
         self._random.reseed(seed)
         self._sobol.clear()
+        self._fits.clear()
 
     def sample(self, history: History, number: int, path: str, param: Param) -> Any:
         return param.from_unit(self.uniform(number, path))
@@ -134,19 +146,15 @@ class GP(Sampler):
         enc = Encoding(joint)
         x, y = _training_data(enc, done, history.direction.sign())
         rng = np.random.default_rng((self.entropy & (2**63 - 1), number))
+        self.hyper_ = self._fits.hyper(enc, x, y, entropy=self.entropy,
+                                       deterministic=self.deterministic_objective,
+                                       max_fit_points=self.max_fit_points)  # fmt: skip
         ys = output.transform(y)
-        fit_idx = _subset(ys, self.max_fit_points, rng, recent=False)
-        self.hyper_ = fit(enc.features(x[fit_idx]), ys[fit_idx], enc.cols, enc.n_dims,
-                          deterministic=self.deterministic_objective)  # fmt: skip
-        keep = _subset(ys, self.max_points, rng, recent=True)
+        keep = subset(ys, self.max_points, rng, recent=True)
         post = Posterior(enc.features(x[keep]), ys[keep], enc.cols, self.hyper_)
-        post = post.with_fantasies(enc.features(_pending(enc, history, number)))
-        best = int(np.argmin(ys))
-        # The believed values of pending trials count as observations for the threshold
-        # too: otherwise a pending point whose mean beats the incumbent keeps a large EI
-        # right next to it, and parallel asks pile up there.
-        threshold = min(float(ys[best]), float(post.y.min()))
-        points, _ = optimize(post, enc, threshold, x[best], rng,
+        pend = enc.features(_pending(enc, history, number))
+        post, threshold = with_pending(post, pend, self.pending, rng)
+        points, _ = optimize(post, enc, threshold, x[int(np.argmin(ys))], rng,
                              n_candidates=self.n_candidates, n_starts=self.n_starts)  # fmt: skip
         return (enc.decode(p) for p in points[:_TRIES])
 
@@ -225,18 +233,6 @@ def _training_data(enc: Encoding, done: list[Any], sign: float) -> tuple[np.ndar
     finite = np.isfinite(y)
     worst = y[finite].max() if finite.any() else 0.0
     return x, np.where(finite, y, worst)
-
-
-def _subset(y: np.ndarray, cap: int, rng: np.random.Generator, *, recent: bool) -> np.ndarray:
-    """At most ``cap`` indices: the best ones, then the most recent or a random draw."""
-    n = len(y)
-    if n <= cap:
-        return np.arange(n)
-    n_best = cap // 2 if recent else cap // 4
-    best = np.argsort(y, kind="stable")[:n_best]
-    rest = np.setdiff1d(np.arange(n), best)
-    more = rest[-(cap - n_best) :] if recent else rng.choice(rest, cap - n_best, replace=False)
-    return np.sort(np.concatenate([best, more]))
 
 
 def _pending(enc: Encoding, history: History, number: int) -> np.ndarray:
