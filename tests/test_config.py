@@ -419,10 +419,10 @@ def test_grid_config_runs_the_whole_grid(tmp_path: Path) -> None:
     assert study.best_params == {"x": 1.0}
 
 
-def test_random_search_without_budget_is_refused(tmp_path: Path) -> None:
+def test_a_search_without_budget_is_refused(tmp_path: Path) -> None:
     module = write_module(tmp_path)
     path = write_config(tmp_path, f"objective: {module}:objective\nspace: {{x: !float [0, 1]}}\n")
-    with pytest.raises(ConfigError, match="n_trials: random search needs a budget"):
+    with pytest.raises(ConfigError, match="n_trials: tpe search needs a budget"):
         run_config(load_config(path), storage_override=None)
 
 

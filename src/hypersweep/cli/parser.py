@@ -15,9 +15,9 @@ from . import help_text
 from .argtypes import count, csv_list, int_list, port, seconds
 from .defaults import DEFAULT_STORAGE, SHOW_LIMIT, STORAGE_HELP
 from .run_commands import cmd_run, cmd_worker
-from .study_commands import cmd_best, cmd_delete, cmd_show, cmd_studies
+from .study_commands import cmd_best, cmd_delete, cmd_studies
 from .transfer_commands import cmd_copy, cmd_export_any, cmd_import
-from .view_commands import cmd_benchmark, cmd_dashboard, cmd_report
+from .view_commands import cmd_benchmark, cmd_dashboard, cmd_report, cmd_show
 
 RAW = argparse.RawDescriptionHelpFormatter
 Handler = Callable[[argparse.Namespace], int]

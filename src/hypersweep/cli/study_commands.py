@@ -1,24 +1,20 @@
-"""The commands that read or remove stored studies: studies, show, best, export, delete."""
+"""The commands that read or remove stored studies: studies, best, export, delete."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 
-from ..trial import Direction, FrozenTrial, TrialState
-from .defaults import SHOW_LIMIT
 from .shared import (
     CommandError,
     best_json,
     dumps,
     load_named,
     open_storage,
-    state_summary,
     storage_url,
     stored_trials,
 )
-from .tables import csv_text, fmt, print_table, repeated_lines, studies_table, trial_table
+from .tables import csv_text, print_table, studies_table
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
@@ -35,66 +31,6 @@ def cmd_studies(args: argparse.Namespace) -> int:
         studies = [load_study(record.name, storage=store) for record in records]
         rows = [(study, stored_trials(study)) for study in studies]
         print_table(studies_table(f"Studies in {url}", rows))
-    finally:
-        store.close()
-    return 0
-
-
-def shown_trials(
-    trials: Sequence[FrozenTrial], direction: Direction, sort: str, limit: int | None
-) -> list[FrozenTrial]:
-    """The rows of ``show``: the last ``limit`` trials, or the ``limit`` best by value."""
-    if sort == "value":
-        sign = direction.sign()
-        done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
-        taken = {t.number for t in done}
-        rest = [t for t in trials if t.number not in taken]
-        ordered = sorted(done, key=lambda t: sign * (t.value or 0.0)) + rest
-        return ordered[:limit] if limit is not None else ordered
-    return list(trials[-limit:] if limit else ([] if limit == 0 else trials))
-
-
-def show_limit(args: argparse.Namespace) -> int | None:
-    """``--limit N``, every trial with ``--all``, else the last :data:`SHOW_LIMIT`."""
-    if getattr(args, "all", False):
-        return None
-    return args.limit if args.limit is not None else SHOW_LIMIT
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    """The trials table, the state counts, repeated configurations and the best trial.
-
-    Reads the stored trials once and rebuilds parameter values for the best trial
-    only; the table shows the last (or best) :data:`SHOW_LIMIT` trials unless told.
-    """
-    url = storage_url(args)
-    store = open_storage(url)
-    try:
-        study = load_named(args, store)
-        every = stored_trials(study)
-        limit = show_limit(args)
-        trials = shown_trials(every, study.direction, args.sort, limit)
-        shown = f"{len(trials)} of {len(every)}" if len(trials) != len(every) else len(every)
-        title = f"Study {study.name!r} ({study.direction.value}) in {url}: {shown} trials"
-        print_table(trial_table(study, trials, title))
-        if args.limit is None and limit is not None and len(every) > limit:
-            which = "best" if args.sort == "value" else "last"
-            print(
-                f"Only the {which} {limit} of {len(every)} trials are listed; "
-                f"--limit N lists N, --all lists every one."
-            )
-        print(f"{len(every)} trials: {state_summary(every) or 'none yet'}.")
-        repeated = repeated_lines(every)
-        if repeated:
-            print(f"Configurations run more than once ({len(repeated)}):")
-            print("\n".join(repeated))
-        try:
-            best = best_json(study, every)
-        except CommandError:
-            print("No COMPLETE trial yet.")
-            return 0
-        print(f"Best trial: #{best['number']} with value {fmt(best['value'])}")
-        print(dumps(best["params"]))
     finally:
         store.close()
     return 0

@@ -146,9 +146,9 @@ def space(path: Path, raw: Any) -> Any:
 
 def sampler(path: Path, raw: dict[str, Any]) -> str:
     """A sampler name the library knows; grid options only with the grid."""
-    name = raw.get("sampler", "random")
+    name = raw.get("sampler", "tpe")
     if not isinstance(name, str):
-        raise fail(path, "sampler", f"must be a name such as random or grid, but got {name!r}")
+        raise fail(path, "sampler", f"must be a name such as tpe, random or grid, but got {name!r}")
     from ...samplers import from_name
 
     try:

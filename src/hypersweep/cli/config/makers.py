@@ -15,7 +15,7 @@ PRUNERS = {
 
 
 def pruner_for(settings: dict[str, Any] | None) -> Any:
-    """The pruner a config asked for (None: the study's default, no pruning)."""
+    """The pruner a config asked for (None: the study's default, hs.pruners.default_pruner())."""
     if not settings:
         return None
     from ... import pruners

@@ -15,7 +15,7 @@ KEYS = {
     "objective": "the function to tune, as module:function (e.g. train:objective)",
     "space": "the search space, parameters written with !float, !int, !choice, ...",
     "direction": "minimize (the default) or maximize",
-    "sampler": "random (the default), grid, tpe, gp, qmc or evolution",
+    "sampler": "tpe (the default), random, grid, gp, qmc, evolution, cmaes or auto",
     "seed": "an integer, to make the search reproducible",
     "grid_points": "grid only: points per numeric parameter (default 5)",
     "grid_rounds": "grid only: refine around the best cell this many times (default 1)",
@@ -48,7 +48,7 @@ class RunConfig:
     objective_ref: str
     space: Any
     direction: str = "minimize"
-    sampler: str = "random"
+    sampler: str = "tpe"
     seed: int | None = None
     grid_points: int | None = None
     grid_rounds: int = 1
