@@ -109,7 +109,7 @@ def regret(args: argparse.Namespace) -> None:
     import hypersweep as hs
     from hypersweep.samplers.gp import GP
 
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.seeds):
         for name in args.problems:
             path = _cache(args) / f"regret__{args.tag}__{name}__{seed}__{args.trials}.json"
             if path.exists():
@@ -165,8 +165,6 @@ def _load(path: Path) -> Any:
 
 
 def report(args: argparse.Namespace) -> None:
-    from hypersweep.harness.problems import PROBLEMS
-
     cache = _cache(args)
     before, after = _load(cache / "time__before.json"), _load(cache / "time__after.json")
     if before and after:
@@ -181,54 +179,65 @@ def report(args: argparse.Namespace) -> None:
                       f" {b / a['cold']:>10.1f}x {b / a['warm']:>10.1f}x")  # fmt: skip
         if "optuna:6:300" in after:
             print(f"optuna GPSampler, 6 dims, 300 trials: {after['optuna:6:300']:.3f} s")
+    _report_regret(args, cache)
+    _report_batch(args, cache)
+
+
+def _paired(cache: Path, names: list[str], kinds: list[str], n: int, seeds: int) -> dict:
+    """log10 regrets per problem and kind, on the seeds every kind has finished."""
+    from hypersweep.harness.problems import PROBLEMS
+
+    out: dict[str, dict[str, list[float]]] = {}
+    for name in names:
+        runs = {k: [_load(cache / f"{k}__{name}__{s}__{n}.json") for s in range(seeds)]
+                for k in kinds}  # fmt: skip
+        both = [s for s in range(seeds) if all(runs[k][s] for k in kinds)]
+        if both:
+            opt = PROBLEMS[name].optimum or 0.0  # a shifted box keeps the optimum's value
+            out[name] = {k: [_log_regret(runs[k][s]["values"], opt, n) for s in both]
+                         for k in kinds}  # fmt: skip
+    return out
+
+
+def _report_regret(args: argparse.Namespace, cache: Path) -> None:
     at = args.trials
-    print(
-        f"\nlog10 regret at {at} trials, GP before/after (shifted boxes, seeds 0-{args.seeds - 1})"
-    )
-    print(f"{'problem':<17} {'before mean':>11} {'after mean':>11} {'before med':>11}"
-          f" {'after med':>10} {'CPU s b/a':>12}")  # fmt: skip
-    for name in args.problems:
-        cells: dict[str, list[float]] = {"before": [], "after": []}
-        cpu: dict[str, list[float]] = {"before": [], "after": []}
-        for tag in cells:
-            for seed in range(args.seeds):
-                run = _load(cache / f"regret__{tag}__{name}__{seed}__{at}.json")
-                if run:
-                    opt = _problem(name, seed).optimum or PROBLEMS[name].optimum
-                    cells[tag].append(_log_regret(run["values"], opt, at))
-                    cpu[tag].append(run["cpu"])
-        if not all(cells.values()):
-            continue
-        b, a = cells["before"], cells["after"]
-        print(
-            f"{name:<17} {statistics.mean(b):>11.2f} {statistics.mean(a):>11.2f}"
-            f" {statistics.median(b):>11.2f} {statistics.median(a):>10.2f}"
-            f" {statistics.mean(cpu['before']):>5.0f}/{statistics.mean(cpu['after']):<5.0f}"
-        )
+    got = _paired(cache, args.problems, ["regret__before", "regret__after"], at, args.seeds)
+    print(f"\nlog10 regret at {at} trials, GP before/after, sequential (shifted boxes; n = seeds")
+    print("finished by both, from seeds 0 .. 2)")
+    print(f"{'problem':<17} {'n':>2} {'before mean':>11} {'after mean':>11} {'before med':>11}"
+          f" {'after med':>10} {'after-before':>13}")  # fmt: skip
+    diffs = []
+    for name, cells in got.items():
+        b, a = cells["regret__before"], cells["regret__after"]
+        diffs += [y - x for x, y in zip(b, a)]
+        print(f"{name:<17} {len(b):>2} {statistics.mean(b):>11.2f} {statistics.mean(a):>11.2f}"
+              f" {statistics.median(b):>11.2f} {statistics.median(a):>10.2f}"
+              f" {statistics.mean(a) - statistics.mean(b):>+13.2f}")  # fmt: skip
+    if diffs:
+        print(f"paired after - before over {len(diffs)} runs: mean {statistics.mean(diffs):+.2f},"
+              f" median {statistics.median(diffs):+.2f}, lower/equal/higher "
+              f"{sum(d < -1e-9 for d in diffs)}/{sum(abs(d) <= 1e-9 for d in diffs)}/"
+              f"{sum(d > 1e-9 for d in diffs)}")  # fmt: skip
+
+
+def _report_batch(args: argparse.Namespace, cache: Path) -> None:
     bt = args.batch_trials
-    print(
-        f"\nbatch proposals, 4 workers (4 trials always pending, told in completion order),"
-        f" median log10 regret at {bt} trials, seeds 0-{args.seeds - 1}"
-    )
-    print(f"{'problem':<17}" + "".join(f"{r:>11}" for r in BATCH_RULES))
+    kinds = [f"batch__{r}" for r in BATCH_RULES]
+    got = _paired(cache, args.problems, kinds, bt, args.seeds)
+    print(f"\nbatch proposals at {args.workers} workers ({args.workers} trials always pending,"
+          f" told in completion order):")  # fmt: skip
+    print(f"median log10 regret at {bt} trials (n = seeds finished by all three rules)")
+    print(f"{'problem':<17} {'n':>2}" + "".join(f"{r:>11}" for r in BATCH_RULES))
     ranks: dict[str, list[float]] = {r: [] for r in BATCH_RULES}
-    for name in args.problems:
-        meds = {}
-        for rule in BATCH_RULES:
-            regs = []
-            for seed in range(args.seeds):
-                run = _load(cache / f"batch__{rule}__{name}__{seed}__{bt}.json")
-                if run:
-                    regs.append(_log_regret(run["values"], PROBLEMS[name].optimum or 0.0, bt))
-            meds[rule] = statistics.median(regs) if regs else math.nan
-        if any(math.isnan(v) for v in meds.values()):
-            continue
+    for name, cells in got.items():
+        meds = {r: statistics.median(cells[f"batch__{r}"]) for r in BATCH_RULES}
         order = sorted(BATCH_RULES, key=lambda r: meds[r])
         for r in BATCH_RULES:
             ranks[r].append(order.index(r) + 1.0)
-        print(f"{name:<17}" + "".join(f"{meds[r]:>11.2f}" for r in BATCH_RULES))
-    if all(ranks.values()):
-        print(f"{'mean rank':<17}" + "".join(f"{statistics.mean(ranks[r]):>11.2f}"
+        n = len(cells[kinds[0]])
+        print(f"{name:<17} {n:>2}" + "".join(f"{meds[r]:>11.2f}" for r in BATCH_RULES))
+    if got:
+        print(f"{'mean rank':<20}" + "".join(f"{statistics.mean(ranks[r]):>11.2f}"
                                              for r in BATCH_RULES))  # fmt: skip
 
 
@@ -238,6 +247,7 @@ def main() -> None:
     ap.add_argument("--src", default=None, help="import hypersweep from here (old code)")
     ap.add_argument("--tag", default="after")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0, help="start the runs at this seed")
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--batch-trials", type=int, default=60)
     ap.add_argument("--workers", type=int, default=4)
