@@ -131,7 +131,7 @@ def batch(args: argparse.Namespace) -> None:
     import hypersweep as hs
     from hypersweep.samplers.gp import GP
 
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.seeds):
         for name in args.problems:
             for rule in BATCH_RULES:
                 path = _cache(args) / f"batch__{rule}__{name}__{seed}__{args.trials}.json"
