@@ -178,3 +178,17 @@ def test_failed_turns_are_retried_then_the_member_is_given_up(tmp_path: Path) ->
     failed = result.study.get_trials([TrialState.FAIL])
     assert len(failed) == 3 and calls.count(1) == 4  # turn 0, then three attempts of turn 1
     assert {s.member for s in result.lineage if s.interval == 2} == {0, 2}
+
+
+@pytest.mark.parametrize("synchronous", [True, False])
+def test_keep_checkpoints_deletes_only_what_no_copy_needs(
+    tmp_path: Path, synchronous: bool
+) -> None:
+    result = run(tmp_path, keep_checkpoints=2, synchronous=synchronous)
+    check_lineage(result, 6, 10)  # every copy found its donor's checkpoint
+    for member in (tmp_path / "ckpt").iterdir():
+        kept = sorted(p.name for p in member.iterdir())
+        newest = max(s.turn for s in result.lineage if s.member == int(member.name[-3:]))
+        assert kept == [f"turn-{t:04d}" for t in (newest - 1, newest)]
+    with pytest.raises(ValueError, match="keep_checkpoints must be an integer >= 2"):
+        run(tmp_path / "b", keep_checkpoints=1)

@@ -42,6 +42,7 @@ class Settings:
     synchronous: bool = True
     seed: int = 0
     maximize: bool = True
+    keep_checkpoints: int | None = None  # each member's newest checkpoints kept (None: all)
 
     @property
     def n_intervals(self) -> int:

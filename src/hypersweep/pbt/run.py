@@ -88,6 +88,7 @@ def run(
     seed: int = 0,
     heartbeat_interval: float | None = None,
     fail_fast: int = FAIL_FAST,
+    keep_checkpoints: int | None = None,
 ) -> Result:
     """Train ``population`` members for ``total_steps`` steps, every ``interval`` steps letting
     the bottom ``quantile`` copy a top member's weights and explore its hyperparameters.
@@ -100,6 +101,8 @@ def run(
     ``"model"`` (a GP bandit over the population's recent gains, as in PB2). No copy happens
     before ``burn_in`` steps. ``synchronous=True`` waits for a whole generation before
     deciding (reproducible with ``seed``); ``False`` decides as each member finishes.
+    ``keep_checkpoints=k`` (at least 2) deletes each member's checkpoints older than its
+    newest k (default: keep all; a copy or a resume needs only the newest).
 
     Every turn is a trial of the study ``study_name`` in ``storage``: run it again to resume
     a killed run, or from a second process (same storage, same arguments) to share the
@@ -108,7 +111,7 @@ def run(
     """
     settings = _settings(space, population, interval, total_steps, checkpoint_dir, direction,
                          quantile, perturb, resample_probability, burn_in, explore, synchronous,
-                         seed)  # fmt: skip
+                         seed, keep_checkpoints)  # fmt: skip
     study = create_study(study_name, storage=storage, direction=direction, space=space,
                          sampler=Random(seed=seed), load_if_exists=True)  # fmt: skip
     stored = study.record.system_attrs.get("pbt")
@@ -145,7 +148,7 @@ def run(
 def _settings(space: Any, population: int, interval: int, total_steps: int, checkpoint_dir: Any,
               direction: str, quantile: float, perturb: Sequence[float],
               resample_probability: float, burn_in: int, explore: str, synchronous: bool,
-              seed: int) -> Settings:  # fmt: skip
+              seed: int, keep: int | None) -> Settings:  # fmt: skip
     check_space(space)
     int_at_least("pbt.run", "population", population, 2)
     int_at_least("pbt.run", "interval", interval, 1)
@@ -161,11 +164,14 @@ def _settings(space: Any, population: int, interval: int, total_steps: int, chec
         raise ValueError(f"explore must be one of {EXPLORES}, but got {explore!r}")
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
+    if keep is not None:
+        int_at_least("pbt.run", "keep_checkpoints", keep, 2)
     if not isinstance(synchronous, bool):
         raise ValueError(f"synchronous must be True or False, but got {synchronous!r}")
     return Settings(population, interval, total_steps, str(Path(checkpoint_dir).resolve()),
                     float(quantile), check_factors(perturb), float(resample_probability),
-                    burn_in, explore, synchronous, seed, direction == "maximize")  # fmt: skip
+                    burn_in, explore, synchronous, seed, direction == "maximize",
+                    keep)  # fmt: skip
 
 
 def replay(

@@ -117,4 +117,7 @@ class Runner:
                 "train(config, interval) saved nothing into the directory interval.save; save "
                 "the model's state there (hs.integrations.pbt does), or members cannot be copied"
             )
+        if s.keep_checkpoints is not None:  # what a copy or a resume needs is never older
+            for old in range(plan.turn - s.keep_checkpoints + 1):
+                shutil.rmtree(s.checkpoint(plan.member, old), ignore_errors=True)
         return float(score)
