@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..importance.table import completed, table_of
 from ..trial import Direction, FrozenTrial, TrialState
 from . import _groups
+from . import _objectives as obj
 from ._plotly import (
     axis_kind,
     axis_values,
@@ -32,13 +33,15 @@ def best_so_far(values: Sequence[float], minimize: bool) -> list[float]:
     return out
 
 
-def plot_history(study: Study) -> Any:
+def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     """Each COMPLETE trial's value by trial number, with the best value so far as a line.
 
     Repeated trials carry error bars (one standard deviation of their results);
-    pruned trials are drawn at their last reported value.
+    pruned trials are drawn at their last reported value. A study of several
+    objectives draws the one ``objective`` names (its name or index).
     """
     g = go()
+    study = obj.single(study, objective, "plot_history")
     done = completed(study)
     minimize = study.direction is Direction.MINIMIZE
     numbers = [t.number for t in done]
@@ -77,15 +80,20 @@ def plot_history(study: Study) -> Any:
     return fig
 
 
-def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any:
+def plot_param_history(
+    study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
+) -> Any:
     """The value each trial drew for each parameter, by trial number.
 
     Shows every finished or running trial, so a sampler's drift and where it
-    concentrates are visible; COMPLETE trials are coloured by their value.
+    concentrates are visible; COMPLETE trials are coloured by their value (of
+    ``objective`` in a study of several; by default the first).
     """
     import numpy as np
 
     g = go()
+    study = obj.single(study, 0 if objective is None and obj.is_multi(study) else objective,
+                       "plot_param_history")  # fmt: skip
     trials = [t for t in study.trials if t.flat]
     if not trials:
         raise ValueError(f"study {study.name!r} has no trial with parameters yet")
@@ -108,7 +116,8 @@ def plot_param_history(study: Study, params: Sequence[str] | None = None) -> Any
                 colors = np.array([trials[j].value for j in pick], dtype=float)
                 marker = {"color": colors, "colorscale": "Viridis",
                           "reversescale": minimize, "cmin": min(values), "cmax": max(values),
-                          "showscale": i == 0, "colorbar": {"title": "value"}}  # fmt: skip
+                          "showscale": i == 0,
+                          "colorbar": {"title": shown(obj.names(study)[0])[:20]}}  # fmt: skip
             fig.add_trace(
                 g.Scatter(
                     x=[trials[j].number for j in pick],
@@ -189,9 +198,11 @@ def plot_intermediate(study: Study) -> Any:
     return fig
 
 
-def plot_ecdf(study: Study) -> Any:
-    """The empirical distribution of the COMPLETE trials' values: how often a result is reached."""
+def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Any:
+    """The empirical distribution of the COMPLETE trials' values: how often a result is
+    reached (of ``objective`` in a study of several)."""
     g = go()
+    study = obj.single(study, objective, "plot_ecdf")
     values = sorted(float(t.value) for t in completed(study))  # type: ignore[arg-type]
     n = len(values)
     minimize = study.direction is Direction.MINIMIZE

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..importance.table import Column, TrialTable, trial_table
+from ..importance.table import Column, TrialTable, table_of, trial_table
+from . import _objectives as obj
 from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, shown, subplots
 
 if TYPE_CHECKING:
@@ -14,14 +15,18 @@ if TYPE_CHECKING:
     from ..study import Study
 
 
-def plot_slice(study: Study, params: Sequence[str] | None = None) -> Any:
+def plot_slice(
+    study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
+) -> Any:
     """The objective against each parameter's value, one panel per parameter.
 
     Points are COMPLETE trials where the parameter was active, coloured by trial number.
+    A study of several objectives draws the one ``objective`` names.
     """
     import numpy as np
 
     g = go()
+    study = obj.single(study, objective, "plot_slice")
     table = trial_table(study, params=params)
     cols = table.select(params)
     if not cols:
@@ -75,16 +80,34 @@ def _axis(col: Column, encoded: np.ndarray) -> tuple[list[float], list[str], np.
     return ticks, texts, encoded
 
 
-def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None) -> Any:
+def plot_parallel_coordinates(
+    study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
+) -> Any:
     """Every COMPLETE trial as a line through its parameter values and its objective.
 
     Log-scaled parameters are drawn in log10; parameters a trial did not use sit
-    on an "(inactive)" tick below the axis' range.
+    on an "(inactive)" tick below the axis' range. A study of several objectives gets
+    an axis per objective and lines coloured by non-domination rank (0: the front;
+    infeasible trials rank below every feasible one), unless ``objective`` picks one.
     """
     g = go()
+    if obj.is_multi(study) and objective is None:
+        return _parallel_ranks(study, params)
+    study = obj.single(study, objective, "plot_parallel_coordinates")
     table = trial_table(study, params=params)
     values = table.values
     dims: list[dict[str, Any]] = [{"label": "objective", "values": values}]
+    line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
+            "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
+    fig = g.Figure(g.Parcoords(dimensions=_param_dims(table, params, dims), line=line))
+    fig.update_layout(title="Parallel coordinates")
+    return fig
+
+
+def _param_dims(
+    table: TrialTable, params: Sequence[str] | None, dims: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``dims`` followed by one axis per parameter."""
     for col in table.select(params):
         ticks, texts, encoded = _axis(col, col.encoded())
         dim: dict[str, Any] = {"label": shown(col.name), "values": encoded, "tickvals": ticks,
@@ -92,10 +115,28 @@ def plot_parallel_coordinates(study: Study, params: Sequence[str] | None = None)
         if len(ticks) > 1:
             dim["range"] = [min(ticks), max(ticks)]
         dims.append(dim)
-    line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
-            "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
-    fig = g.Figure(g.Parcoords(dimensions=dims, line=line))
-    fig.update_layout(title="Parallel coordinates")
+    return dims
+
+
+def _parallel_ranks(study: Study, params: Sequence[str] | None) -> Any:
+    """Parallel coordinates of a multi-objective study, coloured by constrained rank."""
+    import numpy as np
+
+    from ..multiobjective import constrained_ranks, violations
+
+    trials = obj.scored(study)
+    if not trials:
+        raise ValueError(f"study {study.name!r} has no COMPLETE trial with every objective yet")
+    ranks = constrained_ranks(obj.loss_matrix(study, trials), violations(trials))
+    values = np.array([t.values for t in trials], dtype=float)
+    dims = [{"label": f"{shown(n)} ({'min' if d.sign() > 0 else 'max'})", "values": values[:, k]}
+            for k, (n, d) in enumerate(zip(obj.names(study), obj.directions(study)))]  # fmt: skip
+    table = table_of(study, trials, params=params)
+    line = {"color": ranks, "colorscale": "Viridis", "reversescale": True, "cmin": 0,
+            "cmax": max(int(ranks.max()), 1), "showscale": True,
+            "colorbar": {"title": "rank (0: front)"}}  # fmt: skip
+    fig = go().Figure(go().Parcoords(dimensions=_param_dims(table, params, dims), line=line))
+    fig.update_layout(title="Parallel coordinates, coloured by non-domination rank")
     return fig
 
 
@@ -131,17 +172,24 @@ def _pair(table: TrialTable, x: str | None, y: str | None) -> tuple[Column, Colu
 
 
 def plot_contour(
-    study: Study, x: str | None = None, y: str | None = None, *, resolution: int = 60
+    study: Study,
+    x: str | None = None,
+    y: str | None = None,
+    *,
+    resolution: int = 60,
+    objective: int | str | None = None,
 ) -> Any:
     """The objective over a pair of parameters (default: the first two), trials on top.
 
     The surface interpolates the COMPLETE trials where both are active (inverse
     distance weighting in the plotted scale: log10 for log parameters, the index for
-    categories); it shows where good values lie, not a model's prediction.
+    categories); it shows where good values lie, not a model's prediction. A study of
+    several objectives draws the one ``objective`` names.
     """
     import numpy as np
 
     g = go()
+    study = obj.single(study, objective, "plot_contour")
     table = trial_table(study)
     cx, cy = _pair(table, x, y)
     ex, ey, z = cx.encoded(), cy.encoded(), table.values

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..importance.table import INACTIVE, Column, completed, same_value, table_of
 from ..trial import Direction
 from . import _groups
+from . import _objectives as obj
 from ._plotly import go, hover_params, objective_label, shown
 
 if TYPE_CHECKING:
@@ -16,11 +17,18 @@ if TYPE_CHECKING:
 
 
 def plot_importance(
-    study: Study, method: str = "fanova", *, seed: int = 0, params: Sequence[str] | None = None
+    study: Study,
+    method: str = "fanova",
+    *,
+    seed: int = 0,
+    params: Sequence[str] | None = None,
+    objective: int | str | None = None,
 ) -> Any:
-    """Horizontal bars of ``hs.importance.importance``, the most important parameter on top."""
+    """Horizontal bars of ``hs.importance.importance``, the most important parameter on top
+    (for ``objective`` in a study of several)."""
     from ..importance import importance
 
+    study = obj.single(study, objective, "plot_importance")
     return importance_figure(importance(study, method, seed=seed, params=params), method)
 
 
@@ -77,7 +85,7 @@ def _cell_label(col: Column | None, value: Any) -> str:
     return shown(value) if col is None or col.categorical else f"{value:.6g}"
 
 
-def plot_grid(study: Study, x: str | None = None) -> Any:
+def plot_grid(study: Study, x: str | None = None, *, objective: int | str | None = None) -> Any:
     """Every cell of a grid with its mean +- std (review the whole grid, not only its best).
 
     Columns are the values of ``x`` (default: the parameter with most values among
@@ -85,9 +93,11 @@ def plot_grid(study: Study, x: str | None = None) -> Any:
     A cell's results are the CV split scores of ``hs.sklearn.SearchCV``, the
     repeats of a trial, or the values of all trials with those parameters; its std
     is over CV splits the population std (GridSearchCV's ``std_test_score``), over
-    seeds or equal trials the sample std (as ``hs.repeats``).
+    seeds or equal trials the sample std (as ``hs.repeats``). A study of several
+    objectives draws the one ``objective`` names.
     """
     g = go()
+    study = obj.single(study, objective, "plot_grid")
     done = completed(study)
     table = table_of(study, done)
     if not table.columns:
@@ -140,18 +150,23 @@ def _cell_text(group: _groups.Group) -> str:
 # --- seed spread -----------------------------------------------------------------
 
 
-def repeated_groups(study: Study) -> list[_groups.Group]:
+def repeated_groups(study: Study, objective: int | str | None = None) -> list[_groups.Group]:
     """Configurations with more than one result (repeats, CV splits or equal trials)."""
+    study = obj.single(study, objective, "repeated_groups")
     return [gr for gr in _groups.group_trials(completed(study)) if len(gr.values) > 1]
 
 
-def plot_seed_spread(study: Study, *, top: int = 20) -> Any:
+def plot_seed_spread(
+    study: Study, *, top: int = 20, objective: int | str | None = None
+) -> Any:
     """The results of each repeated configuration, best mean first: is the best a lucky seed?
 
     A configuration whose results swing with the seed is unstable; picking its
-    luckiest seed is overfitting. Shows the ``top`` configurations by mean.
+    luckiest seed is overfitting. Shows the ``top`` configurations by mean (of
+    ``objective`` in a study of several).
     """
     g = go()
+    study = obj.single(study, objective, "plot_seed_spread")
     groups = repeated_groups(study)
     if not groups:
         raise ValueError(
@@ -199,13 +214,17 @@ def _baselines(baseline: float | Mapping[str, float]) -> dict[str, float]:
     return {str(k): float(v) for k, v in items.items()}
 
 
-def plot_baseline(study: Study, baseline: float | Mapping[str, float]) -> Any:
+def plot_baseline(
+    study: Study, baseline: float | Mapping[str, float], *, objective: int | str | None = None
+) -> Any:
     """The best trial against one or more baseline results, as bars.
 
     ``baseline`` is a number (e.g. the default model's validation loss) or a dict
-    of name -> number. The best trial's bar carries its std when it was repeated.
+    of name -> number. The best trial's bar carries its std when it was repeated. A
+    study of several objectives compares the feasible trial best in ``objective``.
     """
     g = go()
+    study = obj.single(study, objective, "plot_baseline")
     bases = _baselines(baseline)
     best = study.best_trial
     minimize = study.direction is Direction.MINIMIZE
