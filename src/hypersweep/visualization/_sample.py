@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..multiobjective import pareto_mask, to_loss
 from ..trial import Direction, FrozenTrial, TrialState, evolve
 
 if TYPE_CHECKING:
@@ -43,11 +44,19 @@ def even(trials: Sequence[Any], limit: int) -> list[Any]:
     return [trials[i] for i in picks]
 
 
-def sample(trials: Sequence[Any], direction: Direction, limit: int = LIMIT) -> list[Any]:
+def sample(
+    trials: Sequence[Any],
+    direction: Direction,
+    limit: int = LIMIT,
+    directions: Sequence[Direction] = (),
+) -> list[Any]:
     """The trials a plot draws (all of them up to ``limit``), in their original order;
-    they may be FrozenTrials or the storage's briefs (number, state, value)."""
+    they may be FrozenTrials or the storage's briefs (number, state, value). With
+    several ``directions``, the non-dominated trials take the place of the best ones."""
     if len(trials) <= limit:
         return list(trials)
+    if len(directions) > 1:
+        return _sample_front(trials, directions, limit)
     minimize = direction is Direction.MINIMIZE
     keep: dict[int, Any] = {}
     best: float | None = None
@@ -58,6 +67,23 @@ def sample(trials: Sequence[Any], direction: Direction, limit: int = LIMIT) -> l
     done = sorted((t for t in trials if _finite(t)), key=lambda t: t.value, reverse=not minimize)
     for t in done[: limit // 10]:
         keep[t.number] = t
+    rest = [t for t in trials if t.number not in keep]
+    for t in even(rest, max(0, limit - len(keep))):
+        keep[t.number] = t
+    return [t for t in trials if t.number in keep]
+
+
+def _sample_front(trials: Sequence[Any], directions: Sequence[Direction], limit: int) -> list[Any]:
+    """A multi-objective sample: the non-dominated COMPLETE trials (an even spread of at
+    most half the limit when the front is larger), then an even spread of the rest."""
+    m = len(directions)
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None
+            and len(t.values) == m and all(math.isfinite(v) for v in t.values)]  # fmt: skip
+    keep: dict[int, Any] = {}
+    if done:
+        mask = pareto_mask(to_loss([t.values for t in done], directions))
+        for t in even([t for t, on in zip(done, mask) if on], limit // 2):
+            keep[t.number] = t
     rest = [t for t in trials if t.number not in keep]
     for t in even(rest, max(0, limit - len(keep))):
         keep[t.number] = t
@@ -118,15 +144,16 @@ class Snapshot:
     @classmethod
     def of(cls, study: Study, limit: int = LIMIT) -> Snapshot:
         reader = light_reader(study)
+        dirs = tuple(getattr(study, "directions", None) or (study.direction,))
         if reader is not None:
             storage, sid = reader
             briefs = storage.read_briefs(sid).trials
             if len(briefs) > limit:
-                picked = [b.number for b in sample(briefs, study.direction, limit)]
+                picked = [b.number for b in sample(briefs, study.direction, limit, dirs)]
                 trials = resolved(study, storage.read_numbers(sid, picked))
                 return cls(study, trials, len(briefs), briefs)
         trials = list(study.trials)
-        return cls(study, sample(trials, study.direction, limit), len(trials), trials)
+        return cls(study, sample(trials, study.direction, limit, dirs), len(trials), trials)
 
     @property
     def sampled(self) -> bool:
@@ -164,6 +191,12 @@ def note(snapshot: Snapshot) -> str | None:
     """What a page says when its plots draw a sample (None when they draw every trial)."""
     if not snapshot.sampled:
         return None
+    if len(getattr(snapshot, "directions", None) or ()) > 1:
+        return (
+            f"The plots draw {len(snapshot.trials):,} of the {snapshot.total:,} trials: the "
+            f"non-dominated ones (at most {LIMIT // 2:,}) and an even spread of the rest; the "
+            f"hypervolume is computed over every trial."
+        )
     return (
         f"The plots draw {len(snapshot.trials):,} of the {snapshot.total:,} trials: every new "
         f"best, the best {LIMIT // 10:,} and an even spread of the rest; parameter importance "

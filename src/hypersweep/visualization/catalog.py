@@ -10,7 +10,8 @@ from .. import samplers
 from ..history import config_key
 from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
-from . import history, params, summary
+from . import _objectives as obj
+from . import history, params, pareto, summary
 from ._sample import IMPORTANCE_LIMIT, Snapshot, even, note
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     trials the plots draw a sample (see :func:`snapshot` and :func:`sample_note`).
     """
     study = snapshot(study)
+    if obj.is_multi(study):
+        return _multi_plan(study)
     table = _table(study)
     ranking = _Ranking(study, table)
     trials = study.trials
@@ -103,6 +106,29 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         baseline = _baseline(study)
         if baseline is not None:
             plots.append(("Tuned against baseline", lambda: summary.plot_baseline(study, baseline)))
+    return plots
+
+
+def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
+    """The plots of a study of several objectives: the front and its hypervolume, every
+    objective on parallel axes, then each objective's history."""
+    trials = study.trials
+    done = obj.scored(study)
+    labels = obj.names(study)
+    plots: list[tuple[str, Callable[[], Any]]] = []
+    if done and len(labels) <= 3:
+        plots.append(("Pareto front", lambda: pareto.plot_pareto_front(study)))
+    if any(obj.feasible(t) for t in done):
+        plots.append(("Hypervolume", lambda: pareto.plot_hypervolume_history(study)))
+    if done:
+        plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
+    if any(t.flat for t in trials):
+        plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
+    if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
+        plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
+    for k, name in enumerate(labels if done else ()):
+        plots.append((f"Optimisation history: {name}",
+                      lambda k=k: history.plot_history(study, objective=k)))  # fmt: skip
     return plots
 
 
