@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import samplers
@@ -128,7 +129,7 @@ def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
     for k, name in enumerate(labels if done else ()):
         plots.append((f"Optimisation history: {name}",
-                      lambda k=k: history.plot_history(study, objective=k)))  # fmt: skip
+                      partial(history.plot_history, study, objective=k)))  # fmt: skip
     return plots
 
 
