@@ -145,10 +145,11 @@ def hypervolume_history(
     if reference is None:
         ref = reference_point(loss)
     else:
-        ref = np.asarray(reference, dtype=float).reshape(-1) * signs
+        ref = np.asarray(reference, dtype=float).reshape(-1)
         if ref.shape[0] != len(dirs):
             raise ValueError(f"reference_point has {ref.shape[0]} values for {len(dirs)} "
                              f"objectives")  # fmt: skip
+        ref = ref * signs
     row = {t.number: i for i, t in enumerate(ok)}
     numbers: list[int] = []
     volumes: list[float] = []
