@@ -38,11 +38,15 @@ def drive(sampler: hs.samplers.Sampler, space_dict: dict[str, Any], objective: O
     trials: list[FrozenTrial] = []
     history = mo_history(space, trials, m)
     for number in range(n):
-        flat = dict(sampler.propose(history, number))
-        params, flat = space.resolve(
-            lambda path, param, flat=flat, number=number: flat[path]
-            if path in flat else sampler.sample(history, number, path, param)
-        )  # fmt: skip
+        proposed = dict(sampler.propose(history, number))
+
+        def choose(path: str, param: Any, proposed: dict[str, Any] = proposed,
+                   number: int = number) -> Any:  # fmt: skip
+            if path in proposed:
+                return proposed[path]
+            return sampler.sample(history, number, path, param)
+
+        params, flat = space.resolve(choose)
         values = tuple(float(v) for v in objective(params))
         attrs = {} if constraint is None else {"constraints": constraint(params)}
         trials.append(FrozenTrial(number, TrialState.COMPLETE, params=params, flat=flat,
@@ -204,5 +208,5 @@ def test_single_objective_constraints_put_feasible_trials_first() -> None:
     trials = drive(Evolution(seed=0), space, objective, 80, 1, constraint)
     late = trials[40:]
     assert np.mean([t.params["x0"] >= 0.6 for t in late]) > 0.6
-    best = min((t for t in trials if t.params["x0"] >= 0.6), key=lambda t: t.values)
-    assert best.values[0] < 0.6**2 + 0.1
+    best = min((t for t in trials if t.params["x0"] >= 0.6), key=lambda t: t.values or (np.inf,))
+    assert best.values is not None and best.values[0] < 0.6**2 + 0.1
