@@ -1,4 +1,4 @@
-"""What samplers and pruners may read of a study: its direction, space and trials.
+"""What samplers and pruners may read of a study: its directions, space and trials.
 
 It sits below samplers, pruners and the study, so the decision makers never import
 the study, and every layer shares one notion of "the same configuration".
@@ -123,10 +123,13 @@ class HasFidelity(Protocol):
 
 
 class History:
-    """What a sampler may read: direction, the static space (if any), and trials.
+    """What a sampler may read: directions, the static space (if any), and trials.
 
-    ``trials`` is produced lazily, so a sampler that ignores the history (Random)
-    costs nothing however long the study is.
+    ``directions`` has one entry per objective (``direction`` is the first); a trial of
+    a multi-objective study holds one value per direction in ``values``, and its
+    constraints in ``system_attrs["constraints"]`` (feasible when all <= 0, see
+    ``FrozenTrial.feasible``). ``trials`` is produced lazily, so a sampler that
+    ignores the history (Random) costs nothing however long the study is.
     """
 
     def __init__(
@@ -138,8 +141,10 @@ class History:
         get: Callable[[int], FrozenTrial | None] | None = None,
         changes: list[int] | None = None,
         pruner: HasFidelity | None = None,
+        directions: Sequence[Direction] | None = None,
     ) -> None:
         self.direction = direction
+        self.directions: tuple[Direction, ...] = tuple(directions) if directions else (direction,)
         self.space = space
         self.pruner = pruner  # the study's pruner (read-only), for multi-fidelity samplers
         self._trials = trials
