@@ -190,6 +190,8 @@ class Observations:
         self._params: dict[str, Param] | None = None
         self.curves: list[dict[int, float] | None] = []  # signed learning curves, per row
         self.finals = _Grow(float)  # signed final values, NaN unless completed
+        self.vectors: list[tuple[float, ...] | None] = []  # completed trials' values
+        self.violation = _Grow(float)  # total constraint violation (0: feasible)
         self.max_step = -1  # the furthest step any finished trial reported
         self._at: dict[float, _Grow] = {}  # budget -> each row's value there, grown by rows
 
@@ -234,8 +236,12 @@ class Observations:
         self.curves.append({s: sign * float(v) for s, v in curve.items()} if curve else None)
         if curve:
             self.max_step = max(self.max_step, max(curve))
-        done = trial.state is TrialState.COMPLETE and trial.value is not None
-        self.finals.append(sign * float(trial.value) if done else math.nan)
+        values = trial.values if trial.state is TrialState.COMPLETE else None
+        single = values is not None and len(values) == 1
+        self.finals.append(sign * float(values[0]) if single else math.nan)  # type: ignore[index]
+        self.vectors.append(values)
+        found = trial.system_attrs.get("constraints")
+        self.violation.append(sum(max(float(c), 0.0) for c in found if c == c) if found else 0.0)
         columns = self.columns
         for path, value in trial.flat.items():
             col = columns.get(path)
@@ -364,7 +370,10 @@ def rank_key(trial: Any, sign: float) -> tuple[float, float, float]:
     """Sort key: (0, loss, 0) for completed trials; (1, -last step, loss) for pruned
     ones, so a pruned trial ranks below every completed one (optuna's rule)."""
     if trial.state is TrialState.COMPLETE:
-        return (0.0, sign * float(trial.value), 0.0)
+        values = trial.values
+        if values is None or len(values) != 1:  # several objectives: split by Pareto rank
+            return (0.0, 0.0, 0.0)
+        return (0.0, sign * float(values[0]), 0.0)
     steps = trial.intermediate
     if not steps:
         return (1.0, math.inf, math.inf)

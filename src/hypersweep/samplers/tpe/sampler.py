@@ -13,8 +13,9 @@ import numpy as np
 from ..._checks import int_at_least, number_above, number_in
 from ...exceptions import SpaceExhausted
 from ...history import Fidelity, History
+from ...multiobjective import directions_of
 from ..base import Sampler, all_values, finite_size
-from . import _fidelity, parzen
+from . import _fidelity, _multi, parzen
 from ._model import GroupCache
 from ._observations import Codec, Observations, is_discrete
 
@@ -34,8 +35,11 @@ class TPE(Sampler):
     modelled jointly, pending trials count as bad (parallel workers spread out),
     and on discrete spaces no configuration repeats unless ``allow_repeats``.
     Under a pruner with rungs (ASHA, Hyperband) pruned trials are ranked by
-    their value at a rung, as in BOHB. The defaults, and the variants measured
-    and rejected, are explained in ``docs/samplers.md``.
+    their value at a rung, as in BOHB. With several objectives the good set is
+    MOTPE's: non-dominated fronts, the last cut by hypervolume contribution;
+    infeasible trials (constraints > 0) are bad once any trial is feasible.
+    The defaults, and the variants measured and rejected, are explained in
+    ``docs/samplers.md``.
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2, {"x": hs.Float(-5, 5)},
@@ -91,6 +95,7 @@ class TPE(Sampler):
         self.allow_repeats = allow_repeats
         self.multi_fidelity = multi_fidelity
         self._fidelity: Fidelity | None = None  # the study pruner's rungs, read per ask
+        self._directions: tuple[Any, ...] = ()
         self._space: Space | None = None
         self._good: list[np.ndarray | None] | None = None  # the good rows, once per ask
         self._obs = Observations()
@@ -132,6 +137,7 @@ class TPE(Sampler):
         self._obs.sync(history, number)
         self._synced = key
         self._fidelity = history.fidelity()
+        self._directions = directions_of(history)
         self._good = None
         self._draws.clear()
         self._space = history.space
@@ -271,6 +277,10 @@ class TPE(Sampler):
         """Each row's share of the good set: the best at a rung under a pruner with
         rungs, else by rank, a wide tie at the boundary (a plateau) counting once."""
         obs = self._obs
+        if len(self._directions) > 1:  # several objectives: MOTPE's split
+            n_good = parzen.n_good(len(obs), self.gamma, self.max_good)
+            return _multi.good_shares(obs.vectors, obs.violation.view(), self._directions,
+                                      n_good)  # fmt: skip
         picked = self._good_rows()
         if picked is not None:
             share = np.zeros(len(obs))
