@@ -36,6 +36,8 @@ FORBIDDEN = {
     "importance": {"cli", "report", "visualization", "executors"},
     "visualization": {"cli", "report", "executors", "storage"},
     "report": {"samplers", "pruners", "executors"},
+    "pbt": {"cli", "report", "harness", "sklearn", "integrations", "executors", "visualization",
+            "importance", "compat", "transfer"},
     "transfer": {"samplers", "pruners", "study", "executors", "cli", "harness", "report",
                  "sklearn", "integrations", "compat", "visualization", "importance"},
 }

@@ -39,6 +39,7 @@ _LAZY = {
     "evaluate": "training.evaluate",
     "fidelity": "training.fidelity",
     "importance": "importance",
+    "pbt": "pbt",
     "integrations": "integrations",
     "presets": "training.presets",
     "report": "report",

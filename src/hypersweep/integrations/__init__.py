@@ -11,7 +11,9 @@ hypersweep`` never loads torch or keras:
   built from a model-building function and a training step;
 - :mod:`hypersweep.integrations.checkpoint`: per-epoch checkpoints of a trial
   (files, loaded with ``torch.load(weights_only=True)``), resuming a retried
-  trial from its last saved epoch, and loading the best trial's weights.
+  trial from its last saved epoch, and loading the best trial's weights;
+- :mod:`hypersweep.integrations.pbt`: a population-based-training ``train``
+  function from a model builder, a fit step and a score, for Keras and PyTorch.
 
 All of them use only hypersweep's public API (``Trial``, ``Study``,
 ``hs.schedules``, ``hs.TrialPruned``), so Keras and PyTorch follow the same rules.
@@ -19,7 +21,7 @@ All of them use only hypersweep's public API (``Trial``, ``Study``,
 
 from __future__ import annotations
 
-__all__ = ["checkpoint", "keras", "torch"]
+__all__ = ["checkpoint", "keras", "pbt", "torch"]
 
 
 def __getattr__(name: str) -> object:
