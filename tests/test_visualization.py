@@ -162,6 +162,21 @@ def test_import_does_not_load_plotly() -> None:
     assert out.stdout.strip() == "False False"
 
 
+def test_plots_that_draw_one_value_take_objective(dbr: hs.Study) -> None:
+    """Every plot of one objective can be pointed at one of several (``objective=``); on a
+    study of one, naming its only objective draws the same figure."""
+    own = {"plot_pareto_front", "plot_hypervolume_history", "plot_intermediate",
+           "plot_lineage", "plot_schedules"}  # fmt: skip
+    plots = [n for n in viz.__all__ if n.startswith("plot_") and n not in own]
+    assert len(plots) == 10
+    for name in plots:
+        param = inspect.signature(getattr(viz, name)).parameters.get("objective")
+        assert param is not None and param.kind is param.KEYWORD_ONLY, name
+    same = viz.plot_history(dbr, objective=0).to_json() == viz.plot_history(dbr).to_json()
+    assert same
+    assert viz.plot_lineage.__module__ == "hypersweep.visualization.lineage"
+
+
 @pytest.mark.parametrize("name", ["mixed", "dbr", "repeated", "odd"])
 def test_figures_on_every_kind_of_study(name: str, request: pytest.FixtureRequest) -> None:
     study = request.getfixturevalue(name)

@@ -241,6 +241,9 @@ def test_single_objective_plots_ask_which_objective(study: Any) -> None:
     assert {int(n) for n in curves.data[0].customdata if n is not None} == {
         t.number for t in study.trials if t.intermediate
     }
+    shares = viz.plot_importance(study, objective="latency_ms").data[0]
+    assert list(shares.y)[-1] == "x"  # latency grows with 40 x^2 + 10 y: x on top
+    assert viz.plot_grid(study, objective="accuracy").data[0].type == "heatmap"
     params = viz.plot_param_history(study)  # coloured by the first objective
     assert params.data[0].marker.colorbar.title.text == "accuracy"
 
