@@ -68,7 +68,21 @@ class FrozenTrial:
 
     @property
     def value(self) -> float | None:
-        return None if self.values is None else self.values[0]
+        """The single objective's value; a trial of several objectives has ``values``."""
+        if self.values is None:
+            return None
+        if len(self.values) > 1:
+            raise RuntimeError(
+                f"trial {self.number} has {len(self.values)} objective values: read "
+                "trial.values (and study.best_trials for the Pareto front), not trial.value"
+            )
+        return self.values[0]
+
+    @property
+    def feasible(self) -> bool:
+        """True unless a stored constraint is > 0 (Optuna's rule); no constraints: True."""
+        found = self.system_attrs.get("constraints")
+        return not found or all(c <= 0 for c in found)
 
     @property
     def duration(self) -> float | None:
@@ -164,12 +178,79 @@ def as_value(result: Any) -> tuple[float | None, dict[str, Any], str | None]:
     return value, extra, None
 
 
+def as_values(result: Any, n: int) -> tuple[tuple[float, ...] | None, dict[str, Any], str | None]:
+    """:func:`as_value` for a study of ``n`` objectives: a sequence of n numbers, or a dict
+    whose "loss" is one. One objective: a number (or a one-item sequence)."""
+    if (
+        n == 1
+        and not isinstance(result, (list, tuple))
+        and not (isinstance(result, dict) and isinstance(result.get("loss"), (list, tuple)))
+    ):
+        one, first, problem = as_value(result)
+        return (None if one is None else (one,)), first, problem
+    extra: dict[str, Any] = {}
+    if isinstance(result, dict):
+        _, extra, problem = as_value({**result, "loss": 0.0} if "loss" in result else result)
+        if problem is not None:
+            return None, extra, problem
+        result = result["loss"]
+    if isinstance(result, (str, bytes, dict)) or not hasattr(result, "__len__"):
+        return (
+            None,
+            extra,
+            (
+                f"this study has {n} objectives, so the objective must return a sequence of {n} "
+                f"numbers (or a dict whose 'loss' is one), but returned {result!r:.80}"
+            ),
+        )
+    items = list(result)
+    if len(items) != n:
+        return (
+            None,
+            extra,
+            (
+                f"this study has {n} objectives, but the objective returned {len(items)} values: "
+                f"{result!r:.80}"
+            ),
+        )
+    out = []
+    for i, item in enumerate(items):
+        value, _, problem = as_value(item)
+        if problem is not None or value is None:
+            return None, extra, f"objective {i}: {problem}"
+        out.append(value)
+    return tuple(out), extra, None
+
+
+def constraints_of(given: Any) -> tuple[list[str], list[float]]:
+    """Constraint names and values from a result's "constraints" entry: a dict name ->
+    value, or a list (named c0, c1, ...). Raises ValueError saying what is wrong."""
+    if isinstance(given, dict):
+        pairs = [(str(k), v) for k, v in given.items()]
+    elif isinstance(given, (list, tuple)):
+        pairs = [(f"c{i}", v) for i, v in enumerate(given)]
+    else:
+        raise ValueError(
+            "'constraints' must be a dict of name -> number or a list of numbers (feasible "
+            f"when <= 0), but got {given!r:.80}"
+        )
+    for name, v in pairs:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(float(v)):
+            raise ValueError(f"constraint {name!r} must be a number (not NaN), but got {v!r:.40}")
+    return [k for k, _ in pairs], [float(v) for _, v in pairs]
+
+
 def outcome(
-    result: Any, state: TrialState | str | None, error: str | None, steps: dict[int, float]
+    result: Any,
+    state: TrialState | str | None,
+    error: str | None,
+    steps: dict[int, float],
+    n: int = 1,
 ) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any], str | None]:
     """How a trial ends, from what ``tell`` got: (state, values, extra entries, error).
 
-    No state: the objective's result decides (COMPLETE, or FAIL if it is no score);
+    No state: the objective's result decides (COMPLETE, or FAIL if it is no score; ``n``
+    objectives: a sequence of n numbers);
     PRUNED keeps the last reported value of ``steps``; FAIL keeps ``error``.
     """
     given = state
@@ -184,7 +265,29 @@ def outcome(
         return state, ((steps[max(steps)],) if steps else None), {}, None
     if state is TrialState.FAIL:
         return state, None, {}, error or "marked FAIL by the caller"
-    value, extra, problem = as_value(result)
-    if problem is not None or value is None:
+    values, extra, problem = as_values(result, n)
+    if problem is not None or values is None:
         return TrialState.FAIL, None, extra, problem
-    return TrialState.COMPLETE, (float(value),), extra, None
+    return TrialState.COMPLETE, values, extra, None
+
+
+def constraint_attrs(
+    extra: dict[str, Any], during: dict[str, float]
+) -> tuple[dict[str, Any], str | None]:
+    """The system attributes of a trial's constraints: those set during the objective
+    (``trial.set_constraint``) merged with a result's "constraints" entry (popped from
+    ``extra``, which wins on a shared name). Names sorted, so every trial lists them in
+    one order; a list alone keeps its own. Returns ({}, reason) when they are malformed."""
+    given = extra.pop("constraints", None)
+    if given is None and not during:
+        return {}, None
+    names: list[str] = []
+    values: list[float] = []
+    if given is not None:
+        try:
+            names, values = constraints_of(given)
+        except ValueError as exc:
+            return {}, str(exc)
+    merged = {**during, **dict(zip(names, values, strict=True))}
+    order = names if not during and isinstance(given, (list, tuple)) else sorted(merged)
+    return {"constraints": [merged[k] for k in order], "constraint_names": order}, None

@@ -104,12 +104,13 @@ class TrialCache:
             self._best_stale = True
 
     def _better(self, trial: FrozenTrial) -> bool:
-        if trial.value is None:
+        """Single-objective only: a study of several objectives has a front, no best."""
+        if trial.values is None or len(trial.values) != 1 or not trial.feasible:
             return False
         if self._best is None or self._best.value is None:
             return True
         sign = self.direction.sign()
-        return sign * trial.value < sign * self._best.value
+        return sign * trial.values[0] < sign * self._best.value
 
     # --- reading ---------------------------------------------------------------
     @property

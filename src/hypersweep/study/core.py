@@ -26,7 +26,7 @@ from ..samplers.base import Sampler
 from ..space import Space
 from ..storage import Storage, StudyRecord
 from ..training.seeding import derive_seed
-from ..trial import Direction, FrozenTrial, TrialState, evolve, outcome
+from ..trial import Direction, FrozenTrial, TrialState, constraint_attrs, evolve, outcome
 from . import progress
 from .cache import TrialCache
 from .handle import Trial, flatten_for_enqueue
@@ -55,7 +55,8 @@ class StudyCore:
         space: Space | None,
     ) -> None:
         self._record = record
-        self._direction = record.directions[0]  # a study's direction never changes
+        self._directions = tuple(record.directions)  # a study's directions never change
+        self._direction = self._directions[0]
         self._storage = storage
         self.sampler = sampler
         self.pruner = pruner
@@ -75,6 +76,7 @@ class StudyCore:
             get=self._cache.get,
             changes=self._cache.changed,
             pruner=self.pruner,
+            directions=self._directions,
         )
 
     # --- identity ----------------------------------------------------------------
@@ -85,6 +87,11 @@ class StudyCore:
     @property
     def direction(self) -> Direction:
         return self._direction
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        """One direction per objective (a single-objective study: one)."""
+        return self._directions
 
     @property
     def storage(self) -> Storage:
@@ -127,9 +134,6 @@ class StudyCore:
     def set_user_attr(self, key: str, value: Any) -> None:
         self._record = self._storage.update_study(self._id, user_attrs={key: jsonable(value)})
 
-    def __repr__(self) -> str:
-        return f"Study(name={self.name!r}, direction={self.direction.value!r})"
-
     # --- reading trials ----------------------------------------------------------
     def _resolve(self, trial: FrozenTrial) -> FrozenTrial:
         """Give stored trials their real values (tuples, classes) back, via the space."""
@@ -159,24 +163,6 @@ class StudyCore:
     def get_trials(self, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
         wanted = set(states) if states is not None else None
         return [t for t in self.trials if wanted is None or t.state in wanted]
-
-    @property
-    def best_trial(self) -> FrozenTrial:
-        self.refresh()
-        best = self._cache.best
-        if best is None:
-            raise ValueError(progress.why_no_best(self.name, self._cache.trials))
-        return best
-
-    @property
-    def best_params(self) -> Any:
-        return self.best_trial.params
-
-    @property
-    def best_value(self) -> float:
-        value = self.best_trial.value
-        assert value is not None  # COMPLETE trials always carry a value
-        return value
 
     # --- the state of the budget, read from the cache (call refresh() first) ----------
     def budget_used(self) -> int:
@@ -345,7 +331,8 @@ class StudyCore:
                 last_reap = time.monotonic()
             self.refresh()
         settled = [t for t in early if not (t.state is TrialState.FAIL and t.interrupted)]
-        return History(self.direction, self.space, lambda: settled, pruner=self.pruner)
+        return History(self.direction, self.space, lambda: settled, pruner=self.pruner,
+                       directions=self._directions)  # fmt: skip
 
     def tell(
         self,
@@ -373,7 +360,10 @@ class StudyCore:
             stored = self._cache.get(number)
             steps = handle.intermediate if handle else {}
             steps = steps or (stored.intermediate if stored else {})
-        state, values, extra, error = outcome(result, state, error, steps)
+        state, values, extra, error = outcome(result, state, error, steps, len(self._directions))
+        bound, problem = constraint_attrs(extra, handle.constraints if handle else {})
+        if problem is not None and state is TrialState.COMPLETE:
+            state, values, error = TrialState.FAIL, None, problem
         update: dict[str, Any] = {}
         if handle is not None:
             if self.space is None:
@@ -383,8 +373,9 @@ class StudyCore:
             elif len(handle.flat) != handle.stored_leaves:  # suggest_* added leaves since ask
                 update["flat"] = handle.flat
                 update["params"] = jsonable(handle.params)
+        seed = derive_seed(self.sampler.entropy, number)
         update["system_attrs"] = {**update.get("system_attrs", {}), **(system_attrs or {}),
-                                  "seed": derive_seed(self.sampler.entropy, number)}  # fmt: skip
+                                  **bound, "seed": seed}  # fmt: skip
         user_attrs = handle.user_attrs if handle else {}
         if extra:
             user_attrs = {**user_attrs, **jsonable(extra)}

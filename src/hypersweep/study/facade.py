@@ -11,7 +11,7 @@ from ..samplers.grid import Grid
 from ..trial import FrozenTrial
 from . import past, progress
 from .core import StudyCore
-from .export import to_dataframe, to_records
+from .export import choose, front, to_dataframe, to_records
 from .liveness import reap_dead_workers
 from .loop import WorkerLoop, check_objective
 from .options import DEFAULT_N_TRIALS, FAIL_FAST, Callback, RunOptions
@@ -33,6 +33,70 @@ class Study(StudyCore):
     >>> len(study.trials)
     8
     """
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        """The objectives' names (``create_study(objective_names=)``; else values_0, ...)."""
+        names = self.record.system_attrs.get("objective_names")
+        return tuple(names) if names else tuple(f"values_{i}" for i in range(len(self.directions)))
+
+    def __repr__(self) -> str:
+        if len(self.directions) > 1:
+            return f"Study(name={self.name!r}, directions={[d.value for d in self.directions]})"
+        return f"Study(name={self.name!r}, direction={self.direction.value!r})"
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best feasible COMPLETE trial (one objective; several: see ``best_trials``)."""
+        if len(self.directions) > 1:
+            raise RuntimeError(
+                f"study {self.name!r} has {len(self.directions)} objectives, so it has no "
+                "single best trial: read study.best_trials (the Pareto front) or choose one "
+                "with study.select_trial(...)"
+            )
+        self.refresh()
+        best = self.best_so_far()
+        if best is None:
+            raise ValueError(progress.why_no_best(self.name, self.trials))
+        return best
+
+    @property
+    def best_params(self) -> Any:
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None  # COMPLETE trials always carry a value
+        return value
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The feasible non-dominated COMPLETE trials (the Pareto front), by number; with
+        one objective, every feasible trial tied for the best value."""
+        return front(self.trials, self.directions)
+
+    def select_trial(
+        self,
+        how: str = "knee",
+        *,
+        weights: Mapping[str, float] | None = None,
+        best: str | None = None,
+        where: Mapping[str, tuple[str, float]] | None = None,
+    ) -> FrozenTrial:
+        """One trial from the feasible trade-off, by objective names.
+
+        ``select_trial()`` or ``select_trial("knee")``: the knee of the front, the point
+        giving up least of each objective. ``select_trial(weights={"accuracy": 1,
+        "latency_ms": 0.2})``: the front point nearest the ideal in those relative
+        importances (Chebyshev, so concave fronts are reachable too).
+        ``select_trial(best="accuracy", where={"latency_ms": ("<=", 10)})``: the best
+        trial in ``best`` (in its own direction) among those meeting every bound (ops
+        <=, <, >=, >). Infeasible trials are never chosen. (Not ``select``: that names
+        the statistic of repeats, ``create_study(select=)``.)
+        """
+        return choose(self.trials, self.directions, self.objective_names, how,
+                      weights=weights, best=best, where=where)  # fmt: skip
 
     def optimize(
         self,
@@ -200,12 +264,13 @@ class Study(StudyCore):
                          seed_objective=seed_objective)  # fmt: skip
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One flat dict per trial: number, state, value, params_<path>, user_attrs_<key>, ..."""
-        return to_records(self.trials)
+        """One flat dict per trial: number, state, value (several objectives:
+        ``values_<name>`` each), params_<path>, user_attrs_<key>, ..."""
+        return to_records(self.trials, self.objective_names)
 
     def to_dataframe(self) -> Any:
         """The trials as a pandas DataFrame (needs ``pip install pandas``)."""
-        return to_dataframe(self.trials)
+        return to_dataframe(self.trials, self.objective_names)
 
 
 def _check_jobs(n_jobs: int) -> int:

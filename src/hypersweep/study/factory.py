@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
@@ -27,9 +28,65 @@ is never worse than random search at the start.
 """
 
 
-def choose_sampler(sampler: str | Sampler | None, seed: int | None) -> Sampler:
-    """The sampler named (an object, a name), or the default TPE when ``sampler`` is None."""
-    return from_name(DEFAULT_SAMPLER if sampler is None else sampler, seed=seed)
+_MULTI_OBJECTIVE = {"Random", "Grid", "QMC", "Evolution"}  # samplers that never read values
+# as one number, or rank several by Pareto fronts; a sampler may say so itself with a
+# ``supports_multi_objective`` attribute (GP, CMA-ES and Auto model one value only)
+
+
+def supports(sampler: Sampler, n_objectives: int) -> bool:
+    """Whether ``sampler`` can drive a study of ``n_objectives`` objectives."""
+    if n_objectives == 1:
+        return True
+    said = getattr(sampler, "supports_multi_objective", None)
+    return bool(said) if said is not None else type(sampler).__name__ in _MULTI_OBJECTIVE
+
+
+def choose_sampler(
+    sampler: str | Sampler | None, seed: int | None, n_objectives: int = 1
+) -> Sampler:
+    """The sampler named (an object, a name), or the default when ``sampler`` is None:
+    TPE for one objective; for several, TPE when its multi-objective mode is there
+    (``supports_multi_objective``), else the Evolution sampler's NSGA-II survival.
+    A single-objective sampler given to a multi-objective study is refused here."""
+    if sampler is None and n_objectives > 1:
+        chosen = from_name(DEFAULT_SAMPLER, seed=seed)
+        return chosen if supports(chosen, n_objectives) else from_name("evolution", seed=seed)
+    chosen = from_name(DEFAULT_SAMPLER if sampler is None else sampler, seed=seed)
+    if not supports(chosen, n_objectives):
+        raise ValueError(
+            f"the {type(chosen).__name__} sampler models a single objective, but this study "
+            f"has {n_objectives}; use sampler=None (the default for several objectives), "
+            "'evolution' (NSGA-II) or 'random'"
+        )
+    return chosen
+
+
+def parse_directions(
+    direction: str | Direction | None,
+    directions: Sequence[str | Direction] | None,
+    objective_names: Sequence[str] | None,
+) -> tuple[list[Direction], list[str] | None]:
+    """The study's directions and objective names, checked: ``direction`` or
+    ``directions``, and one distinct name per direction."""
+    if directions is not None:
+        if direction is not None:
+            raise ValueError("give direction= (one objective) or directions= (one per "
+                             "objective), not both")  # fmt: skip
+        if isinstance(directions, (str, Direction)) or not directions:
+            raise ValueError(f"directions must be a non-empty list such as ['maximize', "
+                             f"'minimize'], but got {directions!r}")  # fmt: skip
+        dirs = [Direction.parse(d) for d in directions]
+    else:
+        dirs = [Direction.parse(direction or "minimize")]
+    if objective_names is None:
+        return dirs, None
+    names = [objective_names] if isinstance(objective_names, str) else list(objective_names)
+    if len(names) != len(dirs) or len(set(names)) != len(names):
+        raise ValueError(f"objective_names must hold {len(dirs)} distinct names, one per "
+                         f"direction, but got {objective_names!r}")  # fmt: skip
+    if not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"objective_names must be non-empty strings, got {objective_names!r}")
+    return dirs, names
 
 
 def choose_pruner(pruner: Pruner | None) -> Pruner:
@@ -42,7 +99,9 @@ def create_study(
     name: str | None = None,
     *,
     storage: str | Storage | None = None,
-    direction: str | Direction = "minimize",
+    direction: str | Direction | None = None,
+    directions: Sequence[str | Direction] | None = None,
+    objective_names: Sequence[str] | None = None,
     sampler: str | Sampler | None = None,
     pruner: Pruner | None = None,
     space: Any = None,
@@ -63,6 +122,12 @@ def create_study(
     resumed study keeps them, and changing ``repeats`` or ``select`` of a study
     that has trials is refused, since its values would no longer compare.
 
+    ``directions=["maximize", "minimize"]`` (instead of ``direction``) makes a
+    multi-objective study: the objective returns one number per direction (a
+    sequence, or a dict whose "loss" is one), ``study.best_trials`` is the Pareto
+    front and ``study.select_trial`` picks one trial from it; ``objective_names`` name
+    the objectives (stored; used by ``select``, exports and the CLI).
+
     Defaults, chosen on the shipped benchmark: ``sampler=None`` is TPE (random
     search's regret was lower in only 5 of 100 benchmark runs at 50 trials), and
     ``pruner=None`` is ``hs.pruners.default_pruner()``, which stops a trial only
@@ -79,18 +144,19 @@ def create_study(
     """
     settings = _settings(repeats, select, seed_objective)
     store = get_storage(storage)
-    dirn = Direction.parse(direction)
+    dirs, names = parse_directions(direction, directions, objective_names)
     compiled = None if space is None else Space(space)
-    smp = choose_sampler(sampler, seed)
+    smp = choose_sampler(sampler, seed, len(dirs))
+    named = {} if names is None else {"objective_names": names}
     if name is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"study-{stamp}-{secrets.token_hex(2)}"
     try:
         record = store.create_study(
             name,
-            [dirn],
+            dirs,
             space=None if compiled is None else compiled.to_json(),
-            system_attrs={"seed": smp.entropy, **_DEFAULTS, **settings},
+            system_attrs={"seed": smp.entropy, **_DEFAULTS, **settings, **named},
         )
     except DuplicateStudy:
         if not load_if_exists:
@@ -99,11 +165,16 @@ def create_study(
                 f"it, or choose another name"
             ) from None
         record = store.get_study(name)
-        if record.directions[0] is not dirn:
+        if list(record.directions) != dirs:
+            was, now = [d.value for d in record.directions], [d.value for d in dirs]
             raise ValueError(
-                f"study {name!r} was created to {record.directions[0].value}, not to "
-                f"{dirn.value}; use another study name"
+                f"study {name!r} was created to {' and '.join(was)}, not to "
+                f"{' and '.join(now)}; use another study name"
             ) from None
+        stored_names = record.system_attrs.get("objective_names")
+        if names is not None and stored_names is not None and list(stored_names) != names:
+            raise ValueError(f"study {name!r} names its objectives {stored_names}, not "
+                             f"{names}; use another study name") from None  # fmt: skip
         record = _keep_settings(record, store, settings)
         return _open(record, store, smp, pruner, compiled)
     return Study(record, store, smp, choose_pruner(pruner), compiled)
@@ -170,7 +241,8 @@ def load_study(
             f"check the name and the storage URL"
         ) from None
     compiled = None if space is None else Space(space)
-    return _open(record, store, choose_sampler(sampler, seed), pruner, compiled)
+    smp = choose_sampler(sampler, seed, len(record.directions))
+    return _open(record, store, smp, pruner, compiled)
 
 
 def _open(

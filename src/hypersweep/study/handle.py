@@ -52,6 +52,7 @@ class Trial:
         self.params: Any = None
         self.user_attrs: dict[str, Any] = user_attrs if user_attrs is not None else {}
         self.intermediate: dict[int, float] = {}
+        self.constraints: dict[str, float] = {}  # set_constraint's, stored when told
         self._defined: dict[str, Param] = {}
         self._sampler = sampler
         self._sample = sampler.sample
@@ -168,6 +169,16 @@ class Trial:
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach JSON-able information to the trial (kept with it in storage)."""
         self.user_attrs[key] = json_key(value)
+
+    def set_constraint(self, name: str, value: float) -> None:
+        """Record constraint ``name``: the trial is feasible when every constraint is <= 0
+        (Optuna's rule). Infeasible trials never become best, and samplers steer away."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"set_constraint: name must be a non-empty string, got {name!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ValueError(f"set_constraint: {name!r} needs a number (not NaN), but got "
+                             f"{value!r:.40}; the trial is feasible when it is <= 0")  # fmt: skip
+        self.constraints[name] = float(value)
 
     def __repr__(self) -> str:
         shown = self.params if self.params else self.flat

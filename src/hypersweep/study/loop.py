@@ -14,7 +14,7 @@ from typing import Any
 from ..exceptions import BudgetReached, HypersweepError, SpaceExhausted, TrialPruned
 from ..pruners import AllOf, AnyOf, CannotWin, PairedTest, Pruner
 from ..training.seeding import seed_everything
-from ..trial import FrozenTrial, TrialState, as_value
+from ..trial import FrozenTrial, TrialState, as_values
 from . import progress, repeats, signals
 from .core import Lost, StudyCore
 from .handle import Trial, TrialParams
@@ -237,7 +237,7 @@ class WorkerLoop:
 
     def _run_one(self, trial: Trial) -> FrozenTrial:
         study = self.study
-        done: list[tuple[float, int]] = []  # (score, seed) of each finished repeat
+        done: list[tuple[Any, int]] = []  # (score or scores, seed) of each finished repeat
         try:
             result = self._call_repeats(trial, done)
         except _BadRepeat as bad:
@@ -286,7 +286,7 @@ class WorkerLoop:
             f"whatever fails."
         ) from exc
 
-    def _call_repeats(self, trial: Trial, done: list[tuple[float, int]]) -> Any:
+    def _call_repeats(self, trial: Trial, done: list[tuple[Any, int]]) -> Any:
         """Call the objective once per repeat, each with its own seed, and return what to tell:
         the objective's own result for one repeat, else the selected statistic (with repeat
         0's extra entries). A repeat that fails, or returns no score, fails the whole trial
@@ -309,15 +309,15 @@ class WorkerLoop:
             result = self.call(trial)
             if k == 1:
                 return result
-            value, extra, problem = as_value(result)
-            if problem is not None or value is None:
+            values, extra, problem = as_values(result, len(study.directions))
+            if problem is not None or values is None:
                 raise _BadRepeat(self._where(trial) + str(problem))
-            done.append((value, trial.seed))
+            done.append((values[0] if len(values) == 1 else list(values), trial.seed))
             first_extra = extra if repeat == 0 else first_extra
-            if isinstance(trial, RepeatedTrial):
+            if isinstance(trial, RepeatedTrial) and len(values) == 1:
                 trial.finish_repeat([v for v, _ in done], repeat == k - 1)
         trial.repeat = 0
-        score = repeats.selected([v for v, _ in done], study.select, study.direction)
+        score = repeats.selected_each([v for v, _ in done], study.select, study.directions)
         return {**first_extra, "loss": score}
 
     def _where(self, trial: Trial) -> str:
@@ -326,7 +326,7 @@ class WorkerLoop:
             return ""
         return f"repeat {trial.repeat} of {self.study.repeats} (seed {trial.seed}): "
 
-    def _repeats_attrs(self, done: list[tuple[float, int]]) -> dict[str, Any] | None:
+    def _repeats_attrs(self, done: list[tuple[Any, int]]) -> dict[str, Any] | None:
         if self.study.repeats == 1:
             return None
         scores, seeds = [v for v, _ in done], [s for _, s in done]

@@ -18,13 +18,32 @@ from .progress import set_verbosity
 
 @dataclass(frozen=True)
 class Result:
-    """What :func:`minimize` / :func:`maximize` return."""
+    """What :func:`minimize` / :func:`maximize` return.
+
+    With several objectives (``directions=``), ``best_trial`` and ``best_params`` are
+    the knee of the front (``study.select_trial()``), ``best_trials`` the whole front, and
+    ``best_value`` raises: read ``best_values``.
+    """
 
     best_params: Any
-    best_value: float
+    best_values: tuple[float, ...]
     best_trial: FrozenTrial
     trials: list[FrozenTrial]
     study: Study
+
+    @property
+    def best_value(self) -> float:
+        if len(self.best_values) > 1:
+            raise RuntimeError(
+                f"this study has {len(self.best_values)} objectives: read result.best_values "
+                "(the knee's), or result.best_trials for the whole front"
+            )
+        return self.best_values[0]
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The feasible Pareto front (one objective: the trials tied for the best)."""
+        return self.study.best_trials
 
 
 def minimize(
@@ -41,7 +60,9 @@ def minimize(
     catch: tuple[type[BaseException], ...] = (Exception,),
     pruner: Pruner | None = None,
     verbosity: int | None = None,
-    direction: str = "minimize",
+    direction: str | None = None,
+    directions: Sequence[str] | None = None,
+    objective_names: Sequence[str] | None = None,
     repeats: int | None = None,
     select: str | None = None,
     seed_objective: bool | None = None,
@@ -59,6 +80,9 @@ def minimize(
     k seeds and ``select`` chooses the statistic that ranks them ("mean",
     "mean_minus_std", "lcb"); ``seed_objective=True`` seeds the frameworks with
     ``trial.seed`` before each call (see :func:`hypersweep.create_study`).
+    ``directions=["maximize", "minimize"]`` (with ``objective_names``) tunes several
+    objectives at once: the objective returns one number per direction, and the
+    result's best trial is the knee of the Pareto front (see :class:`Result`).
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 2) ** 2, {"x": hs.Float(-5, 5)}, n_trials=30,
@@ -72,6 +96,8 @@ def minimize(
         study,
         storage=storage,
         direction=direction,
+        directions=directions,
+        objective_names=objective_names,
         sampler=sampler,
         pruner=pruner,
         space=space,
@@ -82,12 +108,15 @@ def minimize(
         seed_objective=seed_objective,
     )
     st.optimize(objective, n_trials, timeout=timeout, callbacks=callbacks, catch=catch)
-    best = st.best_trial
-    return Result(best.params, best.value or 0.0, best, st.trials, st)
+    best = st.best_trial if len(st.directions) == 1 else st.select_trial()
+    return Result(best.params, tuple(best.values or (0.0,)), best, st.trials, st)
 
 
 def maximize(objective: Callable[..., Any], space: Any, **kwargs: Any) -> Result:
-    """Like :func:`minimize`, for scores where higher is better (accuracy, AUC...)."""
+    """Like :func:`minimize`, for scores where higher is better (accuracy, AUC...); with
+    ``directions=`` it is the same as :func:`minimize` (the directions say it all)."""
+    if "directions" in kwargs:
+        return minimize(objective, space, **kwargs)
     return minimize(objective, space, direction="maximize", **kwargs)
 
 

@@ -18,7 +18,7 @@ from .._json import jsonable
 from ..exceptions import ConfigTaken
 from ..history import config_key
 from ..space import Param
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, as_values
 from .handle import flatten_for_enqueue, leaf_key
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def add_trial(
 ) -> FrozenTrial:
     """Record one finished evaluation; see :meth:`hypersweep.Study.add_trial`."""
     final = _state(state)
-    values = _values(final, value, intermediate)
+    values = _values(final, value, intermediate, len(study.directions))
     flat, nested, attrs = _configuration(study, params, space)
     attrs["added"] = True
     now = time.time()
@@ -78,7 +78,7 @@ def add_trials(study: StudyCore, trials: Iterable[Mapping[str, Any]]) -> list[Fr
                 f"but has {sorted(item)}"
             )
         final = _state(item.get("state", TrialState.COMPLETE))
-        _values(final, item.get("value"), item.get("intermediate"))
+        _values(final, item.get("value"), item.get("intermediate"), len(study.directions))
         _configuration(study, item["params"], item.get("space"))
     return [add_trial(study, **item) for item in items]
 
@@ -93,10 +93,16 @@ def _state(state: TrialState | str) -> TrialState:
 
 
 def _values(
-    state: TrialState, value: Any, intermediate: Mapping[int, float] | None
+    state: TrialState, value: Any, intermediate: Mapping[int, float] | None, n: int = 1
 ) -> tuple[float, ...] | None:
+    """The values to store; ``n`` objectives: a COMPLETE trial's value is a sequence of n."""
     if state is TrialState.FAIL:
         return None
+    if n > 1 and state is TrialState.COMPLETE:
+        values, _, problem = as_values(value, n)
+        if problem is not None or values is None or isinstance(value, dict):
+            raise ValueError(f"add_trial: {problem or 'give the values as a sequence'}")
+        return values
     if value is None and state is TrialState.PRUNED and intermediate:
         value = intermediate[max(intermediate)]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):

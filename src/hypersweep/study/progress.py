@@ -53,6 +53,12 @@ def announce(direction: Direction, trial: FrozenTrial, previous_best: FrozenTria
     if trial.state is not TrialState.COMPLETE or not logger.isEnabledFor(logging.INFO):
         logger.debug("Trial %d ended %s.", trial.number, trial.state.value)
         return
+    if trial.values is not None and len(trial.values) > 1:  # a front has no single best
+        logger.debug("Trial %d finished with values %s.", trial.number, list(trial.values))
+        return
+    if not trial.feasible:
+        logger.debug("Trial %d finished infeasible with value %.6g.", trial.number, trial.value)
+        return
     sign = direction.sign()
     prev = previous_best.value if previous_best is not None else None
     if prev is None or (trial.value is not None and sign * trial.value < sign * prev):
@@ -128,6 +134,11 @@ def why_no_best(name: str, trials: list[FrozenTrial]) -> str:
     if not trials:
         return (f"study {name!r} has no COMPLETE trial yet, so there is no best one; "
                 f"run study.optimize(...) first")  # fmt: skip
+    if any(t.state is TrialState.COMPLETE for t in trials):
+        return (
+            f"study {name!r} has COMPLETE trials but none feasible (a constraint > 0 in "
+            "each), so there is no best one; run more trials or loosen the constraints"
+        )
     failed = [t for t in trials if t.state is TrialState.FAIL and t.error]
     first = failed[0].error.splitlines()[0] if failed and failed[0].error else None
     return (

@@ -69,12 +69,25 @@ def selected(values: Sequence[float], select: str, direction: Direction) -> floa
     return mean + worse * half_width  # "lcb"
 
 
+def selected_each(
+    values: Sequence[Any], select: str, directions: Sequence[Direction]
+) -> float | list[float]:
+    """:func:`selected` of one objective's scores, or of each objective's (a list) when
+    ``values`` holds one list of scores per repeat."""
+    if len(directions) == 1:
+        return selected(values, select, directions[0])
+    return [selected([v[j] for v in values], select, d) for j, d in enumerate(directions)]
+
+
 def record(
-    values: Sequence[float], seeds: Sequence[int], select: str, direction: Direction
+    values: Sequence[Any], seeds: Sequence[int], select: str, direction: Direction
 ) -> dict[str, Any]:
     """What a trial stores in ``system_attrs["repeats"]`` (also partial, when a repeat failed)."""
     out: dict[str, Any] = {"values": list(values), "seeds": list(seeds), "select": select}
-    if values:
+    if values and isinstance(values[0], list):  # several objectives: per objective
+        columns = [[v[j] for v in values] for j in range(len(values[0]))]
+        out["mean"], out["std"] = (list(x) for x in zip(*map(mean_std, columns), strict=True))
+    elif values:
         out["mean"], out["std"] = mean_std(values)
     return out
 
