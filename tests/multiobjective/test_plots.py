@@ -225,6 +225,7 @@ def test_single_objective_plots_ask_which_objective(study: Any) -> None:
         viz.plot_history(study, objective="speed")
     done = [t for t in study.trials if t.state is TrialState.COMPLETE]
     fig = viz.plot_history(study, objective="latency_ms")
+    assert fig.layout.yaxis.title.text == "latency_ms (lower is better)"
     assert list(fig.data[0].y) == [t.values[1] for t in done]
     assert list(fig.data[1].y) == list(np.minimum.accumulate([t.values[1] for t in done]))
     best = viz.plot_history(study, objective=0).data[1].y
@@ -277,6 +278,8 @@ def test_one_objective_studies_keep_their_plots() -> None:
     study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.2) ** 2, n_trials=6)
     fig = viz.plot_history(study, objective=0)
     assert list(fig.data[0].y) == [t.value for t in study.trials]
+    assert fig.layout.yaxis.title.text == "objective (lower is better)"
+    assert viz.plot_param_history(study).data[0].marker.colorbar.title.text == "value"
     with pytest.raises(ValueError, match="one objective"):
         viz.plot_pareto_front(study)
     with pytest.raises(ValueError, match="one objective"):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..multiobjective import losses
 from ..trial import Direction, FrozenTrial, TrialState, evolve
+from ._plotly import shown
 
 
 def directions(study: Any) -> tuple[Direction, ...]:
@@ -101,6 +102,12 @@ class Projected:
         if not done:
             raise ValueError(f"study {self.study.name!r} has no feasible COMPLETE trial yet")
         return min(done, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
+
+
+def axis_label(study: Any, minimize: bool) -> str:
+    """An objective axis' title: the objective's name when one of several was picked."""
+    name = shown(study.objective_names[0]) if isinstance(study, Projected) else "objective"
+    return f"{name} ({'lower' if minimize else 'higher'} is better)"
 
 
 def single(study: Any, objective: int | str | None, plot: str) -> Any:

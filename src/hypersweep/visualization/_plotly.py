@@ -40,10 +40,6 @@ def subplots(**kwargs: Any) -> Any:
     return make_subplots(**kwargs)
 
 
-def objective_label(minimize: bool) -> str:
-    return "objective (lower is better)" if minimize else "objective (higher is better)"
-
-
 def grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
     """(rows, columns) for n small panels."""
     cols = min(n, max_cols)

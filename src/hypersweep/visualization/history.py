@@ -15,7 +15,6 @@ from ._plotly import (
     go,
     grid_shape,
     hover_params,
-    objective_label,
     shown,
     subplots,
 )
@@ -75,7 +74,7 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
         )
     fig.update_layout(
         title=f"Optimisation history of {shown(study.name)}", xaxis_title="trial",
-        yaxis_title=objective_label(minimize),
+        yaxis_title=obj.axis_label(study, minimize),
     )
     return fig
 
@@ -94,6 +93,7 @@ def plot_param_history(
     g = go()
     study = obj.single(study, 0 if objective is None and obj.is_multi(study) else objective,
                        "plot_param_history")  # fmt: skip
+    label = shown(study.objective_names[0]) if isinstance(study, obj.Projected) else "value"
     trials = [t for t in study.trials if t.flat]
     if not trials:
         raise ValueError(f"study {study.name!r} has no trial with parameters yet")
@@ -117,7 +117,7 @@ def plot_param_history(
                 marker = {"color": colors, "colorscale": "Viridis",
                           "reversescale": minimize, "cmin": min(values), "cmax": max(values),
                           "showscale": i == 0,
-                          "colorbar": {"title": shown(obj.names(study)[0])[:20]}}  # fmt: skip
+                          "colorbar": {"title": label}}  # fmt: skip
             fig.add_trace(
                 g.Scatter(
                     x=[trials[j].number for j in pick],
@@ -213,7 +213,7 @@ def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Any:
         )
     )
     fig.update_layout(
-        title="Distribution of results (ECDF)", xaxis_title=objective_label(minimize),
+        title="Distribution of results (ECDF)", xaxis_title=obj.axis_label(study, minimize),
         yaxis_title="fraction of trials with value <= x", yaxis={"range": [0, 1.02]},
     )
     return fig

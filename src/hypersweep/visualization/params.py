@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..importance.table import Column, TrialTable, table_of, trial_table
 from . import _objectives as obj
-from ._plotly import axis_kind, go, grid_shape, hover_params, objective_label, shown, subplots
+from ._plotly import axis_kind, go, grid_shape, hover_params, shown, subplots
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +52,7 @@ def plot_slice(
             row=row + 1, col=c + 1,
         )
         fig.update_xaxes(**axis_kind(col), row=row + 1, col=c + 1)
-    fig.update_yaxes(title_text=objective_label(table.minimize), col=1)
+    fig.update_yaxes(title_text=obj.axis_label(study, table.minimize), col=1)
     fig.update_layout(title="Objective against each parameter", height=max(350, 300 * rows))
     return fig
 

@@ -10,7 +10,7 @@ from ..importance.table import INACTIVE, Column, completed, same_value, table_of
 from ..trial import Direction
 from . import _groups
 from . import _objectives as obj
-from ._plotly import go, hover_params, objective_label, shown
+from ._plotly import go, hover_params, shown
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -189,7 +189,7 @@ def plot_seed_spread(
         )
     fig.update_layout(
         title="Spread of repeated configurations (best mean first; mean and std dashed)",
-        yaxis_title=objective_label(minimize), showlegend=False,
+        yaxis_title=obj.axis_label(study, minimize), showlegend=False,
     )
     return fig
 
@@ -251,6 +251,7 @@ def plot_baseline(
         )
     )
     fig.update_layout(
-        title="Tuned against baseline", yaxis_title=objective_label(minimize), showlegend=False
+        title="Tuned against baseline", yaxis_title=obj.axis_label(study, minimize),
+        showlegend=False,
     )
     return fig
