@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from ...exceptions import StorageError
+from .fast import FastConnection
 from .probe import Found, look, missing_file, no_tables, not_readable, unusable
 from .upgrade import open_schema, upgraded_message
 
@@ -147,6 +148,65 @@ class Database:
         if not self._current:
             self._prepare(write=True)
         return self._run(self.engines()[2], fn)
+
+    def fast(
+        self,
+        fn: Callable[[Any], T],
+        *,
+        write: bool,
+        relaxed: bool = False,
+        absent: object = None,
+    ) -> T:
+        """:meth:`read`, :meth:`write` or :meth:`write_relaxed` for the per-trial hot path:
+        the same transaction, committed before returning, on the driver's connection
+        (:mod:`.fast`). ``fn`` receives a :class:`~.fast.FastConnection`."""
+        if write and not self._current:
+            self._prepare(write=True)
+        elif not write and not self._readable and not self._prepare(write=False):
+            return cast(T, absent)
+        engine = self.engines()[2 if relaxed else 1 if write else 0]
+        dialect = engine.dialect
+        for attempt in range(ATTEMPTS):
+            committing = False
+            try:
+                raw = engine.raw_connection()
+            except sa_exc.DBAPIError as e:
+                if self._retry(e, attempt, committing):
+                    continue
+                raise self._failure(e, opening=False) from e
+            try:
+                with self._guard or nullcontext():
+                    result, committing = self._fast_once(raw, dialect, fn, write), True
+                return result
+            except dialect.loaded_dbapi.Error as e:
+                invalidated = dialect.is_disconnect(e, raw.dbapi_connection, None)
+                if invalidated:
+                    raw.invalidate(e)
+                wrapped: Any = sa_exc.DBAPIError.instance(
+                    None, None, e, dialect.loaded_dbapi.Error,
+                    connection_invalidated=invalidated, dialect=dialect,
+                )  # fmt: skip
+                if self._retry(wrapped, attempt, committing):
+                    continue
+                raise self._failure(wrapped, opening=False) from e
+            finally:
+                raw.close()
+        raise AssertionError("unreachable")
+
+    def _fast_once(self, raw: Any, dialect: Any, fn: Callable[[Any], T], write: bool) -> T:
+        conn = FastConnection(raw, dialect)
+        if self.sqlite:
+            conn.execute_text("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            result = fn(conn)
+            raw.commit()
+            return result
+        except BaseException:
+            with suppress(dialect.loaded_dbapi.Error):  # gone: the first error is reported
+                raw.rollback()
+            raise
+        finally:
+            conn.close()
 
     def engines(self) -> tuple[Engine, Engine, Engine]:
         engines = self._engines
@@ -309,18 +369,24 @@ class Database:
                     committing = True
                 return result
             except sa_exc.DBAPIError as e:
-                # a COMMIT that failed on PostgreSQL may have happened after all: never redo it
-                safe = self.sqlite or not committing
-                if (
-                    isinstance(e, sa_exc.OperationalError)
-                    and safe
-                    and attempt + 1 < ATTEMPTS
-                    and retryable(e, self.sqlite)
-                ):
-                    time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
+                if self._retry(e, attempt, committing):
                     continue
                 raise self._failure(e, opening=opening) from e
         raise AssertionError("unreachable")
+
+    def _retry(self, exc: sa_exc.DBAPIError, attempt: int, committing: bool) -> bool:
+        """Whether to run the transaction again (after a pause that grows each time)."""
+        # a COMMIT that failed on PostgreSQL may have happened after all: never redo it
+        safe = self.sqlite or not committing
+        if (
+            isinstance(exc, sa_exc.OperationalError)
+            and safe
+            and attempt + 1 < ATTEMPTS
+            and retryable(exc, self.sqlite)
+        ):
+            time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
+            return True
+        return False
 
 
 # --- SQLite connection setup ----------------------------------------------------------

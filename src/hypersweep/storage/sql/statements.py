@@ -86,7 +86,10 @@ CHANGES = (
     .where(S.study_id == _b("b_sid"))
     .order_by(TR.number)
 )
-SET_OPEN_TRIAL = sa.update(trials).where(TR.trial_id == _b("b_tid"), TR.state.in_(OPEN))
+# two comparisons, not IN: an IN list compiles per call, and this runs once per trial
+SET_OPEN_TRIAL = sa.update(trials).where(
+    TR.trial_id == _b("b_tid"), sa.or_(*(TR.state == state for state in OPEN))
+)
 TOMBSTONE = (
     sa.update(trials)
     .where(TR.study_id == _b("b_sid"), TR.number == _b("b_num"), LIVE)

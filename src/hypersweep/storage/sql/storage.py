@@ -263,7 +263,7 @@ class SQLStorage(Storage):
             return dataclasses.replace(trial, number=number, trial_id=trial_id)
 
         # starting a trial may be relaxed; queueing one (the user's intent) may not
-        return self._db.write_relaxed(op) if state is TrialState.RUNNING else self._db.write(op)
+        return self._db.fast(op, write=True, relaxed=state is TrialState.RUNNING)
 
     def claim_waiting(
         self,
@@ -285,7 +285,7 @@ class SQLStorage(Storage):
             seq = bump(conn, study_id)
             return change(conn, seq, as_trial(row), changes, extra={"expires": expires})
 
-        return self._db.write(op)
+        return self._db.fast(op, write=True)
 
     def update_trial(
         self,
@@ -343,7 +343,7 @@ class SQLStorage(Storage):
                 conn.execute(q.UNCOUNT, {"b_sid": study_id})
             return change(conn, seq, old, changes, extra=extra)
 
-        return self._db.write(op)
+        return self._db.fast(op, write=True)
 
     def read_trials(self, study_id: int, since: int = 0) -> Changes:
         params = {"b_sid": study_id, "b_since": since}
@@ -355,7 +355,7 @@ class SQLStorage(Storage):
             cursor = conn.execute(q.STUDY_SEQ, {"b_sid": study_id}).scalar_one_or_none()
             return cursor, conn.execute(q.CHANGED, params).all() if cursor is not None else []
 
-        cursor, rows = self._db.read(op, absent=(None, []))
+        cursor, rows = self._db.fast(op, write=False, absent=(None, []))
         if cursor is None:
             raise missing_id(study_id)
         found: list[FrozenTrial] = []
