@@ -41,7 +41,9 @@ RESULTS = Path(__file__).parent / "results" / "storage_throughput.txt"
 
 
 # --- the workers: each reports (start, end, trials, objective seconds, CPU s, errors) -----
-def _hs_worker(url: str, budget: int, barrier: Any, out: Any) -> None:
+def _hs_worker(url: str, budget: int, barrier: Any, out: Any, src: str | None = None) -> None:
+    if src is not None:  # another checkout's hypersweep (--before)
+        sys.path.insert(0, src)
     import hypersweep as hs
 
     hs.set_verbosity(0)
@@ -75,7 +77,7 @@ def _optuna_storage(url: str) -> Any:
     return url
 
 
-def _optuna_worker(url: str, budget: int, barrier: Any, out: Any) -> None:
+def _optuna_worker(url: str, budget: int, barrier: Any, out: Any, src: str | None = None) -> None:
     import optuna
 
     optuna.logging.set_verbosity(logging.ERROR)
@@ -145,12 +147,18 @@ def _prepare(lib: str, kind: str, tmp: Path, run: int) -> str:
     return url
 
 
-def run_once(lib: str, kind: str, tmp: Path, run: int, budget: int) -> dict[str, float]:
-    url = _prepare(lib, kind, tmp, run)
-    ctx = mp.get_context("fork")
+def run_once(
+    lib: str, kind: str, tmp: Path, run: int, budget: int, before: str | None
+) -> dict[str, float]:
+    url = _prepare("optuna" if lib == "optuna" else "hypersweep", kind, tmp, run)
+    # spawned: each worker imports its library afresh (the --before checkout, too)
+    ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(WORKERS), ctx.Queue()
-    target = _hs_worker if lib == "hypersweep" else _optuna_worker
-    procs = [ctx.Process(target=target, args=(url, budget, barrier, out)) for _ in range(WORKERS)]
+    target = _optuna_worker if lib == "optuna" else _hs_worker
+    src = before if lib == "hs before" else None
+    procs = [
+        ctx.Process(target=target, args=(url, budget, barrier, out, src)) for _ in range(WORKERS)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=3600) for _ in procs]
@@ -196,7 +204,7 @@ def table(medians: dict[tuple[str, str], dict[str, float]], budget: int, repeats
             best[GROUP[kind]] = max(best.get(GROUP[kind], 0.0), m["per_s"])
     for (lib, kind), m in medians.items():
         ratio = ""
-        if lib == "hypersweep" and best.get(GROUP[kind]):
+        if lib != "optuna" and best.get(GROUP[kind]):
             ratio = f"{m['per_s'] / best[GROUP[kind]]:.2f}x"
         lines.append(
             f"{lib:<11} {LABEL[kind]:<13} {m['trials']:>6.0f} {m['per_s']:>9.1f} "
@@ -210,15 +218,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--before", help="the src folder of another hypersweep checkout")
     parser.add_argument("--only", nargs="+", help="library:kind pairs, e.g. hypersweep:sqlite")
     parser.add_argument("--save", action="store_true", help=f"write the table to {RESULTS}")
     args = parser.parse_args(argv)
     configs = [c for c in CONFIGS if not args.only or f"{c[0]}:{c[1]}" in args.only]
+    if args.before:  # the other checkout next to this one, on each database hypersweep uses
+        at = {c: i for i, c in enumerate(configs)}
+        for kind in ("postgresql", "sqlite"):
+            if ("hypersweep", kind) in at:
+                configs.insert(at[("hypersweep", kind)], ("hs before", kind))
     runs: dict[tuple[str, str], list[dict[str, float]]] = {c: [] for c in configs}
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.repeats):
             for lib, kind in configs:  # interleaved: the load falls on every configuration
-                result = run_once(lib, kind, Path(tmp), run, args.budget)
+                result = run_once(lib, kind, Path(tmp), run, args.budget, args.before)
                 runs[(lib, kind)].append(result)
                 said = f"{result['per_s']:.1f} trials/s, {result['cpu_ms']:.2f} CPU ms/trial"
                 print(f"  run {run + 1}: {lib} {kind}: {said}", file=sys.stderr, flush=True)
