@@ -549,3 +549,91 @@ def test_benchmark_help_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "examples:" in out and "hypersweep benchmark --problems" in out
     code, out, _ = run(capsys, "benchmark", "--list")
     assert code == 0 and "problem  branin" in out and "hypersweep:random" in out
+
+
+# --- multi-objective studies: YAML directions, best as a front, selection ----------------
+MO_OBJECTIVE = """
+def two(params):
+    x = params["x"]
+    return {"loss": [1.0 - x / 10.0, x * x], "constraints": [abs(x) - 4.0]}
+"""
+
+MO_CONFIG = """
+objective: {module}:two
+seed: 0
+n_trials: 25
+study: mo
+directions: [maximize, minimize]
+objective_names: [accuracy, latency_ms]
+space:
+  x: !float {{low: -5, high: 5}}
+"""
+
+
+def test_a_yaml_config_with_directions_runs_a_multi_objective_study(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project.root / f"{project.module}_mo.py").write_text(MO_OBJECTIVE)
+    path = project.root / "mo.yaml"
+    path.write_text(MO_CONFIG.format(module=f"{project.module}_mo"))
+    code, out, err = run(capsys, "run", str(path), "-q")
+    assert code == 0, err
+    study = hs.load_study("mo", storage=project.url)
+    assert [d.value for d in study.directions] == ["maximize", "minimize"]
+    assert study.objective_names == ("accuracy", "latency_ms")
+    assert type(study.sampler).__name__ in ("Evolution", "TPE")
+    front = {t.number for t in study.best_trials}
+    printed = json.loads(out)
+    assert {t["number"] for t in printed["best_trials"]} == front
+    code, out, _ = run(capsys, "best", "mo")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["directions"] == {"accuracy": "maximize", "latency_ms": "minimize"}
+    assert {t["number"] for t in shown["best_trials"]} == front
+    assert all(set(t["values"]) == {"accuracy", "latency_ms"} for t in shown["best_trials"])
+    assert all(abs(t["params"]["x"]) <= 4.0 for t in shown["best_trials"])  # feasible only
+
+
+def test_best_selects_by_knee_weights_and_bounds(project: Project, tmp_path: Path) -> None:
+    import argparse
+
+    from hypersweep.cli.shared import CommandError
+    from hypersweep.cli.study_commands import cmd_best
+
+    study = hs.create_study("sel", storage=project.url, directions=["maximize", "minimize"],
+                            objective_names=["accuracy", "latency_ms"])  # fmt: skip
+    for a, lat in [(0.5, 1.0), (0.8, 5.0), (0.85, 9.0), (0.9, 20.0), (0.95, 60.0)]:
+        study.tell(study.ask(), (a, lat))
+
+    def best(**options: Any) -> dict[str, Any]:
+        args = argparse.Namespace(study="sel", storage=project.url, **options)
+        buf = io.StringIO()
+        old, sys.stdout = sys.stdout, buf
+        try:
+            assert cmd_best(args) == 0
+        finally:
+            sys.stdout = old
+        return dict(json.loads(buf.getvalue()))
+
+    bounded = best(best_of="accuracy", where=["latency_ms<=10"])
+    assert bounded["values"] == {"accuracy": 0.85, "latency_ms": 9.0}
+    fast = best(weights="accuracy=0.05,latency_ms=1")
+    assert fast["values"]["latency_ms"] == 1.0
+    assert best(knee=True)["number"] == study.select_trial().number
+    with pytest.raises(CommandError, match="NAME<=NUMBER"):
+        best(where=["latency_ms=10"])
+    with pytest.raises(CommandError, match="unknown objective 'speed'"):
+        best(best_of="speed")
+    with pytest.raises(CommandError, match="one of --knee"):
+        best(knee=True, weights="accuracy=1")
+
+
+def test_export_names_every_objective(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    study = hs.create_study("ex", storage=project.url, directions=["maximize", "minimize"],
+                            objective_names=["accuracy", "latency_ms"])  # fmt: skip
+    study.tell(study.ask(), {"loss": (0.5, 3.0), "constraints": {"mem": -1.0}})
+    code, out, _ = run(capsys, "export", "ex", "--format", "csv")
+    assert code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert row["values_accuracy"] == "0.5" and row["values_latency_ms"] == "3.0"
+    assert row["constraints_mem"] == "-1.0"

@@ -492,3 +492,27 @@ def test_old_import_path_keeps_every_public_name() -> None:
                                 "sampler_for"}  # fmt: skip
     assert all(hasattr(old, name) for name in old.__all__)
     assert old.DEFAULT_STORAGE is DEFAULT_STORAGE
+
+
+def test_directions_and_objective_names_are_read_and_checked(tmp_path: Path) -> None:
+    module = write_module(tmp_path)
+
+    def config(extra: str) -> Path:
+        path = tmp_path / f"c{uuid.uuid4().hex[:6]}.yaml"
+        path.write_text(f"objective: {module}:objective\nspace: {{x: !float {{low: 0, high: 1}}}}\n"
+                        + textwrap.dedent(extra))  # fmt: skip
+        return path
+
+    cfg = load_config(config("directions: [Maximize, minimize]\nobjective_names: [acc, lat]\n"))
+    assert cfg.directions == ("maximize", "minimize") and cfg.objective_names == ("acc", "lat")
+    assert cfg.sampler in ("evolution", "tpe")  # a multi-objective default, not plain TPE
+    assert load_config(config("")).directions is None
+    for extra, match in [
+        ("directions: maximize\n", "must be a list"),
+        ("directions: [up, down]\n", "must be one of minimize, maximize"),
+        ("directions: [maximize, minimize]\nobjective_names: [a]\n", "2 distinct names"),
+        ("direction: maximize\ndirections: [maximize, minimize]\n", "not both"),
+        ("objective_names: [a, b]\n", "goes with 'directions"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            load_config(config(extra))

@@ -75,10 +75,11 @@ def stored_trials(study: Study) -> list[FrozenTrial]:
 
 
 def best_of(trials: Sequence[FrozenTrial], direction: Direction) -> FrozenTrial | None:
-    """The best COMPLETE trial, the first in number order on a tie: the one
+    """The best feasible COMPLETE trial, the first in number order on a tie: the one
     ``Study.best_trial`` names for the same trials."""
     sign = direction.sign()
-    done = (t for t in trials if t.state is TrialState.COMPLETE and t.value is not None)
+    done = (t for t in trials if t.state is TrialState.COMPLETE and t.values is not None
+            and len(t.values) == 1 and t.feasible)  # fmt: skip
     return min(done, key=lambda t: sign * (t.value or 0.0), default=None)
 
 
@@ -99,6 +100,8 @@ def best_json(study: Study, trials: Sequence[FrozenTrial] | None = None) -> dict
     With ``trials`` (stored records, see :func:`stored_trials`) the best is found
     among them and only its parameters are rebuilt; without, the study is asked.
     """
+    if len(study.directions) > 1:
+        return front_json(study, trials)
     best: FrozenTrial | None
     if trials is None:
         done = any(t.state is TrialState.COMPLETE for t in study.trials)
@@ -112,6 +115,33 @@ def best_json(study: Study, trials: Sequence[FrozenTrial] | None = None) -> dict
             f"run it first (hypersweep run CONFIG.yaml)"
         )
     return {"number": best.number, "value": best.value, "params": best.params}
+
+
+def trial_json(study: Study, trial: FrozenTrial) -> dict[str, Any]:
+    """One trial of a multi-objective study: number, values by objective name, params."""
+    names = study.objective_names
+    out = {"number": trial.number, "values": dict(zip(names, trial.values or (), strict=False)),
+           "params": trial.params}  # fmt: skip
+    if trial.system_attrs.get("constraints"):
+        out["constraints"] = trial.system_attrs["constraints"]
+    return out
+
+
+def front_json(study: Study, trials: Sequence[FrozenTrial] | None = None) -> dict[str, Any]:
+    """A multi-objective study's feasible Pareto front: ``{"directions", "best_trials"}``."""
+    from ..study.export import front
+
+    found = front(study.trials if trials is None else trials, study.directions)
+    if not found:
+        raise CommandError(
+            f"study {study.name!r} has no feasible COMPLETE trial yet, so it has no Pareto "
+            f"front; run it first (hypersweep run CONFIG.yaml)"
+        )
+    return {
+        "directions": dict(zip(study.objective_names, (d.value for d in study.directions),
+                               strict=True)),
+        "best_trials": [trial_json(study, with_real_params(study, t)) for t in found],
+    }  # fmt: skip
 
 
 def state_counts(trials: Sequence[FrozenTrial]) -> dict[str, int]:

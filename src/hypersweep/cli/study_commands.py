@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from typing import Any
 
 from .shared import (
     CommandError,
@@ -13,6 +15,8 @@ from .shared import (
     open_storage,
     storage_url,
     stored_trials,
+    trial_json,
+    with_real_params,
 )
 from .tables import csv_text, print_table, studies_table
 
@@ -37,14 +41,72 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 
 def cmd_best(args: argparse.Namespace) -> int:
-    """The best trial as JSON on stdout."""
+    """The best trial as JSON on stdout; for a multi-objective study the Pareto front, or
+    the one trial ``--knee``, ``--weights a=1,b=0.2`` or ``--best a --where "b<=10"``
+    selects (see ``Study.select_trial``)."""
     store = open_storage(storage_url(args))
     try:
         study = load_named(args, store)
-        print(dumps(best_json(study, stored_trials(study))))
+        how = selection(args)
+        if how is None:
+            print(dumps(best_json(study, stored_trials(study))))
+        else:
+            try:
+                chosen = study.select_trial(**how)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            print(dumps(trial_json(study, with_real_params(study, chosen))))
     finally:
         store.close()
     return 0
+
+
+_BOUND = re.compile(r"^\s*([^<>=\s]+)\s*(<=|>=|<|>)\s*(\S+)\s*$")
+
+
+def selection(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``Study.select_trial``'s arguments from ``best``'s options; None when none was given."""
+    knee = getattr(args, "knee", False)
+    weights = getattr(args, "weights", None)
+    best = getattr(args, "best_of", None)
+    where = getattr(args, "where", None) or []
+    if isinstance(where, str):
+        where = [where]
+    if not (knee or weights or best or where):
+        return None
+    if sum(map(bool, (knee, weights, best or where))) > 1:
+        raise CommandError("give one of --knee, --weights, or --best/--where")
+    if knee:
+        return {"how": "knee"}
+    if weights:
+        return {"weights": parse_pairs(weights)}
+    bounds: dict[str, tuple[str, float]] = {}
+    for text in (part for item in where for part in item.split(",") if part.strip()):
+        found = _BOUND.match(text)
+        if found is None:
+            raise CommandError(f"--where {text!r}: write NAME<=NUMBER (or <, >=, >), "
+                               f"e.g. --where 'latency_ms<=10'")  # fmt: skip
+        bounds[found[1]] = (found[2], number(found[3], f"--where {text!r}"))
+    return {"best": best, "where": bounds or None}
+
+
+def parse_pairs(text: str) -> dict[str, float]:
+    """``a=1,b=0.2`` as ``{"a": 1.0, "b": 0.2}``."""
+    out = {}
+    for part in (p for p in text.split(",") if p.strip()):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip():
+            raise CommandError(f"--weights {text!r}: write NAME=NUMBER pairs separated by "
+                               f"commas, e.g. --weights accuracy=1,latency_ms=0.2")  # fmt: skip
+        out[name.strip()] = number(value, f"--weights {text!r}")
+    return out
+
+
+def number(text: str, where: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CommandError(f"{where}: {text!r} is not a number") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:

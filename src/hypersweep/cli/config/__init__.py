@@ -5,7 +5,7 @@ code a config names is its objective's ``module:function``, which the user
 asked for. Parameters are written with tags so that a space reads naturally::
 
     objective: train:objective        # train.py next to this file
-    direction: maximize
+    direction: maximize               # or, for several: directions: [maximize, minimize]
     n_trials: 50
     space:
       lr: !float {low: 1.0e-4, high: 1.0e-1, log: true}
@@ -50,6 +50,9 @@ def load_config(path: str | os.PathLike[str]) -> RunConfig:
     raw = read_yaml(_read_text(file), str(file))
     fields.check_keys(file, raw)
     sampler = fields.sampler(file, raw)  # checked first, as before the split
+    directions, names = fields.objectives(file, raw)
+    if directions is not None and "sampler" not in raw:
+        sampler = fields.default_sampler(len(directions))
     select = raw.get("select")
     return RunConfig(
         path=file,
@@ -59,6 +62,8 @@ def load_config(path: str | os.PathLike[str]) -> RunConfig:
         direction=fields.one_of(
             file, "direction", raw.get("direction", "minimize"), ("minimize", "maximize")
         ),
+        directions=directions,
+        objective_names=names,
         sampler=sampler,
         seed=fields.integer(file, "seed", raw.get("seed"), 0),
         grid_points=fields.integer(file, "grid_points", raw.get("grid_points"), 1),

@@ -205,3 +205,35 @@ def text(path: Path, key: str, value: Any, default: str | None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise fail(path, key, f"must be a non-empty string, but got {value!r}")
     return value
+
+
+def objectives(
+    path: Path, raw: dict[str, Any]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """``directions`` (a list of minimize/maximize) and ``objective_names`` (one each)."""
+    given = raw.get("directions")
+    names = raw.get("objective_names")
+    if given is None:
+        if names is not None:
+            raise fail(path, "objective_names", "goes with 'directions: [...]'; add it")
+        return None, None
+    if "direction" in raw:
+        raise fail(path, "directions", "give direction (one objective) or directions, not both")
+    if not isinstance(given, list) or not given:
+        raise fail(path, "directions", f"must be a list such as [maximize, minimize], "
+                   f"but got {given!r}")  # fmt: skip
+    dirs = tuple(one_of(path, "directions", d, ("minimize", "maximize")) for d in given)
+    if names is None:
+        return dirs, None
+    if (not isinstance(names, list) or len(names) != len(dirs) or len(set(map(str, names)))
+            != len(names) or not all(isinstance(n, str) and n for n in names)):  # fmt: skip
+        raise fail(path, "objective_names", f"must list {len(dirs)} distinct names, one per "
+                   f"direction, but got {names!r}")  # fmt: skip
+    return dirs, tuple(names)
+
+
+def default_sampler(n_objectives: int) -> str:
+    """The sampler name a config gets when it names none: what ``create_study`` chooses."""
+    from ...study.factory import choose_sampler
+
+    return type(choose_sampler(None, None, n_objectives)).__name__.lower()

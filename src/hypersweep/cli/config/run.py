@@ -56,7 +56,9 @@ def run_config(cfg: RunConfig, storage_override: str | None = None, *, n_jobs: i
     study = create_study(
         cfg.study,
         storage=storage_override or cfg.storage or DEFAULT_STORAGE,
-        direction=cfg.direction,
+        direction=None if cfg.directions else cfg.direction,
+        directions=cfg.directions,
+        objective_names=cfg.objective_names,
         sampler=sampler_for(settings),
         pruner=pruner_for(cfg.pruner),
         space=cfg.space,

@@ -15,6 +15,9 @@ KEYS = {
     "objective": "the function to tune, as module:function (e.g. train:objective)",
     "space": "the search space, parameters written with !float, !int, !choice, ...",
     "direction": "minimize (the default) or maximize",
+    "directions": "several objectives: a list such as [maximize, minimize], one per value "
+    "the objective returns (instead of direction)",
+    "objective_names": "with directions: a name per objective, e.g. [accuracy, latency_ms]",
     "sampler": "tpe (the default), random, grid, gp, qmc, evolution, cmaes or auto",
     "seed": "an integer, to make the search reproducible",
     "grid_points": "grid only: points per numeric parameter (default 5)",
@@ -48,6 +51,8 @@ class RunConfig:
     objective_ref: str
     space: Any
     direction: str = "minimize"
+    directions: tuple[str, ...] | None = None
+    objective_names: tuple[str, ...] | None = None
     sampler: str = "tpe"
     seed: int | None = None
     grid_points: int | None = None
