@@ -127,7 +127,8 @@ def _drop_postgres(url: str) -> None:
 
 def _prepare(lib: str, kind: str, tmp: Path, run: int) -> str:
     """Create the study on a fresh database; return the URL the workers open."""
-    tag = f"{lib}_{kind}_{run}"
+    tag = f"{lib.replace(' ', '_')}_{kind}_{run}"
+    lib = "optuna" if lib == "optuna" else "hypersweep"
     if kind == "postgresql":
         url = _fresh_postgres(tag)
     elif kind == "journal":
@@ -150,7 +151,7 @@ def _prepare(lib: str, kind: str, tmp: Path, run: int) -> str:
 def run_once(
     lib: str, kind: str, tmp: Path, run: int, budget: int, before: str | None
 ) -> dict[str, float]:
-    url = _prepare("optuna" if lib == "optuna" else "hypersweep", kind, tmp, run)
+    url = _prepare(lib, kind, tmp, run)
     # spawned: each worker imports its library afresh (the --before checkout, too)
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(WORKERS), ctx.Queue()
