@@ -130,12 +130,6 @@ def test_a_single_objective_sampler_is_refused_at_create_time(name: str) -> None
         hs.create_study(directions=["minimize", "maximize"], sampler=name)
 
 
-def test_the_default_multi_objective_sampler_is_a_multi_objective_one() -> None:
-    study = hs.create_study(directions=["minimize", "maximize"])
-    assert type(study.sampler).__name__ in ("Evolution", "TPE")
-    assert type(hs.create_study().sampler).__name__ == "TPE"
-
-
 # --- constraints -----------------------------------------------------------------------
 def test_constraints_from_set_constraint_and_from_a_dict_are_stored_in_name_order() -> None:
     def objective(p: dict[str, Any], trial: Any) -> Any:
@@ -185,17 +179,28 @@ def test_no_feasible_trial_says_so() -> None:
 
 
 def test_the_default_sampler_finds_a_feasible_point_in_a_mostly_infeasible_space() -> None:
-    # feasible: a disc of radius 0.1 around (0.8, 0.8), about 3% of the square
+    # feasible: a disc of radius 0.05 around (0.8, 0.8), 0.8% of the square; random search
+    # misses it in 60 trials with probability 0.992^60 = 62% (8 of 10 seeds measured),
+    # the default sampler, steered by the violation, found it by trial 24 in 10 of 10
     def objective(p: dict[str, Any]) -> Any:
         d = math.hypot(p["x"] - 0.8, p["y"] - 0.8)
-        return {"loss": (p["x"], p["y"]), "constraints": [d - 0.1]}
+        return {"loss": (p["x"], p["y"]), "constraints": [d - 0.05]}
 
-    found = 0
-    for seed in range(3):
-        study = hs.create_study(directions=["minimize", "minimize"], space=SPACE, seed=seed)
-        study.optimize(objective, n_trials=80)
-        found += bool(study.best_trials)
-    assert found == 3
+    def found(sampler: str | None) -> int:
+        hits = 0
+        for seed in range(5):
+            study = hs.create_study(directions=["minimize", "minimize"], space=SPACE,
+                                    seed=seed, sampler=sampler)  # fmt: skip
+            study.optimize(objective, n_trials=60)
+            hits += bool(study.best_trials)
+        return hits
+
+    assert found(None) == 5
+    assert found("random") < 5  # the task is hard: search without the constraint misses
+
+
+def test_the_default_multi_objective_sampler_learns_from_several_objectives() -> None:
+    assert type(hs.create_study(directions=["minimize", "maximize"]).sampler).__name__ == "TPE"
 
 
 # --- choosing one trial ----------------------------------------------------------------

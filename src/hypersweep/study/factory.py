@@ -28,9 +28,10 @@ is never worse than random search at the start.
 """
 
 
-_MULTI_OBJECTIVE = {"Random", "Grid", "QMC", "Evolution"}  # samplers that never read values
-# as one number, or rank several by Pareto fronts; a sampler may say so itself with a
-# ``supports_multi_objective`` attribute (GP, CMA-ES and Auto model one value only)
+_MULTI_OBJECTIVE = {"Random", "Grid", "QMC", "Evolution", "TPE"}  # samplers that never read
+# values as one number, or rank several by Pareto fronts (TPE's good set, NSGA-II); a
+# sampler may say so itself with a ``supports_multi_objective`` attribute (GP, CMA-ES and
+# Auto model one value only)
 
 
 def supports(sampler: Sampler, n_objectives: int) -> bool:
@@ -45,8 +46,9 @@ def choose_sampler(
     sampler: str | Sampler | None, seed: int | None, n_objectives: int = 1
 ) -> Sampler:
     """The sampler named (an object, a name), or the default when ``sampler`` is None:
-    TPE for one objective; for several, TPE when its multi-objective mode is there
-    (``supports_multi_objective``), else the Evolution sampler's NSGA-II survival.
+    TPE, for one objective or several (its multi-objective mode ranks the good set by
+    non-dominated fronts and hypervolume contributions; without it, the fallback is
+    the Evolution sampler's NSGA-II survival).
     A single-objective sampler given to a multi-objective study is refused here."""
     if sampler is None and n_objectives > 1:
         chosen = from_name(DEFAULT_SAMPLER, seed=seed)
