@@ -179,3 +179,10 @@ def test_define_by_run_improves_on_the_initial_design() -> None:
 def test_options_are_validated(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Evolution(**kwargs)
+
+
+def test_several_objectives_get_a_larger_default_population() -> None:
+    from hypersweep.samplers.evolution._ga import default_population
+
+    assert default_population(30) == 14  # 4 + 3 ln 30
+    assert default_population(30, 2) == 20 and default_population(5, 4) == 40  # room for a front
