@@ -637,3 +637,21 @@ def test_export_names_every_objective(project: Project, capsys: pytest.CaptureFi
     (row,) = list(csv.DictReader(io.StringIO(out)))
     assert row["values_accuracy"] == "0.5" and row["values_latency_ms"] == "3.0"
     assert row["constraints_mem"] == "-1.0"
+
+
+def test_show_and_studies_name_every_objective(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = hs.create_study("sh", storage=project.url, directions=["maximize", "minimize"],
+                            objective_names=["accuracy", "latency_ms"])  # fmt: skip
+    study.tell(study.ask(), {"loss": (0.5, 3.0), "constraints": [-1.0]})
+    study.tell(study.ask(), {"loss": (0.9, 9.0), "constraints": [-1.0]})
+    study.tell(study.ask(), {"loss": (0.99, 1.0), "constraints": [2.0]})  # infeasible
+    code, out, err = run(capsys, "show", "sh")
+    assert code == 0, err
+    assert "accuracy" in out and "latency_ms" in out and "feasible" in out
+    assert "maximize accuracy, minimize latency_ms" in out
+    front = out.split("Pareto front")[1]
+    assert "#0: accuracy=0.5, latency_ms=3" in front and "#1:" in front and "#2:" not in front
+    code, out, _ = run(capsys, "studies")
+    assert code == 0 and "maximize accuracy, minimize latency_ms" in out

@@ -66,11 +66,11 @@ def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]
     table.add_column("best value", justify="right")
     for study, trials in rows:
         counts = state_counts(trials)
-        best = best_of(trials, study.direction)
+        best = best_of(trials, study.direction)  # None with several objectives
         running = counts["RUNNING"] + counts["WAITING"]
         cells = [
             study.name,
-            study.direction.value,
+            directions_text(study),
             len(trials),
             counts["COMPLETE"],
             counts["PRUNED"],
@@ -80,6 +80,24 @@ def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]
         ]
         table.add_row(*(Text(fmt(c)) for c in cells))
     return table
+
+
+def objective_names(study: Study) -> list[str] | None:
+    """A multi-objective study's objective names (one value column each); None for one."""
+    directions = study.record.directions
+    if len(directions) <= 1:
+        return None
+    names = study.record.system_attrs.get("objective_names")
+    return list(names) if names else [f"values_{i}" for i in range(len(directions))]
+
+
+def directions_text(study: Study) -> str:
+    """The study's direction, or "maximize accuracy, minimize latency_ms" for several objectives."""
+    names = objective_names(study)
+    if names is None:
+        return str(study.record.directions[0].value)
+    return ", ".join(f"{d.value} {n}" for d, n in zip(study.record.directions, names,
+                                                      strict=True))  # fmt: skip
 
 
 def columns(study: Study, trials: Sequence[FrozenTrial]) -> tuple[list[str], list[str]]:
@@ -112,17 +130,26 @@ def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tabl
     repeats = any(repeat_values(t) for t in trials)
     errors = any(t.error for t in trials)
     table = _new_table(title)
-    heads = ["#", "state", "value", "duration", *(["steps"] if steps else [])]
+    names = objective_names(study)
+    constrained = any(t.system_attrs.get("constraints") for t in trials)
+    values = names or ["value"]
+    heads = ["#", "state", *values, *(["feasible"] if constrained else []), "duration"]
+    heads += ["steps"] if steps else []
     heads += [*(["repeats", "std"] if repeats else []), *params]
     for name in heads:
-        table.add_column(name, justify="right" if name in RIGHT_ALIGNED else "left")
+        right = name in RIGHT_ALIGNED or (names is not None and name in names)
+        table.add_column(name, justify="right" if right else "left")
     for key in attrs:
         table.add_column(f"attrs.{key}", style="dim")
     if errors:
         table.add_column("error", style="red")
     for t in trials:
         duration = f"{t.duration:.2f}s" if t.duration is not None else ""
-        cells: list[Any] = [t.number, t.state.value, t.value, duration]
+        fits = t.values is not None and len(t.values) == len(values)
+        got: list[Any] = list(t.values or ()) if fits else []
+        cells: list[Any] = [t.number, t.state.value, *(got or [None] * len(values))]
+        cells += [("yes" if t.feasible else "no") if t.values else None] if constrained else []
+        cells += [duration]
         cells += [len(t.intermediate) or None] if steps else []
         if repeats:
             scores = repeat_values(t)

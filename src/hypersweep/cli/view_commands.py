@@ -24,7 +24,7 @@ from .shared import (
     storage_url,
     with_real_params,
 )
-from .tables import fmt, print_table, repeated_lines, trial_table
+from .tables import directions_text, fmt, objective_names, print_table, repeated_lines, trial_table
 
 if TYPE_CHECKING:
     from ..storage import Storage
@@ -101,7 +101,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         total, limit = len(briefs), show_limit(args)
         trials = listed_trials(store, study, briefs, args.sort, limit)
         shown = f"{len(trials)} of {total}" if len(trials) != total else total
-        title = f"Study {study.name!r} ({study.direction.value}) in {url}: {shown} trials"
+        title = f"Study {study.name!r} ({directions_text(study)}) in {url}: {shown} trials"
         print_table(trial_table(study, trials, title))
         if args.limit is None and limit is not None and total > limit:
             which = "best" if args.sort == "value" else "last"
@@ -118,6 +118,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         if repeated:
             print(f"Configurations run more than once ({len(repeated)}):")
             print("\n".join(repeated))
+        if objective_names(study) is not None:
+            print_front(study, store.read_page(sid))
+            return 0
         top = ranked(briefs, study.direction)[:1]  # the briefs already say which is best
         found = store.read_numbers(sid, [top[0].number]) if top else []
         if not found:
@@ -129,6 +132,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def print_front(study: Study, trials: list[FrozenTrial]) -> None:
+    """A multi-objective study's feasible Pareto front, in place of a best trial."""
+    from ..study.export import front
+
+    names = objective_names(study) or []
+    found = front(trials, study.record.directions)
+    if not found:
+        print("No feasible COMPLETE trial yet, so no Pareto front.")
+        return
+    print(f"Pareto front ({len(found)} feasible trials; hypersweep best {study.name} prints "
+          f"them as JSON, --knee/--weights/--where choose one):")  # fmt: skip
+    for t in found:
+        shown = ", ".join(f"{n}={fmt(v)}" for n, v in zip(names, t.values or (), strict=False))
+        print(f"  #{t.number}: {shown}")
 
 
 def report_file(name: str) -> str:
