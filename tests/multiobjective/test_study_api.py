@@ -292,3 +292,35 @@ def test_add_trial_takes_one_value_per_objective() -> None:
     with pytest.raises(ValueError, match="sequence of 2"):
         study.add_trial({"x": 0.2, "y": 0.3}, 0.2)
     assert len(study.trials) == 1
+
+
+def test_set_constraint_in_a_define_by_run_single_objective_study() -> None:
+    def objective(trial: Any) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        trial.set_constraint("x_low", 0.6 - x)
+        return x
+
+    study = hs.create_study(sampler="random", seed=2)
+    study.optimize(objective, n_trials=30)
+    assert study.best_value >= 0.6
+    assert study.best_trial.system_attrs["constraint_names"] == ["x_low"]
+    assert study.best_trial.number == min(
+        (t for t in study.trials if t.feasible), key=lambda t: t.value or 0).number  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [("", 1.0, "non-empty string"), ("c", math.nan, "not NaN"), ("c", "big", "needs a number")],
+)
+def test_set_constraint_refuses_bad_input(name: str, value: Any, match: str) -> None:
+    study = hs.create_study(sampler="random")
+    trial = study.ask()
+    with pytest.raises(ValueError, match=match):
+        trial.set_constraint(name, value)
+
+
+def test_directions_must_be_a_list() -> None:
+    with pytest.raises(ValueError, match="non-empty list"):
+        hs.create_study(directions="maximize")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'minimize' or 'maximize'"):
+        hs.create_study(directions=["maximize", "up"])
