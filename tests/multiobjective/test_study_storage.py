@@ -129,3 +129,52 @@ def test_a_study_file_from_before_opens_and_continues(tmp_path: Path) -> None:
     assert len(study.trials) == 6 and study.best_value >= before
     rows = study.to_records()
     assert "value" in rows[0] and not any(k.startswith("values_") for k in rows[0])
+
+
+KILLED = """
+import sys, time
+import hypersweep as hs
+
+def objective(p):
+    time.sleep(0.05)
+    return {"loss": (p["x"], (1 - p["x"]) ** 2 + p["y"]), "constraints": [p["y"] - 0.7]}
+
+study = hs.create_study("crash", storage=sys.argv[1], directions=["minimize", "minimize"],
+                        space={"x": hs.Float(0, 1), "y": hs.Float(0, 1)}, seed=0,
+                        load_if_exists=True)
+study.optimize(objective, n_trials=200)
+"""
+
+
+def test_a_killed_multi_objective_worker_is_resumed_with_nothing_lost(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    script = tmp_path / "worker.py"
+    script.write_text(KILLED)
+    proc = subprocess.Popen([sys.executable, str(script), url], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    done: list[FrozenTrial] = []
+    while len(done) < 8:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+        try:
+            done = [t for t in hs.load_study("crash", storage=url).trials
+                    if t.state is TrialState.COMPLETE]  # fmt: skip
+        except (hs.StudyNotFound, hs.StorageError):
+            done = []
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    before = {t.number: t.values for t in hs.load_study("crash", storage=url).trials
+              if t.state is TrialState.COMPLETE}  # fmt: skip
+    study = hs.load_study("crash", storage=url)
+    study.optimize(constrained, n_trials=len(before) + 6)
+    after = {t.number: t for t in study.trials}
+    assert all(after[n].values == v for n, v in before.items())  # nothing lost or changed
+    assert not [t for t in after.values() if t.state is TrialState.RUNNING]
+    complete = [t for t in after.values() if t.state is TrialState.COMPLETE]
+    assert len(complete) == len(before) + 6  # the cut trial gave its budget back
+    assert [t.number for t in study.best_trials] == brute_front(list(after.values()))
