@@ -93,12 +93,15 @@ def test_an_interrupted_multi_objective_study_resumes_to_its_total(tmp_path: Pat
     assert len(done) == 8 and all(len(t.values or ()) == 2 for t in done)
 
 
-def test_deterministic_workers_repeat_a_multi_objective_study(tmp_path: Path) -> None:
+@pytest.mark.parametrize("make", [hs.samplers.Evolution, lambda seed: hs.samplers.TPE(seed=seed)])
+def test_deterministic_workers_repeat_a_multi_objective_study(
+    tmp_path: Path, make: Callable[..., Any]
+) -> None:
     runs = []
     for i in range(2):
         url = f"sqlite:///{tmp_path / f'det{i}.db'}"
         study = hs.create_study("d", storage=url, directions=["minimize", "minimize"],
-                                space=SPACE, sampler=hs.samplers.Evolution(seed=7))  # fmt: skip
+                                space=SPACE, sampler=make(seed=7))  # fmt: skip
         study.optimize(constrained, n_trials=16, n_jobs=2, deterministic=True,
                        show_progress=False)  # fmt: skip
         runs.append([(t.number, t.values) for t in study.trials])
