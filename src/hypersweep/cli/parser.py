@@ -186,13 +186,32 @@ def add_readers(sub: Any) -> None:
 
 def add_writers(sub: Any) -> None:
     """best, export and delete: a study's trials out as JSON or CSV, or removed."""
-    add_command(
+    best = add_command(
         sub,
         "best",
         "the best trial as JSON",
-        "Print the best COMPLETE trial of STUDY as JSON on stdout.",
+        "Print the best COMPLETE trial of STUDY as JSON on stdout; for several objectives "
+        "the feasible Pareto front, or the one trial --knee, --weights or --best/--where picks.",
         help_text.BEST,
         cmd_best,
+    )
+    best.add_argument(
+        "--knee", action="store_true", help="several objectives: the knee of the Pareto front"
+    )
+    best.add_argument(
+        "--weights",
+        metavar="NAME=W,...",
+        help="several objectives: the front trial nearest the ideal with these importances, "
+        "e.g. accuracy=1,latency_ms=0.2",
+    )
+    best.add_argument(
+        "--best", dest="best_of", metavar="NAME", help="the best trial in objective NAME"
+    )
+    best.add_argument(
+        "--where",
+        action="append",
+        metavar="NAME<=X",
+        help="keep only trials with NAME <= X (or <, >=, >); repeatable",
     )
     export = add_command(
         sub,
