@@ -45,3 +45,9 @@ def test_each_selection_flag_picks_from_the_front(
 def test_two_selections_at_once_are_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["best", "mo", "--storage", url, "--knee", "--weights", "acc=1,lat=1"]) != 0
     assert "give one of" in capsys.readouterr().err
+
+
+def test_stability_on_several_objectives_is_one_clear_error(url: str) -> None:
+    study = hs.load_study("mo", storage=url)
+    with pytest.raises(ValueError, match="select_trial"):
+        study.stability(lambda p: (p["x"], p["x"]), top=2, seeds=2)

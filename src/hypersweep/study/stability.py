@@ -176,6 +176,13 @@ def stability(
     trial and seed) and nothing is recorded.
     """
     _check(top, seeds, alpha, test)
+    if len(study.directions) > 1:
+        raise ValueError(
+            f"stability compares one score per seed, but study {study.name!r} has "
+            f"{len(study.directions)} objectives; pick one trial with study.select_trial(...) "
+            "and re-run it over seeds with repeats, or ask per objective in a "
+            "single-objective study"
+        )
     leaders = _leaders(study, top)
     fresh = fresh_seeds(study, seeds)
     call = adapt_objective(objective, study)
