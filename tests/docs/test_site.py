@@ -30,6 +30,8 @@ PUBLIC = [
     "hypersweep.training.schedules", "hypersweep.training.fidelity",
     "hypersweep.training.presets", "hypersweep.training.evaluate", "hypersweep.executors",
     "hypersweep.visualization", "hypersweep.importance", "hypersweep.report",
+    "hypersweep.transfer", "hypersweep.pbt", "hypersweep.multiobjective",
+    "hypersweep.integrations.pbt",
 ]  # fmt: skip
 PUBLIC += sorted(
     f"hypersweep.compat.{p.name}" for p in (ROOT / "src/hypersweep/compat").iterdir()

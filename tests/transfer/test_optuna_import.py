@@ -109,3 +109,16 @@ def test_missing_file_or_study_is_one_clear_error(tmp_path: Path) -> None:
     optuna_study(f"sqlite:///{tmp_path / 'o.db'}")
     with pytest.raises(HypersweepError, match=r"holds \['opt'\]"):
         import_optuna(f"sqlite:///{tmp_path / 'o.db'}", "other", target)
+
+
+def test_a_multi_objective_optuna_study_keeps_its_directions_and_front(tmp_path: Path) -> None:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    url = f"sqlite:///{tmp_path / 'mo.db'}"
+    src = optuna.create_study(study_name="mo", storage=url, directions=["maximize", "minimize"],
+                              sampler=optuna.samplers.RandomSampler(seed=1))  # fmt: skip
+    src.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=15)
+    target = f"sqlite:///{tmp_path / 'hs.db'}"
+    import_optuna(url, "mo", target)
+    mine = hs.load_study("mo", storage=target)
+    assert mine.directions == (hs.Direction.MAXIMIZE, hs.Direction.MINIMIZE)
+    assert {t.number for t in mine.best_trials} == {t.number for t in src.best_trials}

@@ -36,8 +36,9 @@ def import_optuna(
     """Import Optuna study ``study_name`` from ``from_storage`` (an Optuna storage URL
     such as ``"sqlite:///optuna.db"``, or an Optuna storage object) into ``to_storage``.
 
-    Needs optuna installed (``pip install optuna``). Single-objective studies only,
-    until hypersweep stores several objectives.
+    Needs optuna installed (``pip install optuna``). Multi-objective studies keep
+    their directions and every trial's values; Optuna's objective names (study
+    attribute ``metric_names``, when set) are not carried over.
     """
     try:
         import optuna
@@ -53,16 +54,11 @@ def import_optuna(
         raise HypersweepError(
             f"no Optuna study named {study_name!r} in that storage; it holds {names}"
         ) from None
-    if len(study.directions) != 1:
-        raise HypersweepError(
-            f"Optuna study {study_name!r} has {len(study.directions)} objectives; "
-            "hypersweep imports single-objective studies for now"
-        )
-    direction = Direction(study.direction.name.lower())
+    directions = tuple(Direction(d.name.lower()) for d in study.directions)
     record = StudyRecord(
         study_id=-1,
         name=study_name,
-        directions=(direction,),
+        directions=directions,
         space=None,
         user_attrs=jsonable(study.user_attrs),
         system_attrs={"imported_from": "optuna"},
