@@ -152,15 +152,15 @@ def test_every_rule_collapses_ei_at_a_pending_point() -> None:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_pending_proposals_are_distinct_and_differ_from_the_unpending_one(seed: int) -> None:
     hs.set_verbosity(0)
-    study = hs.create_study(space=BOX, sampler=GP(seed=seed))
+    study = hs.create_study(space=BOX, sampler=GP(seed=seed, pending="fantasies"))
     study.optimize(_branin, 16)
-    alone = GP(seed=seed).propose(study.history, 16)
+    alone = GP(seed=seed, pending="fantasies").propose(study.history, 16)
     asked = [study.ask() for _ in range(4)]
     unit = np.array([[(t.flat["x"] + 5) / 15, t.flat["y"] / 15] for t in asked])
     gaps = [np.linalg.norm(unit[i] - unit[j]) for i in range(4) for j in range(i)]
     assert min(gaps) > 0.02  # no two workers get (nearly) the same point
-    with_pending = GP(seed=seed).propose(study.history, 16)
+    with_pending = GP(seed=seed, pending="fantasies").propose(study.history, 16)
     assert with_pending != alone  # the running trials changed the choice
     for t in asked:
         study.tell(t, state=TrialState.FAIL)  # no longer pending: back to the first choice
-    assert GP(seed=seed).propose(study.history, 16) == alone
+    assert GP(seed=seed, pending="fantasies").propose(study.history, 16) == alone

@@ -39,10 +39,10 @@ class GP(Sampler):
     next point maximises log expected improvement in that space. Pruned and
     failed trials are not modelled (a pruned trial's last value was measured at a
     smaller budget), but they are never proposed again.
-    Running trials (``pending``): the default averages EI over joint posterior
-    draws of their values, so parallel workers spread out yet stay on good ground
-    (``"believer"``: at the posterior mean; ``"liar"``: at the worst value; see
-    ``pending``).
+    Running trials (``pending``) are "kriging believers" by default: they join the
+    data at the posterior mean, so parallel workers spread out. ``"fantasies"``
+    averages EI over joint posterior draws of their values instead, ``"liar"`` puts
+    them at the worst value (see ``pending``; compared in benchmarks/gp_scale.py).
 
     Conditional spaces: the model covers the leaves active in every completed
     trial; the other leaves (branches, repeats, define-by-run extras) are drawn
@@ -73,7 +73,7 @@ class GP(Sampler):
         n_starts: int = 10,
         max_fit_points: int = 256,
         max_points: int = 400,
-        pending: str = "fantasies",
+        pending: str = "believer",
     ) -> None:
         super().__init__(seed=seed)
         int_at_least("GP", "n_startup_trials", n_startup_trials, 1)
