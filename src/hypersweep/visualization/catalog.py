@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..study import Study
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
+HV_FRONT_LIMIT = 50  # front points above which plan() leaves out a 4- or 5-objective hypervolume
 
 
 def _table(study: Study) -> TrialTable | None:
@@ -119,7 +120,10 @@ def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     plots: list[tuple[str, Callable[[], Any]]] = []
     if done and len(labels) <= 3:
         plots.append(("Pareto front", lambda: pareto.plot_pareto_front(study)))
-    if any(obj.feasible(t) for t in done):
+    front = pareto.split(study, done)[0]
+    if front and (len(labels) <= 3 or (len(labels) <= 5 and len(front) <= HV_FRONT_LIMIT)):
+        # exact hypervolume grows exponentially with the objectives: beyond three, only
+        # small fronts (plot_hypervolume_history draws any study when called directly)
         plots.append(("Hypervolume", lambda: pareto.plot_hypervolume_history(study)))
     if done:
         plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))

@@ -161,8 +161,9 @@ def hypervolume_history(
             p = loss[i]
             covered = bool(len(front)) and bool(np.any(np.all(front <= p, axis=1)))
             if not covered and np.all(p < ref):  # only a new front point can add volume
+                # what p adds: its box less the part the front already covers there
+                volume += float(np.prod(ref - p)) - hypervolume(np.maximum(front, p), ref)
                 front = np.vstack([front[~np.all(p <= front, axis=1)], p])
-                volume = hypervolume(front, ref)
         numbers.append(t.number)
         volumes.append(volume)
     return numbers, volumes, ref
