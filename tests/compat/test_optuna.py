@@ -252,8 +252,11 @@ def test_samplers_and_pruners_map_onto_hypersweeps() -> None:
     assert isinstance(s.TPESampler(seed=0, multivariate=True, n_startup_trials=5),
                       hs.samplers.TPE)  # fmt: skip
     assert isinstance(s.QMCSampler(seed=0), hs.samplers.QMC)
-    with pytest.warns(UserWarning, match="CMA-ES"):
-        assert isinstance(s.CmaEsSampler(seed=0), hs.samplers.Evolution)
+    cma = s.CmaEsSampler(seed=0, restart_strategy="ipop", with_margin=True, popsize=6)
+    assert isinstance(cma, hs.samplers.CMAES) and cma.restarts and cma.margin
+    assert not s.CmaEsSampler(seed=0).restarts  # Optuna restarts only when asked
+    wilcoxon = p.WilcoxonPruner(p_threshold=0.05)
+    assert isinstance(wilcoxon, hs.pruners.PairedTest)
     with pytest.raises(NotImplementedError, match="multi-objective"):
         s.NSGAIISampler(seed=0)
     with pytest.raises(NotImplementedError, match="multi-objective"):

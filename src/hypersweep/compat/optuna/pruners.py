@@ -142,10 +142,11 @@ def NopPruner() -> BasePruner:
     return hs.pruners.NoPruning()
 
 
-def WilcoxonPruner(*args: Any, **kwargs: Any) -> BasePruner:
-    raise NotImplementedError(
-        "WilcoxonPruner is not available in hypersweep; for a mean over folds or seeds "
-        "hs.pruners.CannotWin prunes exactly when a trial can no longer win"
+def WilcoxonPruner(*, p_threshold: float = 0.1, n_startup_steps: int = 2) -> BasePruner:
+    """Optuna's paired test of a trial's per-instance scores (one per step) against the
+    best trial's: ``hs.pruners.PairedTest`` with ``reports="parts"``."""
+    return hs.pruners.PairedTest(
+        p_threshold=p_threshold, n_startup_parts=n_startup_steps, reports="parts"
     )
 
 

@@ -129,19 +129,18 @@ def CmaEsSampler(
     lr_adapt: bool = False,
     source_trials: Any = None,
 ) -> BaseSampler:
-    """hypersweep has no CMA-ES: this gives its evolutionary search (``hs.samplers.Evolution``,
-    a genetic algorithm, with ``popsize`` as its population), which serves the same large
-    budgets, and warns that it does so. ``x0``: enqueue it with ``study.enqueue_trial``."""
-    warnings.warn(
-        "CmaEsSampler: hypersweep has no CMA-ES; running its evolutionary search "
-        "(hs.samplers.Evolution) instead, which suits the same large budgets",
-        UserWarning, stacklevel=2,
-    )  # fmt: skip
-    _ignored("CmaEsSampler", x0=x0, sigma0=sigma0, independent_sampler=independent_sampler,
-             restart_strategy=restart_strategy, source_trials=source_trials)  # fmt: skip
+    """hypersweep's CMA-ES (``hs.samplers.CMAES``) with Optuna's meanings: no restarts
+    unless ``restart_strategy`` is given ("ipop" or "bipop": both run IPOP here),
+    ``with_margin`` for integer parameters, ``popsize``, and ``x0`` as the first mean.
+    ``sigma0`` is an absolute step in Optuna and a fraction of each range here, so it is
+    ignored with a warning (the default, a sixth of each range, matches Optuna's)."""
+    _ignored("CmaEsSampler", sigma0=sigma0, independent_sampler=independent_sampler,
+             source_trials=source_trials)  # fmt: skip
     del n_startup_trials, warn_independent_sampling, consider_pruned_trials, inc_popsize
-    del use_separable_cma, with_margin, lr_adapt
-    return hs.samplers.Evolution(seed=seed, population_size=popsize)
+    del use_separable_cma, lr_adapt
+    return hs.samplers.CMAES(seed=seed, popsize=popsize, x0=x0,
+                             restarts=restart_strategy is not None,
+                             margin=with_margin)  # fmt: skip
 
 
 def _multi_objective(name: str) -> Any:
