@@ -12,7 +12,7 @@ import pytest
 
 import hypersweep as hs
 from hypersweep.multiobjective import hypervolume, reference_point
-from hypersweep.trial import Direction, FrozenTrial, TrialState
+from hypersweep.trial import Direction, TrialState
 from hypersweep.visualization import _sample, pareto
 
 go = pytest.importorskip("plotly.graph_objects")
@@ -63,21 +63,9 @@ def build(m: int, n: int = 40, seed: int = 0) -> Any:
             add(TrialState.PRUNED, 0.5, 0.5, values=(0.1,), intermediate={0: 0.1})
     add(TrialState.COMPLETE, 0.0, 0.0, _values(0.0, 0.0, m))  # twice: equal points tie
     add(TrialState.COMPLETE, 0.0, 0.0, _values(0.0, 0.0, m))
-    try:
-        return hs.load_study(name, storage=storage)
-    except Exception:  # the study API of several objectives has not landed yet
-        return _Stub(name, dirs, NAMES[m], storage.read_trials(sid).trials)
-
-
-class _Stub:
-    """What the plots read of a study, until hs.load_study opens one of several objectives."""
-
-    def __init__(self, name: str, dirs: list[Direction], names: list[str],
-                 trials: list[FrozenTrial]) -> None:  # fmt: skip
-        self.name, self.directions, self.objective_names = name, tuple(dirs), tuple(names)
-        self.direction = dirs[0]
-        self.trials = sorted(trials, key=lambda t: t.number)
-        self.space, self.user_attrs, self.sampler = None, {}, None
+    study = hs.load_study(name, storage=storage)
+    assert study.objective_names == tuple(NAMES[m])
+    return study
 
 
 @pytest.fixture(scope="module", params=[2, 3])
@@ -286,3 +274,21 @@ def test_one_objective_studies_keep_their_plots() -> None:
         viz.plot_hypervolume_history(study)
     with pytest.raises(ValueError, match="not one of"):
         viz.plot_history(study, objective=1)
+
+
+def test_a_study_run_through_the_public_api() -> None:
+    """create_study(directions=...), vector results with constraints: the figure's front
+    is study.best_trials, and trials the constraint rejects are grey."""
+
+    def objective(trial: hs.Trial) -> dict[str, Any]:
+        w = trial.suggest_float("width", 0.1, 1.0)
+        return {"loss": [1 - (w - 0.7) ** 2, 40 * w * w], "constraints": [w - 0.9]}
+
+    study = hs.create_study(directions=DIRS[2], objective_names=NAMES[2], sampler="random",
+                            seed=1)  # fmt: skip
+    study.optimize(objective, n_trials=20)
+    fig = viz.plot_pareto_front(study)
+    assert set(trace(fig, "Pareto front").customdata) == {t.number for t in study.best_trials}
+    assert set(trace(fig, "Pareto front").customdata) == brute_front(study)
+    assert set(trace(fig, "infeasible").customdata) == infeasible(study) != set()
+    assert viz.plot_hypervolume_history(study).data[0].y[-1] > 0
