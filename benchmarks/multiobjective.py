@@ -154,8 +154,9 @@ def drive_hs(sampler: hs.samplers.Sampler, problem: str, n: int) -> Run:
     space = hs.Space({f"x{i:02d}": hs.Float(0.0, 1.0) for i in range(dim)})
     paths = list(space.leaves)
     trials: list[FrozenTrial] = []
-    history = History(Direction.MINIMIZE, space, lambda: trials,
-                      directions=[Direction.MINIMIZE] * len(ref))  # fmt: skip
+    changes: list[int] = []  # change tracking, as the study's cache gives it
+    history = History(Direction.MINIMIZE, space, lambda: trials, get=lambda k: trials[k],
+                      changes=changes, directions=[Direction.MINIMIZE] * len(ref))  # fmt: skip
     values, feasible, seconds = [], [], []
     for number in range(n):
         start = time.perf_counter()
@@ -168,6 +169,7 @@ def drive_hs(sampler: hs.samplers.Sampler, problem: str, n: int) -> Run:
         attrs = {} if cons is None else {"constraints": cons}
         trials.append(FrozenTrial(number, TrialState.COMPLETE, params=flat, flat=flat,
                                   values=v, system_attrs=attrs))  # fmt: skip
+        changes.append(number)
         values.append(v)
         feasible.append(cons is None or max(cons) <= 0)
     return values, feasible, seconds
