@@ -107,12 +107,17 @@ def test_show_best_studies_on_300_trials(
 
 
 def _timed(*argv: str) -> float:
-    started = time.perf_counter()
+    """The command's CPU seconds (user + system): wall-clock on a loaded machine measures
+    the other jobs as much as this one."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-m", "hypersweep", *argv], capture_output=True, text=True, timeout=300
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 0, done.stderr
-    return time.perf_counter() - started
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 @pytest.mark.slow
@@ -126,7 +131,7 @@ def test_show_on_twenty_thousand_trials_is_quick(
     check_summaries(url, 20_000, capsys)
     for argv in (["show", "big"], ["best", "big"], ["studies"]):
         seconds = sorted(_timed(*argv, "--storage", url) for _ in range(3))[1]
-        assert seconds < 10, f"{argv}: {seconds:.1f} s"  # generous: a loaded CI machine
+        assert seconds < 10, f"{argv}: {seconds:.1f} CPU s"  # generous: about 2 s here
 
 
 # --- show through the storage's light reads (cli.view_commands.cmd_show) -----------------

@@ -101,7 +101,7 @@ class FastConnection:
         if cursor.description is None:
             return Rows([], cursor.rowcount)
         row = _row_type(tuple(d[0] for d in cursor.description))
-        return Rows([row._make(r) for r in cursor.fetchall()], cursor.rowcount)
+        return Rows([row(*r) for r in cursor.fetchall()], cursor.rowcount)
 
     def execute_text(self, sql: str) -> None:
         """A statement without parameters or rows (BEGIN, COMMIT)."""
