@@ -264,7 +264,7 @@ def main() -> None:
              f"# median hypervolume over {seeds} seeds (fixed reference point per problem;"
              " feasible trials only); higher is better", ""]  # fmt: skip
     width = max(len(m) for m in names) + 2
-    for b in budgets:
+    for b in budgets if args.problems else []:
         lines.append(f"## {b} trials")
         lines.append(f"{'problem':12}" + "".join(f"{m:>{width}}" for m in names))
         for problem, row in hv[b].items():
