@@ -55,8 +55,10 @@ def best_trial(study: Study, trials: Sequence[Any]) -> FrozenTrial | None:
     if not any(t.state is TrialState.COMPLETE for t in trials):
         return None
     try:
+        if len(study.directions) > 1:  # several objectives: the knee of the front stands in
+            return study.select_trial()
         return study.best_trial
-    except ValueError:
+    except (ValueError, RuntimeError):
         return None
 
 
@@ -73,15 +75,24 @@ def summary(study: Study, trials: Sequence[Any]) -> dict[str, Any]:
         counts[t.state.value] += 1
     starts = [t.started for t in trials if t.started is not None]
     ends = [t.finished for t in trials if t.finished is not None]
-    top = ranked(trials, study.direction)[:1]
-    best = top[0] if top else None
+    if len(study.directions) > 1:  # no single best: name the objectives, point to the knee
+        names = study.objective_names
+        direction = ", ".join(f"{n}: {d.value}" for n, d in zip(names, study.directions))
+        knee = best_trial(study, trials)
+        best_value, best_number = None, None if knee is None else knee.number
+    else:
+        top = ranked(trials, study.direction)[:1]
+        best = top[0] if top else None
+        direction = study.direction.value
+        best_value = None if best is None else best.value
+        best_number = None if best is None else best.number
     return {
         "name": study.name,
-        "direction": study.direction.value,
+        "direction": direction,
         "n_trials": len(trials),
         "counts": counts,
-        "best_value": None if best is None else best.value,
-        "best_number": None if best is None else best.number,
+        "best_value": best_value,
+        "best_number": best_number,
         "started": min(starts) if starts else None,
         "finished": max(ends) if ends else None,
         "duration": (max(ends) - min(starts)) if starts and ends else None,
@@ -100,7 +111,7 @@ def record_of(best: FrozenTrial | None) -> dict[str, Any] | None:
     return jsonable(
         {
             "number": best.number,
-            "value": best.value,
+            "value": best.values[0] if best.values and len(best.values) == 1 else best.values,
             "params": best.params if best.params is not None else best.flat,
             "user_attrs": best.user_attrs,
             "duration": best.duration,
@@ -142,8 +153,9 @@ def _cell(trial: FrozenTrial, column: str) -> Any:
         return trial.number
     if column == "state":
         return trial.state.value
-    if column == "value":
-        return trial.value
+    if column == "value":  # several objectives: the vector, in the study's order
+        values = trial.values
+        return values[0] if values and len(values) == 1 else (list(values) if values else None)
     if column == "duration":
         return None if trial.duration is None else round(trial.duration, 3)
     if column == "steps":
@@ -184,6 +196,10 @@ def report_rows(study: Study, trials: Sequence[Any], limit: int = REPORT_ROWS
     ``trials`` may be the storage's briefs: the caller then reads the chosen ones whole."""
     if len(trials) <= limit:
         return list(trials), None
+    if len(study.directions) > 1:  # no single ranking: an even spread in number order
+        step = len(trials) / limit
+        chosen = [trials[int(i * step)] for i in range(limit)]
+        return chosen, f"Listing {limit:,} of {len(trials):,} trials, evenly spread."
     minimize = study.direction.value == "minimize"
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
             and math.isfinite(t.value)]  # fmt: skip
@@ -245,6 +261,6 @@ def fingerprint(trials: Sequence[FrozenTrial]) -> str:
     digest = hashlib.blake2b(digest_size=8)
     for t in trials:
         digest.update(
-            f"{t.number}:{t.state.value}:{t.finished}:{len(t.intermediate)}:{t.value};".encode()
+            f"{t.number}:{t.state.value}:{t.finished}:{len(t.intermediate)}:{t.values};".encode()
         )
     return digest.hexdigest()
