@@ -214,3 +214,19 @@ def test_light_show_of_an_unknown_study_names_those_there(tmp_path: Path) -> Non
     url = build_study(tmp_path / "big.db", 3)
     with pytest.raises(StudyNotFound, match="studies there: big"):
         light_show("nope", "--storage", url)
+
+
+def test_repeated_lines_group_exactly_by_config_key_in_first_trial_order() -> None:
+    """The cheap bucket key may merge configurations (True and 1), never split one."""
+    from types import SimpleNamespace
+
+    from hypersweep.cli.tables import repeated_lines
+    from hypersweep.trial import TrialState
+
+    flats = [{"a": True}, {"a": 0.1 + 0.2}, {"a": 1}, {"a": 0.3}, {"a": True}, {"a": 1},
+             {"a": [1, 2]}, {"a": [1, 2]}, {"a": float("nan")}, {"a": float("nan")}]  # fmt: skip
+    trials = [SimpleNamespace(number=i, state=TrialState.COMPLETE, value=float(i), flat=f)
+              for i, f in enumerate(flats)]  # fmt: skip
+    lines = repeated_lines(trials, shown=10)
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "trials #0, #4", "trials #1, #3", "trials #2, #5", "trials #6, #7", "trials #8, #9"]

@@ -181,16 +181,31 @@ class Configured(Protocol):
     def flat(self) -> dict[str, Any] | None: ...
 
 
+def _rough_key(flat: dict[str, Any]) -> Any:
+    """A key equal whenever ``config_key`` is (floats to the same 12 digits), cheaper
+    to build; it may also match configurations config_key tells apart (True and 1)."""
+    try:
+        return frozenset((k, f"{v:.12g}" if type(v) is float else v) for k, v in flat.items())
+    except TypeError:  # an unhashable value (a list): the exact key
+        return config_key(flat)
+
+
 def repeated_lines(trials: Sequence[Configured], shown: int = 5) -> list[str]:
     """One line per configuration run more than once: its trials, mean and spread.
 
     "The same configuration" is ``hypersweep.history.config_key``, the rule the
     samplers and plots use, so the CLI groups trials exactly as they do.
     """
-    groups: dict[str, list[Configured]] = {}
-    for t in trials:
+    buckets: dict[Any, list[Configured]] = {}
+    for t in trials:  # a cheap key first: config_key's JSON only where two trials meet
         if t.state is TrialState.COMPLETE and t.value is not None and t.flat:
-            groups.setdefault(config_key(t.flat), []).append(t)
+            buckets.setdefault(_rough_key(t.flat), []).append(t)
+    groups: dict[str, list[Configured]] = {}
+    for bucket in buckets.values():
+        if len(bucket) > 1:
+            for t in bucket:
+                groups.setdefault(config_key(t.flat or {}), []).append(t)
+    groups = dict(sorted(groups.items(), key=lambda item: item[1][0].number))
     lines = []
     for members in (g for g in groups.values() if len(g) > 1):
         mean, std = mean_std([float(t.value or 0.0) for t in members], ddof=0)
