@@ -209,7 +209,7 @@ def test_asha_in_a_serial_study_matches_a_replay_in_number_order() -> None:
 def test_asha_in_a_parallel_sqlite_study_decides_from_the_stored_curves(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'asha.db'}"
     pruner = ASHA(reduction_factor=ETA, max_resource=MAX_STEP)
-    study = hs.create_study("asha", storage=url, seed=0, pruner=pruner)
+    study = hs.create_study("asha", storage=url, seed=0, pruner=pruner, sampler="random")
     study.optimize(objective, 30, n_jobs=2)
     trials = study.trials
     assert len(trials) == 30 and len({t.system_attrs["worker"]["pid"] for t in trials}) == 2

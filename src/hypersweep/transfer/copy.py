@@ -28,8 +28,8 @@ def copy_study(
     it when it is resumed. The source is only read.
 
     >>> import hypersweep as hs
-    >>> src = hs.create_study("a", sampler="random", seed=0)
-    >>> src.optimize(lambda p: p["x"], {"x": hs.Float(0, 1)}, n_trials=3, verbosity=0)
+    >>> src = hs.create_study("a", space={"x": hs.Float(0, 1)}, sampler="random", seed=0)
+    >>> _ = src.optimize(lambda p: p["x"], n_trials=3, show_progress=False)
     >>> dst = hs.storage.MemoryStorage()
     >>> hs.copy_study(src.storage, "a", dst, new_name="b").name
     'b'
