@@ -36,12 +36,6 @@ def is_multi(study: Any) -> bool:
     return len(directions(study)) > 1
 
 
-def feasible(trial: FrozenTrial) -> bool:
-    """Feasible unless a stored constraint is > 0 (no constraints: feasible)."""
-    found = trial.system_attrs.get("constraints")
-    return not found or all(c <= 0 for c in found)
-
-
 def scored(study: Any, trials: Sequence[FrozenTrial] | None = None) -> list[FrozenTrial]:
     """COMPLETE trials holding a finite value for every objective, by number."""
     m = len(directions(study))
@@ -98,7 +92,7 @@ class Projected:
     def best_trial(self) -> FrozenTrial:
         """The feasible trial best in this objective (lower number on a tie)."""
         sign = self.direction.sign()
-        done = [t for t in scored(self) if feasible(t)]
+        done = [t for t in scored(self) if t.feasible]
         if not done:
             raise ValueError(f"study {self.study.name!r} has no feasible COMPLETE trial yet")
         return min(done, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]

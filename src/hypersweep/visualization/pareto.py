@@ -35,8 +35,8 @@ def split(study: Any, trials: Sequence[FrozenTrial] | None = None) -> tuple[list
     """(front, dominated, infeasible) among the scored trials: the front is the feasible
     trials no other feasible trial dominates."""
     done = obj.scored(study, trials)
-    ok = [t for t in done if obj.feasible(t)]
-    bad = [t for t in done if not obj.feasible(t)]
+    ok = [t for t in done if t.feasible]
+    bad = [t for t in done if not t.feasible]
     if not ok:
         return [], [], bad
     mask = pareto_mask(obj.loss_matrix(study, ok))
@@ -136,7 +136,7 @@ def hypervolume_history(
     of :func:`hypersweep.multiobjective.reference_point` on the final feasible front."""
     dirs = obj.directions(study)
     done = obj.scored(study)
-    ok = [t for t in done if obj.feasible(t)]
+    ok = [t for t in done if t.feasible]
     if not ok:
         raise ValueError(f"study {study.name!r} has no feasible COMPLETE trial yet, so its "
                          f"front has no hypervolume")  # fmt: skip
