@@ -12,7 +12,7 @@ from ..pruners.base import Pruner
 from ..pruners.default import default_pruner
 from ..samplers import from_name
 from ..samplers.base import Sampler
-from ..space.tree import Space, changes
+from ..space.tree import Space, changes, evolution
 from ..storage import Storage, StudyRecord, get_storage
 from ..trial import Direction
 from .facade import Study
@@ -264,7 +264,7 @@ def _open(
                 + ". Start a new study (another name) or restore those parameters."
             )
         if space.to_json() != record.space:
-            record = store.update_study(record.study_id, space=space.to_json())
+            record = _evolve(record, store, stored, space)
     elif space is None and stored is not None:
         space = stored
     elif space is not None:
@@ -272,6 +272,24 @@ def _open(
     if sampler.seed is None and "seed" in record.system_attrs:
         sampler.reseed(int(record.system_attrs["seed"]))
     return Study(record, store, sampler, choose_pruner(pruner), space)
+
+
+def _evolve(record: StudyRecord, store: Storage, stored: Space, space: Space) -> StudyRecord:
+    """Store the new space and, when its leaves changed, append to the study's record of
+    changes (``system_attrs["space_changes"]``: when, after how many trials, what).
+    Samplers then read the new space; trials outside it stay in the study (see
+    docs/lifecycle.md, "Changing the space")."""
+    what = evolution(stored, space)
+    if not what:
+        return store.update_study(record.study_id, space=space.to_json())
+    entry = {
+        "at_trial": len(store.read_trials(record.study_id).trials),
+        "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "changes": what,
+    }
+    log = [*record.system_attrs.get("space_changes", []), entry]
+    return store.update_study(record.study_id, space=space.to_json(),
+                              system_attrs={"space_changes": log})  # fmt: skip
 
 
 def list_studies(storage: str | Storage) -> list[str]:

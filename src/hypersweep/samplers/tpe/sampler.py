@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,9 +15,11 @@ from ...exceptions import SpaceExhausted
 from ...history import Fidelity, History
 from ...multiobjective import directions_of
 from ..base import Sampler, all_values, finite_size
+from ..warm import check_half, fade, read_priors
 from . import _fidelity, _multi, parzen
 from ._model import GroupCache
 from ._observations import Codec, Observations, is_discrete
+from ._warm import WarmKernels, merge
 
 if TYPE_CHECKING:
     from ...space.kinds import Param
@@ -40,6 +42,13 @@ class TPE(Sampler):
     infeasible trials (constraints > 0) are bad once any trial is feasible.
     The defaults, and the variants measured and rejected, are explained in
     ``docs/samplers.md``.
+
+    ``prior_studies=[...]`` warm-starts from earlier related studies (study objects,
+    ``(storage, name)`` pairs or lists of finished trials; see
+    :mod:`hypersweep.samplers.warm`): each is ranked in its own direction and its
+    good and bad trials join l(x) and g(x), each with weight
+    ``1 / (1 + n_own / prior_fade)`` next to an own trial's 1; the model is used from
+    the first trial on for the leaves they cover. Single objective only.
 
     >>> import hypersweep as hs
     >>> r = hs.minimize(lambda p: (p["x"] - 1) ** 2, {"x": hs.Float(-5, 5)},
@@ -64,6 +73,8 @@ class TPE(Sampler):
         categorical_bandwidth: float = 0.2,
         allow_repeats: bool = False,
         multi_fidelity: bool = True,
+        prior_studies: Sequence[Any] | None = None,
+        prior_fade: float = 10.0,
     ) -> None:
         super().__init__(seed=seed)
         int_at_least("TPE", "n_startup_trials", n_startup_trials, 0)
@@ -94,8 +105,12 @@ class TPE(Sampler):
         self.categorical_bandwidth = float(categorical_bandwidth)
         self.allow_repeats = allow_repeats
         self.multi_fidelity = multi_fidelity
+        self.prior_fade = check_half("TPE", prior_fade)
+        self.prior_studies = prior_studies
+        self._warm = WarmKernels(read_priors(prior_studies, "TPE"), self.gamma, self.max_good)
         self._fidelity: Fidelity | None = None  # the study pruner's rungs, read per ask
         self._directions: tuple[Any, ...] = ()
+        self._sign = 1.0
         self._space: Space | None = None
         self._good: list[np.ndarray | None] | None = None  # the good rows, once per ask
         self._obs = Observations()
@@ -137,7 +152,13 @@ class TPE(Sampler):
         self._obs.sync(history, number)
         self._synced = key
         self._fidelity = history.fidelity()
+        self._sign = history.direction.sign()
         self._directions = directions_of(history)
+        if self._warm and len(self._directions) > 1:
+            raise ValueError(
+                "TPE: prior_studies warm-starts single-objective studies only; "
+                "this study has several objectives"
+            )
         self._good = None
         self._draws.clear()
         self._space = history.space
@@ -177,7 +198,9 @@ class TPE(Sampler):
         if path in draws:
             return draws[path]
         codec = self._codec(path, param)
-        if len(self._obs) < self.n_startup_trials or path not in self._obs.columns:
+        warm = bool(self._warm) and self._warm.covers(path)
+        seen = path in self._obs.columns
+        if not (warm or (seen and len(self._obs) >= self.n_startup_trials)):
             value = param.from_unit(self._startup_u(number, path, attempt))
         elif not codec.categorical and codec.high <= codec.low:
             value = param.from_internal(codec.low)  # a range of one point
@@ -234,6 +257,10 @@ class TPE(Sampler):
                self.categorical_bandwidth)  # fmt: skip
         below = cache.side(good, share, np.empty((0, len(paths))), cl, cfg)
         above = cache.side(bad, 1.0 - share, pend, cl, cfg)
+        warm = self._warm.sides(codecs, cfg, self._sign) if self._warm else None
+        if warm is not None:
+            weight = fade(len(self._obs), self.prior_fade)
+            below, above = merge(below, warm[0], weight), merge(above, warm[1], weight)
         rng = np.random.default_rng((self._mixed, number, attempt, zlib.crc32(paths[0].encode())))
         cand = below.sample(rng, self.n_candidates)
         decoded = [c.score_form(cand[:, j]) for j, c in enumerate(cl)]
