@@ -8,15 +8,19 @@ number of weights (a discrete space of 600 configurations, evaluations cached in
 
 Hypervolume uses one fixed reference point per problem (``REFERENCE``) and only the
 feasible trials; medians over seeds at 100 and 250 trials, and mean ranks over
-problems. The cost is the sampler's time per trial around trial 500 (ZDT1, one seed):
-``propose`` for hypersweep, ``ask`` + ``tell`` for optuna.
+problems. Each (method, problem, seed) run is cached in ``benchmarks/.cache/multiobjective/``,
+so an interrupted run resumes and several processes can share the work. The cost is
+the CPU time of ``ask`` + ``tell`` per trial around trial 500 of ZDT1 (one seed),
+through each library's in-memory study (the GP samplers are left out there: they are
+meant for a few hundred trials).
 
 hypersweep's study API for several objectives is bypassed: its samplers are driven by
 a tiny ask/tell loop over a ``History`` (``drive_hs``), the same data the study would
 hand them.
 
     nice python benchmarks/multiobjective.py --quick        # 3 seeds, 100 trials
-    nice python benchmarks/multiobjective.py                # 10 seeds, 100 and 250
+    nice python benchmarks/multiobjective.py --first-seed 100 --seeds 3   # development
+    nice python benchmarks/multiobjective.py --jobs 2       # seeds 0-9, 100 and 250
 """
 
 from __future__ import annotations
@@ -199,21 +203,79 @@ def drive_optuna(make: Callable[[], Any], problem: str, n: int) -> Run:
     return values, feasible, seconds
 
 
-def methods(with_gp: bool) -> dict[str, Callable[[int, str, int], Run]]:
+def methods() -> dict[str, Callable[[int, str, int], Run]]:
     import optuna.samplers as os_
 
-    found: dict[str, Callable[[int, str, int], Run]] = {
+    return {
         "hs-tpe": lambda s, p, n: drive_hs(hs.samplers.TPE(seed=s), p, n),
         "hs-evolution": lambda s, p, n: drive_hs(hs.samplers.Evolution(seed=s), p, n),
-        "hs-qmc": lambda s, p, n: drive_hs(hs.samplers.QMC(seed=s), p, n),
+        "hs-gp": lambda s, p, n: drive_hs(hs.samplers.GP(seed=s), p, n),
         "hs-random": lambda s, p, n: drive_hs(hs.samplers.Random(seed=s), p, n),
         "optuna-tpe": lambda s, p, n: drive_optuna(lambda: os_.TPESampler(seed=s), p, n),
         "optuna-nsga2": lambda s, p, n: drive_optuna(lambda: os_.NSGAIISampler(seed=s), p, n),
+        "optuna-gp": lambda s, p, n: drive_optuna(lambda: os_.GPSampler(seed=s), p, n),
         "optuna-random": lambda s, p, n: drive_optuna(lambda: os_.RandomSampler(seed=s), p, n),
     }  # fmt: skip
-    if with_gp:
-        found["optuna-gp"] = lambda s, p, n: drive_optuna(lambda: os_.GPSampler(seed=s), p, n)
-    return found
+
+
+RUNS = HERE / ".cache" / "multiobjective"
+
+
+def cached_run(name: str, problem: str, seed: int, n: int) -> Run:
+    """One (method, problem, seed) run of ``n`` trials, from the cache when it holds one
+    at least that long (runs are deterministic given the seed, so a prefix is the same)."""
+    folder = RUNS / name / problem
+    for path in sorted(folder.glob(f"{seed}-*.json")) if folder.exists() else []:
+        if int(path.stem.split("-")[1]) >= n:
+            data = json.loads(path.read_text())
+            return ([tuple(v) for v in data["values"][:n]], data["feasible"][:n],
+                    data["seconds"][:n])  # fmt: skip
+    values, feasible, seconds = methods()[name](seed, problem, n)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{seed}-{n}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"values": [list(v) for v in values], "feasible": feasible,
+                               "seconds": seconds}))  # fmt: skip
+    tmp.replace(folder / f"{seed}-{n}.json")
+    return values, feasible, seconds
+
+
+def timing(name: str, n: int) -> float:
+    """Seconds of ask + tell per trial over the last 50 of ``n`` trials on ZDT1, through
+    each library's own study (in memory), sampler included."""
+    dim, evaluate, _ = PROBLEMS["ZDT1"]
+    seconds = []
+    if name.startswith("hs-"):
+        sampler = {"hs-tpe": hs.samplers.TPE, "hs-evolution": hs.samplers.Evolution,
+                   "hs-gp": hs.samplers.GP}[name](seed=0)  # fmt: skip
+        space = {f"x{i:02d}": hs.Float(0.0, 1.0) for i in range(dim)}
+        study = hs.create_study(directions=["minimize"] * 2, sampler=sampler, space=space)
+        for _ in range(n):
+            start = time.process_time()
+            trial = study.ask()
+            spent = time.process_time() - start
+            v, _ = evaluate(np.array([trial.params[f"x{i:02d}"] for i in range(dim)]))
+            start = time.process_time()
+            study.tell(trial, list(v))
+            seconds.append(spent + time.process_time() - start)
+        return float(np.mean(seconds[-50:]))
+    import optuna
+    import optuna.samplers as os_
+    from optuna.distributions import FloatDistribution
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    make = {"optuna-tpe": os_.TPESampler, "optuna-nsga2": os_.NSGAIISampler,
+            "optuna-gp": os_.GPSampler}[name]  # fmt: skip
+    ostudy = optuna.create_study(directions=["minimize"] * 2, sampler=make(seed=0))
+    dists = {f"x{i:02d}": FloatDistribution(0.0, 1.0) for i in range(dim)}
+    for _ in range(n):
+        start = time.process_time()
+        otrial = ostudy.ask(dists)
+        spent = time.process_time() - start
+        v, _ = evaluate(np.array([otrial.params[p] for p in dists]))
+        start = time.process_time()
+        ostudy.tell(otrial, list(v))
+        seconds.append(spent + time.process_time() - start)
+    return float(np.mean(seconds[-50:]))
 
 
 def hv_at(run: Run, problem: str, n: int) -> float:
@@ -236,33 +298,47 @@ def mean_ranks(table: dict[str, dict[str, float]], names: list[str]) -> dict[str
     return {m: float(np.mean(r)) for m, r in ranks.items()}
 
 
+def _job(job: tuple[str, str, int, int]) -> tuple[str, str, int, list[float]]:
+    name, problem, seed, n = job
+    run = cached_run(name, problem, seed, n)
+    return name, problem, seed, [hv_at(run, problem, b) for b in BUDGETS]
+
+
+BUDGETS = (100, 250)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 seeds, 100 trials")
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--gp", action="store_true", help="add optuna's GPSampler (slow)")
+    parser.add_argument("--first-seed", type=int, default=0, help="100 while developing")
+    parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--timing-trials", type=int, default=500)
     parser.add_argument("--out", default=str(HERE / "results" / "multiobjective.txt"))
     args = parser.parse_args()
-    seeds = args.seeds or (3 if args.quick else 10)
-    budgets = [100] if args.quick else [100, 250]
-    found = methods(args.gp)
-    names = list(found)
-    hv: dict[int, dict[str, dict[str, float]]] = {b: {} for b in budgets}
-    for problem in args.problems:
-        per: dict[int, dict[str, list[float]]] = {b: {m: [] for m in names} for b in budgets}
-        for name in names:
-            for seed in range(seeds):
-                run = found[name](seed, problem, max(budgets))
-                for b in budgets:
-                    per[b][name].append(hv_at(run, problem, b))
-        for b in budgets:
-            hv[b][problem] = {m: float(np.median(per[b][m])) for m in names}
-        print(f"{problem} done", flush=True)
+    n_seeds = args.seeds or (3 if args.quick else 10)
+    seeds = list(range(args.first_seed, args.first_seed + n_seeds))
+    budgets = [100] if args.quick else list(BUDGETS)
+    names = args.methods or list(methods())
+    jobs = [(m, p, s, max(budgets)) for s in seeds for p in args.problems for m in names]
+    per: dict[tuple[str, str], dict[int, list[float]]] = {}
+    if args.jobs > 1:
+        from multiprocessing import Pool
+
+        with Pool(args.jobs) as pool:
+            results = list(pool.imap_unordered(_job, jobs))
+    else:
+        results = [_job(j) for j in jobs]
+    for name, problem, _, hvs in results:
+        for b, v in zip(BUDGETS, hvs):
+            per.setdefault((name, problem), {}).setdefault(b, []).append(v)
+    hv = {b: {p: {m: float(np.median(per[m, p][b])) for m in names} for p in args.problems}
+          for b in budgets}  # fmt: skip
     lines = [f"# benchmarks/multiobjective.py {'--quick' if args.quick else ''}".rstrip(),
-             f"# median hypervolume over {seeds} seeds (fixed reference point per problem;"
-             " feasible trials only); higher is better", ""]  # fmt: skip
+             f"# median hypervolume over seeds {seeds[0]}-{seeds[-1]} (fixed reference point per"
+             " problem; feasible trials only); higher is better", ""]  # fmt: skip
     width = max(len(m) for m in names) + 2
     for b in budgets if args.problems else []:
         lines.append(f"## {b} trials")
@@ -271,15 +347,20 @@ def main() -> None:
             lines.append(f"{problem:12}" + "".join(f"{row[m]:>{width}.4f}" for m in names))
         ranks = mean_ranks(hv[b], names)
         lines.append(f"{'mean rank':12}" + "".join(f"{ranks[m]:>{width}.2f}" for m in names))
+        for m in names:
+            gaps = [row[m] / max(row.values()) - 1 for row in hv[b].values()]
+            worst = int(np.argmin(gaps))
+            lines.append(f"#   {m:16} worst gap to the best {100 * gaps[worst]:+.1f}% "
+                         f"({list(hv[b])[worst]})")  # fmt: skip
         lines.append("")
     if args.timing_trials:
-        lines.append(f"## sampler seconds per trial, trials {args.timing_trials - 50}-"
-                     f"{args.timing_trials} of ZDT1 (seed 0)")  # fmt: skip
+        n = args.timing_trials
+        lines.append(f"## CPU seconds of ask + tell per trial, trials {n - 50}-{n} of ZDT1 "
+                     "(seed 0, each library's study in memory)")  # fmt: skip
         for name in names:
-            if "random" in name or "qmc" in name:
+            if "random" in name or (name.endswith("gp") and args.timing_trials > 300):
                 continue
-            _, _, secs = found[name](0, "ZDT1", args.timing_trials)
-            lines.append(f"{name:16}{np.mean(secs[-50:]):10.4f}")
+            lines.append(f"{name:16}{timing(name, args.timing_trials):10.4f}")
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     print(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +15,9 @@ from ...history import History
 from ...trial import TrialState
 from ..base import Sampler
 from ..random import Random
-from . import output
+from ..warm import read_priors
+from . import _multi, output
+from ._warm import modelled, warm_configs, warm_point
 from .encoding import Encoding
 from .fitting import FitCache, subset
 from .model import Hyper, Posterior
@@ -43,6 +45,12 @@ class GP(Sampler):
     data at the posterior mean, so parallel workers spread out. ``"fantasies"``
     averages EI over joint posterior draws of their values instead, ``"liar"`` puts
     them at the worst value (see ``pending``; compared in benchmarks/gp_scale.py).
+
+    ``prior_studies=[...]`` warm-starts from earlier related studies (study objects,
+    ``(storage, name)`` pairs or lists of finished trials, see
+    :mod:`hypersweep.samplers.warm`): the first ``n_warm`` trials are their best
+    configurations mapped onto this space, the rest of the startup stays Sobol, and
+    the GP then models this study's own trials only (see ``_warm``).
 
     Conditional spaces: the model covers the leaves active in every completed
     trial; the other leaves (branches, repeats, define-by-run extras) are drawn
@@ -74,6 +82,8 @@ class GP(Sampler):
         max_fit_points: int = 256,
         max_points: int = 400,
         pending: str = "believer",
+        prior_studies: Sequence[Any] | None = None,
+        n_warm: int = 5,
     ) -> None:
         super().__init__(seed=seed)
         int_at_least("GP", "n_startup_trials", n_startup_trials, 1)
@@ -91,10 +101,15 @@ class GP(Sampler):
         if pending not in RULES:
             raise ValueError(f"GP: pending must be one of {', '.join(RULES)}; got {pending!r}")
         self.pending = pending
+        int_at_least("GP", "n_warm", n_warm, 0)
+        self.prior_studies, self.n_warm = prior_studies, n_warm
+        self._priors = read_priors(prior_studies, "GP")
         self._fits = FitCache()
         self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
         self._sobol: dict[tuple[int, int], np.ndarray] = {}
         self.hyper_: Hyper | None = None
+
+    supports_multi_objective = True  # one GP per objective, log EHVI (see _multi)
 
     def reseed(self, seed: int) -> None:
         super().reseed(seed)
@@ -106,10 +121,15 @@ class GP(Sampler):
         return param.from_unit(self.uniform(number, path))
 
     def propose(self, history: History, number: int) -> dict[str, Any]:
+        if len(history.directions) > 1:  # several objectives: log EHVI, see _multi
+            with _thread_limit():
+                return _multi.propose(self, history, number, self._startup, self._first_fresh)
         done = [t for t in history.complete() if t.value is not None]
         if len(done) < self.n_startup_trials:
-            return self._first_fresh(history, number, [self._startup(history, number)])
-        joint = _joint_leaves(history.leaves(), done)
+            first = self._warm(history, number)
+            starts = [self._startup(history, number)] if first is None else [first]
+            return self._first_fresh(history, number, starts)
+        joint, done = modelled(history.leaves(), done, self.n_startup_trials)
         if not joint:
             return self._first_fresh(history, number, [{}])
         with _thread_limit():
@@ -128,6 +148,16 @@ class GP(Sampler):
             return {}
         u = dict(zip(paths, table[number]))
         return space.resolve(lambda path, p: p.from_unit(float(u[path])))[1]
+
+    def _warm(self, history: History, number: int) -> dict[str, Any] | None:
+        """Startup trial ``number`` from the prior studies' best (see ``_warm``), if any."""
+        space = history.space
+        if not self._priors or space is None or number >= self.n_warm:
+            return None
+        configs = warm_configs(self._priors, history.direction.sign())
+        return warm_point(
+            space, configs, number, lambda path, p: self.sample(history, number, path, p)
+        )
 
     def _sobol_table(self, n_dims: int) -> np.ndarray:
         key = (n_dims, self.n_startup_trials)
