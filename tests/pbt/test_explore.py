@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import hypersweep as hs
 from hypersweep.pbt.explore import check_space, clip, perturb, sample_flat
-from hypersweep.pbt.model import Observation, ucb_choice
+from hypersweep.pbt.model import GainModel, Observation, encode, numeric_paths, ucb_choice
+from hypersweep.pbt.population import Population, Settings
+from hypersweep.trial import FrozenTrial, TrialState
 
 
 @st.composite
@@ -125,3 +127,82 @@ def test_clip_respects_the_edges_and_steps() -> None:
 def test_spaces_pbt_cannot_perturb_are_refused(space: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         check_space(space)
+
+
+def sparse_observations(space: hs.Space, seed: int) -> list[Observation]:
+    """A few intervals with a smooth gain: too few to pin the maximum down, so the UCB
+    choice is driven by uncertainty, where a pending proposal matters."""
+    rng = np.random.default_rng(seed)
+    obs = []
+    for t in range(6):
+        flat = sample_flat(space, rng)
+        u = np.log10(flat["lr"]) / 4.0 + 1.0  # lr on [1e-4, 1] -> [0, 1]
+        obs.append(Observation(flat, float(t), float(-((u - 0.6) ** 2) + 0.1 * flat["wd"])))
+    return obs
+
+
+def test_a_pending_proposal_pushes_the_next_one_away() -> None:
+    """The batch rule: a second member exploring in the same round, with the same random
+    candidates, does not land where the first one (still training) already went."""
+    space = check_space({"lr": hs.Float(1e-4, 1.0, log=True), "wd": hs.Float(0.0, 1.0),
+                         "k": hs.Int(1, 64, log=True), "s": hs.Float(0.0, 1.0, step=0.1),
+                         "c": hs.Categorical(["a", "b"])})  # fmt: skip
+    paths = numeric_paths(space)
+    far = []
+    for seed in range(10):
+        obs = sparse_observations(space, seed)
+        donor = sample_flat(space, np.random.default_rng(seed + 100))
+        first = ucb_choice(donor, space, obs, 6.0, np.random.default_rng(seed))
+        assert first is not None
+        second = ucb_choice(donor, space, obs, 6.0, np.random.default_rng(seed),
+                            pending=[({**donor, **first}, 6.0)])  # fmt: skip
+        assert second is not None
+        inside(space, {**donor, **second})
+        gap = np.abs(encode(first, space, paths) - encode(second, space, paths)).max()
+        far.append(gap > 0.1)
+    assert sum(far) >= 8  # (same candidates: without the rule every pair is identical)
+
+
+def test_model_explore_keeps_away_from_turns_still_training() -> None:
+    """Through the population: the member exploring next sees another member's turn that is
+    RUNNING at the same interval and proposes something else than it would alone."""
+    space = check_space({"lr": hs.Float(1e-4, 1.0, log=True), "wd": hs.Float(0.0, 1.0)})
+    conf = Settings(population=4, interval=1, total_steps=10, checkpoint_dir="/x",
+                    explore="model", synchronous=False)  # fmt: skip
+    rng = np.random.default_rng(0)
+    trials = []
+    for turn in range(3):  # four members, three finished turns each; member 3 is the worst
+        for m in range(4):
+            attrs = {"member": m, "turn": turn, "interval": turn, "attempt": 0,
+                     "save": conf.checkpoint(m, turn), "parent": None,
+                     "start_score": None if turn == 0 else float(turn + m)}  # fmt: skip
+            score = float(turn + 1 + m) if m < 3 else float(turn)
+            trials.append(FrozenTrial(len(trials), TrialState.COMPLETE,
+                                      flat=sample_flat(space, rng), values=(score,),
+                                      system_attrs={"pbt": attrs}))  # fmt: skip
+    alone = Population(trials, conf).plan(3, space)
+    assert alone.explored == "model" and alone.parent is not None
+    busy = FrozenTrial(len(trials), TrialState.RUNNING, flat=alone.flat,  # member 1 trains it
+                       system_attrs={"pbt": {**alone.attrs(), "member": 1}})  # fmt: skip
+    planned = Population([*trials, busy], conf).plan(3, space)
+    assert planned.explored == "model" and planned.interval == alone.interval
+    paths = numeric_paths(space)
+    assert (
+        np.abs(encode(planned.flat, space, paths) - encode(alone.flat, space, paths)).max() > 0.05
+    )
+
+
+def test_late_small_gains_still_steer_the_model() -> None:
+    """Early intervals gain a lot whatever the values, late ones little: the model compares
+    configurations within a time, so the late preference (u = 0.8) still shows in its mean."""
+    grid = np.linspace(0.0, 1.0, 21)[:, None]
+    hits = 0
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        x, t, y = rng.random((80, 1)), np.repeat(np.arange(10.0), 8), np.empty(80)
+        for i, (u, when) in enumerate(zip(x[:, 0], t)):
+            late = 0.01 * (10 - when) - 1e-3 * (u - 0.8) ** 2 + 1e-6 * rng.normal()
+            y[i] = 10.0 * (10 - when) + rng.normal() if when < 5 else late
+        mean = GainModel(x, t, y).predict(grid, 10.0)[0]
+        hits += abs(grid[int(np.argmax(mean)), 0] - 0.8) <= 0.1
+    assert hits >= 4

@@ -5,9 +5,15 @@ The process models how much a member's score improved over one interval given th
 hyperparameters in force and the time: the kernel is a squared exponential over the
 hyperparameters (on the unit cube of each parameter's own scale, log for log ranges)
 times ``(1 - eps) ** (|t - t'| / 2)`` over intervals, so old observations fade as the
-best schedule drifts. Its length scale and ``eps`` are picked by marginal likelihood
+best schedule drifts. Its length scale, ``eps`` and noise are picked by marginal likelihood
 from a small grid (cheap at a population's few hundred points, and never unstable).
+Gains are standardized within each interval (see ``standardize_by_time``).
 Categoricals are not modelled: they are kept or redrawn as random explore does.
+
+Members that explore in the same round must not all land on one maximum: turns still
+training (pending) are added to the process as if their gain were already known and equal
+to the prediction (GP-BUCB, the batch rule PB2 uses). That leaves the mean as it is and
+shrinks the uncertainty around them, so the next proposal goes where less is known.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ MAX_POINTS = 256  # the newest observations kept (a GP solve is cubic in them)
 MIN_POINTS = 4  # fewer: the model knows nothing yet, so explore at random
 LENGTHS = (0.1, 0.2, 0.4, 0.8)
 EPSILONS = (0.01, 0.1, 0.3)
-NOISE = 1e-2  # on standardized improvements
+NOISES = (0.01, 0.1, 0.5)  # on standardized improvements
 
 
 @dataclass(frozen=True)
@@ -67,37 +73,72 @@ def kernel(a: np.ndarray, ta: np.ndarray, b: np.ndarray, tb: np.ndarray, length:
     return np.exp(-0.5 * d2 / length**2) * fade
 
 
+Fitted = tuple[float, float, float]  # length scale, eps, noise
+
+
+def standardize_by_time(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Gains centred and scaled within each interval. Early intervals gain far more than
+    late ones whatever the hyperparameters, so one global scale would bury the late
+    differences (the ones a schedule's end depends on) under the noise term; the model
+    only ever compares configurations at one time, so the level of each time is not needed."""
+    out = np.zeros_like(y)
+    spread = float(y.std()) or 1.0
+    for when in np.unique(t):
+        at = t == when
+        centred = y[at] - y[at].mean()
+        scale = float(centred.std()) if at.sum() > 2 else 0.0
+        out[at] = centred / (scale if scale > 1e-12 else spread)
+    return out
+
+
 class GainModel:
-    """The time-varying GP over (hyperparameters, time) -> standardized gain."""
+    """The time-varying GP over (hyperparameters, time) -> gain standardized per time."""
 
     def __init__(self, x: np.ndarray, t: np.ndarray, y: np.ndarray) -> None:
         self.x, self.t = x, t
-        self.mean, self.scale = float(y.mean()), float(y.std()) or 1.0
-        self.y = (y - self.mean) / self.scale
+        self.y = standardize_by_time(y, t)
         best = None
         for length in LENGTHS:
             for eps in EPSILONS:
-                fit = self._fit(length, eps)
-                if fit is not None and (best is None or fit[0] > best[0]):
-                    best = fit
+                for noise in NOISES:
+                    fit = self._solve(self.x, self.t, self.y, length, eps, noise)
+                    if fit is not None and (best is None or fit[0] > best[0]):
+                        best = fit
         assert best is not None  # the noise term keeps every K positive definite
-        _, self.length, self.eps, self.chol, self.alpha = best
+        _, (self.length, self.eps, self.noise), self.chol, self.alpha = best
 
-    def _fit(self, length: float, eps: float) -> tuple[float, float, float, Any, Any] | None:
-        k = kernel(self.x, self.t, self.x, self.t, length, eps) + NOISE * np.eye(len(self.y))
+    @staticmethod
+    def _solve(x: np.ndarray, t: np.ndarray, y: np.ndarray, length: float, eps: float,
+               noise: float) -> tuple[float, Fitted, Any, Any] | None:  # fmt: skip
+        k = kernel(x, t, x, t, length, eps) + noise * np.eye(len(y))
         try:
             chol = np.linalg.cholesky(k)
         except np.linalg.LinAlgError:
             return None
-        alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, self.y))
-        evidence = -0.5 * float(self.y @ alpha) - float(np.log(np.diag(chol)).sum())
-        return evidence, length, eps, chol, alpha
+        alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+        evidence = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum())
+        return evidence, (length, eps, noise), chol, alpha
+
+    def with_pending(self, x: np.ndarray, t: np.ndarray) -> GainModel:
+        """This model conditioned on pending points at their predicted mean (same kernel):
+        the mean is unchanged, the uncertainty near them shrinks."""
+        if not len(x):
+            return self
+        mu = np.concatenate([self.predict(x[i : i + 1], float(t[i]))[0] for i in range(len(x))])
+        out = object.__new__(GainModel)
+        out.__dict__.update(self.__dict__)
+        out.x, out.t = np.vstack([self.x, x]), np.concatenate([self.t, t])
+        out.y = np.concatenate([self.y, mu])
+        fit = self._solve(out.x, out.t, out.y, self.length, self.eps, self.noise)
+        assert fit is not None  # the noise term keeps K positive definite
+        out.chol, out.alpha = fit[2], fit[3]
+        return out
 
     def predict(self, x: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         ks = kernel(x, np.full(len(x), t), self.x, self.t, self.length, self.eps)
         mu = ks @ self.alpha
         v = np.linalg.solve(self.chol, ks.T)
-        var = np.maximum(1.0 - (v**2).sum(0), 1e-12)
+        var = np.maximum(1.0 - (v**2).sum(0), 1e-12)  # of the gain's mean, without noise
         return mu, np.sqrt(var)
 
 
@@ -108,10 +149,13 @@ def ucb_choice(
     now: float,
     rng: np.random.Generator,
     *,
+    pending: Sequence[tuple[dict[str, Any], float]] = (),
     candidates: int = 512,
 ) -> dict[str, Any] | None:
     """The numeric values maximizing the UCB of the gain at time ``now`` (None while there
-    are too few observations to fit). Candidates: uniform over the cube, and near the donor."""
+    are too few observations to fit). Candidates: uniform over the cube, and near the donor.
+    ``pending`` holds the (flat values, time) of turns still training, which the choice
+    avoids (see the module's docstring)."""
     paths = numeric_paths(space)
     usable = [o for o in observations if math.isfinite(o.gain)][-MAX_POINTS:]
     if not paths or len(usable) < MIN_POINTS:
@@ -120,6 +164,9 @@ def ucb_choice(
     t = np.array([o.time for o in usable], dtype=float)
     y = np.array([o.gain for o in usable], dtype=float)
     model = GainModel(x, t, y)
+    if pending:
+        xp = np.array([encode(flat, space, paths) for flat, _ in pending])
+        model = model.with_pending(xp, np.array([when for _, when in pending], dtype=float))
     here = encode(donor, space, paths)
     near = np.clip(here + 0.1 * rng.standard_normal((candidates // 4, len(paths))), 0.0, 1.0)
     pool = np.vstack([rng.random((candidates, len(paths))), near, here[None, :]])

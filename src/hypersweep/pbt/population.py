@@ -12,6 +12,7 @@ population: that is what lets a killed run resume and a second process join.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ class Member:
     done: list[FrozenTrial] = field(default_factory=list)  # COMPLETE turns, in turn order
     failed: dict[int, int] = field(default_factory=dict)  # turn -> failed attempts
     running: bool = False
+    pending: list[FrozenTrial] = field(default_factory=list)  # turns training now
 
     def latest(self) -> FrozenTrial | None:
         return self.done[-1] if self.done else None
@@ -112,6 +114,7 @@ class Population:
                 m.done.append(t)
             elif t.state is TrialState.RUNNING:
                 m.running = True
+                m.pending.append(t)
             elif t.state is TrialState.FAIL and not t.system_attrs.get("interrupted"):
                 m.failed[int(a["turn"])] = m.failed.get(int(a["turn"]), 0) + 1
         for m in self.members:
@@ -181,6 +184,12 @@ class Population:
                     out.append(Observation(dict(t.flat), float(a["interval"]), gain))
         return sorted(out, key=lambda o: o.time)
 
+    def pending(self, exclude: int) -> list[tuple[dict[str, Any], float]]:
+        """(flat values, interval) of the turns other members are training now: the batch a
+        model-based proposal must keep away from."""
+        return [(dict(t.flat), float(info(t)["interval"]))
+                for i, m in enumerate(self.members) if i != exclude for t in m.pending]  # fmt: skip
+
     def plan(self, index: int, space: Space) -> Plan:
         """The next turn of member ``index``: continue, or copy a top member and explore."""
         s, m = self.settings, self.members[index]
@@ -206,19 +215,21 @@ class Population:
             return base
         donor, trial = top[int(rng.integers(len(top)))]
         d = info(trial)
-        flat, how = self.explore(dict(trial.flat), space, rng, float(d["interval"]) + 1)
+        flat, how = self.explore(dict(trial.flat), space, rng, float(d["interval"]) + 1,
+                                 self.pending(index))  # fmt: skip
         return Plan(index, turn, int(d["interval"]) + 1, attempt, flat, str(d["save"]), save,
                     parent=donor, parent_turn=int(d["turn"]), start_score=trial.value,
                     explored=how)  # fmt: skip
 
-    def explore(self, donor: dict[str, Any], space: Space, rng: np.random.Generator,
-                now: float) -> tuple[dict[str, Any], str]:  # fmt: skip
+    def explore(self, donor: dict[str, Any], space: Space, rng: np.random.Generator, now: float,
+                pending: Sequence[tuple[dict[str, Any], float]] = ()
+                ) -> tuple[dict[str, Any], str]:  # fmt: skip
         s = self.settings
         flat = perturb(donor, space, rng, factors=s.factors,
                        resample_probability=s.resample_probability)  # fmt: skip
         if s.explore != "model":
             return flat, "perturb"
-        chosen = ucb_choice(donor, space, self.observations(), now, rng)
+        chosen = ucb_choice(donor, space, self.observations(), now, rng, pending=pending)
         if chosen is None:
             return flat, "perturb"
         return {**flat, **chosen}, "model"
