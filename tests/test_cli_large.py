@@ -4,6 +4,7 @@ counts and best trial, read without rebuilding every trial through the space."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -187,7 +188,8 @@ def test_light_show_reads_only_the_rows_it_lists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No read of every whole trial: briefs for the counts, 50 trials for the table, one
-    for the best; the full read (read_trials) is never called."""
+    for the best; the full read (read_trials) is never called. (The full storage's path:
+    the read-only reader is tested below.)"""
     from hypersweep.cli import view_commands
     from hypersweep.storage.sql import SQLStorage
 
@@ -200,6 +202,7 @@ def test_light_show_reads_only_the_rows_it_lists(
         opened.append(Counting(SQLStorage(url)))
         return opened[-1]
 
+    monkeypatch.setattr(view_commands, "open_reader", lambda *args: None)
     monkeypatch.setattr(view_commands, "open_storage", counting)
     assert light_show("big", "--storage", url) == 0
     assert "Best trial: #40" in capsys.readouterr().out
@@ -229,4 +232,156 @@ def test_repeated_lines_group_exactly_by_config_key_in_first_trial_order() -> No
               for i, f in enumerate(flats)]  # fmt: skip
     lines = repeated_lines(trials, shown=10)
     assert [line.split(":")[0].strip() for line in lines] == [
-        "trials #0, #4", "trials #1, #3", "trials #2, #5", "trials #6, #7", "trials #8, #9"]
+        "trials #0, #4",
+        "trials #1, #3",
+        "trials #2, #5",
+        "trials #6, #7",
+        "trials #8, #9",
+    ]
+
+
+# --- the read-only sqlite3 reader (storage.sql.readonly) against the full storage --------
+def mixed_file(path: Path) -> str:
+    """Two studies in one SQLite file, written through the storage API: "big" (300 trials:
+    COMPLETE, FAIL, PRUNED, one RUNNING, conditional parameters, repeated configurations,
+    repeats, constraints, learning curves, floats equal to 12 digits but not in their
+    text) and "multi" (two named objectives, a constraint, a Pareto front)."""
+    from hypersweep.trial import Direction
+
+    url = build_study(path, 300)
+    store = get_storage(url)
+    sid = store.get_study("big").study_id
+    near = [0.1 + 0.2, 0.3, 0.30000000000000004, 1e-05, 1.0000000000000001e-05]
+    for i, x in enumerate(near):  # three configurations by config_key, five texts
+        flat = {"model": "svm", "model.svm.C": 1.0, "x": x}  # another key order, too
+        t = store.create_trial(sid, state=TrialState.RUNNING, flat=flat,
+                               params={"x": x, "model": {"kind": "svm", "C": 1.0}})  # fmt: skip
+        attrs = {"repeats": {"values": [1.0, 2.0 + i]}} if i % 2 else {"constraints": [i - 2.5]}
+        store.update_trial(sid, t.number, state=TrialState.COMPLETE, values=[-1.0 + i % 2],
+                           system_attrs=attrs, intermediate={0: 3.0, 1: 2.0},
+                           user_attrs={"note": "é"})  # fmt: skip
+    multi = store.create_study("multi", [Direction.MINIMIZE, Direction.MAXIMIZE], space=None,
+                               system_attrs={"objective_names": ["loss", "acc"]})  # fmt: skip
+    for i in range(12):
+        t = store.create_trial(multi.study_id, state=TrialState.RUNNING, flat={"k": i % 4})
+        state = TrialState.FAIL if i == 5 else TrialState.COMPLETE
+        store.update_trial(
+            multi.study_id, t.number, state=state,
+            values=None if i == 5 else [float(i % 5), float((i * 7) % 5)],
+            system_attrs={"constraints": [1.0]} if i == 3 else None,
+        )  # fmt: skip
+    store.close()
+    return url
+
+
+COMMANDS = [
+    *(["show", "big", *extra] for extra in SHOW_VARIANTS),
+    ["show", "multi"],
+    ["show", "multi", "--sort", "value"],
+    ["studies"],
+    ["best", "big"],
+    ["best", "multi"],
+    ["show", "nope"],
+    ["best", "nope"],
+]
+
+
+def run_cli(argv: list[str], url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """The command through the parser, with the light studies and best commands."""
+    from hypersweep.cli import view_commands
+    from hypersweep.cli.parser import build_parser
+
+    args = build_parser().parse_args([*argv, "--storage", url])
+    handler = {"studies": view_commands.cmd_studies_light,
+               "best": view_commands.cmd_best_light}.get(argv[0], args.handler)  # fmt: skip
+    try:
+        code = handler(args)
+    except Exception as exc:  # compared by type and message
+        code = f"{type(exc).__name__}: {exc}"
+    return code, capsys.readouterr().out
+
+
+def test_the_reader_prints_what_the_full_storage_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every show variant, studies and best, on both studies: the same text, code and
+    error through the read-only reader as through SQLAlchemy; the file unchanged."""
+    import hashlib
+
+    from hypersweep.cli import view_commands
+
+    url = mixed_file(tmp_path / "mixed.db")
+    path = tmp_path / "mixed.db"
+    conn = sqlite3.connect(path)  # everything into the file itself, then hash it
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    checked = hashlib.sha256(path.read_bytes()).hexdigest()
+    light = [run_cli(argv, url, capsys) for argv in COMMANDS]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == checked
+    with monkeypatch.context() as m:
+        m.setattr(view_commands, "open_reader", lambda *args: None)
+        full = [run_cli(argv, url, capsys) for argv in COMMANDS]
+    for argv, a, b in zip(COMMANDS, light, full, strict=True):
+        assert a == b, argv
+    shown = dict(zip(map(tuple, COMMANDS), light, strict=True))
+    out = shown[("show", "big")][1]
+    assert "Configurations run more than once (" in out
+    assert "repeats" in out and "feasible" in out and "1 running" in out
+    assert "Pareto front (" in shown[("show", "multi")][1]
+    assert "StudyNotFound" in str(shown[("show", "nope")][0])
+
+
+def test_the_reader_opens_only_what_it_knows(tmp_path: Path) -> None:
+    """None (the full storage opens it) for URLs with options, missing files, other
+    files and schema versions it was not written for; it never raises."""
+    import sqlite3
+
+    from hypersweep.cli.view_commands import open_reader
+
+    url = build_study(tmp_path / "s.db", 3)
+    assert open_reader(url) is not None and open_reader(url, "big") is not None
+    assert open_reader(url, "nope") is None
+    missing = f"sqlite:///{tmp_path / 'missing.db'}"
+    for other in (f"{url}?mode=ro", "sqlite://", "sqlite:///:memory:", missing,
+                  "postgresql://u@localhost/db"):  # fmt: skip
+        assert open_reader(other) is None, other
+    (tmp_path / "notes.db").write_bytes(b"")
+    assert open_reader(f"sqlite:///{tmp_path / 'notes.db'}") is None
+    (tmp_path / "junk.db").write_bytes(b"not a database at all, not even close" * 100)
+    assert open_reader(f"sqlite:///{tmp_path / 'junk.db'}") is None
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        conn.execute("UPDATE hs_version SET version = 99")
+    conn.close()
+    assert open_reader(url) is None
+
+
+def test_repeat_candidates_never_split_a_configuration(tmp_path: Path) -> None:
+    """Grouped in SQL by the non-float values, the candidates hold every trial that
+    shares its configuration_key with another; NaN in a flat leaves it to Python."""
+    from hypersweep.cli.view_commands import open_reader
+    from hypersweep.history import config_key
+
+    url = build_study(tmp_path / "s.db", 200)
+    store = get_storage(url)
+    sid = store.get_study("big").study_id
+    for x in (0.1 + 0.2, 0.3, float("nan"), float("nan")):
+        t = store.create_trial(sid, state=TrialState.RUNNING, flat={"x": x, "model": "q"})
+        store.update_trial(sid, t.number, state=TrialState.COMPLETE, values=[1.0])
+    done = [t for t in store.read_trials(sid).trials if t.state is TrialState.COMPLETE]
+    store.close()
+    keys: dict[str, list[int]] = {}
+    for t in done:
+        keys.setdefault(config_key(t.flat), []).append(t.number)
+    shared = {n for numbers in keys.values() if len(numbers) > 1 for n in numbers}
+    reader = open_reader(url)
+    assert reader is not None
+    assert reader.repeat_candidates(sid, ["model", "model.knn.k"]) is None  # NaN: invalid JSON
+    assert reader.repeat_candidates(sid, []) is None
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # drop the NaN trials
+        conn.execute("DELETE FROM hs_trials WHERE flat LIKE '%NaN%'")
+    conn.close()
+    shared -= {t.number for t in done if t.flat["x"] != t.flat["x"]}
+    found = reader.repeat_candidates(sid, ["model", "model.knn.k"])
+    assert found is not None and shared <= {b.number for b in found}
+    assert len(found) < len(done)  # and it narrowed the search
+    reader.close()

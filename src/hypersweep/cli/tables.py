@@ -58,25 +58,32 @@ def _new_table(title: str) -> Table:
 
 def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]]) -> Table:
     """One row per study (with its stored trials): direction, trials by state, best value."""
+    summaries = []
+    for study, trials in rows:
+        best = best_of(trials, study.direction)  # None with several objectives
+        summaries.append((study, state_counts(trials), None if best is None else best.value))
+    return summary_table(title, summaries)
+
+
+def summary_table(title: str, rows: Sequence[tuple[Study, dict[str, int], Any]]) -> Table:
+    """One row per study from its trials per state (by state name) and best value."""
     from rich.text import Text
 
     table = _new_table(title)
     for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
         table.add_column(name, justify="left" if name in ("study", "direction") else "right")
     table.add_column("best value", justify="right")
-    for study, trials in rows:
-        counts = state_counts(trials)
-        best = best_of(trials, study.direction)  # None with several objectives
+    for study, counts, best in rows:
         running = counts["RUNNING"] + counts["WAITING"]
         cells = [
             study.name,
             directions_text(study),
-            len(trials),
+            sum(counts.values()),
             counts["COMPLETE"],
             counts["PRUNED"],
             counts["FAIL"],
             running,
-            None if best is None else best.value,
+            best,
         ]
         table.add_row(*(Text(fmt(c)) for c in cells))
     return table

@@ -4,7 +4,9 @@ in a browser, and the sampler benchmark, which touches no storage.
 ``show`` reads what it prints, not the study: the counts, best trial and state line
 come from the storage's brief rows (number, state, value: no parameters to decode),
 the table from the 50 trials it lists, so a 20,000-trial study shows as fast as a
-small one.
+small one. On a plain SQLite file ``show`` (and the light ``studies`` and ``best``
+below) read through :mod:`hypersweep.storage.sql.readonly`, the standard library's
+``sqlite3`` opened read-only: importing SQLAlchemy alone cost more than the reads.
 """
 
 from __future__ import annotations
@@ -27,22 +29,79 @@ from .shared import (
 from .tables import directions_text, fmt, objective_names, print_table, repeated_lines, trial_table
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ..storage import Storage
     from ..storage.base import TrialBrief
+    from ..storage.sql.readonly import ReadOnlySQLite
     from ..study import Study
     from ..trial import FrozenTrial
 
 
 @dataclass(frozen=True)
 class StoredStudy:
-    """What ``show`` needs of a study, straight from its stored record: opening it as a
-    Study would build its sampler (importing TPE costs more than showing 50 rows)."""
+    """What ``show``, ``studies`` and ``best`` need of a study, straight from its stored
+    record: opening it as a Study would build its sampler (importing TPE costs more than
+    showing 50 rows)."""
 
     name: str
     direction: Any
     space: Any
     record: Any
     storage: Any
+
+    @property
+    def directions(self) -> Any:
+        return self.record.directions
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        names = self.record.system_attrs.get("objective_names")
+        return tuple(names) if names else tuple(f"values_{i}" for i in range(len(self.directions)))
+
+
+def readonly_module() -> ModuleType:
+    """:mod:`hypersweep.storage.sql.readonly`, loaded without running
+    ``storage/sql/__init__.py`` when that has not run yet: it imports SQLAlchemy, the
+    cost this reader exists to avoid."""
+    name = "hypersweep.storage.sql.readonly"
+    if name in sys.modules or "hypersweep.storage.sql" in sys.modules:
+        from ..storage.sql import readonly
+
+        return readonly
+    import importlib.util
+    from pathlib import Path
+
+    from .. import storage
+
+    spec = importlib.util.spec_from_file_location(
+        name, Path(storage.__file__).parent / "sql" / "readonly.py"
+    )
+    assert spec is not None and spec.loader is not None  # a file of this package
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def open_reader(url: str, study: str | None = None) -> ReadOnlySQLite | None:
+    """The read-only sqlite3 reader of ``url`` (holding ``study``, when named), or None:
+    then the command opens the full storage, whose messages and rules apply."""
+    reader = cast("ReadOnlySQLite | None", readonly_module().open_readonly(url))
+    if reader is None or study is None:
+        return reader
+    from ..exceptions import StudyNotFound
+
+    try:
+        reader.get_study(study)
+    except StudyNotFound:
+        reader.close()  # the full storage names the studies that are there
+        return None
+    return reader
 
 
 def stored_study(args: argparse.Namespace, store: Storage) -> Study:
@@ -87,18 +146,41 @@ def listed_trials(
     return [found[n] for n in order if n in found]
 
 
+def repeat_briefs(reader: ReadOnlySQLite, sid: int, listed: list[FrozenTrial]) -> list[TrialBrief]:
+    """Briefs with flat values enough to find every repeated configuration: the reader's
+    candidates, grouped in SQL by the non-float values the listed trials hold, or else
+    every trial's."""
+    keys = {k: None for t in listed for k, v in t.flat.items() if type(v) in (int, str, bool)}
+    found = reader.repeat_candidates(sid, list(keys))
+    return reader.read_briefs(sid, flat=True).trials if found is None else found
+
+
+def state_line(counts: dict[TrialState, int]) -> str:
+    """``"20 trials: 1 running, 17 complete, 2 fail."``"""
+    states = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
+    return f"{sum(counts.values())} trials: {states or 'none yet'}."
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     """The trials table, the state counts, repeated configurations and the best trial,
     read through the storage's light reads (see the module's docstring)."""
     from ..storage.base import ranked
 
     url = storage_url(args)
-    store = open_storage(url)
+    reader = open_reader(url, args.study)
+    store: Storage = reader or open_storage(url)
     try:
         study = stored_study(args, store)
         sid = study.record.study_id
-        briefs = store.read_briefs(sid, flat=True).trials
-        total, limit = len(briefs), show_limit(args)
+        briefs: list[TrialBrief] = []
+        if reader is not None and args.sort != "value":  # counted in SQL, no brief per trial
+            counts = reader.state_counts(sid)
+        else:
+            briefs = store.read_briefs(sid, flat=reader is None).trials
+            counts = dict.fromkeys(TrialState, 0)
+            for b in briefs:
+                counts[b.state] += 1
+        total, limit = sum(counts.values()), show_limit(args)
         trials = listed_trials(store, study, briefs, args.sort, limit)
         shown = f"{len(trials)} of {total}" if len(trials) != total else total
         title = f"Study {study.name!r} ({directions_text(study)}) in {url}: {shown} trials"
@@ -109,19 +191,18 @@ def cmd_show(args: argparse.Namespace) -> int:
                 f"Only the {which} {limit} of {total} trials are listed; "
                 f"--limit N lists N, --all lists every one."
             )
-        counts = dict.fromkeys(TrialState, 0)
-        for b in briefs:
-            counts[b.state] += 1
-        states = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
-        print(f"{total} trials: {states or 'none yet'}.")
-        repeated = repeated_lines(briefs)
+        print(state_line(counts))
+        repeated = repeated_lines(briefs if reader is None else repeat_briefs(reader, sid, trials))
         if repeated:
             print(f"Configurations run more than once ({len(repeated)}):")
             print("\n".join(repeated))
         if objective_names(study) is not None:
-            print_front(study, store.read_page(sid))
+            print_front(study, store.read_page(sid) if reader is None else reader.outcomes(sid))
             return 0
-        top = ranked(briefs, study.direction)[:1]  # the briefs already say which is best
+        if reader is not None:
+            top = [b for b in [reader.best_brief(sid, study.direction)] if b is not None]
+        else:
+            top = ranked(briefs, study.direction)[:1]  # the briefs already say which is best
         found = store.read_numbers(sid, [top[0].number]) if top else []
         if not found:
             print("No COMPLETE trial yet.")
@@ -131,6 +212,67 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(dumps(best.params))
     finally:
         store.close()
+    return 0
+
+
+def cmd_studies_light(args: argparse.Namespace) -> int:
+    """``hypersweep studies`` read through the read-only reader: per study, one grouped
+    count and the valued COMPLETE trials' values, no study opened, no trial decoded.
+    Anything but a plain SQLite file goes to the full command."""
+    reader = open_reader(storage_url(args))
+    if reader is None:
+        from .study_commands import cmd_studies
+
+        return cmd_studies(args)
+    from .shared import best_of
+    from .tables import summary_table
+
+    url = storage_url(args)
+    try:
+        records = reader.list_studies()
+        if not records:
+            print(f"No studies in {url}.")
+            return 0
+        rows = []
+        for record in records:
+            view = cast("Study", StoredStudy(record.name, record.directions[0], None, record,
+                                             reader))  # fmt: skip
+            counts = {s.value: n for s, n in reader.state_counts(record.study_id).items()}
+            best = best_of(reader.outcomes(record.study_id), view.direction)
+            rows.append((view, counts, None if best is None else best.value))
+        print_table(summary_table(f"Studies in {url}", rows))
+    finally:
+        reader.close()
+    return 0
+
+
+def cmd_best_light(args: argparse.Namespace) -> int:
+    """``hypersweep best`` read through the read-only reader: the best (or the Pareto
+    front) chosen from the valued COMPLETE trials' values, and only the trials it prints
+    read whole. A selection (``--knee``, ``--weights``, ``--best/--where``), or anything
+    but a plain SQLite file, goes to the full command."""
+    from .study_commands import cmd_best, selection
+
+    reader = open_reader(storage_url(args), args.study) if selection(args) is None else None
+    if reader is None:
+        return cmd_best(args)
+    from .shared import best_json, best_of
+
+    try:
+        study = stored_study(args, reader)
+        sid = study.record.study_id
+        outcomes = reader.outcomes(sid)
+        if len(study.directions) > 1:
+            from ..study.export import front
+
+            chosen = [t.number for t in front(outcomes, study.directions)]
+        else:
+            found = best_of(outcomes, study.direction)
+            chosen = [] if found is None else [found.number]
+        # the same choice again, on the chosen trials read whole: the same JSON as `best`
+        print(dumps(best_json(study, reader.read_numbers(sid, chosen))))
+    finally:
+        reader.close()
     return 0
 
 
