@@ -218,6 +218,7 @@ def main() -> None:
     if a.table:
         print(table(samplers, names, seeds))
         return
+    hs.set_verbosity(0)
     make_priors(names, seeds)
     if a.priors_only:
         return
