@@ -51,6 +51,9 @@ class FrozenTrial:
     ``params`` holds real values nested like the space; ``flat`` holds the same
     values keyed by leaf path ("model.svm.C"), which is what samplers read.
     ``values`` is a tuple so that multi-objective studies need no schema change.
+    ``intermediate`` maps a step to the number reported there, or, in a study of
+    several objectives that reports vectors (``trial.report([acc, latency], step)``),
+    to a tuple of one number per objective.
     """
 
     number: int
@@ -60,7 +63,7 @@ class FrozenTrial:
     values: tuple[float, ...] | None = None
     user_attrs: dict[str, Any] = field(default_factory=dict)
     system_attrs: dict[str, Any] = field(default_factory=dict)
-    intermediate: dict[int, float] = field(default_factory=dict)
+    intermediate: dict[int, Any] = field(default_factory=dict)  # float, or a tuple: Reported
     started: float | None = None
     finished: float | None = None
     error: str | None = None
@@ -98,6 +101,14 @@ class FrozenTrial:
     @property
     def last_step(self) -> int | None:
         return max(self.intermediate) if self.intermediate else None
+
+
+Reported = float | tuple[float, ...]  # one report: a number, or a vector (several objectives)
+
+
+def is_vector(value: object) -> bool:
+    """True for a vector report (a tuple, or the list JSON storage gives back)."""
+    return isinstance(value, (tuple, list))
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -244,14 +255,15 @@ def outcome(
     result: Any,
     state: TrialState | str | None,
     error: str | None,
-    steps: dict[int, float],
+    steps: dict[int, Any],
     n: int = 1,
 ) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any], str | None]:
     """How a trial ends, from what ``tell`` got: (state, values, extra entries, error).
 
     No state: the objective's result decides (COMPLETE, or FAIL if it is no score; ``n``
     objectives: a sequence of n numbers);
-    PRUNED keeps the last reported value of ``steps``; FAIL keeps ``error``.
+    PRUNED keeps the last reported value of ``steps`` (a vector report: its numbers, one
+    per objective); FAIL keeps ``error``.
     """
     given = state
     if isinstance(state, str):
@@ -262,7 +274,10 @@ def outcome(
             f"but got {given!r}"
         )
     if state is TrialState.PRUNED:
-        return state, ((steps[max(steps)],) if steps else None), {}, None
+        if not steps:
+            return state, None, {}, None
+        last = steps[max(steps)]
+        return state, (tuple(map(float, last)) if is_vector(last) else (last,)), {}, None
     if state is TrialState.FAIL:
         return state, None, {}, error or "marked FAIL by the caller"
     values, extra, problem = as_values(result, n)

@@ -7,7 +7,16 @@ from collections.abc import Callable, Iterable
 
 from .._checks import int_at_least
 from ..history import Bracket, Fidelity, History, Ladder
-from ..trial import FrozenTrial, TrialState
+from ..trial import Direction, FrozenTrial, TrialState, is_vector
+from ._ranks import (
+    best_vector_at,
+    directions_in,
+    has_nan,
+    is_multiobjective,
+    n_ahead,
+    projected_vector,
+    vector_at,
+)
 from .base import Pruner
 
 
@@ -180,15 +189,19 @@ class ASHA(Pruner):
         rungs = [r for r in self.rungs(step) if r > before]  # reached with this report
         if not rungs:
             return False
-        sign = history.direction.sign()
-        value = sign * self._value_at(trial, step, sign)
-        if math.isnan(value):
-            return True
         others = [
             t
             for t in history.trials
             if t.number != trial.number and t.state is not TrialState.WAITING and peer(t)
         ]
+        if is_vector(trial.intermediate[step]):
+            return self._prune_vector(history, trial, step, rungs, others)
+        sign = history.direction.sign()
+        value = sign * self._value_at(trial, step, sign)
+        if math.isnan(value):
+            return True
+        if is_multiobjective(history):  # vector reports are not ranked with numbers
+            others = [t for t in others if not _reports_vectors(t)]
         for r in rungs:
             n = 1  # values at the rung, the trial's own included
             better = 0  # values strictly better than the trial's (NaN never is)
@@ -198,6 +211,41 @@ class ASHA(Pruner):
             if better >= self._kept(n):
                 return True
         return False
+
+    def _vector_at(
+        self, trial: FrozenTrial, rung: int, directions: tuple[Direction, ...]
+    ) -> tuple[float, ...] | None:
+        """The vector ``trial`` is ranked by at ``rung`` (see ``value``); None if not reached."""
+        if self.value == "best":
+            return best_vector_at(trial, rung, directions)
+        if self.value == "projected" and self.max_resource is not None:
+            return projected_vector(trial, rung, self.max_resource, len(directions))
+        return vector_at(trial, rung, len(directions))
+
+    def _prune_vector(
+        self,
+        history: History,
+        trial: FrozenTrial,
+        step: int,
+        rungs: list[int],
+        others: list[FrozenTrial],
+    ) -> bool:
+        """``prune_among`` for a vector report: the crowded comparison at each rung reached."""
+        directions = directions_in(history)
+        own = self._vector_at(trial, step, directions)
+        if own is None:
+            return False  # not a vector of this study's length: nothing to rank it with
+        if has_nan(own):
+            return True
+        for r in rungs:
+            peers = [v for t in others if (v := self._vector_at(t, r, directions)) is not None]
+            if n_ahead(own, peers, directions) >= self._kept(1 + len(peers)):
+                return True
+        return False
+
+
+def _reports_vectors(trial: FrozenTrial) -> bool:
+    return bool(trial.intermediate) and is_vector(next(iter(trial.intermediate.values())))
 
 
 def projected(trial: FrozenTrial, rung: int, horizon: int) -> float | None:

@@ -6,7 +6,8 @@ import statistics
 
 from .._checks import int_at_least
 from ..history import History
-from ..trial import FrozenTrial, TrialState
+from ..trial import FrozenTrial, TrialState, is_vector
+from ._ranks import directions_in, has_nan, n_dominating
 from .base import Pruner
 
 
@@ -16,6 +17,11 @@ class Median(Pruner):
     ``n_startup_trials`` finished trials are needed before anything is pruned,
     ``n_warmup_steps`` steps of each trial always run, and decisions are taken
     every ``interval_steps`` steps.
+
+    Several objectives: a trial that reports one number per objective is pruned at
+    a step when more than half of the finished peers that reported a vector at that
+    step dominate it (no worse in every objective, better in one), the Pareto
+    reading of "worse than the median"; a vector holding NaN is pruned.
     """
 
     def __init__(
@@ -41,8 +47,17 @@ class Median(Pruner):
         ]
         if sum(t.state is TrialState.COMPLETE for t in finished) < self.n_startup_trials:
             return False
-        peers = [t.intermediate[step] for t in finished if step in t.intermediate]
+        own = trial.intermediate[step]
+        reports = [t.intermediate[step] for t in finished if step in t.intermediate]
+        if is_vector(own):
+            vectors = [v for v in reports if is_vector(v) and len(v) == len(own)]
+            if not vectors:
+                return False
+            if has_nan(own):
+                return True
+            return 2 * n_dominating(own, vectors, directions_in(history)) > len(vectors)
+        peers = [v for v in reports if not is_vector(v)]
         if not peers:
             return False
         sign = history.direction.sign()
-        return sign * trial.intermediate[step] > sign * statistics.median(peers)
+        return sign * own > sign * statistics.median(peers)

@@ -26,10 +26,10 @@ from ..samplers.base import Sampler
 from ..space import Space
 from ..storage import Storage, StudyRecord
 from ..training.seeding import derive_seed
-from ..trial import Direction, FrozenTrial, TrialState, constraint_attrs, evolve, outcome
+from ..trial import Direction, FrozenTrial, Reported, TrialState, constraint_attrs, evolve, outcome
 from . import progress
 from .cache import TrialCache
-from .handle import Trial, flatten_for_enqueue
+from .handle import Trial, VectorCache, flatten_for_enqueue
 
 logger = logging.getLogger("hypersweep")
 _CLAIM_ATTEMPTS = 20  # re-choices when other workers hold the configuration
@@ -62,7 +62,8 @@ class StudyCore:
         self.pruner = pruner
         self.space = space
         self._id = record.study_id
-        self._cache = TrialCache(self.direction, self._resolve)
+        cache = VectorCache if len(self._directions) > 1 else TrialCache
+        self._cache = cache(self.direction, self._resolve)
         self._running: dict[int, Trial] = {}
         self._lag: int | None = None  # deterministic mode: how far behind the history lags
         self._on_wait: Callable[[], object] | None = None  # while deterministic mode waits
@@ -311,6 +312,7 @@ class StudyCore:
         trial = Trial(
             self, number, sampler=self.sampler, history=history, fixed=fixed, proposal=proposal,
             user_attrs=user_attrs, report=self._store_report, judge=self._judge,
+            n_objectives=len(self._directions),
         )  # fmt: skip
         if self.space is not None:
             trial.params = self.space.resolve(trial.choose)[0]
@@ -355,7 +357,7 @@ class StudyCore:
         in_flight = handle is not None  # asked here and not told yet
         if handle is None and isinstance(trial, Trial):
             handle = trial
-        steps: dict[int, float] = {}
+        steps: dict[int, Reported] = {}
         if state is not None:  # a pruned trial keeps its last report (read only when needed)
             stored = self._cache.get(number)
             steps = handle.intermediate if handle else {}
@@ -446,8 +448,10 @@ class StudyCore:
                         state=TrialState.FAIL,
                         finished=time.time(),
                         error=reason,
-                        system_attrs={"interrupted": True,
-                                      "seed": derive_seed(self.sampler.entropy, number)},
+                        system_attrs={
+                            "interrupted": True,
+                            "seed": derive_seed(self.sampler.entropy, number),
+                        },
                         **extra,
                     )
                 ]
@@ -474,10 +478,9 @@ class StudyCore:
                        frozen.number, done + 1)  # fmt: skip
 
     # --- pruning hooks used by Trial ---------------------------------------------
-    def _store_report(self, trial: Trial, step: int, value: float) -> None:
-        self._cache.absorb(
-            [self._storage.update_trial(self._id, trial.number, intermediate={step: value})]
-        )
+    def _store_report(self, trial: Trial, step: int, value: Reported) -> None:
+        point: dict[int, Any] = {step: value}  # a vector report is stored as a JSON list
+        self._cache.absorb([self._storage.update_trial(self._id, trial.number, intermediate=point)])
 
     def _judge(self, trial: Trial) -> bool:
         self.refresh()

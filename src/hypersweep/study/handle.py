@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import TrialPruned
 from ..space import Categorical, Float, Int, Param, json_key, param_from_json
 from ..training.seeding import derive_seed
-from ..trial import FrozenTrial
+from ..trial import FrozenTrial, Reported, evolve
+from .cache import TrialCache
 
 if TYPE_CHECKING:
     from ..history import History
@@ -25,9 +26,14 @@ class Trial:
     study's pruner whether to stop.
 
     With ``repeats=k`` the objective gets the same handle k times; ``repeat``
-    says which run this is (0 to k-1) and ``seed`` differs per repeat. Only
-    repeat 0's learning curve is stored and judged by the pruner: later repeats'
-    ``report`` keeps nothing and ``should_prune`` answers False for them.
+    says which run this is (0 to k-1) and ``seed`` differs per repeat. What a
+    report becomes is the :class:`ReportHook`'s decision: the plain one stores and
+    judges repeat 0's learning curve only (later repeats' ``report`` keeps nothing,
+    ``should_prune`` answers False); the optimize loop installs one that averages
+    the repeats' curves (``hypersweep.study.repeats.RepeatCurves``).
+
+    In a study of ``n_objectives`` > 1, ``report`` also takes one number per
+    objective (a vector report), which the pruners rank by Pareto dominance.
     """
 
     def __init__(
@@ -40,8 +46,9 @@ class Trial:
         fixed: dict[str, Any],
         proposal: dict[str, Any],
         user_attrs: dict[str, Any] | None = None,
-        report: Callable[[Trial, int, float], None],
+        report: Callable[[Trial, int, Any], None],  # gets a Reported value
         judge: Callable[[Trial], bool],
+        n_objectives: int = 1,
     ) -> None:
         self.study = study  # the Study running this trial, for the objective's own use
         self.number = number
@@ -51,7 +58,7 @@ class Trial:
         self.stored_leaves = 0  # how many of the flat values storage already holds
         self.params: Any = None
         self.user_attrs: dict[str, Any] = user_attrs if user_attrs is not None else {}
-        self.intermediate: dict[int, float] = {}
+        self.intermediate: dict[int, Reported] = {}
         self.constraints: dict[str, float] = {}  # set_constraint's, stored when told
         self._defined: dict[str, Param] = {}
         self._sampler = sampler
@@ -59,6 +66,12 @@ class Trial:
         self._history = history
         self._store_report, self._judge = report, judge  # the study's storage and pruner
         self.repeat = 0  # which of the study's ``repeats`` runs of this configuration
+        self.n_objectives = n_objectives
+        self._hook: ReportHook = _PLAIN
+
+    def set_report_hook(self, hook: ReportHook) -> None:
+        """Decide what this trial's reports become from now on (see :class:`ReportHook`)."""
+        self._hook = hook
 
     @property
     def seed(self) -> int:
@@ -144,22 +157,20 @@ class Trial:
         return {name: param.to_json() for name, param in self._defined.items()}
 
     # --- progress and pruning ----------------------------------------------------
-    def report(self, value: float, step: int) -> None:
-        """Store an intermediate value (e.g. validation loss after epoch ``step``)."""
+    def report(self, value: Any, step: int) -> None:
+        """Store an intermediate value (e.g. validation loss after epoch ``step``): a number,
+        or in a study of several objectives one number per objective (``[acc, latency]``)."""
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ValueError(f"report: step must be an integer >= 0, but got {step!r}")
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"report: value must be a number, but got {value!r:.80}") from None
-        if self.repeat:  # one curve per trial: repeat 0's (see the class docstring)
+        kept = self._hook.stored(self, step, reported(value, self.n_objectives))
+        if kept is None:
             return
-        self.intermediate[step] = v
-        self._store_report(self, step, v)
+        self.intermediate[step] = kept
+        self._store_report(self, step, kept)
 
     def should_prune(self) -> bool:
         """True if the pruner says this trial should stop; then ``raise hs.TrialPruned()``."""
-        return not self.repeat and self._judge(self)
+        return self._hook.judged(self) and self._judge(self)
 
     def prune_if_needed(self) -> None:
         """Shorthand for ``if trial.should_prune(): raise hs.TrialPruned()``."""
@@ -184,6 +195,65 @@ class Trial:
         shown = self.params if self.params else self.flat
         more = f", repeat={self.repeat}" if self.repeat else ""
         return f"Trial(number={self.number}{more}, params={shown})"
+
+
+class ReportHook:
+    """What becomes of a trial's reports: a public hook, so that a loop which calls the
+    objective several times per trial (repeats) changes it without subclassing the handle.
+
+    ``stored`` gets a validated report and returns what to store and show the pruner at
+    ``step`` (None: keep nothing); ``judged`` says whether ``should_prune`` asks the
+    pruner now. This default keeps repeat 0's curve only.
+    """
+
+    def stored(self, trial: Trial, step: int, value: Reported) -> Reported | None:
+        return None if trial.repeat else value
+
+    def judged(self, trial: Trial) -> bool:
+        return not trial.repeat
+
+
+_PLAIN = ReportHook()
+
+
+def reported(value: object, n_objectives: int) -> Reported:
+    """A report as stored: a float, or (several objectives) a tuple of one float per
+    objective. One ValueError saying what a report must be otherwise."""
+    if (
+        not isinstance(value, (str, bytes))
+        and hasattr(value, "__len__")
+        and getattr(value, "ndim", 1) != 0  # a 0-d array or tensor is a number
+    ):
+        return _vector(value, n_objectives)
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"report: value must be a number, but got {value!r:.80}") from None
+
+
+def _vector(value: object, n_objectives: int) -> tuple[float, ...]:
+    if n_objectives == 1:
+        raise ValueError(
+            f"report: this study has one objective, so report takes one number, but got "
+            f"{value!r:.80}; report vectors in a study made with directions=[...]"
+        )
+    if isinstance(value, dict):
+        raise ValueError(f"report: value must be a number or {n_objectives} numbers (one per "
+                         f"objective), but got {value!r:.80}")  # fmt: skip
+    items = list(value)  # type: ignore[call-overload]
+    if len(items) != n_objectives:
+        raise ValueError(
+            f"report: this study has {n_objectives} objectives, so a vector report needs "
+            f"{n_objectives} numbers (one per direction, in order), but got {len(items)}: "
+            f"{value!r:.80}"
+        )
+    try:
+        if any(isinstance(v, (bool, str, bytes)) for v in items):
+            raise TypeError
+        return tuple(float(v) for v in items)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"report: every entry of a vector report must be a number, but got "
+                         f"{value!r:.80}") from None  # fmt: skip
 
 
 _SIMPLE = (str, int, float, bool, type(None))
@@ -276,3 +346,25 @@ class TrialParams(dict[str, Any]):
         if name == "trial":  # not set yet (unpickling): no recursion
             raise AttributeError(name)
         return getattr(self.trial, name)
+
+
+class VectorCache(TrialCache):
+    """The cache of a study of several objectives: SQL storage gives vector reports back
+    as JSON lists, and the records hold them as tuples (as memory storage does)."""
+
+    def absorb(
+        self,
+        trials: Iterable[FrozenTrial],
+        deleted: Iterable[int] = (),
+        resolved: dict[int, Any] | None = None,
+    ) -> None:
+        super().absorb([tupled(t) for t in trials], deleted, resolved)
+
+
+def tupled(trial: FrozenTrial) -> FrozenTrial:
+    """``trial`` with its list-valued reports as tuples (the same object if it has none)."""
+    steps = trial.intermediate
+    if not any(type(v) is list for v in steps.values()):
+        return trial
+    return evolve(trial, intermediate={k: tuple(v) if type(v) is list else v
+                                       for k, v in steps.items()})  # fmt: skip

@@ -12,14 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import BudgetReached, HypersweepError, SpaceExhausted, TrialPruned
-from ..pruners import AllOf, AnyOf, CannotWin, PairedTest, Pruner
+from ..pruners import Pruner
 from ..training.seeding import seed_everything
-from ..trial import FrozenTrial, TrialState, as_values
+from ..trial import FrozenTrial, Reported, TrialState, as_values
 from . import progress, repeats, signals
 from .core import Lost, StudyCore
-from .handle import Trial, TrialParams
+from .handle import ReportHook, Trial, TrialParams
 from .liveness import Heartbeat, heartbeat_for, reap_dead_workers
 from .options import RunOptions
+from .repeats import judges_parts, mean_report
 
 logger = logging.getLogger("hypersweep")
 
@@ -32,18 +33,9 @@ class _BadRepeat(Exception):
     """One of a trial's repeats returned something that is not a score (NaN, a string...)."""
 
 
-def judges_parts(pruner: Pruner | None) -> bool:
-    """True if ``pruner`` (or one inside ``AnyOf`` / ``AllOf``) judges a mean over parts."""
-    if isinstance(pruner, (CannotWin, PairedTest)):
-        return True
-    if isinstance(pruner, (AnyOf, AllOf)):
-        return any(judges_parts(p) for p in pruner.pruners)
-    return False
-
-
-class RepeatedTrial(Trial):
-    """The handle of a trial run over ``repeats=k`` seeds: every repeat's reports reach
-    the pruner (the plain handle keeps repeat 0's only).
+class RepeatCurves(ReportHook):
+    """The report hook of a trial run over ``repeats=k`` seeds: every repeat's reports
+    reach the pruner (the plain hook keeps repeat 0's only).
 
     Learning curves: the value stored and judged at step s is the mean over the
     repeats that reached s so far, so later repeats refine the curve the pruner
@@ -55,51 +47,40 @@ class RepeatedTrial(Trial):
     step r + 1 and the pruner is asked before the next repeat starts, so a
     configuration whose first seeds already show it cannot win stops there. Pruners
     of learning curves (ASHA, Median, ...) are not asked about seeds: their steps
-    are a resource, and one seed's score would decide. The mean, not ``select``: the parts are then
-    comparable between trials, and every ``select`` statistic is at most as good as
-    the mean, so a bound on the mean bounds it too.
+    are a resource, and one seed's score would decide. The mean, not ``select``: the
+    parts are then comparable between trials, and every ``select`` statistic is at
+    most as good as the mean, so a bound on the mean bounds it too.
     """
 
-    curves: list[dict[int, float]]
-    parts_pruner: Pruner | None = None  # the study's pruner, for finish_repeat
+    def __init__(self, pruner: Pruner | None) -> None:
+        self.parts_pruner = pruner  # the study's pruner, for finish()
+        self.curves: list[dict[int, Reported]] = []
 
-    def start_repeat(self, repeat: int) -> None:
-        self.repeat = repeat
+    def start(self, trial: Trial, repeat: int) -> None:
+        """Before repeat ``repeat`` runs (0 first)."""
+        trial.repeat = repeat
         if repeat == 0:
             self.curves = []
         self.curves.append({})
         if repeat and self.curves[0]:  # judged on the steps this repeat reached
-            self.intermediate = {}
+            trial.intermediate = {}
 
-    def report(self, value: float, step: int) -> None:
-        self._as_first(lambda: super(RepeatedTrial, self).report(value, step))
-        own = self.intermediate[step]  # validated and stored as repeat 0's would be
-        self.curves[self.repeat][step] = own
-        reached = [c[step] for c in self.curves if step in c]
-        mean = math.fsum(reached) / len(reached)
-        if mean != own:
-            self._as_first(lambda: super(RepeatedTrial, self).report(mean, step))
+    def stored(self, trial: Trial, step: int, value: Reported) -> Reported | None:
+        self.curves[trial.repeat][step] = value
+        return mean_report([c[step] for c in self.curves if step in c])
 
-    def should_prune(self) -> bool:
-        return self._as_first(lambda: super(RepeatedTrial, self).should_prune())
+    def judged(self, trial: Trial) -> bool:
+        return True
 
-    def _as_first(self, call: Callable[[], Any]) -> Any:
-        """Run a handle method as repeat 0 would (the plain handle ignores later repeats)."""
-        repeat, self.repeat = self.repeat, 0
-        try:
-            return call()
-        finally:
-            self.repeat = repeat
-
-    def finish_repeat(self, scores: list[float], last: bool) -> None:
+    def finish(self, trial: Trial, scores: list[float], last: bool) -> None:
         """After a repeat without reports: its running mean at step = repeats done, and,
         unless it was the last, stop here if the pruner says so."""
         if self.curves[0] or not judges_parts(self.parts_pruner):
             return
-        self.report(math.fsum(scores) / len(scores), len(scores))
+        trial.report(math.fsum(scores) / len(scores), len(scores))
         self.curves[-1].clear()  # a summary of the repeats, not a curve of this one
-        if not last and self.should_prune():
-            raise TrialPruned(f"trial {self.number} pruned after {len(scores)} repeats")
+        if not last and trial.should_prune():
+            raise TrialPruned(f"trial {trial.number} pruned after {len(scores)} repeats")
 
 
 def adapt_objective(objective: Callable[..., Any], study: StudyCore) -> Callable[[Trial], Any]:
@@ -291,31 +272,28 @@ class WorkerLoop:
         the objective's own result for one repeat, else the selected statistic (with repeat
         0's extra entries). A repeat that fails, or returns no score, fails the whole trial
         (the scores of the repeats before it are kept); a pruned repeat prunes the trial,
-        and every repeat's reports reach the pruner (see :class:`RepeatedTrial`)."""
+        and every repeat's reports reach the pruner (see :class:`RepeatCurves`)."""
         study = self.study
         k, seed_objective = study.repeats, study.seed_objective
         first_extra: dict[str, Any] = {}
-        if k > 1:
-            trial.__class__ = RepeatedTrial  # the same handle (the core knows it), all repeats
-            assert isinstance(trial, RepeatedTrial)
-            trial.parts_pruner = study.pruner
+        curves = RepeatCurves(study.pruner) if k > 1 else None
+        if curves is not None:
+            trial.set_report_hook(curves)  # every repeat's reports reach the pruner
         for repeat in range(k):
-            if isinstance(trial, RepeatedTrial):
-                trial.start_repeat(repeat)
-            else:
-                trial.repeat = repeat
+            if curves is not None:
+                curves.start(trial, repeat)
             if seed_objective:
                 seed_everything(trial.seed)
             result = self.call(trial)
-            if k == 1:
+            if curves is None:
                 return result
             values, extra, problem = as_values(result, len(study.directions))
             if problem is not None or values is None:
                 raise _BadRepeat(self._where(trial) + str(problem))
             done.append((values[0] if len(values) == 1 else list(values), trial.seed))
             first_extra = extra if repeat == 0 else first_extra
-            if isinstance(trial, RepeatedTrial) and len(values) == 1:
-                trial.finish_repeat([v for v, _ in done], repeat == k - 1)
+            if len(values) == 1:
+                curves.finish(trial, [v for v, _ in done], repeat == k - 1)
         trial.repeat = 0
         score = repeats.selected_each([v for v, _ in done], study.select, study.directions)
         return {**first_extra, "loss": score}

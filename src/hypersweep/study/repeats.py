@@ -16,21 +16,25 @@ that statistic without knowing that repeats exist.
 
 With k = 1 every statistic is the single score (its std is taken as 0).
 
-Pruning sees every repeat (``loop.RepeatedTrial``): a learning curve's value at a
-step is the mean over the repeats that reached it; an objective that reports
-nothing is judged between repeats, on the running mean of its scores, by pruners
-of means over parts (``CannotWin(n_parts=k)``, ``PairedTest``).
+Pruning sees every repeat (``loop.RepeatCurves``): a learning curve's value at a
+step is the mean over the repeats that reached it (a vector report's, per
+objective); an objective that reports nothing is judged between repeats, on the
+running mean of its scores, by pruners of means over parts
+(``CannotWin(n_parts=k)``, ``PairedTest``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._checks import int_at_least
 from .._stats import mean_std
-from ..trial import Direction, FrozenTrial
+from ..trial import Direction, FrozenTrial, Reported, is_vector
+
+if TYPE_CHECKING:
+    from ..pruners import Pruner
 
 SELECTS = ("mean", "mean_minus_std", "lcb")
 LCB_LEVEL = 0.95  # one-sided confidence level of the "lcb" statistic
@@ -104,3 +108,22 @@ def repeat_values(trial: FrozenTrial) -> list[float]:
         for v in values
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     ]
+
+
+def judges_parts(pruner: Pruner | None) -> bool:
+    """True if ``pruner`` (or one inside ``AnyOf`` / ``AllOf``) judges a mean over parts."""
+    from ..pruners import AllOf, AnyOf, CannotWin, PairedTest
+
+    if isinstance(pruner, (CannotWin, PairedTest)):
+        return True
+    if isinstance(pruner, (AnyOf, AllOf)):
+        return any(judges_parts(p) for p in pruner.pruners)
+    return False
+
+
+def mean_report(reports: Sequence[Reported]) -> Reported:
+    """The mean of several repeats' reports at one step (of vector reports: per objective)."""
+    if reports and is_vector(reports[0]):
+        columns = zip(*reports, strict=True)
+        return tuple(math.fsum(c) / len(reports) for c in columns)
+    return math.fsum(reports) / len(reports)  # type: ignore[arg-type]
