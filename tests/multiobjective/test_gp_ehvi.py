@@ -133,3 +133,15 @@ def test_constraints_lead_the_gp_into_a_small_feasible_region() -> None:
 def test_gp_declares_multi_objective_support() -> None:
     study = hs.create_study(directions=["minimize", "maximize"], sampler="gp")
     assert isinstance(study.sampler, hs.samplers.GP)
+
+
+def test_gp_hands_over_to_tpe_after_many_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypersweep.samplers.gp import _multi
+
+    monkeypatch.setattr(_multi, "HANDOVER", 12)
+    space = {f"x{i}": hs.Float(0.0, 1.0) for i in range(3)}
+    study = hs.create_study(directions=["minimize"] * 2, sampler=_gp(5), space=space)
+    study.optimize(_zdt1, n_trials=14, show_progress=False)
+    tpe = hs.samplers.TPE(seed=study.sampler.entropy)
+    expected = tpe.propose(study.history, 14)
+    assert study.sampler.propose(study.history, 14) == expected
