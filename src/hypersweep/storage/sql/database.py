@@ -24,6 +24,11 @@ from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from typing import Any, TypeVar, cast
 
+try:
+    import fcntl
+except ImportError:  # Windows: writers wait in SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -114,9 +119,19 @@ class Database:
         self._pid = os.getpid()
         self._readable = False  # a hypersweep schema the reads can use, found by looking
         self._current = False  # at SCHEMA_VERSION, created or upgraded by this process
+        self._gate = WriteGate(self.path) if self.sqlite and not self.memory else None
+        # SQLite file: each thread keeps its hot-path connections checked out (see _checkout)
+        self._held = threading.local() if self.sqlite and not self.memory else None
+        self._held_all: list[Any] = []
 
     def close(self) -> None:
         with self._init_lock:
+            held, self._held_all = self._held_all, []
+            if self._held is not None:
+                self._held = threading.local()
+            for raw in held if self._pid == os.getpid() else ():
+                with suppress(Exception):
+                    raw.close()
             if self._engines is not None:
                 self._engines[0].dispose()
                 self._engines[2].dispose()
@@ -165,18 +180,25 @@ class Database:
         elif not write and not self._readable and not self._prepare(write=False):
             return cast(T, absent)
         engine = self.engines()[2 if relaxed else 1 if write else 0]
+        gate = self._gate if write and self._gate is not None else nullcontext()
+        with gate:
+            return self._fast_attempts(engine, fn, write)
+
+    def _fast_attempts(self, engine: Engine, fn: Callable[[Any], T], write: bool) -> T:
         dialect = engine.dialect
         for attempt in range(ATTEMPTS):
             committing = False
             try:
-                raw = engine.raw_connection()
+                raw = self._checkout(engine)
             except sa_exc.DBAPIError as e:
                 if self._retry(e, attempt, committing):
                     continue
                 raise self._failure(e, opening=False) from e
+            failed = True
             try:
                 with self._guard or nullcontext():
                     result, committing = self._fast_once(raw, dialect, fn, write), True
+                failed = False
                 return result
             except dialect.loaded_dbapi.Error as e:
                 invalidated = dialect.is_disconnect(e, raw.dbapi_connection, None)
@@ -190,8 +212,32 @@ class Database:
                     continue
                 raise self._failure(wrapped, opening=False) from e
             finally:
-                raw.close()
+                self._checkin(engine, raw, failed)
         raise AssertionError("unreachable")
+
+    def _checkout(self, engine: Engine) -> Any:
+        """A pooled connection; on a SQLite file, the one this thread keeps for ``engine``.
+
+        Checking a connection out of SQLAlchemy's pool and back in (its reset, its
+        events) cost about as much CPU as the SQL of a trial; a SQLite connection is
+        only a file handle, so each thread keeps its own between transactions.
+        """
+        if self._held is None:
+            return engine.raw_connection()
+        mine = self._held.__dict__.setdefault("raw", {})
+        raw = mine.pop(id(engine), None)
+        return raw if raw is not None else engine.raw_connection()
+
+    def _checkin(self, engine: Engine, raw: Any, failed: bool) -> None:
+        if self._held is None or failed or self._pid != os.getpid():
+            if raw in self._held_all:
+                self._held_all.remove(raw)
+            raw.close()  # back to the pool, which resets or drops it
+            return
+        self._held.__dict__.setdefault("raw", {})[id(engine)] = raw
+        if raw not in self._held_all:
+            with self._init_lock:
+                self._held_all.append(raw)
 
     def _fast_once(self, raw: Any, dialect: Any, fn: Callable[[Any], T], write: bool) -> T:
         conn = FastConnection(raw, dialect)
@@ -361,6 +407,11 @@ class Database:
 
     def _run(self, engine: Engine, fn: Callable[[Connection], T], *, opening: bool = False) -> T:
         """Run ``fn`` in one transaction, committed on return; retry when that is safe."""
+        writing = self._gate is not None and engine.get_execution_options().get("hs_write")
+        with self._gate if writing and self._gate is not None else nullcontext():
+            return self._run_attempts(engine, fn, opening)
+
+    def _run_attempts(self, engine: Engine, fn: Callable[[Connection], T], opening: bool) -> T:
         for attempt in range(ATTEMPTS):
             committing = False
             try:
@@ -387,6 +438,54 @@ class Database:
             time.sleep(min(0.02 * 2**attempt, 0.5) * (0.5 + random.random()))
             return True
         return False
+
+
+class WriteGate:
+    """Queues this file's writing processes on a kernel lock, before ``BEGIN IMMEDIATE``.
+
+    SQLite's busy handler polls a held write lock with sleeps of 1, 2, 5, ... 100 ms,
+    so with many workers a writer often sleeps long after the lock was freed. A
+    blocking ``flock`` on a file beside the database wakes the next writer as soon as
+    the holder is done. It only orders the writers: SQLite's own lock still guards
+    every transaction, so a process that skips the gate (another program, a platform
+    without ``flock``, a lock file that cannot be made) stays correct, and the kernel
+    drops the lock of a killed process.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path + "-hslock"
+        self._thread_lock = threading.Lock()  # flock does not order threads sharing a file
+        self._fd: int | None = None
+        self._pid = -1
+        self._usable = fcntl is not None
+
+    def _file(self) -> int | None:
+        if self._pid != os.getpid():  # a forked child opens its own description
+            self._fd, self._pid = None, os.getpid()
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError:
+                self._usable = False
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        if not self._usable:
+            return
+        fd = self._file()
+        if fd is not None and fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                self._usable = False
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._usable and self._fd is not None and fcntl is not None:
+                with suppress(OSError):
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
 
 # --- SQLite connection setup ----------------------------------------------------------
