@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -385,3 +386,52 @@ def test_repeat_candidates_never_split_a_configuration(tmp_path: Path) -> None:
     assert found is not None and shared <= {b.number for b in found}
     assert len(found) < len(done)  # and it narrowed the search
     reader.close()
+
+
+def rich_text(grid: Any) -> str:
+    """What rich prints for ``grid`` in a pipe (the CLI's own Console settings)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=100_000, highlight=False).print(grid.to_rich())
+    return out.getvalue()
+
+
+def test_plain_tables_are_what_rich_prints() -> None:
+    """The plain drawing matches rich character for character, and steps aside (None)
+    where rich would wrap, parse markup or emoji codes, or measure wide characters."""
+    from hypersweep.cli.tables import Grid, plain_text
+
+    def grid(title: str, heads: list[str], rows: list[list[Any]]) -> Grid:
+        g = Grid(title)
+        for i, h in enumerate(heads):
+            g.add_column(h, justify="right" if i % 2 else "left", style="dim" if i else "")
+        for r in rows:
+            g.add_row(r, {1: "red"} if len(r) > 1 else None)
+        return g
+
+    drawn = [
+        grid("Study 'a' (x): 3 trials", ["#", "state", "value"],
+             [[0, "COMPLETE", 0.5], [12345, "FAIL", None], [7, "PRUNED", 1e-300]]),
+        grid("Studies in sqlite:////tmp/a.db", ["study", "trials", "best value", "x"],
+             [["s", 1, -2.0, "a b"], ["long study name", 20000, None, ""]]),
+        grid("empty", ["#", "state"], []),
+        grid("t", ["a_very_long_header_here", "b"], [["x", "y"]]),
+        grid("abcdef", ["ab"], [["x"]]),  # a title as wide as the table
+    ]  # fmt: skip
+    for g in drawn:
+        assert plain_text(g) == rich_text(g)
+    refused = [
+        grid("a title much longer than the little table it heads", ["#"], [[1]]),
+        grid("abcdefg", ["ab"], [["x"]]),
+        grid("t", ["[bold]x"], [[1]]),
+        grid("t :smile:", ["x"], [[1]]),
+        grid("t", ["x", "y"], [["é", 1]]),
+        grid("t", ["x", "y"], [[" padded", 1]]),
+        grid("t", ["x", "y"], [["two\nlines", 1]]),
+    ]
+    for g in refused:
+        assert plain_text(g) is None, g.title
+        rich_text(g)  # rich prints them

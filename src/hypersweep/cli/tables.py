@@ -3,13 +3,19 @@ repeated configurations, and CSV text for ``hypersweep export``.
 
 rich is imported inside the functions, so ``hypersweep --help`` never loads it; the
 hypersweep modules imported at the top are those ``import hypersweep`` loads anyway.
+A table is built as a :class:`Grid`: rich draws it on a terminal, and in a pipe or a
+file, where rich's layout is fixed, :func:`plain_text` draws the same characters without
+importing or running rich (rendering 50 rows took rich longer than reading them).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .._stats import mean_std
 from ..history import config_key
@@ -17,6 +23,7 @@ from ..trial import TrialState
 from .shared import best_of, state_counts
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
     from rich.table import Table
 
     from ..study import Study
@@ -37,8 +44,97 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def print_table(table: Table) -> None:
+class Grid:
+    """A table to print: a title, columns (header, justification, style) and rows of cell
+    texts, with a style per cell where one is wanted (the state cell's colour)."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.columns: list[tuple[str, str, str]] = []
+        self.rows: list[tuple[list[str], dict[int, str]]] = []
+
+    def add_column(self, header: str, justify: str = "left", style: str = "") -> None:
+        self.columns.append((header, justify, style))
+
+    def add_row(self, cells: Sequence[Any], styles: dict[int, str] | None = None) -> None:
+        self.rows.append(([fmt(c) for c in cells], styles or {}))
+
+    def to_rich(self) -> Table:
+        """The rich table (SIMPLE_HEAD box, title on the left) the CLI has always printed."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=self.title, box=box.SIMPLE_HEAD, title_justify="left")
+        for header, justify, style in self.columns:
+            table.add_column(header, justify=cast("JustifyMethod", justify), style=style)
+        for cells, styles in self.rows:
+            texts = [Text(c) for c in cells]
+            for at, style in styles.items():
+                texts[at].stylize(style)
+            table.add_row(*texts)
+        return table
+
+
+_PLAIN = re.compile(r"[ -~]*")  # printable ASCII: one terminal cell per character
+_EMOJI = re.compile(r":[A-Za-z0-9_+-]+:")  # what rich might read as an emoji code
+
+
+def plain_text(grid: Grid) -> str | None:
+    """The text rich prints for ``grid`` on a console that is no terminal, at a width no
+    table reaches: blank top and bottom edges, one space of padding each side of a cell,
+    a rule of box characters under the header. None where rich would do more than that
+    (a non-ASCII or blank-edged cell, markup or emoji codes in a header or the title, a
+    title wider than the table, which rich wraps): rich prints those."""
+    heads = [h for h, _, _ in grid.columns]
+    texts = [grid.title, *heads]
+    if any(not _PLAIN.fullmatch(t) or "[" in t or _EMOJI.search(t) for t in texts):
+        return None
+    cells = [c for row, _ in grid.rows for c in row]
+    if not all(_PLAIN.fullmatch(c) and c == c.strip() for c in cells) or not heads:
+        return None
+    widths = [len(h) for h in heads]
+    for row, _ in grid.rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    total = sum(widths) + 3 * len(widths) + 1
+    if len(grid.title) > total:
+        return None
+    blank = " " * total
+
+    def line(row: Sequence[str]) -> str:
+        parts = [
+            c.rjust(w) if justify == "right" else c.ljust(w)
+            for c, w, (_, justify, _) in zip(row, widths, grid.columns, strict=True)
+        ]
+        return "  " + "   ".join(parts) + "  "
+
+    out = [grid.title.ljust(total), blank, line(heads), " " + "\u2500" * (total - 2) + " "]
+    out += [line(row) for row, _ in grid.rows]
+    out.append(blank)
+    return "\n".join(out) + "\n"
+
+
+def _pipe() -> bool:
+    """Whether rich would see no terminal on stdout (its own tests, by their variables)
+    and could write its box characters; elsewhere rich prints."""
+    environ = os.environ
+    if "TTY_COMPATIBLE" in environ or "FORCE_COLOR" in environ or "ipykernel" in sys.modules:
+        return False
+    isatty = getattr(sys.stdout, "isatty", None)
+    encoding = str(getattr(sys.stdout, "encoding", None) or "").lower()
+    try:
+        return isatty is not None and not isatty() and encoding.startswith("utf")
+    except ValueError:  # a closed stream
+        return False
+
+
+def print_table(table: Grid) -> None:
     """On a terminal, fit the screen; in a pipe or file, never cut a cell short."""
+    text = plain_text(table) if _pipe() else None
+    if text is not None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -46,17 +142,10 @@ def print_table(table: Table) -> None:
         # a table takes its natural width whatever room it has: no need to measure it
         # first (which rendered every cell twice)
         console = Console(width=100_000, highlight=False)
-    console.print(table)
+    console.print(table.to_rich())
 
 
-def _new_table(title: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-
-
-def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]]) -> Table:
+def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]]) -> Grid:
     """One row per study (with its stored trials): direction, trials by state, best value."""
     summaries = []
     for study, trials in rows:
@@ -65,11 +154,9 @@ def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]
     return summary_table(title, summaries)
 
 
-def summary_table(title: str, rows: Sequence[tuple[Study, dict[str, int], Any]]) -> Table:
+def summary_table(title: str, rows: Sequence[tuple[Study, dict[str, int], Any]]) -> Grid:
     """One row per study from its trials per state (by state name) and best value."""
-    from rich.text import Text
-
-    table = _new_table(title)
+    table = Grid(title)
     for name in ("study", "direction", "trials", "complete", "pruned", "fail", "running"):
         table.add_column(name, justify="left" if name in ("study", "direction") else "right")
     table.add_column("best value", justify="right")
@@ -85,7 +172,7 @@ def summary_table(title: str, rows: Sequence[tuple[Study, dict[str, int], Any]])
             running,
             best,
         ]
-        table.add_row(*(Text(fmt(c)) for c in cells))
+        table.add_row(cells)
     return table
 
 
@@ -126,17 +213,15 @@ def error_line(trial: FrozenTrial) -> str:
     return lines[-1] if lines else ""
 
 
-def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Table:
+def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Grid:
     """Rows of trials; steps, repeats and error columns only when some trial has them."""
-    from rich.text import Text
-
     from ..study.repeats import repeat_values
 
     params, attrs = columns(study, trials)
     steps = any(t.intermediate for t in trials)
     repeats = any(repeat_values(t) for t in trials)
     errors = any(t.error for t in trials)
-    table = _new_table(title)
+    table = Grid(title)
     names = objective_names(study)
     constrained = any(t.system_attrs.get("constraints") for t in trials)
     values = names or ["value"]
@@ -163,9 +248,8 @@ def trial_table(study: Study, trials: Sequence[FrozenTrial], title: str) -> Tabl
             cells += [len(scores) or None, _sample_std(scores)]
         cells += [t.flat.get(p) for p in params] + [t.user_attrs.get(k) for k in attrs]
         cells += [error_line(t)] if errors else []
-        row = [Text(fmt(c)) for c in cells]
-        row[1].stylize(STATE_STYLE.get(t.state.value, ""))
-        table.add_row(*row)
+        style = STATE_STYLE.get(t.state.value, "")
+        table.add_row(cells, {1: style} if style else None)
     return table
 
 
