@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,10 +258,16 @@ def test_samplers_and_pruners_map_onto_hypersweeps() -> None:
     assert not s.CmaEsSampler(seed=0).restarts  # Optuna restarts only when asked
     wilcoxon = p.WilcoxonPruner(p_threshold=0.05)
     assert isinstance(wilcoxon, hs.pruners.PairedTest)
-    with pytest.raises(NotImplementedError, match="multi-objective"):
-        s.NSGAIISampler(seed=0)
-    with pytest.raises(NotImplementedError, match="multi-objective"):
-        optuna.create_study(directions=["minimize", "maximize"])
+    nsga = s.NSGAIISampler(seed=0, population_size=10, crossover_prob=0.8)
+    assert isinstance(nsga, hs.samplers.Evolution) and nsga.survival == "nsga2"
+    assert (nsga.population_size, nsga.crossover_rate) == (10, 0.8)
+    assert s.NSGAIIISampler(seed=0).survival == "nsga3"
+    with pytest.raises(NotImplementedError, match="constraints_func"):
+        s.NSGAIISampler(constraints_func=lambda t: [0.0])
+    assert optuna.create_study(directions=["minimize", "maximize"]).directions == [
+        optuna.study.StudyDirection.MINIMIZE,
+        optuna.study.StudyDirection.MAXIMIZE,
+    ]
     median = p.MedianPruner(n_startup_trials=2, n_warmup_steps=3, interval_steps=2)
     assert (median.n_startup_trials, median.n_warmup_steps, median.interval_steps) == (2, 3, 2)
     assert isinstance(p.PercentilePruner(50.0), hs.pruners.Median)
@@ -383,3 +390,91 @@ def test_an_optuna_script_runs_with_only_the_import_changed(tmp_path: Path) -> N
     # 0.2 is the optimum; the enqueued start scores 9.2
     assert 0.2 <= best_ours < 2.5 and 0.2 <= best_theirs < 2.5
     assert abs(best_ours - best_theirs) < 2.0
+
+
+# --- several objectives: the same script under real Optuna and under the compat layer ----
+
+
+def pareto_script(opt: Any, sampler: str) -> dict[str, Any]:
+    """Optuna's documented multi-objective usage; returns what the two runs must share."""
+    opt.logging.set_verbosity(opt.logging.WARNING)
+    kwargs: dict[str, Any] = {"seed": 0}
+    if sampler.startswith("NSGA"):
+        kwargs["population_size"] = 8
+
+    def objective(trial: Any) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_int("y", 0, 3)
+        return x + y, (1 - x) ** 2 + y
+
+    study = opt.create_study(directions=["minimize", "minimize"],
+                             sampler=getattr(opt.samplers, sampler)(**kwargs))  # fmt: skip
+    study.optimize(objective, n_trials=24)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    trial.suggest_int("y", 0, 3)
+    study.tell(trial, [0.5, 0.25])
+    study.add_trial(opt.trial.create_trial(
+        params={"x": 0.5, "y": 1}, values=[1.5, 1.25],
+        distributions={"x": opt.distributions.FloatDistribution(0, 1),
+                       "y": opt.distributions.IntDistribution(0, 3)},
+    ))  # fmt: skip
+    errors = []
+    for read in (lambda: study.best_trial, lambda: study.trials[0].value, lambda: study.direction):
+        with pytest.raises(RuntimeError) as caught:
+            read()
+        errors.append(type(caught.value).__name__)
+    frame = study.trials_dataframe()
+    best = study.best_trials
+    values = [tuple(t.values) for t in study.trials]
+    front_ok = all(not any(o[0] <= v[0] and o[1] <= v[1] and o != v for o in values)
+                   for v in (tuple(t.values) for t in best))  # fmt: skip
+    study.set_metric_names(["cost", "error"])
+    named = study.trials_dataframe(attrs=("number", "value", "params"))
+    figure = opt.visualization.plot_pareto_front(study)
+    return {
+        "columns": [c for c in frame.columns if not c.startswith("system_attrs")],
+        "shape": (frame.shape[0], len(values[0])),
+        "best": len(best) > 0 and front_ok,
+        "directions": [d.name for d in study.directions],
+        "errors": errors,
+        "named": list(named.columns),
+        "value_dtypes": [str(frame[c].dtype) for c in ("values_0", "values_1")],
+        "figure": (type(figure).__name__, len(figure.data) >= 1),
+    }
+
+
+@pytest.mark.parametrize("sampler", ["NSGAIISampler", "NSGAIIISampler", "TPESampler"])
+def test_a_multiobjective_script_gives_what_real_optuna_gives(sampler: str) -> None:
+    real = pytest.importorskip("optuna")
+    pytest.importorskip("plotly")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Optuna's ExperimentalWarning for set_metric_names
+        expected = pareto_script(real, sampler)
+    got = pareto_script(optuna, sampler)
+    assert got == expected
+    assert got["columns"][:3] == ["number", "values_0", "values_1"]
+    assert got["named"] == ["number", "values_cost", "values_error", "params_x", "params_y"]
+
+
+def test_vector_reports_prune_a_multiobjective_study_where_optuna_refuses() -> None:
+    halving = optuna.pruners.SuccessiveHalvingPruner(reduction_factor=3)
+    study = optuna.create_study(directions=["minimize", "minimize"], pruner=halving,
+                                sampler=optuna.samplers.RandomSampler(seed=0))  # fmt: skip
+
+    def objective(trial: optuna.Trial) -> tuple[float, float]:
+        a, b = trial.suggest_float("a", 0, 1), trial.suggest_float("b", 0, 1)
+        for step in range(6):
+            trial.report([a + 1 / (step + 1), 1 - a + 2 * b], step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return a, 1 - a + 2 * b
+
+    study.optimize(objective, n_trials=25)
+    states = [t.state for t in study.trials]
+    assert optuna.trial.TrialState.PRUNED in states and optuna.trial.TrialState.COMPLETE in states
+    pruned = [t for t in study.trials if t.state is optuna.trial.TrialState.PRUNED]
+    assert all(len(t.values) == 2 and isinstance(t.intermediate_values[0], tuple) for t in pruned)
+    assert "values_0" in study.trials_dataframe().columns

@@ -15,23 +15,24 @@ from .study import Study, StudyDirection
 from .trial import FrozenTrial
 
 
-def _direction(direction: Any, directions: Sequence[Any] | None) -> str:
-    if directions is not None:
-        if direction is not None:
-            raise ValueError("create_study: give direction or directions, not both")
-        if len(directions) != 1:
-            raise NotImplementedError(
-                "multi-objective studies (directions with more than one entry) are not "
-                "supported by hypersweep.compat.optuna yet"
-            )
-        direction = directions[0]
-    if direction is None:
-        return "minimize"
+def _one(direction: Any) -> str:
     if isinstance(direction, StudyDirection):
         if direction is StudyDirection.NOT_SET:
             raise ValueError("create_study: direction must be MINIMIZE or MAXIMIZE")
         return direction.name.lower()
     return str(getattr(direction, "name", direction)).lower()
+
+
+def _directions(direction: Any, directions: Sequence[Any] | None) -> list[str]:
+    """Every objective's direction, as hypersweep spells them."""
+    if directions is not None:
+        if direction is not None:
+            raise ValueError("create_study: give direction or directions, not both")
+        if isinstance(directions, str) or not directions:
+            raise ValueError(f"create_study: directions must be a non-empty list of "
+                             f"directions, but got {directions!r}")  # fmt: skip
+        return [_one(d) for d in directions]
+    return ["minimize" if direction is None else _one(direction)]
 
 
 def _sampler(sampler: Any) -> Any:
@@ -54,10 +55,11 @@ def create_study(
 ) -> Study:
     """A new study (or, with ``load_if_exists``, the existing one of that name) in
     hypersweep storage: None (memory), ``"sqlite:///file.db"`` or a PostgreSQL URL."""
-    dirn = _direction(direction, directions)
+    found = _directions(direction, directions)
+    chosen: dict[str, Any] = {"direction": found[0]} if len(found) == 1 else {"directions": found}
     smp, prn = _sampler(sampler), _pruner(pruner)
-    study = hs.create_study(name=study_name, storage=storage, direction=dirn, sampler=smp,
-                            pruner=prn, load_if_exists=load_if_exists)  # fmt: skip
+    study = hs.create_study(name=study_name, storage=storage, sampler=smp, pruner=prn,
+                            load_if_exists=load_if_exists, **chosen)  # fmt: skip
     return Study(study, smp, prn)
 
 
@@ -111,11 +113,13 @@ def get_all_study_summaries(
         study = Study(hs.load_study(name, storage=storage, sampler="random"))
         trials = study.trials
         best = None
-        if include_best_trial and any(t.state.name == "COMPLETE" for t in trials):
+        single = len(study.directions) == 1
+        if include_best_trial and single and any(t.state.name == "COMPLETE" for t in trials):
             best = study.best_trial
         starts = [t.datetime_start for t in trials if t.datetime_start is not None]
         summaries.append(StudySummary(
-            study_name=name, direction=study.direction, best_trial=best,
+            study_name=name, best_trial=best,
+            direction=study.directions[0] if single else StudyDirection.NOT_SET,
             user_attrs=study.user_attrs, n_trials=len(trials),
             datetime_start=min(starts) if starts else None, directions=study.directions,
         ))  # fmt: skip

@@ -3,7 +3,10 @@
 The names are functions, not classes: ``TPESampler(seed=0)`` gives an
 ``hs.samplers.TPE``. Options hypersweep has no counterpart for are refused
 with a sentence when they change results and ignored with a warning when
-they only tune them. Multi-objective samplers are refused.
+they only tune them. For several objectives, ``NSGAIISampler`` and
+``NSGAIIISampler`` give ``hs.samplers.Evolution`` with NSGA-II's or NSGA-III's
+survival, and ``TPESampler`` works as it is (hypersweep's TPE splits trials by
+Pareto rank, as Optuna's does).
 """
 
 from __future__ import annotations
@@ -68,9 +71,7 @@ def RandomSampler(seed: int | None = None) -> BaseSampler:
     return hs.samplers.Random(seed=seed)
 
 
-def GridSampler(
-    search_space: Mapping[str, Sequence[Any]], seed: int | None = None
-) -> BaseSampler:
+def GridSampler(search_space: Mapping[str, Sequence[Any]], seed: int | None = None) -> BaseSampler:
     """``hs.samplers.Grid`` over exactly these values: each combination runs once, then the
     study stops (also across processes and resumes). The cells run in the grid's order, not
     in Optuna's seeded random order."""
@@ -143,20 +144,96 @@ def CmaEsSampler(
                              margin=with_margin)  # fmt: skip
 
 
-def _multi_objective(name: str) -> Any:
-    def refuse(*args: Any, **kwargs: Any) -> BaseSampler:
+def _refuse(sampler: str, **given: Any) -> None:
+    names = [name for name, value in given.items() if value is not None]
+    if names:
         raise NotImplementedError(
-            f"{name} is a multi-objective sampler, and hypersweep.compat.optuna supports "
-            f"single-objective studies only for now"
+            f"{sampler}: {', '.join(names)} changes what the sampler does and has no "
+            f"counterpart in hypersweep.compat.optuna; leave it out to use hypersweep's "
+            f"NSGA operators"
         )
 
-    refuse.__name__ = refuse.__qualname__ = name
-    return refuse
+
+def _nsga(
+    name: str, survival: str, population_size: int, mutation_prob: float | None,
+    crossover_prob: float, seed: int | None, ignored: dict[str, Any], refused: dict[str, Any],
+) -> BaseSampler:  # fmt: skip
+    _refuse(name, **refused)
+    _ignored(name, **ignored)
+    return hs.samplers.Evolution(seed=seed, population_size=population_size,
+                                 mutation_rate=mutation_prob, crossover_rate=crossover_prob,
+                                 survival=survival)  # fmt: skip
 
 
-NSGAIISampler = _multi_objective("NSGAIISampler")
-NSGAIIISampler = _multi_objective("NSGAIIISampler")
-MOTPESampler = _multi_objective("MOTPESampler")
+def NSGAIISampler(
+    *,
+    population_size: int = 50,
+    mutation: Any = None,
+    mutation_prob: float | None = None,
+    crossover: Any = None,
+    crossover_prob: float = 0.9,
+    swapping_prob: float = 0.5,
+    seed: int | None = None,
+    constraints_func: Any = None,
+    elite_population_selection_strategy: Any = None,
+    child_generation_strategy: Any = None,
+    after_trial_strategy: Any = None,
+) -> BaseSampler:
+    """``hs.samplers.Evolution(survival="nsga2")``: non-dominated sorting and crowding
+    distance, with Optuna's population size, mutation and crossover probabilities.
+    ``mutation``, ``crossover`` and ``swapping_prob`` (operator choices) are ignored with
+    a warning; constraints (use ``trial.set_constraint`` in the objective instead) and the
+    strategy callables are refused."""
+    return _nsga(
+        "NSGAIISampler", "nsga2", population_size, mutation_prob, crossover_prob, seed,
+        ignored={"mutation": mutation, "crossover": crossover,
+                 "swapping_prob": None if swapping_prob == 0.5 else swapping_prob},
+        refused={"constraints_func": constraints_func,
+                 "elite_population_selection_strategy": elite_population_selection_strategy,
+                 "child_generation_strategy": child_generation_strategy,
+                 "after_trial_strategy": after_trial_strategy},
+    )  # fmt: skip
+
+
+def NSGAIIISampler(
+    *,
+    population_size: int = 50,
+    mutation: Any = None,
+    mutation_prob: float | None = None,
+    crossover: Any = None,
+    crossover_prob: float = 0.9,
+    swapping_prob: float = 0.5,
+    seed: int | None = None,
+    constraints_func: Any = None,
+    reference_points: Any = None,
+    dividing_parameter: int = 3,
+    elite_population_selection_strategy: Any = None,
+    child_generation_strategy: Any = None,
+    after_trial_strategy: Any = None,
+) -> BaseSampler:
+    """``hs.samplers.Evolution(survival="nsga3")``: NSGA-III's niching around Das-Dennis
+    reference directions (hypersweep picks their number; ``dividing_parameter`` is ignored
+    with a warning, given ``reference_points`` refused); otherwise as :func:`NSGAIISampler`."""
+    return _nsga(
+        "NSGAIIISampler", "nsga3", population_size, mutation_prob, crossover_prob, seed,
+        ignored={"mutation": mutation, "crossover": crossover,
+                 "swapping_prob": None if swapping_prob == 0.5 else swapping_prob,
+                 "dividing_parameter": None if dividing_parameter == 3 else dividing_parameter},
+        refused={"constraints_func": constraints_func, "reference_points": reference_points,
+                 "elite_population_selection_strategy": elite_population_selection_strategy,
+                 "child_generation_strategy": child_generation_strategy,
+                 "after_trial_strategy": after_trial_strategy},
+    )  # fmt: skip
+
+
+def MOTPESampler(
+    *, seed: int | None = None, n_startup_trials: int = 10, **ignored: Any
+) -> BaseSampler:
+    """Removed from Optuna 4 in favour of ``TPESampler``, which handles several objectives;
+    here too: an ``hs.samplers.TPE`` (other options are ignored with a warning)."""
+    _ignored("MOTPESampler", **ignored)
+    return TPESampler(seed=seed, n_startup_trials=n_startup_trials)
+
 
 __all__ = [
     "BaseSampler",

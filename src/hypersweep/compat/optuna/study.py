@@ -48,16 +48,13 @@ def _as_catch(
     return tuple(catch)
 
 
-def _single(values: Any) -> Any:
-    """A single objective's value from what Optuna accepts: a number or a one-item sequence."""
-    if isinstance(values, (list, tuple)):
-        if len(values) != 1:
-            raise NotImplementedError(
-                f"got {len(values)} objective values, but hypersweep.compat.optuna supports "
-                f"single-objective studies only for now"
-            )
+def _result(values: Any, n: int) -> Any:
+    """What hypersweep is told, from what Optuna accepts: one objective, a number or a
+    one-item sequence; several, a sequence of one number per objective. A wrong count
+    fails the trial, with the reason stored (as in Optuna)."""
+    if n == 1 and isinstance(values, (list, tuple)) and len(values) == 1:
         return values[0]
-    return values
+    return tuple(values) if isinstance(values, list) else values
 
 
 class Study:
@@ -77,11 +74,33 @@ class Study:
 
     @property
     def direction(self) -> StudyDirection:
+        """The one direction (Optuna's RuntimeError in a study of several objectives)."""
+        if len(self.hs_study.directions) > 1:
+            raise RuntimeError(
+                "A single direction cannot be retrieved from a multi-objective study. "
+                "Consider using Study.directions to retrieve a list containing all directions."
+            )
         return StudyDirection[self.hs_study.direction.name]
 
     @property
     def directions(self) -> list[StudyDirection]:
-        return [self.direction]
+        return [StudyDirection[d.name] for d in self.hs_study.directions]
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names, as set by ``set_metric_names`` (None until then)."""
+        names = self.hs_study.system_attrs.get("objective_names")
+        return list(names) if names else None
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives (stored: hypersweep's ``objective_names``, read by its
+        exports, plots and CLI; ``trials_dataframe`` names columns ``values_<name>``)."""
+        if len(metric_names) != len(self.hs_study.directions):
+            raise ValueError(
+                f"set_metric_names: the study has {len(self.hs_study.directions)} objectives, "
+                f"but got {len(metric_names)} names"
+            )
+        self.hs_study.set_system_attr("objective_names", [str(n) for n in metric_names])
 
     @property
     def user_attrs(self) -> dict[str, Any]:
@@ -91,6 +110,8 @@ class Study:
         self.hs_study.set_user_attr(key, value)
 
     def __repr__(self) -> str:
+        if len(self.directions) > 1:
+            return f"Study(study_name={self.study_name!r}, directions={self.directions!r})"
         return f"Study(study_name={self.study_name!r}, direction={self.direction!r})"
 
     # --- trials ----------------------------------------------------------------------
@@ -121,25 +142,44 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        return [self.best_trial]
+        """The Pareto front (several objectives); one objective: the trials tied for best."""
+        return [FrozenTrial(t) for t in self.hs_study.best_trials]
 
     def trials_dataframe(
         self,
-        attrs: tuple[str, ...] = ("number", "value", "datetime_start", "datetime_complete",
-                                  "duration", "params", "user_attrs", "system_attrs", "state"),
+        attrs: tuple[str, ...] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
         multi_index: bool = False,
     ) -> Any:
-        """One row per trial with Optuna's column names (``params_x``, ``user_attrs_x``, ...);
+        """One row per trial with Optuna's column names (``params_x``, ``user_attrs_x``, ...;
+        several objectives: ``values_0``, ``values_1`` or ``values_<metric name>``);
         ``system_attrs`` columns are left out (hypersweep's are its own bookkeeping)."""
         import pandas as pd
 
         if multi_index:
             raise NotImplementedError("trials_dataframe: multi_index=True is not supported")
+        n = len(self.hs_study.directions)
+        # as Optuna: "value" means "values" in a study of several objectives, and back
+        attrs = tuple(("values" if a == "value" else a) if n > 1 else
+                      ("value" if a == "values" else a) for a in attrs)  # fmt: skip
+        names = self.metric_names or [str(i) for i in range(n)]
         rows = []
         for t in self.trials:
             row: dict[str, Any] = {}
             for attr in attrs:
-                if attr in ("params", "user_attrs"):
+                if attr == "values":
+                    found = t.values or [None] * n
+                    row.update({f"values_{k}": v for k, v in zip(names, found, strict=True)})
+                elif attr in ("params", "user_attrs"):
                     row.update({f"{attr}_{k}": v for k, v in getattr(t, attr).items()})
                 elif attr == "intermediate_values":
                     row.update({f"intermediate_values_{k}": v
@@ -200,9 +240,11 @@ class Study:
         if n_trials == 0:
             return
 
+        n_objectives = len(self.hs_study.directions)
+
         def objective(handle: hs.Trial) -> Any:
             try:
-                return _single(func(Trial(handle, self)))
+                return _result(func(Trial(handle, self)), n_objectives)
             finally:
                 if gc_after_trial:
                     gc.collect()
@@ -258,7 +300,7 @@ class Study:
         hs_state = None if state is None else TrialState.of(state).to_hs()
         if hs_state is hs.TrialState.COMPLETE and values is None:
             raise ValueError("tell: a COMPLETE trial needs its value")
-        result = None if values is None else _single(values)
+        result = None if values is None else _result(values, len(self.hs_study.directions))
         try:
             frozen = self.hs_study.tell(target, result, state=hs_state)
         except hs.TrialAlreadyFinished:
@@ -302,8 +344,8 @@ class Study:
         for step, value in sorted(trial.intermediate_values.items()):
             live.report(value, step)
         state = trial.state
-        value = trial.value if state is TrialState.COMPLETE else None
-        self.tell(live, value, state=state)
+        values = trial.values if state is TrialState.COMPLETE else None
+        self.tell(live, values, state=state)
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         for trial in trials:

@@ -96,7 +96,9 @@ class FrozenTrial:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"FrozenTrial(number={self.number}, state={self.state!r}, value={self.value}, "
+        values = self.record.values
+        shown = f"values={self.values}" if values and len(values) > 1 else f"value={self.value}"
+        return (f"FrozenTrial(number={self.number}, state={self.state!r}, {shown}, "
                 f"params={self.params})")  # fmt: skip
 
 
@@ -109,18 +111,14 @@ def create_trial(
     distributions: dict[str, BaseDistribution] | None = None,
     user_attrs: dict[str, Any] | None = None,
     system_attrs: dict[str, Any] | None = None,
-    intermediate_values: dict[int, float] | None = None,
+    intermediate_values: dict[int, Any] | None = None,
 ) -> FrozenTrial:
     """A trial record to pass to ``study.add_trial`` (it gets its number there)."""
     if value is not None and values is not None:
         raise ValueError("create_trial: give value or values, not both")
-    if values is not None and len(values) != 1:
-        raise NotImplementedError(
-            "create_trial: multi-objective values are not supported here yet"
-        )
-    if value is None and values is not None:
-        value = values[0]
-    vals = None if value is None else (float(value),)
+    vals: tuple[float, ...] | None = None if value is None else (float(value),)
+    if values is not None:
+        vals = tuple(float(v) for v in values)
     params = dict(params or {})
     missing = sorted(set(params) - set(distributions or {}))
     if missing:
@@ -128,7 +126,8 @@ def create_trial(
     record = hs.FrozenTrial(
         number=-1, state=TrialState.of(state).to_hs(), params=params, flat=dict(params),
         values=vals, user_attrs=dict(user_attrs or {}), system_attrs=dict(system_attrs or {}),
-        intermediate={int(k): float(v) for k, v in (intermediate_values or {}).items()},
+        intermediate={int(k): tuple(map(float, v)) if isinstance(v, (list, tuple)) else float(v)
+                      for k, v in (intermediate_values or {}).items()},
     )  # fmt: skip
     return FrozenTrial(record, distributions)
 
@@ -189,7 +188,10 @@ class Trial:
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
         return self.suggest_float(name, low, high, step=q)
 
-    def report(self, value: float, step: int) -> None:
+    def report(self, value: float | Sequence[float], step: int) -> None:
+        """As Optuna's; in a study of several objectives (where Optuna refuses reports),
+        one number per objective, which hypersweep's ASHA, Hyperband and Median prune by
+        Pareto dominance."""
         self.handle.report(value, step)
 
     def should_prune(self) -> bool:

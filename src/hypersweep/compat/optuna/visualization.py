@@ -88,8 +88,36 @@ def plot_edf(study: Any, *, target: Any = None, target_name: str = "Objective Va
     return _plots().plot_ecdf(_hs(study))
 
 
+def plot_pareto_front(
+    study: Any, *, target_names: Sequence[str] | None = None,
+    include_dominated_trials: bool = True, axis_order: Sequence[int] | None = None,
+    constraints_func: Any = None, targets: Any = None,
+) -> Any:  # fmt: skip
+    """``hs.visualization.plot_pareto_front``: two or three objectives (``axis_order``
+    picks and orders them), the front highlighted. ``targets`` and ``constraints_func``
+    are refused (constraints set in the objective are drawn); ``target_names`` label the
+    axes."""
+    if targets is not None or constraints_func is not None:
+        raise NotImplementedError("plot_pareto_front: targets= and constraints_func= are not "
+                                  "supported; the stored objective values are drawn")  # fmt: skip
+    chosen = None if axis_order is None else list(axis_order)
+    figure = _plots().plot_pareto_front(_hs(study), targets=chosen,
+                                        include_dominated=include_dominated_trials)  # fmt: skip
+    if target_names is not None:
+        names = [str(n) for n in target_names]
+        axes = {f"{a}axis": {"title": {"text": n}} for a, n in zip("xyz", names, strict=False)}
+        figure.update_layout(scene=axes) if len(names) == 3 else figure.update_layout(**axes)
+    return figure
+
+
+def plot_hypervolume_history(study: Any, reference_point: Sequence[float]) -> Any:
+    """``hs.visualization.plot_hypervolume_history`` (``reference_point`` in each
+    objective's own direction, as Optuna takes it)."""
+    return _plots().plot_hypervolume_history(_hs(study), reference_point=list(reference_point))
+
+
 __all__ = [
-    "is_available", "plot_contour", "plot_edf", "plot_intermediate_values",
-    "plot_optimization_history", "plot_parallel_coordinates", "plot_param_importances",
-    "plot_slice",
+    "is_available", "plot_contour", "plot_edf", "plot_hypervolume_history",
+    "plot_intermediate_values", "plot_optimization_history", "plot_parallel_coordinates",
+    "plot_param_importances", "plot_pareto_front", "plot_slice",
 ]  # fmt: skip
