@@ -1,5 +1,5 @@
-"""Reading a large study: ``hypersweep show``, ``hypersweep report`` and the dashboard's
-first requests on a 20,000-trial SQLite study, in seconds and peak memory.
+"""Reading a large study: ``hypersweep show``, ``studies``, ``best``, ``report`` and the
+dashboard's first requests on a 20,000-trial SQLite study, in seconds and peak memory.
 
 The study is real: a dozen parameters (floats, log floats, integers, a categorical
 with conditional branches), mostly COMPLETE trials, some FAIL and PRUNED, learning
@@ -9,10 +9,15 @@ temp directory. Each figure is the median of ``--repeats`` runs, each run a fres
 peak memory its maximum resident set size.
 
 ``--before DIR`` also times a checkout of an older hypersweep (for instance
-``git worktree add /tmp/hs-before HEAD``) on the same file, side by side.
+``git worktree add /tmp/hs-before HEAD``) on the same file, side by side. ``studies``
+and ``best`` are also timed as the light commands of ``hypersweep.cli.view_commands``
+("now, light"), which read through the read-only sqlite3 reader as ``show`` does.
+``--tasks`` picks some of show, studies, best, report, dashboard; ``--cache DIR`` keeps
+the study file elsewhere than the temp directory.
 
     python benchmarks/large_study.py
     python benchmarks/large_study.py --trials 20000 --repeats 3 --before /tmp/hs-before
+    python benchmarks/large_study.py --tasks show,studies,best
 """
 
 from __future__ import annotations
@@ -98,14 +103,16 @@ def build(path: Path, n: int, seed: int = 0) -> str:
     return url
 
 
-def cached(n: int) -> str:
-    """The study file in the temp directory, built on first use."""
-    folder = Path(tempfile.gettempdir()) / "hypersweep-large-study"
-    folder.mkdir(exist_ok=True)
+def cached(n: int, folder: Path | None = None) -> str:
+    """The study file in ``folder`` (the temp directory's), built on first use. Built
+    under a name of this process's own and renamed when whole, so two runs starting at
+    once each build a whole file and neither removes what the other writes."""
+    folder = folder or Path(tempfile.gettempdir()) / "hypersweep-large-study"
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"study-{n}.db"
     if not path.exists():
         print(f"building a {n:,}-trial study in {path} (once) ...", file=sys.stderr)
-        part = path.with_suffix(".part")
+        part = folder / f"study-{n}.{os.getpid()}.part"
         for leftover in folder.glob(f"{part.name}*"):
             leftover.unlink()
         build(part, n)
@@ -114,7 +121,7 @@ def cached(n: int) -> str:
         conn.close()
         for suffix in ("-wal", "-shm"):
             Path(f"{part}{suffix}").unlink(missing_ok=True)
-        part.rename(path)
+        os.replace(part, path)
     return f"sqlite:///{path}"
 
 
@@ -132,12 +139,13 @@ peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 print(f"@@ {imported - started:.4f} {done - imported:.4f} {peak:.1f} {cpu:.4f}", file=sys.stderr)
 """
 
-# the light show (hypersweep.cli.view_commands.cmd_show), parsed by the real parser
-LIGHT_SHOW = PROBE.replace(
+# the light studies and best (hypersweep.cli.view_commands), parsed by the real parser
+LIGHT = PROBE.replace(
     "code = main(sys.argv[1:])",
     "from hypersweep.cli.parser import build_parser\n"
-    "from hypersweep.cli.view_commands import cmd_show\n"
-    "code = cmd_show(build_parser().parse_args(sys.argv[1:]))",
+    "from hypersweep.cli import view_commands as light\n"
+    "handler = {'studies': light.cmd_studies_light, 'best': light.cmd_best_light}[sys.argv[1]]\n"
+    "code = handler(build_parser().parse_args(sys.argv[1:]))",
 )
 
 DASHBOARD = r"""
@@ -184,31 +192,39 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--before", type=Path, help="a checkout of an older hypersweep")
+    parser.add_argument("--cache", type=Path, help="the folder of the cached study file")
+    parser.add_argument("--tasks", default="show,studies,best,report,dashboard",
+                        help="comma-separated: show, studies, best, report, dashboard")  # fmt: skip
     args = parser.parse_args()
-    url = cached(args.trials)
+    url = cached(args.trials, args.cache)
     work = tempfile.mkdtemp(prefix="hs-large-")
     versions: list[tuple[str, Path | None]] = [("now", None)]
     if args.before is not None:
         versions.insert(0, ("before", args.before.resolve() / "src"))
-    show = ["show", NAME, "--storage", url]
-    tasks = [
-        ("show", PROBE, show, LIGHT_SHOW),
-        ("report", PROBE, ["report", NAME, "--storage", url, "-o", "r.html"], None),
-        ("dashboard first requests", DASHBOARD, [url, NAME], None),
-    ]
-    print(f"{args.trials:,}-trial SQLite study, median of {args.repeats} fresh processes")
-    print("(show, now: the light show of hypersweep.cli.view_commands)\n")
+    storage = ["--storage", url]
+    tasks = {  # task: (code, argv, light code for "now" or None)
+        "show": (PROBE, ["show", NAME, *storage], None),
+        "studies": (PROBE, ["studies", *storage], LIGHT),
+        "best": (PROBE, ["best", NAME, *storage], LIGHT),
+        "report": (PROBE, ["report", NAME, *storage, "-o", "r.html"], None),
+        "dashboard": (DASHBOARD, [url, NAME], None),
+    }
+    chosen = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    print(f"{args.trials:,}-trial SQLite study, median of {args.repeats} fresh processes\n")
     print("process s and after import s are wall-clock times (a busy machine inflates them);")
     print("CPU s is the process's own user + system time, whatever else runs.\n")
     heads = ("process s", "after import s", "CPU s", "peak MB")
-    print(f"{'task':<26} {'version':<8} " + " ".join(f"{h:>14}" for h in heads))
-    for task, code, argv, now_code in tasks:
-        for label, src in versions:
-            # "now" runs the light show; the "before" code has only the full one
-            run_code = now_code if now_code is not None and src is None else code
+    print(f"{'task':<26} {'version':<11} " + " ".join(f"{h:>14}" for h in heads))
+    for task in chosen:
+        code, argv, light = tasks[task]
+        runs = [(label, code, src) for label, src in versions]
+        if light is not None:
+            runs.append(("now, light", light, None))
+        for label, run_code, src in runs:
             whole, after, peak, cpu = median_of(args.repeats, run_code, argv, src, work)
             cells = f"{whole:>14.2f} {after:>14.2f} {cpu:>14.2f} {peak:>14.0f}"
-            print(f"{task:<26} {label:<8} {cells}", flush=True)
+            name = "dashboard first requests" if task == "dashboard" else task
+            print(f"{name:<26} {label:<11} {cells}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 
