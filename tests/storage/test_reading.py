@@ -334,3 +334,52 @@ def test_names_no_study_can_have_are_not_found(storage: Storage, name: Any) -> N
         with pytest.raises(StudyNotFound):
             call(name)
     assert [s.name for s in storage.list_studies()] == ["kept"]
+
+
+# --- the read-only sqlite3 reader of the CLI (storage.sql.readonly) ----------------------
+@pytest.mark.parametrize("make", [optuna_like, plain_sqlite, empty_file],
+                         ids=["optuna_like", "plain", "empty"])  # fmt: skip
+@pytest.mark.parametrize("command", ["show", "best", "studies"])
+def test_cli_reads_of_other_files_say_what_they_said(
+    tmp_path: Path, make: Callable[[Path], Path], command: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """The reader declines what it does not know, so the full storage's sentence stands,
+    and neither changes the file nor adds one beside it."""
+    from hypersweep.cli import view_commands
+    from hypersweep.cli.parser import build_parser
+
+    path = make(tmp_path / "x.db")
+    before, names = sha256(path), files_in(tmp_path)
+    url = f"sqlite:///{path}"
+    argv = [command, *(["s"] if command != "studies" else []), "--storage", url]
+    handler = {"studies": view_commands.cmd_studies_light, "best": view_commands.cmd_best_light,
+               "show": view_commands.cmd_show}[command]  # fmt: skip
+    with pytest.raises(StorageError, match=r"Optuna database|not a hypersweep database"):
+        handler(build_parser().parse_args(argv))
+    assert sha256(path) == before and files_in(tmp_path) == names
+
+
+def test_the_reader_changes_no_byte_of_a_study_file(tmp_path: Path) -> None:
+    """Read-only (mode=ro): the file's bytes stay the same after every read it offers."""
+    from hypersweep.cli.view_commands import open_reader
+
+    path = tmp_path / "s.db"
+    url = f"sqlite:///{path}"
+    study = hs.create_study("s", storage=url, space={"x": hs.Float(0, 1)}, sampler="random")
+    study.optimize(lambda p: p["x"], n_trials=5, show_progress=False)
+    checkpoint(path)
+    before = sha256(path)
+    reader = open_reader(url, "s")
+    assert reader is not None
+    sid = reader.get_study("s").study_id
+    assert len(reader.read_trials(sid).trials) == 5 and reader.count_trials(sid) == 5
+    assert (
+        len(reader.read_page(sid, 1, 2)) == 2 and reader.state_counts(sid)[TrialState.COMPLETE] == 5
+    )
+    with pytest.raises(StorageError, match="read-only"):
+        reader.create_trial(sid, state=TrialState.RUNNING)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader._conn.execute("CREATE TABLE t (x)")
+    reader.close()
+    assert sha256(path) == before
