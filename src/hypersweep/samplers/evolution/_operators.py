@@ -91,11 +91,26 @@ class Breeder:
         copy = _previous_item(path, self.child)
         if copy is not None and param.contains(copy):
             return copy
+        for parent in self.parents:  # a range narrowed since: the nearest value inside
+            clipped = clip_into(param, parent.get(path))
+            if clipped is not None:
+                return clipped
         return self.fresh(path, param)
 
     def _branch_donor(self, path: str) -> int | None:
         owner = max((c for c in self._choices if path.startswith(c + ".")), key=len, default=None)
         return None if owner is None else self._donor.get(owner)
+
+
+def clip_into(param: Param, value: Any) -> Any:
+    """``value`` moved to the nearest value ``param`` holds, for a number outside a
+    range that was narrowed after it was tried; None if that is not possible."""
+    if not isinstance(param, (Float, Int)) or isinstance(value, bool):
+        return None
+    if not isinstance(value, (int, float)) or value != value:
+        return None
+    moved = param.from_internal(param.to_internal(min(max(value, param.low), param.high)))
+    return moved if param.contains(moved) else None
 
 
 def _previous_item(path: str, child: Flat) -> Any:

@@ -310,6 +310,15 @@ class Observations:
             cached = self._shares[(n_good, once)] = self._good_shares(n_good, once)
         return cached
 
+    def shares_among(self, rows: np.ndarray, n_good: int) -> np.ndarray:
+        """1 for the best ``n_good`` of ``rows`` by rank key, 0 for the others: the
+        split among the trials that still fit a narrowed space."""
+        keys = [self._row_keys[i] for i in rows.tolist()]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        out = np.zeros(len(keys))
+        out[order[:n_good]] = 1.0
+        return out
+
     def tie_block(self, n_good: int) -> np.ndarray | None:
         """Rows tied across the good/bad boundary (best first), or None."""
         run = self._tie_run(n_good)

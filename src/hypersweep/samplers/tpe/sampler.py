@@ -200,7 +200,8 @@ class TPE(Sampler):
         codec = self._codec(path, param)
         warm = bool(self._warm) and self._warm.covers(path)
         seen = path in self._obs.columns
-        if not (warm or (seen and len(self._obs) >= self.n_startup_trials)):
+        fits = len(self._obs) - self._outside(path, codec) if seen else 0
+        if not (warm or fits >= self.n_startup_trials):
             value = param.from_unit(self._startup_u(number, path, attempt))
         elif not codec.categorical and codec.high <= codec.low:
             value = param.from_internal(codec.low)  # a range of one point
@@ -210,6 +211,14 @@ class TPE(Sampler):
             value = draws[path]
         draws[path] = value
         return value
+
+    def _outside(self, path: str, codec: Codec) -> int:
+        """Finished trials whose value of ``path`` the space no longer holds (a range
+        narrowed since): left out of the model, and not counted as its startup, so a
+        narrowed study draws its first points spread over the new range as a new one
+        would (leaving them out alone made it creep from the few that fit)."""
+        _, encoded = self._obs.columns[path].internal(codec)
+        return int(np.count_nonzero(np.isnan(encoded)))
 
     def _codec(self, path: str, param: Param) -> Codec:
         codec = self._codecs.get(path)
@@ -285,8 +294,12 @@ class TPE(Sampler):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Which of the group's valid rows (finished trials where every leaf was active
         and valid) to model, and each one's share of the good set (0 to 1)."""
-        share = self._shares(cache.full.view(), codecs)
         valid = cache.valid_rows()
+        narrowed = any(p in self._obs.columns and self._outside(p, c) for p, c in codecs.items())
+        if narrowed and len(self._directions) == 1 and self._good_rows() is None:
+            n_good = parzen.n_good(len(valid), self.gamma, self.max_good)
+            return np.ones(len(valid), dtype=bool), self._obs.shares_among(valid, n_good)
+        share = self._shares(cache.full.view(), codecs)
         return np.ones(len(valid), dtype=bool), share[valid]
 
     def _observed(self, codecs: dict[str, Codec]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
