@@ -13,7 +13,7 @@ from scipy.stats import rankdata
 pytest.importorskip("sklearn")
 
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
@@ -546,3 +546,28 @@ def test_fit_leaves_the_space_and_its_parameters_unchanged() -> None:
     assert set(search.space_) == {"C", "gamma", "kernel"}
     assert search.space_["C"] == C and search.space_["C"] is not C
     assert search.space_["gamma"] == hs.Categorical(["scale", 0.1])
+
+
+def test_paired_test_prunes_on_real_folds_and_keeps_the_best() -> None:
+    """PairedTest takes the fold scores of real CV as its parts: candidates clearly
+    worse fold by fold than the best stop early, the winner is the unpruned search's,
+    and a ``reports="parts"`` PairedTest is made to read SearchCV's running means (else
+    it would test running means as fold scores and stop different candidates)."""
+    x, y = load_digits(return_X_y=True)
+    x, y = x[:500] / 16.0, y[:500]
+    space = {"max_depth": [2, 3, 4, 6, 10], "min_samples_leaf": [1, 8]}
+    cv = StratifiedKFold(8, shuffle=True, random_state=0)
+
+    def run(pruner: hs.pruners.Pruner | None) -> SearchCV:
+        tree = DecisionTreeClassifier(random_state=0)
+        search = SearchCV(tree, space, sampler="tpe", n_trials=10, cv=cv, pruner=pruner,
+                          random_state=0, refit=False)  # fmt: skip
+        return search.fit(x, y)
+
+    # the grid order would meet the best candidates last; TPE's order mixes them
+    full, paired = run(None), run(hs.pruners.PairedTest())
+    assert paired.best_params_ == full.best_params_
+    evaluated = paired.cv_results_["n_splits_evaluated"]
+    assert evaluated.min() < 8 and evaluated.sum() < 10 * 8
+    as_parts = run(hs.pruners.PairedTest(reports="parts"))
+    assert list(as_parts.cv_results_["n_splits_evaluated"]) == list(evaluated)

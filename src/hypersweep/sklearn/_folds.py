@@ -4,10 +4,13 @@ BaseSearchCV runs every fold of every candidate in one call. For fold-level prun
 SearchCV instead hands it a splitter yielding only the folds wanted now
 (:class:`FoldSubset`), reports the running mean score after each fold and asks the
 study's pruner, which is told the number of folds when it contains a ``CannotWin``.
+A ``PairedTest`` reads the fold scores back from the running means, so it tests each
+candidate's folds against the same folds of the best candidate.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +18,8 @@ from typing import Any
 
 from ..pruners.base import Pruner
 from ..pruners.cannot_win import with_n_parts
+from ..pruners.compose import AllOf, AnyOf
+from ..pruners.paired import PairedTest
 from ..study.handle import Trial
 from ._results import mean, score
 
@@ -54,9 +59,27 @@ def study_pruner(pruner: Pruner | None, n_splits: int) -> Pruner | None:
     if pruner is None:
         return None
     try:
-        return with_n_parts(pruner, n_splits)
+        return reading_running_means(with_n_parts(pruner, n_splits))
     except ValueError as exc:
         raise ValueError(f"SearchCV: cv gives {n_splits} splits, but {exc}") from None
+
+
+def reading_running_means(pruner: Pruner) -> Pruner:
+    """``pruner`` with every PairedTest in it (also nested) reading running means, as
+    SearchCV reports them: a ``PairedTest(reports="parts")`` would read step k's running
+    mean as fold k's score and test the wrong numbers. Copies; the caller's is unchanged."""
+    if isinstance(pruner, PairedTest) and pruner.reports != "running_mean":
+        fixed = copy.copy(pruner)
+        fixed.reports = "running_mean"
+        return fixed
+    if isinstance(pruner, (AnyOf, AllOf)):
+        inner = tuple(reading_running_means(p) for p in pruner.pruners)
+        if all(a is b for a, b in zip(inner, pruner.pruners)):
+            return pruner
+        combined = copy.copy(pruner)
+        combined.pruners = inner
+        return combined
+    return pruner
 
 
 def run_folds(

@@ -35,7 +35,8 @@ class GridSearchCV(SearchCV):
     such dicts, a union of grids; the candidates, their order and ``cv_results_`` are
     GridSearchCV's. With ``storage`` and ``study_name`` the grid is stored as it runs
     and a later fit runs only the cells not yet done; ``pruner`` (e.g.
-    ``hs.pruners.CannotWin()``) stops hopeless cells fold by fold.
+    ``hs.pruners.CannotWin()``, or ``hs.pruners.PairedTest()`` with 8 or more folds)
+    stops hopeless cells fold by fold.
 
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.svm import SVC

@@ -72,8 +72,10 @@ class SearchCV(BaseSearchCV):
     ``n_jobs`` at a time, the running mean score is reported after each, and a stopped
     candidate keeps NaN in its unevaluated splits, so its mean is NaN and it ranks last
     (as a failed fit does in GridSearchCV). A ``CannotWin`` learns the number of folds
-    from ``cv``. ``cv_results_["n_splits_evaluated"]`` tells how many folds each
-    candidate ran.
+    from ``cv``; a ``PairedTest`` takes the fold scores as its parts and stops a
+    candidate whose folds are significantly worse than the same folds of the best one
+    (it needs 4 folds at its default threshold, so it pays with ``cv`` of 8 or more).
+    ``cv_results_["n_splits_evaluated"]`` tells how many folds each candidate ran.
 
     Fitted attributes are GridSearchCV's: ``best_params_``, ``best_score_``,
     ``best_estimator_``, ``best_index_``, ``cv_results_``, ``n_splits_``,
