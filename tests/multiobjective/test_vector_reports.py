@@ -148,3 +148,23 @@ def test_repeats_average_vector_curves_through_the_public_hook(url: str | None) 
         assert t.values == pytest.approx((a + 0.5, 2.5))
         assert t.system_attrs["repeats"]["values"] == [pytest.approx([a, 2.0]),
                                                        pytest.approx([a + 1, 3.0])]  # fmt: skip
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "evolution", "gp"])
+def test_model_based_samplers_run_beside_vector_reports(sampler: str) -> None:
+    """Samplers read the trials without vector curves (TPE models scalar ones): no trial
+    fails, and the records the study shows keep their curves."""
+    study = hs.create_study(directions=BOTH_MIN, sampler=sampler, seed=0,
+                            pruner=hs.pruners.ASHA(reduction_factor=3))  # fmt: skip
+
+    def objective(trial: hs.Trial) -> tuple[float, float]:
+        a, b = trial.suggest_float("a", 0, 1), trial.suggest_float("b", 0, 1)
+        for step in range(4):
+            trial.report(curve(a, b, step), step)
+            trial.prune_if_needed()
+        return curve(a, b, 4)
+
+    study.optimize(objective, n_trials=14, fail_fast=0)
+    states = [t.state for t in study.trials]
+    assert TrialState.FAIL not in states and TrialState.PRUNED in states
+    assert all(type(t.intermediate[0]) is tuple for t in study.trials)

@@ -79,6 +79,12 @@ class StudyCore:
             pruner=self.pruner,
             directions=self._directions,
         )
+        self._sampled = self.history  # what samplers read: no vector curves (VectorCache)
+        if isinstance(self._cache, VectorCache):
+            vc = self._cache
+            self._sampled = History(self.direction, space, vc.plain_trials, get=vc.plain,
+                                    changes=vc.changed, pruner=self.pruner,
+                                    directions=self._directions)  # fmt: skip
 
     # --- identity ----------------------------------------------------------------
     @property
@@ -218,7 +224,7 @@ class StudyCore:
             frozen = self._storage.claim_waiting(
                 self._id, started=now, system_attrs=self._worker_attrs, expires=expires
             )
-        unique = self.sampler.unique_configs(self.history)
+        unique = self.sampler.unique_configs(self._sampled)
         if frozen is None and not unique and self._lag is None:
             # Sample for the number this trial will most likely get, so that trial and
             # parameters reach storage in one write; redo it if another worker got there first.
@@ -307,7 +313,7 @@ class StudyCore:
 
     def _prepare(self, number: int, fixed: dict[str, Any], user_attrs: dict[str, Any]) -> Trial:
         """The handle for trial ``number``, with a static space's values already chosen."""
-        history = self.history if self._lag is None else self._settled_history(number)
+        history = self._sampled if self._lag is None else self._settled_history(number)
         proposal = self.sampler.propose(history, number)
         trial = Trial(
             self, number, sampler=self.sampler, history=history, fixed=fixed, proposal=proposal,
@@ -324,7 +330,7 @@ class StudyCore:
         cutoff = number - (self._lag or 1)
         last_reap = time.monotonic()
         while True:
-            early = [t for t in self._cache.trials if t.number <= cutoff]
+            early = [t for t in self._sampled.trials if t.number <= cutoff]
             if all(t.state.is_finished for t in early):
                 break
             time.sleep(0.02)

@@ -350,7 +350,18 @@ class TrialParams(dict[str, Any]):
 
 class VectorCache(TrialCache):
     """The cache of a study of several objectives: SQL storage gives vector reports back
-    as JSON lists, and the records hold them as tuples (as memory storage does)."""
+    as JSON lists, and the records hold them as tuples (as memory storage does).
+
+    Samplers get :meth:`plain` records, without vector learning curves: the pruners rank
+    those, while the samplers model scalar curves (TPE's rung values) and see a pruned
+    trial's last vector as its values.
+    """
+
+    def __init__(self, direction: Any, resolve: Callable[[FrozenTrial], FrozenTrial]) -> None:
+        super().__init__(direction, resolve)
+        self._plain: dict[int, FrozenTrial] = {}  # trials with vector reports, without them
+        self._view: tuple[int, list[FrozenTrial]] | None = None  # (version, plain trials)
+        self._version = 0
 
     def absorb(
         self,
@@ -358,7 +369,27 @@ class VectorCache(TrialCache):
         deleted: Iterable[int] = (),
         resolved: dict[int, Any] | None = None,
     ) -> None:
-        super().absorb([tupled(t) for t in trials], deleted, resolved)
+        trials, deleted = [tupled(t) for t in trials], list(deleted)
+        super().absorb(trials, deleted, resolved)
+        self._version += 1
+        for number in [t.number for t in trials] + deleted:
+            kept = self.get(number)
+            if kept is not None and any(type(v) is tuple for v in kept.intermediate.values()):
+                self._plain[number] = evolve(kept, intermediate={})
+            else:
+                self._plain.pop(number, None)
+
+    def plain(self, number: int) -> FrozenTrial | None:
+        """Trial ``number`` as samplers see it (no vector learning curve)."""
+        return self._plain.get(number) or self.get(number)
+
+    def plain_trials(self) -> list[FrozenTrial]:
+        """Every trial as samplers see it, in number order."""
+        if not self._plain:
+            return self.trials
+        if self._view is None or self._view[0] != self._version:
+            self._view = (self._version, [self._plain.get(t.number, t) for t in self.trials])
+        return self._view[1]
 
 
 def tupled(trial: FrozenTrial) -> FrozenTrial:
