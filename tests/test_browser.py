@@ -215,3 +215,31 @@ def test_markup_in_names_and_values_draws_as_text(watched: Watched, tmp_path: Pa
     )
     assert any(EVIL in t for t in drawn)  # shown literally, as the characters it is made of
     assert watched.errors == []
+
+
+def test_report_draws_a_populations_lineage(watched: Watched, tmp_path: Path) -> None:
+    """The lineage plot of a PBT run renders: a line per member, the exploits, the best."""
+    from tests.test_report_pbt import population
+
+    result = population(tmp_path)
+    path = Path(write_report(result.study, tmp_path / "pbt.html"))
+    n = len(re.findall(CARD_TITLE, path.read_text(encoding="utf-8")))
+    watched.page.goto(path.as_uri())
+    watched.wait_for_plots(n)
+    card = "#population-section figure.plot-card"
+    titles = watched.page.eval_on_selector_all(f"{card} h3", "hs => hs.map(h => h.textContent)")
+    assert titles == ["Population lineage", "Hyperparameter schedules"]
+    traces = watched.page.eval_on_selector_all(
+        f"{card}:first-of-type .scatterlayer .trace", "ts => ts.length"
+    )
+    copies = sum(s.parent is not None for s in result.lineage)
+    assert traces == 4 + copies + 1  # members, dotted exploits, the best schedule
+    legend = watched.page.eval_on_selector_all(
+        f"{card}:first-of-type .legendtext", "ts => ts.map(t => t.textContent)"
+    )
+    assert [f"member {m}" for m in range(4)] + ["best schedule"] == legend
+    assert "member" in watched.page.inner_text("#population-summary")
+    shot = tmp_path / "pbt.png"
+    watched.page.screenshot(path=str(shot), full_page=True)
+    print(f"PBT report screenshot: {shot}")
+    assert watched.errors == []

@@ -107,8 +107,15 @@ def test_figures_match_the_visualization_and_are_redrawn_only_on_change(
 
     payload = get_json(api(board, NAME, "/figures"))
     study = hs.load_study(NAME, storage=url)
-    assert [f["title"] for f in payload["figures"]] == list(hs.visualization.figures(study))
-    assert payload["error"] is None and all(f["figure"]["data"] for f in payload["figures"])
+    titles = list(hs.visualization.figures(study))
+    assert [f["title"] for f in payload["figures"]] == titles  # the forest's plots: places
+    pending = [f["title"] for f in payload["figures"] if f.get("pending")]
+    assert pending == ["Parameter importance", "Contour of a pair"] and payload["later"]
+    drawn = [f for f in payload["figures"] if not f.get("pending")]
+    assert payload["error"] is None and all(f["figure"]["data"] for f in drawn)
+    later = get_json(api(board, NAME, "/figures?part=later"))
+    assert [f["title"] for f in later["figures"]] == pending and later["later"] is False
+    assert all(f["figure"]["data"] for f in later["figures"]) and later["error"] is None
 
     calls: list[int] = []
 

@@ -3,6 +3,7 @@ and the dashboard pages its trial table."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import urllib.request
@@ -133,3 +134,71 @@ def test_hypersweep_report_reads_no_trial_it_does_not_show(
     assert main(["report", "large", "--storage", "sqlite:///unused.db", "-o", str(out)]) == 0
     assert storage.calls["read_trials"] == 0, storage.calls
     assert f"Listing 2,000 of the {N:,} trials" in out.read_text(encoding="utf-8")
+
+
+def figures_of(page: str) -> dict[str, Any]:
+    """Title -> (note under it or None, figure JSON) of every plot card of a report."""
+    cards = re.findall(
+        r'<figure class="plot-card"><h3>(.*?)</h3>(?:<p class="note plot-note">(.*?)</p>)?'
+        r'.*?class="figure-data"[^>]*>(.*?)</script>', page, flags=re.S)  # fmt: skip
+    return {html.unescape(t): (html.unescape(n) if n else None, json.loads(f)) for t, n, f in cards}
+
+
+def test_each_plot_says_whether_it_shows_a_sample_or_an_aggregate(study: hs.Study) -> None:
+    shown = figures_of(render_report(study))
+    done = [t for t in study.trials if t.state is hs.TrialState.COMPLETE]
+    assert shown["Parameters by trial"][0] == f"A sample of 2,000 of {N:,} trials."
+    assert shown["Optimisation history"][0].startswith(f"Markers: a sample of 2,000 of {N:,}")
+    assert shown["Parameter importance"][0] == (
+        f"Learnt from an even spread of 500 of the {len(done):,} COMPLETE trials."
+    )
+    assert shown["Distribution of results"][0] == (
+        f"Aggregate: every one of the {len(done):,} COMPLETE trials' values."
+    )
+
+
+def test_the_distribution_of_results_counts_every_trial_not_the_sample(study: hs.Study) -> None:
+    """The sample holds the best 200 and every new best: an ECDF of it would lean low."""
+    import numpy as np
+
+    (_, ecdf) = figures_of(render_report(study))["Distribution of results"]
+    values = np.sort([t.value for t in study.trials if t.state is hs.TrialState.COMPLETE])
+    xs, ys = ecdf["data"][0]["x"], ecdf["data"][0]["y"]
+    assert len(xs) <= 2000 and ys[-1] == 1.0 and xs[0] == values[0] and xs[-1] == values[-1]
+    at = [int(round(y * len(values))) - 1 for y in ys]  # the rank each point stands for
+    assert np.allclose(xs, values[at])
+    median = xs[int(np.searchsorted(ys, 0.5))]
+    assert median == pytest.approx(np.median(values), rel=0.01)
+
+
+def test_importance_of_a_large_study_ranks_the_known_effects(study: hs.Study) -> None:
+    """value = x^2 + 0.1 k + [opt == "b"]: variances 0.22 (opt), 0.09 (x), 0.07 (k)."""
+    (_, bars) = figures_of(render_report(study))["Parameter importance"]
+    names, shares = bars["data"][0]["y"], bars["data"][0]["x"]
+    ranked = [n for _, n in sorted(zip(shares, names), reverse=True)]
+    assert ranked == ["opt", "x", "k"]
+
+
+def test_the_dashboard_draws_its_first_figures_without_the_forest(
+    study: hs.Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importance and the contour (a random forest, scikit-learn's import) come in a second
+    request; the first holds their places and every other plot."""
+    import hypersweep.importance
+
+    def no_forest(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the first figures fitted a forest")
+
+    with serve(study.storage, port=0).start() as board:
+        base = f"{board.url}api/studies/large/figures"
+        monkeypatch.setattr(hypersweep.importance, "importance", no_forest)
+        first = get(base)
+        monkeypatch.undo()
+        later = get(base + "?part=later")
+    assert first["error"] is None and first["later"] is True
+    pending = [f["title"] for f in first["figures"] if f.get("pending")]
+    assert pending == ["Parameter importance", "Contour of a pair"]
+    assert [f["title"] for f in later["figures"]] == pending and later["error"] is None
+    notes = {f["title"]: f.get("note") for f in first["figures"] + later["figures"]}
+    assert notes["Parameters by trial"] == f"A sample of 2,000 of {N:,} trials."
+    assert notes["Parameter importance"].startswith("Learnt from an even spread of 500")

@@ -171,7 +171,21 @@ def table_of(
     *,
     params: Sequence[str] | None = None,
 ) -> TrialTable:
-    """Columns for the given trials (any states); parameters no trial used are left out."""
+    """Columns for the given trials (any states); parameters no trial used are left out.
+
+    On a plots' snapshot (which has a ``memo``) the table is built once per set of trials:
+    several plots of one page read the same one."""
+    memo = getattr(study, "memo", None)
+    if not isinstance(memo, dict):
+        return _table_of(study, trials, params)
+    key = ("table", tuple(id(t) for t in trials), None if params is None else tuple(params))
+    if key not in memo:
+        memo[key] = _table_of(study, trials, params)
+    return memo[key]
+
+
+def _table_of(study: Study, trials: Sequence[FrozenTrial], params: Sequence[str] | None
+              ) -> TrialTable:  # fmt: skip
     from ..trial import Direction
 
     defs = definitions(study, trials)

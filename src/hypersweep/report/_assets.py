@@ -31,6 +31,7 @@ pre { background: var(--bg); padding: 8px; border-radius: 4px; overflow: auto; m
 .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 14px; }
 .plot-card { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 .plot { min-height: 380px; }
+.plot-card .plot-note { margin: 0 0 4px; font-size: 12px; }
 .table-wrap { overflow: auto; max-height: 75vh; }
 table.trials { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.trials th, table.trials td { border-bottom: 1px solid var(--line); padding: 3px 8px;
@@ -187,6 +188,21 @@ hs.showBest = function (best) {
   }
   el.replaceChildren.apply(el, nodes);
 };
+hs.PENDING = "Computing (a random forest learns from the trials; this takes a few seconds)...";
+hs.fillCard = function (card, item) {
+  card.querySelector("h3").textContent = item.title;
+  card.setAttribute("data-title", item.title);
+  var note = card.querySelector("p.plot-note");
+  note.textContent = item.note || "";
+  note.hidden = !item.note;
+  var div = card.querySelector("div.plot");
+  if (item.pending) {
+    if (!div.classList.contains("js-plotly-plot")) { div.textContent = hs.PENDING; }
+    return;  // an older drawing stays until the new one comes
+  }
+  if (!div.classList.contains("js-plotly-plot")) { div.textContent = ""; }
+  hs.draw(div, item.figure);
+};
 hs.showFigures = function (payload) {
   var box = document.getElementById("plots");
   var wanted = {};
@@ -194,17 +210,24 @@ hs.showFigures = function (payload) {
     var id = "plot-" + i;
     wanted[id] = true;
     var card = document.getElementById("card-" + i);
+    if (card && card.getAttribute("data-title") !== item.title) {
+      Plotly.purge(card.querySelector(".plot"));  // another plot in this place: start afresh
+      card.remove();
+      card = null;
+    }
     if (!card) {
       card = document.createElement("figure");
       card.className = "plot-card"; card.id = "card-" + i;
       var title = document.createElement("h3");
+      var note = document.createElement("p");
+      note.className = "note plot-note";
       var div = document.createElement("div");
       div.className = "plot"; div.id = id;
-      card.append(title, div);
-      box.appendChild(card);
+      card.append(title, note, div);
+      var next = document.getElementById("card-" + (i + 1));
+      box.insertBefore(card, next);
     }
-    card.querySelector("h3").textContent = item.title;
-    hs.draw(document.getElementById(id), item.figure);
+    hs.fillCard(card, item);
   });
   Array.prototype.slice.call(box.querySelectorAll("figure.plot-card")).forEach(function (card) {
     if (!wanted["plot-" + card.id.slice(5)]) {
@@ -212,11 +235,33 @@ hs.showFigures = function (payload) {
       card.remove();
     }
   });
+  hs.plotsNote(payload, "");
+};
+hs.plotsNote = function (payload, more) {
   var note = document.getElementById("plots-note");
-  note.textContent = payload.error ? "Some plots could not be drawn: " + payload.error :
+  var error = [payload.error, more].filter(Boolean).join("; ");
+  note.textContent = error ? "Some plots could not be drawn: " + error :
     (payload.figures.length ? (payload.sampled || "") :
      "No plot applies yet (they need finished trials).");
-  note.className = payload.error ? "error" : "note";
+  note.className = error ? "error" : "note";
+};
+hs.showLater = function (first, later) {
+  var box = document.getElementById("plots");
+  var cards = box.querySelectorAll("figure.plot-card");
+  later.figures.forEach(function (item) {
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i].getAttribute("data-title") === item.title) { hs.fillCard(cards[i], item); }
+    }
+  });
+  var drawn = {};
+  later.figures.forEach(function (item) { drawn[item.title] = true; });
+  for (var i = 0; i < cards.length; i++) {  // pending but not drawn: it failed, say so
+    var div = cards[i].querySelector("div.plot");
+    if (!drawn[cards[i].getAttribute("data-title")] && div.textContent === hs.PENDING) {
+      div.textContent = "Could not be drawn (see the note above).";
+    }
+  }
+  hs.plotsNote(first, later.error);
 };
 hs.followStudy = function (name) {
   var base = "/api/studies/" + encodeURIComponent(name);
@@ -256,6 +301,11 @@ hs.followStudy = function (name) {
       return hs.get(base + "/figures").then(function (payload) {
         hs.showFigures(payload);
         drawn = payload.token;
+        if (!payload.later) { return null; }
+        // the forest's plots (importance, contour) come second, so the others do not wait
+        return hs.get(base + "/figures?part=later").then(function (later) {
+          hs.showLater(payload, later);
+        });
       });
     }).catch(function (err) {
       hs.status("Cannot reach the study: " + err.message, true);

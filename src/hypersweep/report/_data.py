@@ -99,6 +99,30 @@ def summary(study: Study, trials: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+def population(study: Study) -> str | None:
+    """One sentence on a population-based training run (None: the study is not one)."""
+    from ..pbt import result_of
+    from ..pbt.lineage import settings_of
+    from ..visualization import is_population
+
+    if not is_population(study):
+        return None
+    try:
+        s = settings_of(study)
+    except (TypeError, ValueError, KeyError) as exc:
+        return f"The population's settings cannot be read: {exc}"
+    about = (f"A population of {s.population} members trained for {s.total_steps:,} steps, "
+             f"exploiting and exploring every {s.interval:,} steps.")  # fmt: skip
+    try:
+        result = result_of(study)
+    except ValueError as exc:  # still running, or every member failed
+        return f"{about} No member has finished yet ({exc})."
+    copies = sum(step.parent is not None for step in result.lineage)
+    return (f"{about} Best: member {result.best.member} with score {cell_text(result.best_score)}"
+            f"; {copies} exploit{'s' if copies != 1 else ''} (a member copied a better one's "
+            f"weights) in {len(result.lineage)} turns.")  # fmt: skip
+
+
 def best_record(study: Study, trials: Sequence[Any]) -> dict[str, Any] | None:
     """The best trial's number, value, nested params and user attributes."""
     return record_of(best_trial(study, trials))
@@ -119,9 +143,7 @@ def record_of(best: FrozenTrial | None) -> dict[str, Any] | None:
     )
 
 
-def columns(
-    study: Study, trials: Sequence[FrozenTrial], *, every_leaf: bool = False
-) -> list[str]:
+def columns(study: Study, trials: Sequence[FrozenTrial], *, every_leaf: bool = False) -> list[str]:
     """Table headers: the fixed ones, parameter paths in the space's order, attrs, error.
     ``every_leaf``: all of the space's parameters, used by these trials or not (a page
     of a large study: its columns do not depend on the page)."""

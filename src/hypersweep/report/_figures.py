@@ -4,6 +4,11 @@
 module only serialises them. A plot that cannot be drawn must not cost the
 whole report, so failures come back as a message next to the figures that
 worked.
+
+The plots that need a random forest (parameter importance and the contour of the
+most important pair) cost scikit-learn's import, a second or more: the dashboard
+asks for them in a second request (``part="later"``) so its first figures do not
+wait; the report, one file, draws them all.
 """
 
 from __future__ import annotations
@@ -14,27 +19,44 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..study import Study
 
+PARTS = ("all", "first", "later")
 
-def figure_json(study: Study) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """``([{"title": ..., "figure": {data, layout}}, ...], error or None, sample note or
-    None)``: each plot of ``visualization.plan`` is drawn on its own, so one that fails
-    costs only itself; the note says what the plots of a large study sampled."""
+
+def figure_json(
+    study: Study, part: str = "all", briefs: Any = None
+) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``([{"title", "figure", "note"}, ...], error or None, sample note or None)``.
+
+    Each plot of ``visualization.plan`` is drawn on its own, so one that fails costs
+    only itself; ``note`` says what that plot shows of a large study (a sample, an
+    aggregate, None: every trial); ``briefs``: the storage's briefs when just read.
+    ``part="first"`` leaves out the forest's plots but
+    keeps their place as ``{"title", "pending": True}``; ``part="later"`` draws only them.
+    """
     from .. import visualization
 
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, but got {part!r}")
     try:
-        frozen = visualization.snapshot(study)  # the trials are read once for every plot
+        frozen = visualization.snapshot(study, briefs)  # the trials are read once for every plot
         sampled = visualization.sample_note(frozen)
         plots = visualization.plan(frozen)
     except Exception as exc:  # a plotting bug or odd data must not take the page down
         return [], f"{type(exc).__name__}: {exc}", None
     out, failed = [], []
     for title, draw in plots:
+        later = title in visualization.FOREST_PLOTS
+        if (part == "first" and later) or (part == "later" and not later):
+            if part == "first":
+                out.append({"title": str(title), "pending": True})
+            continue
         try:
             figure = json.loads(draw().to_json())
         except Exception as exc:
             failed.append(f"{type(exc).__name__}: {exc} ({title})")
             continue
-        out.append({"title": str(title), "figure": figure})
+        note = visualization.caption(frozen, title)
+        out.append({"title": str(title), "figure": figure, "note": note})
     return out, "; ".join(failed) or None, sampled
 
 

@@ -23,6 +23,7 @@ import json
 import re
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LARGE = 2000  # above this many trials, polls read briefs and pages, never every trial
 REQUEST_TIMEOUT = 10.0  # seconds a connection may stay silent (or a send may stall)
 MAX_CONNECTIONS = 32  # connections served at once; each holds one thread
+STORAGE_THREADS = 2  # threads that read the storage for all of them
 _BUSY = (
     b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
     b"Content-Length: 38\r\nConnection: close\r\n\r\ndashboard busy: too many connections\r\n"
@@ -66,7 +68,7 @@ class _Watched:
     def __init__(self, study: Study) -> None:
         self.study = study
         self.lock = threading.Lock()
-        self.drawn: tuple[str, dict[str, Any]] | None = None
+        self.drawn: dict[str, tuple[str, dict[str, Any]]] = {}  # part -> (token, payload)
 
     def _briefs(self) -> Briefs:
         return self.study.storage.read_briefs(self.study.record.study_id)
@@ -103,14 +105,23 @@ class _Watched:
                 "table": _data.light_page(self.study, len(briefs.trials), page, size),
             }
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, part: str = "first") -> dict[str, Any]:
+        """The figures of the study's last state: ``"first"`` all but the forest's plots
+        (their places marked pending), ``"later"`` only those, each drawn once per state."""
         with self.lock:
-            token, _ = self._token(self._briefs())
-            if self.drawn is None or self.drawn[0] != token:
-                figures, error, sampled = figure_json(self.study)
-                drawn = {"token": token, "figures": figures, "error": error, "sampled": sampled}
-                self.drawn = (token, drawn)
-            return self.drawn[1]
+            briefs = self._briefs()
+            token, trials = self._token(briefs)
+            drawn = self.drawn.get(part)
+            if drawn is None or drawn[0] != token:
+                # a large study: the briefs just read choose the sample (no second read)
+                figures, error, sampled = figure_json(
+                    self.study, part, briefs.trials if trials is None else None
+                )
+                later = any(item.get("pending") for item in figures)
+                payload = {"token": token, "figures": figures, "error": error,
+                           "sampled": sampled, "later": later}  # fmt: skip
+                self.drawn[part] = drawn = (token, payload)
+            return drawn[1]
 
 
 class _Studies:
@@ -243,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [unquote(p) for p in url.path.split("/")[1:]]
         query = parse_qs(url.query)
         try:
-            status, body, ctype = self._route(parts, query)
+            status, body, ctype = self.server.work.submit(self._route, parts, query).result()
         except StudyNotFound as exc:
             status, body, ctype = HTTPStatus.NOT_FOUND, _json({"error": str(exc)}), _JSON
         except Exception as exc:  # a broken study must not kill the server; say what happened
@@ -269,7 +280,10 @@ class _Handler(BaseHTTPRequestHandler):
                 state = studies.get(parts[2]).state(since, page, size)
                 return HTTPStatus.OK, _json(state), _JSON
             if len(parts) == 4 and parts[3] == "figures":
-                return HTTPStatus.OK, _json(studies.get(parts[2]).figures()), _JSON
+                part = query.get("part", ["first"])[0]
+                if part not in ("first", "later"):
+                    return HTTPStatus.BAD_REQUEST, _json({"error": "part is first or later"}), _JSON
+                return HTTPStatus.OK, _json(studies.get(parts[2]).figures(part)), _JSON
         return HTTPStatus.NOT_FOUND, _json({"error": f"no such page: {self.path}"}), _JSON
 
     def _host_allowed(self) -> bool:
@@ -360,7 +374,14 @@ class _Server(ThreadingHTTPServer):
         self.studies, self.label, self.verbose, self.host = studies, label, verbose, address[0]
         self.request_timeout = request_timeout
         self._slots = threading.BoundedSemaphore(max_connections)
+        # the storage is read on these threads only, whatever the number of connections: a
+        # storage that keeps connections per thread (SQLite's hot path) holds a bounded few
+        self.work = ThreadPoolExecutor(STORAGE_THREADS, thread_name_prefix="hypersweep-read")
         super().__init__(address, _Handler)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.work.shutdown(wait=False, cancel_futures=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """A thread for the connection if a slot is free; else "503 busy", without a thread."""

@@ -76,15 +76,23 @@ def _best_html(best: dict[str, Any] | None) -> str:
     return f'<section id="best"><h2>Best trial</h2>{body}</section>'
 
 
-def _plots_html(figures: list[dict[str, Any]], error: str | None, sampled: str | None) -> str:
+def _cards(figures: list[dict[str, Any]], first: int = 0) -> str:
+    """One card per figure: its title, what it shows of a large study, its JSON."""
     cards = []
-    for i, item in enumerate(figures):
+    for i, item in enumerate(figures, start=first):
+        note = item.get("note")
+        caption = f'<p class="note plot-note">{escape(note)}</p>' if note else ""
         cards.append(
-            f'<figure class="plot-card"><h3>{escape(item["title"])}</h3>'
+            f'<figure class="plot-card"><h3>{escape(item["title"])}</h3>{caption}'
             f'<div class="plot" id="plot-{i}"></div>'
             f'<script type="application/json" class="figure-data" data-target="plot-{i}">'
             f"{embed_json(item['figure'])}</script></figure>"
         )
+    return f'<div class="plots">{"".join(cards)}</div>'
+
+
+def _plots_html(figures: list[dict[str, Any]], error: str | None, sampled: str | None,
+                first: int = 0) -> str:  # fmt: skip
     note = ""
     if error:
         note = f'<p class="error">Some plots could not be drawn: {escape(error)}</p>'
@@ -92,8 +100,16 @@ def _plots_html(figures: list[dict[str, Any]], error: str | None, sampled: str |
         note = '<p class="note">No plot applies yet (they need finished trials).</p>'
     if sampled:
         note += f'<p class="note" id="plots-sampled">{escape(sampled)}</p>'
-    grid = f'<div class="plots">{"".join(cards)}</div>'
-    return f'<section id="plots-section"><h2>Plots</h2>{note}{grid}</section>'
+    return f'<section id="plots-section"><h2>Plots</h2>{note}{_cards(figures, first)}</section>'
+
+
+def _population_html(about: str | None, figures: list[dict[str, Any]]) -> str:
+    """The section of a population-based training run: what ran, its lineage and schedules."""
+    if about is None and not figures:
+        return ""
+    text = f'<p id="population-summary">{escape(about)}</p>' if about else ""
+    head = '<section id="population-section"><h2>Population-based training</h2>'
+    return f"{head}{text}{_cards(figures)}</section>"
 
 
 def _table_html(table: dict[str, Any], best_number: int | None, listed: str | None) -> str:
@@ -109,7 +125,7 @@ def _table_html(table: dict[str, Any], best_number: int | None, listed: str | No
     return (
         f'<section id="trials-section"><h2>Trials ({len(table["rows"])})</h2>'
         + (f'<p class="note" id="trials-sampled">{escape(listed)}</p>' if listed else "")
-        +         '<p class="note">Click a column header to sort; click again to reverse.</p>'
+        + '<p class="note">Click a column header to sort; click again to reverse.</p>'
         f'<div class="table-wrap"><table class="trials" id="trials"><thead><tr>{heads}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
@@ -125,6 +141,8 @@ def render_report(study: Study, *, title: str | None = None) -> str:
     trials: Sequence[Any] = view.every  # type: ignore[attr-defined]
     info = _data.summary(view, trials)
     figures, error, sampled = figure_json(view)
+    population = [f for f in figures if f["title"] in visualization.POPULATION_PLOTS]
+    figures = [f for f in figures if f["title"] not in visualization.POPULATION_PLOTS]
     chosen, listed_note = _data.report_rows(view, trials)
     listed = view.trials_of([t.number for t in chosen])  # type: ignore[attr-defined]
     scripts = [plotly_js(), _assets.COMMON_JS + _assets.REPORT_JS]
@@ -148,7 +166,8 @@ def render_report(study: Study, *, title: str | None = None) -> str:
             "</header><main>",
             _summary_html(info),
             _best_html(_data.best_record(view, trials)),
-            _plots_html(figures, error, sampled),
+            _population_html(_data.population(view), population),
+            _plots_html(figures, error, sampled, first=len(population)),
             _table_html(_data.table(view, listed), info["best_number"], listed_note),
             "</main>",
             *(f"<script>{s}</script>" for s in scripts),

@@ -12,7 +12,16 @@ draw them one at a time (a page that shows the others when one fails).
 
 from __future__ import annotations
 
-from .catalog import figures, plan, sample_note, snapshot
+from .catalog import (
+    FOREST_PLOTS,
+    POPULATION_PLOTS,
+    caption,
+    figures,
+    is_population,
+    plan,
+    sample_note,
+    snapshot,
+)
 from .history import plot_ecdf, plot_history, plot_intermediate, plot_param_history
 from .lineage import plot_lineage, plot_schedules
 from .params import plot_contour, plot_parallel_coordinates, plot_slice
@@ -20,7 +29,11 @@ from .pareto import plot_hypervolume_history, plot_pareto_front
 from .summary import plot_baseline, plot_grid, plot_importance, plot_seed_spread
 
 __all__ = [
+    "FOREST_PLOTS",
+    "POPULATION_PLOTS",
+    "caption",
     "figures",
+    "is_population",
     "plan",
     "plot_baseline",
     "plot_contour",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..multiobjective import pareto_mask, to_loss
@@ -96,8 +96,11 @@ def best_of(trials: Sequence[Any], direction: Direction) -> Any:
     best = None
     for t in trials:
         v = t.value
-        if t.state is TrialState.COMPLETE and v is not None and not math.isnan(v) and (
-            best is None or sign * v < sign * best.value
+        if (
+            t.state is TrialState.COMPLETE
+            and v is not None
+            and not math.isnan(v)
+            and (best is None or sign * v < sign * best.value)
         ):
             best = t
     return best
@@ -140,14 +143,19 @@ class Snapshot:
     trials: list[FrozenTrial]
     total: int
     every: Sequence[Any] = ()
+    # what several plots of one snapshot compute alike (a trial table, the finite briefs)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, study: Study, limit: int = LIMIT) -> Snapshot:
+    def of(cls, study: Study, limit: int = LIMIT, briefs: Sequence[Any] | None = None
+           ) -> Snapshot:  # fmt: skip
+        """The snapshot of ``study``; ``briefs``: its storage's briefs, when already read."""
         reader = light_reader(study)
         dirs = tuple(getattr(study, "directions", None) or (study.direction,))
         if reader is not None:
             storage, sid = reader
-            briefs = storage.read_briefs(sid).trials
+            if briefs is None:
+                briefs = storage.read_briefs(sid).trials
             if len(briefs) > limit:
                 picked = [b.number for b in sample(briefs, study.direction, limit, dirs)]
                 trials = resolved(study, storage.read_numbers(sid, picked))

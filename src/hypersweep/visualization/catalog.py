@@ -13,13 +13,18 @@ from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
 from . import _objectives as obj
 from . import history, params, pareto, summary
-from ._sample import IMPORTANCE_LIMIT, Snapshot, even, note
+from ._sample import IMPORTANCE_LIMIT, LIMIT, Snapshot, even, note
 
 if TYPE_CHECKING:
     from ..study import Study
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 HV_FRONT_LIMIT = 50  # front points above which plan() leaves out a 4- or 5-objective hypervolume
+# the plots that fit a random forest (scikit-learn's import costs a second or more): a page
+# may ask for them after the others
+FOREST_PLOTS = frozenset({"Parameter importance", "Contour of a pair"})
+# a population-based training run (hs.pbt.run): its lineage and schedules come first
+POPULATION_PLOTS = ("Population lineage", "Hyperparameter schedules")
 
 
 def _table(study: Study) -> TrialTable | None:
@@ -36,8 +41,10 @@ def _baseline(study: Study) -> Any:
         return None
     if isinstance(value, (int, float)) and math.isfinite(value):
         return value
-    if isinstance(value, dict) and value and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())
     ):
         return value
     return None
@@ -61,12 +68,26 @@ class _Ranking:
             from ..importance import importance
 
             study = self.study
-            if self.table is not None and len(self.table.trials) > IMPORTANCE_LIMIT:
-                # an even spread of the COMPLETE trials: a forest on more costs seconds
-                spread = even(self.table.trials, IMPORTANCE_LIMIT)
-                study = cast("Study", Snapshot(study, spread, len(self.table.trials)))
+            done = _finite_briefs(study)
+            if len(done) > IMPORTANCE_LIMIT:
+                # an even spread of every COMPLETE trial (not of the plots' sample, which
+                # leans to the best): a forest on more costs seconds
+                picked = even(done, IMPORTANCE_LIMIT)
+                if isinstance(study, Snapshot):  # briefs: read the picked trials whole
+                    picked = study.trials_of([t.number for t in picked])
+                study = cast("Study", Snapshot(study, picked, len(done)))
             self._shares = importance(study)
         return self._shares
+
+
+def _finite_briefs(study: Study) -> list[Any]:
+    """Every COMPLETE trial with a finite value, as briefs when the snapshot sampled."""
+    memo: dict[Any, Any] = study.memo if isinstance(study, Snapshot) else {}
+    if "finite" not in memo:
+        every = study.every if isinstance(study, Snapshot) and study.every else study.trials
+        memo["finite"] = [t for t in every if t.state is TrialState.COMPLETE and
+                          t.value is not None and math.isfinite(t.value)]  # fmt: skip
+    return list(memo["finite"])
 
 
 def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
@@ -82,7 +103,7 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     table = _table(study)
     ranking = _Ranking(study, table)
     trials = study.trials
-    plots: list[tuple[str, Callable[[], Any]]] = []
+    plots = _population_plan(study)
     if table is not None:
         plots.append(("Optimisation history", lambda: history.plot_history(study)))
         if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and table.columns and _varies(table):
@@ -98,7 +119,7 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
         plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
     if table is not None:
-        plots.append(("Distribution of results", lambda: history.plot_ecdf(study)))
+        plots.append(("Distribution of results", lambda: _ecdf(study)))
         configs = {config_key(t.flat) for t in table.trials}
         grid_sampler = isinstance(study.sampler, samplers.Grid)
         if len(configs) >= 2 and summary.is_grid(table.columns, grid_sampler=grid_sampler):
@@ -109,6 +130,25 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         if baseline is not None:
             plots.append(("Tuned against baseline", lambda: summary.plot_baseline(study, baseline)))
     return plots
+
+
+def is_population(study: Study) -> bool:
+    """Whether the study holds a population of ``hs.pbt.run`` (its settings are stored)."""
+    record = getattr(study, "record", None)
+    return isinstance(getattr(record, "system_attrs", None), dict) and \
+        "pbt" in record.system_attrs  # type: ignore[union-attr]  # fmt: skip
+
+
+def _population_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
+    """The lineage and the schedules of a population with a finished turn, else nothing."""
+    if not is_population(study) or not any(t.state is TrialState.COMPLETE for t in study.trials):
+        return []
+    from . import lineage
+
+    whole = study.study if isinstance(study, Snapshot) else study  # every turn, not a sample
+    lineage_title, schedules_title = POPULATION_PLOTS
+    return [(lineage_title, lambda: lineage.plot_lineage(whole)),
+            (schedules_title, lambda: lineage.plot_schedules(whole))]  # fmt: skip
 
 
 def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
@@ -137,12 +177,48 @@ def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     return plots
 
 
-def snapshot(study: Study) -> Study:
+def _ecdf(study: Study) -> Any:
+    """The ECDF of every COMPLETE trial's value (from the briefs: a sample leaning to the
+    best would bend it), drawn at no more than ``LIMIT`` evenly spaced quantiles."""
+    if not (isinstance(study, Snapshot) and study.sampled):
+        return history.plot_ecdf(study)
+    values = sorted(float(t.value) for t in _finite_briefs(study))
+    picks = even(list(range(len(values))), LIMIT)
+    return history.ecdf_figure(study, [values[i] for i in picks],
+                               [(i + 1) / len(values) for i in picks])  # fmt: skip
+
+
+def caption(study: Study, title: str) -> str | None:
+    """What the plot ``title`` of a :func:`snapshot` shows when it is not every trial: a
+    sample (of how many) or an aggregate (over what); None when it draws every trial."""
+    if title in POPULATION_PLOTS:
+        return None  # every turn of every member, read whole
+    n_done = len(_finite_briefs(study))
+    if title == "Parameter importance" and n_done > IMPORTANCE_LIMIT:
+        return (f"Learnt from an even spread of {IMPORTANCE_LIMIT:,} of the {n_done:,} "
+                f"COMPLETE trials.")  # fmt: skip
+    if not (isinstance(study, Snapshot) and study.sampled):
+        return None
+    n, total = len(study.trials), study.total
+    if title == "Distribution of results":
+        return f"Aggregate: every one of the {n_done:,} COMPLETE trials' values."
+    if title == "Optimisation history":
+        return (f"Markers: a sample of {n:,} of {total:,} trials; the best-so-far line is "
+                f"exact (the sample holds every new best).")  # fmt: skip
+    if title == "Hypervolume":
+        return f"Aggregate over every one of the {total:,} trials."
+    if title in ("The whole grid", "Seed spread", "Tuned against baseline"):
+        return f"Aggregated over a sample of {n:,} of {total:,} trials."
+    return f"A sample of {n:,} of {total:,} trials."
+
+
+def snapshot(study: Study, briefs: Any = None) -> Study:
     """The study with its trials read once, sampled above 2,000 (what :func:`plan` draws);
-    a snapshot given again is returned as it is."""
+    a snapshot given again is returned as it is. ``briefs``: the storage's briefs of the
+    study, when the caller has just read them."""
     if isinstance(study, Snapshot):
         return cast("Study", study)
-    return cast("Study", Snapshot.of(study))
+    return cast("Study", Snapshot.of(study, briefs=briefs))
 
 
 def sample_note(study: Study) -> str | None:

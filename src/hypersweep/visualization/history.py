@@ -60,7 +60,10 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     )
     fig.add_trace(
         g.Scatter(
-            x=numbers, y=best_so_far(values, minimize), mode="lines", name="best so far",
+            x=numbers,
+            y=best_so_far(values, minimize),
+            mode="lines",
+            name="best so far",
             line={"shape": "hv"},
         )
     )
@@ -68,12 +71,16 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     if pruned:
         fig.add_trace(
             g.Scatter(
-                x=[t.number for t in pruned], y=[t.value for t in pruned], mode="markers",
-                name="pruned (last report)", marker={"symbol": "x", "color": "lightgray"},
+                x=[t.number for t in pruned],
+                y=[t.value for t in pruned],
+                mode="markers",
+                name="pruned (last report)",
+                marker={"symbol": "x", "color": "lightgray"},
             )
         )
     fig.update_layout(
-        title=f"Optimisation history of {shown(study.name)}", xaxis_title="trial",
+        title=f"Optimisation history of {shown(study.name)}",
+        xaxis_title="trial",
         yaxis_title=obj.axis_label(study, minimize),
     )
     return fig
@@ -120,12 +127,18 @@ def plot_param_history(
                           "colorbar": {"title": label}}  # fmt: skip
             fig.add_trace(
                 g.Scatter(
-                    x=[trials[j].number for j in pick],
-                    y=axis_values(col, [col.values[j] for j in pick]),
-                    mode="markers", marker=marker, name=shown(col.name) if ok else "not complete",
-                    legendgroup="done" if ok else "other", showlegend=False,
+                    x=np.asarray([trials[j].number for j in pick]),  # arrays: not checked
+                    y=axis_values(col, [col.values[j] for j in pick])
+                    if col.categorical
+                    else np.asarray([col.values[j] for j in pick]),  # one by one, as lists are
+                    mode="markers",
+                    marker=marker,
+                    name=shown(col.name) if ok else "not complete",
+                    legendgroup="done" if ok else "other",
+                    showlegend=False,
                 ),
-                row=row + 1, col=c + 1,
+                row=row + 1,
+                col=c + 1,
             )
         fig.update_yaxes(**axis_kind(col), row=row + 1, col=c + 1)
         fig.update_xaxes(title_text="trial", row=row + 1, col=c + 1)
@@ -175,8 +188,13 @@ def plot_intermediate(study: Study) -> Any:
         xs, ys, numbers = _curves(group)
         fig.add_trace(
             g.Scatter(
-                x=xs, y=ys, customdata=numbers, mode="lines", line={**style, "width": 1.2},
-                name=f"{state.value.lower()} ({len(group)})", opacity=0.8,
+                x=xs,
+                y=ys,
+                customdata=numbers,
+                mode="lines",
+                line={**style, "width": 1.2},
+                name=f"{state.value.lower()} ({len(group)})",
+                opacity=0.8,
                 hovertemplate="trial %{customdata}<br>step %{x}<br>%{y}<extra></extra>",
             )
         )
@@ -186,13 +204,16 @@ def plot_intermediate(study: Study) -> Any:
             g.Scatter(
                 x=[t.last_step for t in pruned],
                 y=[t.intermediate[t.last_step] for t in pruned],  # type: ignore[index]
-                customdata=[t.number for t in pruned], mode="markers", name="pruned here",
+                customdata=[t.number for t in pruned],
+                mode="markers",
+                name="pruned here",
                 marker={"symbol": "x", "size": 9, "color": "#d62728"},
                 hovertemplate="trial %{customdata} pruned at step %{x}<br>%{y}<extra></extra>",
             )
         )
     fig.update_layout(
-        title="Learning curves (pruned trials dotted, stopped at the x)", xaxis_title="step",
+        title="Learning curves (pruned trials dotted, stopped at the x)",
+        xaxis_title="step",
         yaxis_title="intermediate value",
     )
     return fig
@@ -201,19 +222,29 @@ def plot_intermediate(study: Study) -> Any:
 def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Any:
     """The empirical distribution of the COMPLETE trials' values: how often a result is
     reached (of ``objective`` in a study of several)."""
-    g = go()
     study = obj.single(study, objective, "plot_ecdf")
     values = sorted(float(t.value) for t in completed(study))  # type: ignore[arg-type]
     n = len(values)
+    return ecdf_figure(study, values, [(i + 1) / n for i in range(n)])
+
+
+def ecdf_figure(study: Study, values: Sequence[float], fractions: Sequence[float]) -> Any:
+    """The ECDF's figure from sorted values and the fraction of trials at or below each."""
+    g = go()
     minimize = study.direction is Direction.MINIMIZE
     fig = g.Figure(
         g.Scatter(
-            x=values, y=[(i + 1) / n for i in range(n)], mode="lines+markers",
-            line={"shape": "hv"}, name="ECDF",
+            x=list(values),
+            y=list(fractions),
+            mode="lines+markers",
+            line={"shape": "hv"},
+            name="ECDF",
         )
     )
     fig.update_layout(
-        title="Distribution of results (ECDF)", xaxis_title=obj.axis_label(study, minimize),
-        yaxis_title="fraction of trials with value <= x", yaxis={"range": [0, 1.02]},
+        title="Distribution of results (ECDF)",
+        xaxis_title=obj.axis_label(study, minimize),
+        yaxis_title="fraction of trials with value <= x",
+        yaxis={"range": [0, 1.02]},
     )
     return fig

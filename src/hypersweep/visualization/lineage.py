@@ -92,6 +92,13 @@ def plot_lineage(population: Any) -> Any:
     return fig
 
 
+def _drawn(value: Any) -> Any:
+    """A value as an axis draws it: numbers as they are, anything else as escaped text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return shown(value)
+
+
 def plot_schedules(population: Any) -> Any:
     """Each hyperparameter over training steps, one step-line per member (the value in
     force during each turn); the best schedule drawn thick."""
@@ -108,14 +115,14 @@ def plot_schedules(population: Any) -> Any:
         for member, own in _members(steps).items():
             fig.add_trace(graph.Scatter(
                 x=[s.start_step for s in own] + [own[-1].end_step],
-                y=[s.flat[name] for s in own] + [own[-1].flat[name]], mode="lines",
+                y=[_drawn(s.flat[name]) for s in [*own, own[-1]]], mode="lines",
                 line={"shape": "hv", "color": COLORS[member % len(COLORS)], "width": 1},
                 name=f"member {member}", legendgroup=str(member), showlegend=row == 1,
             ), row=row, col=1)  # fmt: skip
         if best_chain:
             fig.add_trace(graph.Scatter(
                 x=[s.start_step for s in best_chain] + [best_chain[-1].end_step],
-                y=[s.flat[name] for s in best_chain] + [best_chain[-1].flat[name]],
+                y=[_drawn(s.flat[name]) for s in [*best_chain, best_chain[-1]]],
                 mode="lines", line={"shape": "hv", "color": "black", "width": 3},
                 name="best schedule", legendgroup="best", showlegend=row == 1,
             ), row=row, col=1)  # fmt: skip

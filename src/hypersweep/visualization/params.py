@@ -40,16 +40,28 @@ def plot_slice(
         pick = [j for j, used in enumerate(col.active) if used]
         fig.add_trace(
             g.Scatter(
-                x=[shown(col.values[j]) if col.categorical else col.values[j] for j in pick],
-                y=[table.trials[j].value for j in pick],
-                mode="markers", name=shown(col.name), showlegend=False,
-                marker={"color": np.array([numbers[j] for j in pick]), "colorscale": "Blues",
-                        "cmin": min(numbers), "cmax": max(numbers), "showscale": i == 0,
-                        "colorbar": {"title": "trial"}, "line": {"width": 0.5}},
-                customdata=[numbers[j] for j in pick],
+                # numbers as arrays: plotly checks a list item by item (seconds on a page)
+                x=[shown(col.values[j]) for j in pick]
+                if col.categorical
+                else np.asarray([col.values[j] for j in pick]),
+                y=np.asarray([table.trials[j].value for j in pick], dtype=float),
+                mode="markers",
+                name=shown(col.name),
+                showlegend=False,
+                marker={
+                    "color": np.array([numbers[j] for j in pick]),
+                    "colorscale": "Blues",
+                    "cmin": min(numbers),
+                    "cmax": max(numbers),
+                    "showscale": i == 0,
+                    "colorbar": {"title": "trial"},
+                    "line": {"width": 0.5},
+                },
+                customdata=np.asarray([numbers[j] for j in pick]),
                 hovertemplate="trial %{customdata}<br>%{x}<br>value %{y}<extra></extra>",
             ),
-            row=row + 1, col=c + 1,
+            row=row + 1,
+            col=c + 1,
         )
         fig.update_xaxes(**axis_kind(col), row=row + 1, col=c + 1)
     fig.update_yaxes(title_text=obj.axis_label(study, table.minimize), col=1)
@@ -202,15 +214,24 @@ def plot_contour(
     fig = g.Figure()
     fig.add_trace(
         g.Contour(
-            x=gx, y=gy, z=_idw_surface(ex, ey, z, gx, gy), colorscale="Viridis",
-            reversescale=table.minimize, colorbar={"title": "value"}, name="interpolated",
-            contours={"coloring": "heatmap"}, connectgaps=True,
+            x=gx,
+            y=gy,
+            z=_idw_surface(ex, ey, z, gx, gy),
+            colorscale="Viridis",
+            reversescale=table.minimize,
+            colorbar={"title": "value"},
+            name="interpolated",
+            contours={"coloring": "heatmap"},
+            connectgaps=True,
         )
     )
     trials = [t for t, keep in zip(table.trials, both) if keep]
     fig.add_trace(
         g.Scatter(
-            x=ex, y=ey, mode="markers", name="trials",
+            x=ex,
+            y=ey,
+            mode="markers",
+            name="trials",
             marker={"color": "white", "line": {"color": "black", "width": 1}, "size": 7},
             text=[f"trial {t.number}: {t.value:.6g}<br>{hover_params(t.flat)}" for t in trials],
             hovertemplate="%{text}<extra></extra>",
