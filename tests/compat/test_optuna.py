@@ -478,3 +478,17 @@ def test_vector_reports_prune_a_multiobjective_study_where_optuna_refuses() -> N
     pruned = [t for t in study.trials if t.state is optuna.trial.TrialState.PRUNED]
     assert all(len(t.values) == 2 and isinstance(t.intermediate_values[0], tuple) for t in pruned)
     assert "values_0" in study.trials_dataframe().columns
+
+
+def test_a_wrong_number_of_values_fails_the_trial_as_in_optuna() -> None:
+    real = pytest.importorskip("optuna")
+    states = []
+    for opt in (real, optuna):
+        opt.logging.set_verbosity(opt.logging.ERROR)
+        one = opt.create_study()
+        one.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=2)
+        two = opt.create_study(directions=["minimize", "maximize"])
+        two.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        two.optimize(lambda t: [t.suggest_float("x", 0, 1), 2.0], n_trials=1)
+        states.append([t.state.name for t in [*one.trials, *two.trials]])
+    assert states[0] == states[1] == ["FAIL", "FAIL", "FAIL", "COMPLETE"]

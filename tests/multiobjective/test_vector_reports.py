@@ -4,6 +4,7 @@ pruned by ASHA on SQLite, and averaged over repeats."""
 from __future__ import annotations
 
 import statistics
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,16 @@ def test_a_malformed_vector_report_gets_one_clear_error(value: Any, match: str) 
     assert trial.intermediate == {}
 
 
-def test_vector_reports_come_back_as_tuples(url: str | None) -> None:
-    study = hs.create_study("v", storage=url, directions=["maximize", "minimize"],
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return storage_url(request.param, tmp_path)
+
+
+def test_vector_reports_come_back_as_tuples(any_url: str | None) -> None:
+    url, name = any_url, f"v-{uuid.uuid4().hex[:8]}"
+    study = hs.create_study(name, storage=url, directions=["maximize", "minimize"],
                             sampler="random", space=SPACE)  # fmt: skip
     trial = study.ask()
     trial.report([0.5, 3], 0)
@@ -63,7 +72,7 @@ def test_vector_reports_come_back_as_tuples(url: str | None) -> None:
     pruned = study.ask()
     pruned.report((0.25, 9.0), 0)
     study.tell(pruned, state="PRUNED")
-    for s in (study, hs.load_study("v", storage=url) if url else study):
+    for s in (study, hs.load_study(name, storage=url) if url else study):
         first, second = s.trials
         assert first.intermediate == {0: (0.5, 3.0), 1: (0.75, 2.5)}
         assert all(type(v) is tuple for v in first.intermediate.values())
