@@ -115,7 +115,7 @@ def _mlp_key(x: np.ndarray) -> tuple[str, tuple[int, ...], list[int]]:
 
 def mlp_digits(x: np.ndarray) -> tuple[tuple[float, ...], None]:
     """Validation error and log10(weights) of an MLP on digits (270 configurations,
-    40 epochs), every configuration trained once by ``prepare_mlp`` and then cached."""
+    20 epochs), every configuration trained once by ``prepare_mlp`` and then cached."""
     key, layers, pick = _mlp_key(x)
     if not _MLP_CACHE and _MLP_PATH.exists():
         _MLP_CACHE.update(json.loads(_MLP_PATH.read_text()))
@@ -132,7 +132,7 @@ def mlp_digits(x: np.ndarray) -> tuple[tuple[float, ...], None]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = MLPClassifier(layers, alpha=_ALPHA[pick[3]], learning_rate_init=_LR[pick[4]],
-                                  max_iter=40, random_state=0).fit(xtr, ytr)  # fmt: skip
+                                  max_iter=20, random_state=0).fit(xtr, ytr)  # fmt: skip
         sizes = [64, *layers, 10]
         weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         _MLP_CACHE[key] = [1 - float(model.score(xva, yva)), math.log10(weights)]
@@ -143,10 +143,16 @@ def mlp_digits(x: np.ndarray) -> tuple[tuple[float, ...], None]:
 def prepare_mlp() -> None:
     """Train every MLP configuration once, so that worker processes only read the cache."""
     grid = itertools.product(*[[(i + 0.5) / n for i in range(n)] for n in _LEVELS])
-    for x in grid:
+    for i, x in enumerate(grid):
         if x[0] < 0.5 and x[2] > 1 / _LEVELS[2]:
             continue  # one layer: the second layer's width is unused
         mlp_digits(np.array(x))
+        if i % 10 == 9:
+            _save_mlp()
+    _save_mlp()
+
+
+def _save_mlp() -> None:
     _MLP_PATH.parent.mkdir(exist_ok=True)
     tmp = _MLP_PATH.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(_MLP_CACHE))
@@ -315,8 +321,15 @@ def mean_ranks(table: dict[str, dict[str, float]], names: list[str]) -> dict[str
     return {m: float(np.mean(r)) for m, r in ranks.items()}
 
 
+CACHED_ONLY = False
+
+
 def _job(job: tuple[str, str, int, int]) -> tuple[str, str, int, list[float]]:
     name, problem, seed, n = job
+    if CACHED_ONLY and not any(
+        int(f.stem.split("-")[1]) >= n for f in (RUNS / name / problem).glob(f"{seed}-*.json")
+    ):
+        return name, problem, seed, []
     run = cached_run(name, problem, seed, n)
     return name, problem, seed, [hv_at(run, problem, b) for b in BUDGETS if b <= n]
 
@@ -333,6 +346,7 @@ def main() -> None:
     parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--budgets", type=int, nargs="*", default=None, help="100 250")
+    parser.add_argument("--cached-only", action="store_true", help="report the runs cached")
     parser.add_argument("--timing-trials", type=int, default=500)
     parser.add_argument("--out", default=str(HERE / "results" / "multiobjective.txt"))
     args = parser.parse_args()
@@ -342,6 +356,8 @@ def main() -> None:
     names = args.methods or list(methods())
     jobs = [(m, p, s, max(budgets)) for s in seeds for p in args.problems for m in names]
     BUDGETS[:] = budgets
+    global CACHED_ONLY
+    CACHED_ONLY = args.cached_only
     if "MLP-digits" in args.problems:
         prepare_mlp()
     per: dict[tuple[str, str], dict[int, list[float]]] = {}
@@ -355,7 +371,9 @@ def main() -> None:
     for name, problem, _, hvs in results:
         for b, v in zip(BUDGETS, hvs):
             per.setdefault((name, problem), {}).setdefault(b, []).append(v)
-    hv = {b: {p: {m: float(np.median(per[m, p][b])) for m in names} for p in args.problems}
+    counts = {key: len(v[budgets[0]]) for key, v in per.items() if v}
+    hv = {b: {p: {m: float(np.median(per[m, p][b])) if counts.get((m, p)) else 0.0
+                  for m in names} for p in args.problems}
           for b in budgets}  # fmt: skip
     lines = [f"# benchmarks/multiobjective.py {'--quick' if args.quick else ''}".rstrip(),
              f"# median hypervolume over seeds {seeds[0]}-{seeds[-1]} (fixed reference point per"
@@ -366,13 +384,21 @@ def main() -> None:
         lines.append(f"{'problem':12}" + "".join(f"{m:>{width}}" for m in names))
         for problem, row in hv[b].items():
             lines.append(f"{problem:12}" + "".join(f"{row[m]:>{width}.4f}" for m in names))
-        ranks = mean_ranks(hv[b], names)
-        lines.append(f"{'mean rank':12}" + "".join(f"{ranks[m]:>{width}.2f}" for m in names))
+        complete = {p: row for p, row in hv[b].items() if all(counts.get((m, p)) for m in names)}
+        ranks = mean_ranks(complete, names) if complete else dict.fromkeys(names, math.nan)
+        lines.append(f"{'mean rank':12}" + "".join(f"{ranks[m]:>{width}.2f}" for m in names)
+                     + f"   (over {len(complete)} problems with every method)")  # fmt: skip
         for m in names:
-            gaps = [row[m] / max(row.values()) - 1 for row in hv[b].values()]
-            worst = int(np.argmin(gaps))
-            lines.append(f"#   {m:16} worst gap to the best {100 * gaps[worst]:+.1f}% "
-                         f"({list(hv[b])[worst]})")  # fmt: skip
+            gaps = [row[m] / max(row.values()) - 1 for row in complete.values()]
+            worst = int(np.argmin(gaps)) if gaps else 0
+            lines.append(f"#   {m:16} worst gap to the best {100 * min(gaps, default=0):+.1f}% "
+                         f"({list(complete)[worst] if gaps else '-'})")  # fmt: skip
+        lines.append("")
+    short = [f"{m}/{p}: {c}" for (m, p), c in sorted(counts.items()) if c < n_seeds]
+    missing = [f"{m}/{p}" for m in names for p in args.problems if not counts.get((m, p))]
+    if short or missing:
+        lines.append("# fewer seeds than asked (method/problem: seeds): " + ", ".join(short))
+        lines.append("# not run (counted as 0): " + ", ".join(missing))
         lines.append("")
     if args.timing_trials:
         n = args.timing_trials
