@@ -97,3 +97,13 @@ def test_bad_prior_studies_are_refused_clearly() -> None:
     mo = hs.create_study(directions=["minimize", "minimize"], space={"x": hs.Float(0, 1)})
     with pytest.raises(ValueError, match="single-objective studies only"):
         hs.samplers.TPE(prior_studies=[mo])
+
+
+def test_a_warm_sampler_pickles_without_the_prior_study(prior: hs.Study) -> None:
+    """Samplers travel by pickle to Dask and Ray workers: they keep the trials' data."""
+    import pickle
+
+    for cls in (hs.samplers.TPE, hs.samplers.GP):
+        smp = cls(seed=0, prior_studies=[prior])
+        copy = pickle.loads(pickle.dumps(smp))
+        assert copy.prior_studies == (prior.name,)

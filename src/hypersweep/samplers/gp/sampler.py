@@ -102,8 +102,9 @@ class GP(Sampler):
             raise ValueError(f"GP: pending must be one of {', '.join(RULES)}; got {pending!r}")
         self.pending = pending
         int_at_least("GP", "n_warm", n_warm, 0)
-        self.prior_studies, self.n_warm = prior_studies, n_warm
-        self._priors = read_priors(prior_studies, "GP")
+        self.n_warm = n_warm
+        self._priors = read_priors(prior_studies, "GP")  # data only: samplers are pickled
+        self.prior_studies = tuple(p.name for p in self._priors)
         self._fits = FitCache()
         self._random = Random(seed=self.entropy, allow_repeats=allow_repeats)
         self._sobol: dict[tuple[int, int], np.ndarray] = {}

@@ -106,8 +106,10 @@ class TPE(Sampler):
         self.allow_repeats = allow_repeats
         self.multi_fidelity = multi_fidelity
         self.prior_fade = check_half("TPE", prior_fade)
-        self.prior_studies = prior_studies
-        self._warm = WarmKernels(read_priors(prior_studies, "TPE"), self.gamma, self.max_good)
+        priors = read_priors(prior_studies, "TPE")
+        self.prior_studies = tuple(p.name for p in priors)  # the data is kept, not the
+        # studies: a sampler travels by pickle to Dask and Ray workers
+        self._warm = WarmKernels(priors, self.gamma, self.max_good)
         self._fidelity: Fidelity | None = None  # the study pruner's rungs, read per ask
         self._directions: tuple[Any, ...] = ()
         self._sign = 1.0
