@@ -148,7 +148,8 @@ class _Studies:
         with self._lock:
             watched = self._watched.get(name)
         if watched is None:
-            watched = _Watched(load_study(name, storage=self.storage))
+            # the page never asks for a trial: the random sampler spares TPE's imports (scipy)
+            watched = _Watched(load_study(name, storage=self.storage, sampler="random"))
             with self._lock:
                 watched = self._watched.setdefault(name, watched)
         return watched
