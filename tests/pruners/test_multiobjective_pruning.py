@@ -157,3 +157,19 @@ def test_median_on_vectors_with_a_constant_objective_decides_as_on_numbers() -> 
         assert m.prune(history([*scalar, new_s], "maximize"), new_s) == m.prune(
             mo_history([*vector, new_v], both), new_v
         )
+
+
+def test_best_and_projected_vectors_work_per_objective() -> None:
+    from hypersweep.pruners._ranks import best_vector_at, projected_vector
+
+    t = vec(0, {1: (0.5, 4.0), 2: (0.7, 6.0), 4: (0.6, 5.0)}, TrialState.RUNNING)
+    assert best_vector_at(t, 3, MAX_MIN) == (0.7, 4.0)  # up to step 4: best of each column
+    assert best_vector_at(t, 5, MAX_MIN) is None
+    # from step 2 to 4 accuracy fell 0.1 and latency 1.0: carried on over log2(16/4) = 2
+    assert projected_vector(t, 3, 16, 2) == pytest.approx((0.4, 3.0))
+    slow = vec(1, {1: (0.2, 9.0), 2: (0.4, 9.0)}, TrialState.RUNNING)  # still climbing
+    peers = [vec(i + 2, {1: (0.5, 9.0), 2: (0.5, 9.0)}, TrialState.COMPLETE) for i in range(3)]
+    h = mo_history([*peers, slow])
+    assert ASHA(reduction_factor=2, min_resource=2).prune(h, slow)
+    projected = ASHA(reduction_factor=2, min_resource=2, max_resource=64, value="projected")
+    assert not projected.prune(h, slow)  # 0.4 + 0.2 * log2(64 / 2) = 1.4 projected
