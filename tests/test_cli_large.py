@@ -435,3 +435,24 @@ def test_plain_tables_are_what_rich_prints() -> None:
     for g in refused:
         assert plain_text(g) is None, g.title
         rich_text(g)  # rich prints them
+
+
+def test_show_studies_and_best_import_neither_sqlalchemy_nor_rich(tmp_path: Path) -> None:
+    """The cost they avoid, checked where it cannot flake: in a fresh process printing to
+    a pipe, show and the light studies and best load neither SQLAlchemy nor rich."""
+    build_study(tmp_path / "s.db", 30)
+    url = "sqlite:///s.db"  # relative, run in tmp_path: a title rich need not wrap
+    code = (
+        "import sys\n"
+        "from hypersweep.cli.parser import build_parser\n"
+        "from hypersweep.cli import view_commands as v\n"
+        "for argv, run in ((['show', 'big'], v.cmd_show), (['studies'], v.cmd_studies_light),\n"
+        "                  (['best', 'big'], v.cmd_best_light)):\n"
+        f"    assert run(build_parser().parse_args([*argv, '--storage', {url!r}])) == 0\n"
+        "heavy = [m for m in ('sqlalchemy', 'rich', 'numpy') if m in sys.modules]\n"
+        "print('heavy:', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "heavy: []" in done.stderr and "Best trial: #" in done.stdout

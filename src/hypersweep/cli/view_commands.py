@@ -65,7 +65,9 @@ def readonly_module() -> ModuleType:
     ``storage/sql/__init__.py`` when that has not run yet: it imports SQLAlchemy, the
     cost this reader exists to avoid."""
     name = "hypersweep.storage.sql.readonly"
-    if name in sys.modules or "hypersweep.storage.sql" in sys.modules:
+    if name in sys.modules:
+        return sys.modules[name]
+    if "hypersweep.storage.sql" in sys.modules:
         from ..storage.sql import readonly
 
         return readonly
