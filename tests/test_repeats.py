@@ -340,3 +340,30 @@ def test_bad_settings_are_refused() -> None:
         hs.create_study(select="median")
     with pytest.raises(TypeError, match="seed_objective must be True or False"):
         hs.create_study(seed_objective="yes")  # type: ignore[arg-type]
+
+
+def test_a_report_hook_decides_what_is_stored_and_judged() -> None:
+    """The public hook replaces subclassing the handle: it sees each validated report."""
+    from hypersweep.study.handle import ReportHook
+
+    class Doubled(ReportHook):
+        def stored(self, trial: hs.Trial, step: int, value: Any) -> Any:
+            return None if step == 3 else 2 * value
+
+        def judged(self, trial: hs.Trial) -> bool:
+            return False
+
+    asha = hs.pruners.ASHA(min_resource=1, reduction_factor=2)  # rungs 1, 2, 4, ...
+    study = hs.create_study(direction="minimize", sampler="random", pruner=asha)
+    first = study.ask()
+    first.report(0.1, 1)
+    first.report(0.1, 2)
+    study.tell(first, 0.1)
+    trial = study.ask()
+    trial.report(5.0, 1)
+    assert trial.should_prune()  # the plain hook asks the pruner: far worse than trial 0
+    trial.set_report_hook(Doubled())
+    trial.report(5.0, 2)
+    trial.report(5.0, 3)  # kept nowhere
+    assert trial.intermediate == {1: 5.0, 2: 10.0} and not trial.should_prune()
+    assert study.tell(trial, 5.0).intermediate == {1: 5.0, 2: 10.0}
