@@ -429,6 +429,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", help="--replay: comma-separated curve files (first: written)")
     parser.add_argument("--precompute", action="store_true", help="--replay: train the grids")
     parser.add_argument("--rows", dest="only_rows", help="--replay: rows to run (and none)")
+    parser.add_argument("--save", help="--replay: also pickle the rows here (for --combine)")
+    parser.add_argument("--combine", help="--replay: comma-separated --save files: tables")
     args = parser.parse_args(argv)
     if args.replay:
         hs.set_verbosity(0)
@@ -436,13 +438,21 @@ def main(argv: list[str] | None = None) -> None:
         from pruning_tasks import precompute
 
         tasks = args.tasks.split(",")
+        if args.combine:
+            from pruning_replay import combine
+
+            text = combine(args.combine.split(","))
+            print(text)
+            if args.out:
+                args.out.write_text(text + "\n")
+            return
         if args.precompute:
             precompute(args.cache, tasks, 3, 20)
             return
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         text = run_replay(tasks, args.samplers.split(","), seeds, 30, 20, args.cache,
                           args.only_rows.split(",") if args.only_rows else None,
-                          with_optuna=not args.no_optuna)  # fmt: skip
+                          with_optuna=not args.no_optuna, save=args.save)  # fmt: skip
         print(text)
         if args.out:
             args.out.write_text(text + "\n")

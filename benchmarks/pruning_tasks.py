@@ -152,6 +152,17 @@ def _diabetes() -> tuple[np.ndarray, ...]:
     return xt, xv, yt, yv
 
 
+def _friedman() -> tuple[np.ndarray, ...]:
+    from sklearn.datasets import make_friedman1
+    from sklearn.model_selection import train_test_split
+
+    x, y = make_friedman1(n_samples=1000, n_features=10, noise=1.0, random_state=0)
+    x = ((x - x.mean(0)) / x.std(0)).astype(np.float32)
+    y = ((y - y.mean()) / y.std()).astype(np.float32)
+    xt, xv, yt, yv = train_test_split(x, y, test_size=0.3, random_state=0)
+    return xt, xv, yt, yv
+
+
 def _keras_curve(
     data: tuple[np.ndarray, ...], config: Config, seed: int, epochs: int
 ) -> list[float]:
@@ -215,6 +226,10 @@ def _make_tasks() -> dict[str, Task]:
         return _torch_curves(_data("diabetes", _diabetes), cs, s, e, regression=True,
                              batch=32, depth=2)  # fmt: skip
 
+    def friedman(cs: list[Config], s: int, e: int) -> list[list[float]]:
+        return _torch_curves(_data("friedman", _friedman), cs, s, e, regression=True,
+                             optimizer="sgd", batch=16, depth=3)  # fmt: skip
+
     return {
         t.name: t
         for t in (
@@ -226,6 +241,8 @@ def _make_tasks() -> dict[str, Task]:
             Task("noisy", "MLP (plain SGD) on digits, 90 validation images: noisy scores",
                  noisy, lr=(1e-3, 1.0)),
             Task("regression", "two-layer MLP (Adam) on diabetes, validation R²", regression),
+            Task("friedman", "held out (never tuned on): three-layer MLP (plain SGD) on "
+                 "Friedman #1 (1,000 rows, noise 1), validation R²", friedman, lr=(1e-3, 1.0)),
         )
     }  # fmt: skip
 

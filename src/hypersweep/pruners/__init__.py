@@ -8,6 +8,7 @@ from .base import NoPruning, Pruner
 from .cannot_win import CannotWin
 from .compose import AllOf, AnyOf
 from .default import default_pruner
+from .forecast import Forecast
 from .hyperband import Hyperband
 from .median import Median
 from .paired import PairedTest
@@ -19,6 +20,7 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "CannotWin",
+    "Forecast",
     "Hyperband",
     "Median",
     "NoPruning",
