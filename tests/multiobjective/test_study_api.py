@@ -124,7 +124,7 @@ def test_directions_and_names_are_stored_and_checked(tmp_path: Any) -> None:
         "values_0", "values_1", "values_2")  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["gp", "cmaes", "auto"])
+@pytest.mark.parametrize("name", ["cmaes", "auto"])
 def test_a_single_objective_sampler_is_refused_at_create_time(name: str) -> None:
     with pytest.raises(ValueError, match="models a single objective"):
         hs.create_study(directions=["minimize", "maximize"], sampler=name)
