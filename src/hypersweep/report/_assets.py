@@ -192,14 +192,14 @@ hs.PENDING = "Computing (a random forest learns from the trials; this takes a fe
 hs.fillCard = function (card, item) {
   card.querySelector("h3").textContent = item.title;
   card.setAttribute("data-title", item.title);
-  var note = card.querySelector("p.plot-note");
-  note.textContent = item.note || "";
-  note.hidden = !item.note;
   var div = card.querySelector("div.plot");
   if (item.pending) {
     if (!div.classList.contains("js-plotly-plot")) { div.textContent = hs.PENDING; }
-    return;  // an older drawing stays until the new one comes
+    return;  // an older drawing (and its note) stays until the new one comes
   }
+  var note = card.querySelector("p.plot-note");
+  note.textContent = item.note || "";
+  note.hidden = !item.note;
   if (!div.classList.contains("js-plotly-plot")) { div.textContent = ""; }
   hs.draw(div, item.figure);
 };
@@ -220,7 +220,7 @@ hs.showFigures = function (payload) {
       card.className = "plot-card"; card.id = "card-" + i;
       var title = document.createElement("h3");
       var note = document.createElement("p");
-      note.className = "note plot-note";
+      note.className = "note plot-note"; note.hidden = true;
       var div = document.createElement("div");
       div.className = "plot"; div.id = id;
       card.append(title, note, div);
