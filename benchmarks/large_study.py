@@ -12,7 +12,8 @@ peak memory its maximum resident set size.
 ``git worktree add /tmp/hs-before HEAD``) on the same file, side by side. ``studies``
 and ``best`` are also timed as the light commands of ``hypersweep.cli.view_commands``
 ("now, light"), which read through the read-only sqlite3 reader as ``show`` does.
-``--tasks`` picks some of show, studies, best, report, dashboard; ``--cache DIR`` keeps
+``--tasks`` picks some of import (Python starting and importing hypersweep.cli, the floor
+of every command), show, studies, best, report, dashboard; ``--cache DIR`` keeps
 the study file elsewhere than the temp directory.
 
     python benchmarks/large_study.py
@@ -148,6 +149,9 @@ LIGHT = PROBE.replace(
     "code = handler(build_parser().parse_args(sys.argv[1:]))",
 )
 
+# the floor every command stands on: Python starting and importing hypersweep.cli
+IMPORT_ONLY = PROBE.replace("code = main(sys.argv[1:])", "code = 0")
+
 DASHBOARD = r"""
 import resource, sys, time, urllib.request
 from hypersweep.report import serve
@@ -193,8 +197,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--before", type=Path, help="a checkout of an older hypersweep")
     parser.add_argument("--cache", type=Path, help="the folder of the cached study file")
-    parser.add_argument("--tasks", default="show,studies,best,report,dashboard",
-                        help="comma-separated: show, studies, best, report, dashboard")  # fmt: skip
+    parser.add_argument("--tasks", default="import,show,studies,best,report,dashboard",
+                        help="comma-separated: import (the floor: importing hypersweep.cli), "
+                        "show, studies, best, report, dashboard")  # fmt: skip
     args = parser.parse_args()
     url = cached(args.trials, args.cache)
     work = tempfile.mkdtemp(prefix="hs-large-")
@@ -203,6 +208,7 @@ def main() -> None:
         versions.insert(0, ("before", args.before.resolve() / "src"))
     storage = ["--storage", url]
     tasks = {  # task: (code, argv, light code for "now" or None)
+        "import": (IMPORT_ONLY, [], None),
         "show": (PROBE, ["show", NAME, *storage], None),
         "studies": (PROBE, ["studies", *storage], LIGHT),
         "best": (PROBE, ["best", NAME, *storage], LIGHT),
