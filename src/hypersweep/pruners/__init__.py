@@ -1,4 +1,5 @@
-"""Pruners stop hopeless trials early: ``hs.pruners.ASHA``, ``Hyperband``, ``Median``,
+"""Pruners stop hopeless trials early: ``hs.pruners.Forecast`` (the default: finished
+peers' moves from where the trial stands), ``ASHA``, ``Hyperband``, ``Median``,
 ``Patience``, ``Threshold``, ``CannotWin`` (exact, for a mean of n bounded parts such as
 CV folds or seeds), ``PairedTest`` (a signed-rank test of those parts against the best
 trial's), combined with ``AnyOf`` / ``AllOf``, or ``NoPruning``."""
