@@ -15,9 +15,16 @@ from . import help_text
 from .argtypes import count, csv_list, int_list, port, seconds
 from .defaults import DEFAULT_STORAGE, SHOW_LIMIT, STORAGE_HELP
 from .run_commands import cmd_run, cmd_worker
-from .study_commands import cmd_best, cmd_delete, cmd_studies
+from .study_commands import cmd_delete
 from .transfer_commands import cmd_copy, cmd_export_any, cmd_import
-from .view_commands import cmd_benchmark, cmd_dashboard, cmd_report, cmd_show
+from .view_commands import (
+    cmd_benchmark,
+    cmd_best_light,
+    cmd_dashboard,
+    cmd_report,
+    cmd_show,
+    cmd_studies_light,
+)
 
 RAW = argparse.RawDescriptionHelpFormatter
 Handler = Callable[[argparse.Namespace], int]
@@ -156,7 +163,7 @@ def add_readers(sub: Any) -> None:
         "list the studies in a storage",
         "A table of the studies in a storage: name, direction, trials by state and best value.",
         help_text.STUDIES,
-        cmd_studies,
+        cmd_studies_light,
         study=False,
     )
     show = add_command(
@@ -193,7 +200,7 @@ def add_writers(sub: Any) -> None:
         "Print the best COMPLETE trial of STUDY as JSON on stdout; for several objectives "
         "the feasible Pareto front, or the one trial --knee, --weights or --best/--where picks.",
         help_text.BEST,
-        cmd_best,
+        cmd_best_light,
     )
     best.add_argument(
         "--knee", action="store_true", help="several objectives: the knee of the Pareto front"
@@ -251,8 +258,13 @@ def add_movers(sub: Any) -> None:
         cmd_copy,
         storage=None,
     )
-    copy.add_argument("--from", dest="source", metavar="URL", default=DEFAULT_STORAGE,
-                      help=f"the storage that holds STUDY (default {DEFAULT_STORAGE})")
+    copy.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        default=DEFAULT_STORAGE,
+        help=f"the storage that holds STUDY (default {DEFAULT_STORAGE})",
+    )
     copy.add_argument("--to", required=True, metavar="URL", help="the storage to copy into")
     copy.add_argument("--new-name", metavar="NAME", help="name of the copy (default: STUDY)")
     imp = add_command(
@@ -268,11 +280,19 @@ def add_movers(sub: Any) -> None:
     )
     imp.add_argument("kind", choices=("optuna", "archive"), help="what to import")
     imp.add_argument("source", nargs="?", metavar="FILE", help="the archive file (archive)")
-    imp.add_argument("--from", dest="optuna_url", metavar="URL",
-                     help="the Optuna storage URL, e.g. sqlite:///optuna.db (optuna)")
+    imp.add_argument(
+        "--from",
+        dest="optuna_url",
+        metavar="URL",
+        help="the Optuna storage URL, e.g. sqlite:///optuna.db (optuna)",
+    )
     imp.add_argument("--study", metavar="NAME", help="the Optuna study's name (optuna)")
-    imp.add_argument("--to", metavar="URL", default=None,
-                     help=f"the storage to import into (default {DEFAULT_STORAGE})")
+    imp.add_argument(
+        "--to",
+        metavar="URL",
+        default=None,
+        help=f"the storage to import into (default {DEFAULT_STORAGE})",
+    )
     imp.add_argument("--new-name", metavar="NAME", help="name of the new study")
 
 
