@@ -122,3 +122,31 @@ def test_replay_rows_pair_each_pruner_with_no_pruning() -> None:
     again = replay.run_replay(["regression"], ["Random"], [0, 1], 6, 5, None,
                               ["ASHA", "SuccessiveHalvingPruner"])  # fmt: skip
     assert again == text  # seeded: the same figures every run
+
+
+def test_verdicts_check_the_targets_and_hold_the_sixth_task_apart() -> None:
+    """The issue's targets read from the rows: a default within 0.5 points at <= 40% of
+    the epochs is met; against an optuna pruner it needs to be better on one figure and
+    no worse on the other; the held-out task is summarised on its own."""
+    replay = _load_replay()
+    row, result = replay.Row, replay.Result
+
+    def rows(default: tuple[float, int], optuna: tuple[float, int]) -> list[object]:
+        made = []
+        for lib, name, (best, epochs) in [("hypersweep", "none", (0.9, 100)),
+                                          ("hypersweep", "default", default),
+                                          ("optuna", "none", (0.9, 100)),
+                                          ("optuna", "MedianPruner", optuna)]:  # fmt: skip
+            r = row(lib, "TPE", name)
+            r.runs = {s: result(best, epochs) for s in range(3)}
+            made.append(r)
+        return made
+
+    text = replay.verdicts({"digits": rows((0.897, 40), (0.897, 45))})
+    assert "d acc -0.30 at 40%: met" in text and "vs Median beats" in text
+    text = replay.verdicts({"digits": rows((0.897, 41), (0.897, 40))})
+    assert "NOT met" in text and "vs Median no" in text
+    blocks = replay.summaries({"digits": rows((0.9, 50), (0.9, 50)),
+                               "friedman": rows((0.9, 50), (0.9, 50))}, 0)  # fmt: skip
+    assert len(blocks) == 3 and blocks[0].startswith("Overall")
+    assert blocks[1].startswith("Held out") and "friedman TPE" in blocks[2]
