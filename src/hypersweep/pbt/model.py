@@ -32,6 +32,7 @@ MIN_POINTS = 4  # fewer: the model knows nothing yet, so explore at random
 LENGTHS = (0.1, 0.2, 0.4, 0.8)
 EPSILONS = (0.01, 0.1, 0.3)
 NOISES = (0.01, 0.1, 0.5)  # on standardized improvements
+EXPLORATION = 0.5  # the UCB's weight on uncertainty, times GP-UCB's usual root-log factor
 
 
 @dataclass(frozen=True)
@@ -171,5 +172,5 @@ def ucb_choice(
     near = np.clip(here + 0.1 * rng.standard_normal((candidates // 4, len(paths))), 0.0, 1.0)
     pool = np.vstack([rng.random((candidates, len(paths))), near, here[None, :]])
     mu, sd = model.predict(pool, now)
-    beta = math.sqrt(2.0 * math.log(len(paths) * (len(usable) + 1) ** 2 / 0.1)) / 2.0
+    beta = EXPLORATION * math.sqrt(2.0 * math.log(len(paths) * (len(usable) + 1) ** 2 / 0.1))
     return decode(pool[int(np.argmax(mu + beta * sd))], space, paths)
