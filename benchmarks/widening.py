@@ -44,10 +44,16 @@ CACHE = Path(__file__).parent / ".cache" / "widening"
 SYNTHETIC = ["branin", "hartmann3", "hartmann6", "rosenbrock5", "ackley5", "levy10",
              "styblinski_tang8"]  # fmt: skip
 KEEP = 0.6  # the narrow box's share of each range
+BOXES = {
+    "widened": "60% boxes holding the optimum",
+    "missed": "the same, but the first range cut to the 40% away from the optimum",
+}
 
 
-def narrow_box(name: str, seed: int) -> dict[str, Any]:
-    """The suite's box cut to 60% of each range, at random but around the optimum."""
+def narrow_box(name: str, seed: int, miss: bool = False) -> dict[str, Any]:
+    """The suite's box cut to 60% of each range, at random but around the optimum; with
+    ``miss``, the first coordinate's range is the 40% at the end away from the optimum,
+    so the first box misses it and the widened study must leave its old trials' region."""
     p = problems.PROBLEMS[name]
     rng = np.random.default_rng((seed, zlib.crc32(name.encode())))
     opt = p.optima[0]
@@ -58,6 +64,12 @@ def narrow_box(name: str, seed: int) -> dict[str, Any]:
         lo_max = min(param.high - width, opt[key])
         lo = float(rng.uniform(lo_min, lo_max)) if lo_max > lo_min else lo_min
         out[key] = hs.Float(lo, lo + width)
+    if miss:
+        key, param = next(iter(p.space.items()))
+        width = (param.high - param.low) * 0.4
+        far = opt[key] < (param.low + param.high) / 2
+        out[key] = hs.Float(param.high - width, param.high) if far else hs.Float(
+            param.low, param.low + width)  # fmt: skip
     return out
 
 
@@ -76,7 +88,8 @@ def run_one(kind: str, name: str, seed: int, arm: str, n: int, at: int) -> list[
         study = hs.create_study("s", storage=store, space=p.space, sampler=sampler(kind, seed))
         study.optimize(p.objective, n_trials=n)
     else:
-        study = hs.create_study("s", storage=store, space=narrow_box(name, seed),
+        box = narrow_box(name, seed, miss=arm == "missed")
+        study = hs.create_study("s", storage=store, space=box,
                                 sampler=sampler(kind, seed))  # fmt: skip
         study.optimize(p.objective, n_trials=at)
         study = hs.create_study("s", storage=store, space=p.space, load_if_exists=True,
@@ -94,13 +107,16 @@ def regret(name: str, values: list[float], n: int) -> float:
     return math.log10(max(min(values[:n]) - opt, 1e-12))
 
 
-def table(kinds: list[str], names: list[str], seeds: list[int], n: int, at: int) -> str:
+def table(
+    kinds: list[str], names: list[str], seeds: list[int], n: int, at: int, arm: str = "widened"
+) -> str:
     from scipy.stats import wilcoxon
 
     budgets = sorted({at, at + (n - at) // 4, at + (n - at) // 2, n})
-    lines = [f"widened at trial {at} (60% boxes holding the optimum -> the suite's box), "
+    lines = [f"{arm} at trial {at} ({BOXES[arm]} -> the suite's box), "
              f"{len(seeds)} seeds; median log10 regret; ok = seeds where widened <= "
-             "unchanged; p: paired Wilcoxon", ""]  # fmt: skip
+             f"unchanged; p: paired Wilcoxon; the {arm} column is the changed study",
+             ""]  # fmt: skip
     head = (
         f"{'sampler':9} {'problem':17} {'n':>4} {'unchanged':>9} {'widened':>8} {'ok':>6} {'p':>6}"
     )
@@ -111,7 +127,7 @@ def table(kinds: list[str], names: list[str], seeds: list[int], n: int, at: int)
             got = {}
             for s in seeds:
                 files = [CACHE / f"{kind}-{name}-{s}-{a}-{at}-{n}.json" for a in
-                         ("unchanged", "widened")]  # fmt: skip
+                         ("unchanged", arm)]  # fmt: skip
                 if all(f.exists() for f in files):
                     got[s] = [json.loads(f.read_text()) for f in files]
             if len(got) < 3:
@@ -126,7 +142,37 @@ def table(kinds: list[str], names: list[str], seeds: list[int], n: int, at: int)
                              f"{int(np.sum(w <= u)):3d}/{len(u):<2d} {p:6.3f}{flag}")  # fmt: skip
         lines.append("")
     lines.append(f"rows after the widening where widened is worse at p < 0.05: {worse}")
+    if arm == "missed":
+        lines += ["", *restart_rows(kinds, names, seeds, n, at)]
     return "\n".join(lines)
+
+
+def restart_rows(
+    kinds: list[str], names: list[str], seeds: list[int], n: int, at: int
+) -> list[str]:
+    """The missed study at ``n`` against a restart: its first ``at`` trials, then a new
+    study on the suite's box (the same seed's unchanged run's first n - at trials)."""
+    from scipy.stats import wilcoxon
+
+    out = [f"missed study at {n} trials against a restart after trial {at} (median log10 "
+           "regret; ok = seeds where keeping the trials is at least as good)"]  # fmt: skip
+    for kind in kinds:
+        for name in names:
+            kept, fresh = [], []
+            for s in seeds:
+                fm = CACHE / f"{kind}-{name}-{s}-missed-{at}-{n}.json"
+                fu = CACHE / f"{kind}-{name}-{s}-unchanged-{at}-{n}.json"
+                if fm.exists() and fu.exists():
+                    vm, vu = json.loads(fm.read_text()), json.loads(fu.read_text())
+                    kept.append(regret(name, vm, n))
+                    fresh.append(regret(name, vm[:at] + vu[: n - at], n))
+            if len(kept) < 3:
+                continue
+            k, f = np.array(kept), np.array(fresh)
+            p = float(wilcoxon(k, f).pvalue) if np.any(k != f) else 1.0
+            out.append(f"{kind:9} {name:17} kept {np.median(k):7.3f} restart {np.median(f):7.3f} "
+                       f"ok {int(np.sum(k <= f))}/{len(k)} p {p:.3f}")  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -136,17 +182,18 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--widen-at", type=int, default=100)
+    ap.add_argument("--miss", action="store_true", help="also: a first box missing the optimum")
     ap.add_argument("--table", action="store_true")
     a = ap.parse_args()
     kinds, names, seeds = a.samplers.split(","), a.problems.split(","), list(range(a.seeds))
     if a.table:
-        print(table(kinds, names, seeds, a.trials, a.widen_at))
+        print(table(kinds, names, seeds, a.trials, a.widen_at, "missed" if a.miss else "widened"))
         return
     hs.set_verbosity(0)
     for name in names:
         for seed in seeds:
             for kind in kinds:
-                for arm in ("unchanged", "widened"):
+                for arm in ("unchanged", "widened", *(["missed"] if a.miss else [])):
                     t0 = time.process_time()
                     v = run_one(kind, name, seed, arm, a.trials, a.widen_at)
                     print(f"{kind} {name} {seed} {arm}: {regret(name, v, a.trials):.3f} "
