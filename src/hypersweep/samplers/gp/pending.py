@@ -12,16 +12,24 @@
   one score low in every draw: meant to keep batches spread out yet good. Compared in
   ``benchmarks/gp_scale.py``: at 4 workers both beat the liar by far; against the
   believer it won 3 of 7 problems on one seed, too few to change the default.
+- ``"penalty"``, ``"lp"``, ``"believer_penalty"``: EI times local penalties around
+  each pending point (see ``batch``): hard ones (Alvi et al. 2019) on the plain
+  posterior, Gonzalez et al.'s soft ones, or hard ones on top of the believer.
+  Compared with the others in ``benchmarks/gp_batch.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .batch import penalised
 from .model import Posterior
 from .optimize import Best
 
-RULES = ("fantasies", "believer", "liar")
+# penalty: hard local penalties on the plain posterior; lp: Gonzalez's soft ones;
+# believer_penalty: hard penalties on top of the believer (see ``batch``)
+PENALTIES = {"penalty": (True, False), "lp": (False, False), "believer_penalty": (True, True)}
+RULES = ("fantasies", "believer", "liar", *PENALTIES)
 N_FANTASIES = 16
 
 
@@ -43,4 +51,7 @@ def with_pending(
         draws = post.sample_joint(fp, N_FANTASIES, rng)  # (p, S)
         out = post.with_values(fp, draws)
         return out, out.y.min(axis=0)
+    if rule in PENALTIES:
+        hard, believe = PENALTIES[rule]
+        return penalised(post, fp, rng, hard=hard, believe=believe)
     raise ValueError(f"unknown pending rule {rule!r}: choose from {', '.join(RULES)}")
