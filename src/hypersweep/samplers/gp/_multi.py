@@ -1,16 +1,17 @@
 """The GP sampler with several objectives: log EHVI times the probability of feasibility.
 
-One GP per objective (independent, each on the same monotone output transform as the
-single-objective sampler) and one per constraint. A candidate's score is
+One GP per objective and one per constraint (independent, each on standardised values;
+the hyperparameters come from the single-objective sampler's fitting cache). A candidate's score is
 
     log EHVI(front of feasible trials) + sum_k log P(constraint_k <= 0),
 
 the constrained EHVI of Gardner et al. 2014 / optuna's constrained LogEHVI, with
 EHVI exact by box decomposition (``ehvi``). Until a trial is feasible the score is the
 probability of feasibility alone, so the search first walks into the feasible region.
-The front and its reference point (nadir + 10% of the range) live in the transformed
-space, where the GPs are fit. Running trials join each GP at their posterior mean
-(kriging believer) and the front at those means, so parallel workers spread out.
+The front and its reference point (the worst value of every trial + 10% of the range)
+live in the standardised space where the GPs are fit. Running trials join each GP at
+their posterior mean (kriging believer) and the front at those means, so parallel
+workers spread out.
 
 The model, kernel, fitting cache and candidate generation are the single-objective
 sampler's (``model``, ``fitting``, ``optimize``); only the acquisition and its
@@ -45,6 +46,13 @@ _TRIES = 256
 # ask costs about a CPU second at 250 trials and grows (n^2 posterior, k^2 boxes for 3
 # objectives), TPE's about 0.01 s (as optuna's AutoSampler hands over after 250 trials).
 HANDOVER = 250
+# The objectives are modelled standardised (not Yeo-Johnson transformed as one objective
+# is) and EHVI's reference point is the worst of every trial plus 10% of the range (not
+# the front's nadir): on ZDT1 (development seed 101, 30 variables) hypervolume at 40 / 60
+# trials went 9.27 / 10.90 -> 10.54 / 11.25, the far reference point rewarding the
+# front's ends and the plain scale keeping the gaps between front points as they are.
+OUTPUT = "standardise"  # or "transform"
+REFERENCE = "all"  # or "front"
 _N_LOCAL = 256
 _caches: weakref.WeakKeyDictionary[Any, dict[str, FitCache]] = weakref.WeakKeyDictionary()
 _successors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -172,6 +180,8 @@ def _ranked(
     if len(front) and len(pend) and not constraints:
         front = np.vstack([front, np.column_stack([p.y[-len(pend) :] for p in objectives])])
     ref = reference_point(front) if len(front) else np.zeros(loss.shape[1])
+    if REFERENCE == "all" and len(front):
+        ref = np.column_stack(ys).max(axis=0) + 0.1 * np.ptp(np.column_stack(ys), axis=0)
     acq = Acquisition(objectives, constraints, np.array(bounds), front, ref, enc)
     anchors = x[feasible][pareto_mask(front[: int(feasible.sum())])] if feasible.any() else x
     points = _optimize(acq, enc, anchors, rng, sampler.n_candidates, sampler.n_starts)
@@ -190,7 +200,7 @@ def _posterior(
     hyper = fits.hyper(enc, x, y, entropy=sampler.entropy,
                        deterministic=sampler.deterministic_objective,
                        max_fit_points=sampler.max_fit_points)  # fmt: skip
-    ys = output.transform(y)
+    ys = output.transform(y) if OUTPUT == "transform" else output.standardise(y)
     keep = subset(ys, sampler.max_points, rng, recent=True)
     return Posterior(enc.features(x[keep]), ys[keep], enc.cols, hyper), ys
 
