@@ -20,16 +20,19 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 # This file's name shadows the ``cmaes`` package optuna imports: drop its folder from the
 # path (spawned workers inherit the path) so optuna finds the real one.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != _HERE]
 
+import json  # noqa: E402
+
 from hypersweep.harness import Results  # noqa: E402
 from hypersweep.harness.problems import PROBLEMS  # noqa: E402
 from hypersweep.harness.report import best_so_far, score  # noqa: E402
-from hypersweep.harness.runner import print_progress, run  # noqa: E402
+from hypersweep.harness.runner import RunResult, print_progress, run  # noqa: E402
 
 METHODS = ("hypersweep:cmaes", "optuna:cmaes")
 CONTINUOUS = [p.name for p in PROBLEMS.values() if p.kind == "continuous"]
@@ -72,6 +75,26 @@ def table(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _saver(path: Path) -> Any:
+    """A progress callback that also appends each finished run to ``path`` (JSON lines),
+    so that a long run cut short still leaves its finished runs to tabulate."""
+
+    def progress(i: int, total: int, record: RunResult) -> None:
+        print_progress(i, total, record)
+        with path.open("a") as f:
+            f.write(json.dumps({**record.__dict__, "values": list(record.values)}) + "\n")
+
+    return progress
+
+
+def from_lines(path: Path, budgets: list[int]) -> Results:
+    runs = [RunResult(**{**d, "values": tuple(d["values"])})
+            for d in map(json.loads, path.read_text().splitlines())]  # fmt: skip
+    problems = list(dict.fromkeys(r.problem for r in runs))
+    seeds = sorted({r.seed for r in runs})
+    return Results(problems, list(METHODS), seeds, budgets, runs=runs)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=",".join(CONTINUOUS))
@@ -80,15 +103,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budgets", default="200,1000")
     parser.add_argument("--jobs", type=int, default=None, help="default: one per CPU")
     parser.add_argument("--save", action="store_true", help=f"write the table to {RESULTS}")
+    parser.add_argument("--lines", type=Path, help="append each finished run here (JSON lines)")
+    parser.add_argument("--from-lines", type=Path, help="tabulate the runs saved with --lines")
     args = parser.parse_args(argv)
+    budgets = [int(b) for b in args.budgets.split(",")]
+    if args.from_lines:
+        print(table(from_lines(args.from_lines, budgets)))
+        return
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     results = run(
         args.problems.split(","),
         list(METHODS),
         seeds=seeds,
-        budgets=[int(b) for b in args.budgets.split(",")],
+        budgets=budgets,
         n_jobs=args.jobs,
-        progress=print_progress,
+        progress=_saver(args.lines) if args.lines else print_progress,
     )
     if results.skipped:
         print(f"skipped: {results.skipped}", file=sys.stderr)

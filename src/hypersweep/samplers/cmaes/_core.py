@@ -1,7 +1,7 @@
 """The (mu/mu_w, lambda) CMA-ES of Hansen's tutorial (arXiv:1604.00772), in the unit cube.
 
 Pure functions over an immutable :class:`State`: sampling, one generation's update
-(rank-one and rank-mu covariance updates, cumulative step-size adaptation), the
+(rank-one and active rank-mu covariance updates, cumulative step-size adaptation), the
 margin for discrete coordinates (Hamano et al., GECCO 2022) and the IPOP restart
 test (Auger & Hansen, CEC 2005). The sampler feeds it generations read from the
 trials, so every process that reads the same trials computes the same state.
@@ -25,7 +25,13 @@ _RESAMPLE = 10  # draws tried inside the cube before clipping
 
 @dataclass(frozen=True)
 class Weights:
-    """Recombination weights and learning rates for dimension n and population lam."""
+    """Recombination weights and learning rates for dimension n and population lam.
+
+    ``w`` holds a weight for every rank: the best ``mu`` positive (summing to 1, they
+    move the mean), the rest negative (active CMA, Hansen's tutorial eq. 53): the
+    worst points push the covariance away from their directions, which learns a
+    narrow valley (Rosenbrock's) in fewer generations than the positive half alone.
+    """
 
     n: int
     lam: int
@@ -42,14 +48,21 @@ class Weights:
     @staticmethod
     def make(n: int, lam: int) -> Weights:
         mu = lam // 2
-        raw = math.log((lam + 1) / 2) - np.log(np.arange(1, mu + 1))
-        w = raw / raw.sum()
-        mu_eff = float(1.0 / np.sum(w**2))
+        raw = math.log((lam + 1) / 2) - np.log(np.arange(1, lam + 1))
+        pos, neg = raw[:mu], raw[mu:]
+        mu_eff = float(pos.sum() ** 2 / np.sum(pos**2))
         c_sigma = (mu_eff + 2) / (n + mu_eff + 5)
         d_sigma = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_sigma
         c_c = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
         c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
         c_mu = min(1 - c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
+        w = np.concatenate([pos / pos.sum(), np.zeros(len(neg))])
+        if len(neg) and np.any(neg < 0):
+            mu_eff_neg = float(neg.sum() ** 2 / np.sum(neg**2))
+            scale = min(1 + c_1 / c_mu if c_mu > 0 else math.inf,
+                        1 + 2 * mu_eff_neg / (mu_eff + 2),
+                        (1 - c_1 - c_mu) / (n * c_mu) if c_mu > 0 else math.inf)  # fmt: skip
+            w[mu:] = np.minimum(neg, 0.0) * scale / abs(float(np.minimum(neg, 0.0).sum()))
         chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
         return Weights(n, lam, mu, w, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n)
 
@@ -112,22 +125,29 @@ def draw(state: State, rng: np.random.Generator) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
 
 
-def update(state: State, xs: np.ndarray, fs: np.ndarray) -> State:
+def update(
+    state: State, xs: np.ndarray, fs: np.ndarray, injected: np.ndarray | None = None
+) -> State:
     """One generation: ``xs`` (lam, n) evaluated to ``fs`` (smaller is better).
 
     Points need not come from this distribution (older generations, other
-    samplers): each step y is shortened to Mahalanobis length sqrt(n) + 2n/(n+2),
-    Hansen's rule for injected solutions, so no outlier can blow the state up.
+    samplers): each such step y (``injected``; all when None) is shortened to
+    Mahalanobis length sqrt(n) + 2n/(n+2), Hansen's rule for injected solutions, so
+    no outlier can blow the state up. The distribution's own draws are used as they
+    are: shortening them too held back the step size on slopes.
     """
     wts = state.weights
     n = wts.n
     order = np.argsort(fs, kind="stable")
     inv_sqrt = state.b @ np.diag(1 / state.d) @ state.b.T
-    ys = (xs[order[: wts.mu]] - state.mean) / (state.sigma * state.margin)
-    lengths = np.linalg.norm(ys @ inv_sqrt.T, axis=1)
+    ys = (xs[order] - state.mean) / (state.sigma * state.margin)
+    lengths = np.maximum(np.linalg.norm(ys @ inv_sqrt.T, axis=1), 1e-12)
     limit = math.sqrt(n) + 2 * n / (n + 2)
-    ys *= np.minimum(1.0, limit / np.maximum(lengths, 1e-300))[:, None]
-    y_w = wts.w @ ys
+    clip = np.ones(len(ys), dtype=bool) if injected is None else np.asarray(injected)[order]
+    ys *= np.where(clip, np.minimum(1.0, limit / lengths), 1.0)[:, None]
+    lengths = np.where(clip, np.minimum(lengths, limit), lengths)
+    w = wts.w[: len(ys)]
+    y_w = w[: wts.mu] @ ys[: wts.mu]
     mean = state.mean + state.sigma * state.margin * y_w
     p_sigma = (1 - wts.c_sigma) * state.p_sigma + math.sqrt(
         wts.c_sigma * (2 - wts.c_sigma) * wts.mu_eff
@@ -138,8 +158,10 @@ def update(state: State, xs: np.ndarray, fs: np.ndarray) -> State:
     c_path = math.sqrt(wts.c_c * (2 - wts.c_c) * wts.mu_eff)
     p_c = (1 - wts.c_c) * state.p_c + h_sigma * c_path * y_w
     delta = (1 - h_sigma) * wts.c_c * (2 - wts.c_c)
-    rank_mu = (ys * wts.w[:, None]).T @ ys
-    cov = ((1 + wts.c_1 * delta - wts.c_1 - wts.c_mu) * state.cov
+    # a negative weight acts on the direction only (eq. 46): rescaled to length sqrt(n)
+    w_o = np.where(w >= 0, w, w * n / lengths**2)
+    rank_mu = (ys * w_o[:, None]).T @ ys
+    cov = ((1 + wts.c_1 * delta - wts.c_1 - wts.c_mu * float(w.sum())) * state.cov
            + wts.c_1 * np.outer(p_c, p_c) + wts.c_mu * rank_mu)  # fmt: skip
     sigma = state.sigma * math.exp(min(1.0, (wts.c_sigma / wts.d_sigma) * (norm / wts.chi_n - 1)))
     sorted_f = fs[order]

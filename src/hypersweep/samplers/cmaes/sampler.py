@@ -46,6 +46,9 @@ class CMAES(Sampler):
       not freeze. A trial stores only the rounded value; the continuous draw
       behind it is recomputed from (seed, trial number) when the generation is
       read back, and the rounded value is used when that draw does not match.
+    - The update is active CMA-ES (negative weights for the worse half of each
+      generation) and uses the distribution's own draws at full length; only points
+      it did not draw are shortened as injected solutions.
     - With ``restarts=True`` (IPOP) the search restarts from a random point with
       twice the population when its step collapses, its best value stops
       improving, or its covariance degenerates.
@@ -186,9 +189,11 @@ class CMAES(Sampler):
         return self._with_margin(enc, _core.initial(mean, self.sigma0, lam))
 
     def _advance(self, state: State, chunk: list[Usable], enc: Encoding) -> State:
-        xs = np.array([self._generated(state, number, x, enc) for number, x, _ in chunk])
+        drawn = [self._generated(state, number, x, enc) for number, x, _ in chunk]
+        xs = np.array([x for x, _ in drawn])
+        injected = np.array([not own for _, own in drawn])
         fs = np.array([f for _, _, f in chunk])
-        new = self._with_margin(enc, _core.update(state, xs, fs))
+        new = self._with_margin(enc, _core.update(state, xs, fs, injected))
         if self.restarts and _core.should_restart(new):
             k = new.restarts + 1
             rng = np.random.default_rng((self.entropy & (2**63 - 1), 0x1B0B, k))
@@ -198,20 +203,20 @@ class CMAES(Sampler):
 
     def _generated(
         self, state: State, number: int, stored: np.ndarray, enc: Encoding
-    ) -> np.ndarray:
-        """The continuous draw behind a stored trial, when it was drawn from ``state``.
+    ) -> tuple[np.ndarray, bool]:
+        """The continuous draw behind a stored trial, and whether ``state`` drew it.
 
         Rounding loses where in its integer's interval a draw fell; learning from the
         rounded value instead pulls the mean onto the grid and shrinks the variance.
+        A point the state did not draw (enqueued, another sampler's, drawn from an
+        older state by another worker) is an injected solution.
         """
-        if not enc.is_discrete.any():
-            return stored
         for attempt in range(_REGEN_ATTEMPTS):
             x = _core.draw(state, self._draw_rng(number, attempt))
             snapped = enc.snap(x)
             if np.allclose(snapped, stored, atol=1e-9):
-                return np.where(enc.is_discrete, x, stored)
-        return stored
+                return np.where(enc.is_discrete, x, stored), True
+        return stored, False
 
     def _with_margin(self, enc: Encoding, state: State) -> State:
         if not self.margin:
