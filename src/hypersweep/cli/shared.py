@@ -51,11 +51,12 @@ def open_storage(url: str) -> Storage:
     return get_storage(url)
 
 
-def load_named(args: argparse.Namespace, store: Storage) -> Study:
-    """The study the command line names (``STUDY``) from an open storage."""
+def load_named(args: argparse.Namespace, store: Storage, sampler: str | None = None) -> Study:
+    """The study the command line names (``STUDY``) from an open storage; ``sampler="random"``
+    where the command never asks for a trial (the default, TPE, imports its whole stack)."""
     from ..study.factory import load_study
 
-    return load_study(args.study, storage=store)
+    return load_study(args.study, storage=store, sampler=sampler)
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:

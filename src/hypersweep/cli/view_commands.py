@@ -318,9 +318,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     needs_plotly()
     from ..report import write_report
 
-    store = open_storage(storage_url(args))
+    url = storage_url(args)
+    reader = open_reader(url, args.study)  # a plain SQLite file: no SQLAlchemy to import
+    store: Storage = reader or open_storage(url)
     try:
-        study = load_named(args, store)
+        study = load_named(args, store, sampler="random")  # the report never asks for a trial
         path = args.output or report_file(study.name)
         write_report(study, path, title=args.title)
         n = store.count_trials(study.record.study_id)  # not study.trials: no full read

@@ -169,9 +169,8 @@ def _split_between(keys: np.ndarray, part: np.ndarray, w: np.ndarray, means: np.
 
 def _range_sums(weights: np.ndarray, first: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
     """out[c] = sum of weights[L] over the leaves with first[L] <= c < last[L]."""
-    diff = np.zeros(n + 1)
-    np.add.at(diff, first, weights)
-    np.add.at(diff, last, -weights)
+    # bincount adds the weights of equal indices as np.add.at does, several times faster
+    diff = np.bincount(first, weights, minlength=n + 1) - np.bincount(last, weights, n + 1)
     return np.cumsum(diff[:-1])
 
 

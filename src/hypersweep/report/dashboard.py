@@ -24,7 +24,6 @@ import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from .._json import jsonable
 from ..exceptions import StudyNotFound
 from . import _assets, _data
 from ._figures import figure_json, plotly_js
+from ._pages import index_page, study_page
 
 if TYPE_CHECKING:
     from ..storage import Storage
@@ -167,53 +167,6 @@ class _Studies:
         return out
 
 
-def _page(title: str, body_attrs: str, body: str) -> bytes:
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>"
-        '<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/style.css"></head>'
-        f"<body {body_attrs}>{body}"
-        '<script src="/static/plotly.min.js"></script>'
-        '<script src="/static/hypersweep.js"></script></body></html>\n'
-    ).encode()
-
-
-def _index_page(label: str) -> bytes:
-    heads = "".join(
-        f"<th>{h}</th>"
-        for h in ("study", "direction", "trials", "complete", "pruned", "fail", "running", "best")
-    )
-    body = (
-        f'<header><h1>hypersweep dashboard</h1><p class="meta">{escape(label)} - '
-        "read-only</p></header><main><section><h2>Studies</h2>"
-        '<p id="status" class="note">Loading...</p>'
-        '<p id="empty" class="note" hidden>No studies in this storage yet.</p>'
-        f'<div class="table-wrap"><table class="trials"><thead><tr>{heads}</tr></thead>'
-        '<tbody id="studies-body"></tbody></table></div></section></main>'
-    )
-    return _page("hypersweep dashboard", 'data-page="index"', body)
-
-
-def _study_page(name: str, label: str) -> bytes:
-    body = (
-        f'<header><h1>Study {escape(name)}</h1><p class="meta"><a href="/">all studies</a> - '
-        f'{escape(label)} - read-only - <span id="status" class="note">Loading...</span></p>'
-        '</header><main><section><h2>Summary</h2><dl class="summary" id="summary"></dl>'
-        '</section><section><h2>Best trial</h2><div id="best-body"></div></section>'
-        '<section><h2>Plots</h2><p id="plots-note" class="note"></p>'
-        '<div class="plots" id="plots"></div></section>'
-        '<section><h2>Trials (<span id="n-trials">0</span>)</h2>'
-        '<p class="pager"><button type="button" id="page-prev">&lt; earlier</button> '
-        '<span id="page-info"></span> <button type="button" id="page-next">later &gt;</button></p>'
-        '<p class="note">Click a column header to sort; click again to reverse.</p>'
-        '<div class="table-wrap"><table class="trials" id="trials"><thead></thead><tbody>'
-        "</tbody></table></div></section></main>"
-    )
-    attrs = f'data-page="study" data-study="{escape(name, quote=True)}"'
-    return _page(f"{name} - hypersweep dashboard", attrs, body)
-
-
 class _Handler(BaseHTTPRequestHandler):
     """Routes GET requests; every other method gets 405."""
 
@@ -266,10 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, parts: list[str], query: dict[str, list[str]]) -> tuple[int, bytes, str]:
         studies, label = self.server.studies, self.server.label
         if parts == [""]:
-            return HTTPStatus.OK, _index_page(label), "text/html; charset=utf-8"
+            return HTTPStatus.OK, index_page(label), "text/html; charset=utf-8"
         if len(parts) == 2 and parts[0] == "study":
             studies.get(parts[1])  # 404 for an unknown name
-            return HTTPStatus.OK, _study_page(parts[1], label), "text/html; charset=utf-8"
+            return HTTPStatus.OK, study_page(parts[1], label), "text/html; charset=utf-8"
         if len(parts) == 2 and parts[0] == "static" and parts[1] in _STATIC:
             return HTTPStatus.OK, *_STATIC[parts[1]]()
         if parts[:2] == ["api", "studies"]:

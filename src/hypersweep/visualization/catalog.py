@@ -23,6 +23,9 @@ HV_FRONT_LIMIT = 50  # front points above which plan() leaves out a 4- or 5-obje
 # the plots that fit a random forest (scikit-learn's import costs a second or more): a page
 # may ask for them after the others
 FOREST_PLOTS = frozenset({"Parameter importance", "Contour of a pair"})
+# trees of the pages' importance forest: on the 500-trial spread 32 trees give the shares
+# of 64 to within what another seed moves them, in half the fit and fANOVA time
+PAGE_TREES = 32
 # a population-based training run (hs.pbt.run): its lineage and schedules come first
 POPULATION_PLOTS = ("Population lineage", "Hyperparameter schedules")
 
@@ -76,7 +79,7 @@ class _Ranking:
                 if isinstance(study, Snapshot):  # briefs: read the picked trials whole
                     picked = study.trials_of([t.number for t in picked])
                 study = cast("Study", Snapshot(study, picked, len(done)))
-            self._shares = importance(study)
+            self._shares = importance(study, n_trees=PAGE_TREES)
         return self._shares
 
 
