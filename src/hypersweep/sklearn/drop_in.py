@@ -19,13 +19,7 @@ from sklearn.utils._param_validation import Interval
 from ..pruners.base import Pruner
 from ..samplers.base import Sampler
 from ..storage import Storage
-from .search import SearchCV, Settings
-
-_EXTRAS: dict[str, Any] = {
-    "storage": [str, Storage, None],
-    "study_name": [str, None],
-    "pruner": [Pruner, None],
-}
+from .search import STUDY_CONSTRAINTS, SearchCV, Settings, store_arguments
 
 
 class GridSearchCV(SearchCV):
@@ -51,7 +45,7 @@ class GridSearchCV(SearchCV):
     _parameter_constraints: ClassVar[dict[str, Any]] = {
         **BaseSearchCV._parameter_constraints,
         "param_grid": [dict, list],
-        **_EXTRAS,
+        **STUDY_CONSTRAINTS,
     }
 
     def __init__(
@@ -71,22 +65,7 @@ class GridSearchCV(SearchCV):
         study_name: str | None = None,
         pruner: Pruner | None = None,
     ) -> None:
-        BaseSearchCV.__init__(
-            self,
-            estimator=estimator,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            pre_dispatch=pre_dispatch,
-            error_score=error_score,
-            return_train_score=return_train_score,
-        )
-        self.param_grid = param_grid
-        self.storage = storage
-        self.study_name = study_name
-        self.pruner = pruner
+        store_arguments(self, locals())
 
     def _settings(self) -> Settings:
         return Settings(self.param_grid, "grid", None, None)
@@ -117,7 +96,7 @@ class RandomizedSearchCV(SearchCV):
         "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "sampler": [str, Sampler],
-        **_EXTRAS,
+        **STUDY_CONSTRAINTS,
     }
 
     def __init__(
@@ -140,25 +119,7 @@ class RandomizedSearchCV(SearchCV):
         study_name: str | None = None,
         pruner: Pruner | None = None,
     ) -> None:
-        BaseSearchCV.__init__(
-            self,
-            estimator=estimator,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            pre_dispatch=pre_dispatch,
-            error_score=error_score,
-            return_train_score=return_train_score,
-        )
-        self.param_distributions = param_distributions
-        self.n_iter = n_iter
-        self.random_state = random_state
-        self.sampler = sampler
-        self.storage = storage
-        self.study_name = study_name
-        self.pruner = pruner
+        store_arguments(self, locals())
 
     def _settings(self) -> Settings:
         sampler: Any = self.sampler

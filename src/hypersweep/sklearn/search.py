@@ -36,6 +36,28 @@ from ._space import Candidates, study_seed, study_space
 _FIT_STATE = ("_rows", "_call", "_splits", "_template", "_stale", "_n_splits", "_cands")
 
 
+STUDY_CONSTRAINTS: dict[str, Any] = {
+    "storage": [str, Storage, None],
+    "study_name": [str, None],
+    "pruner": [Pruner, None],
+}
+"""The constraints of the arguments every search on a study takes, after scikit-learn's."""
+
+
+def store_arguments(search: BaseSearchCV, arguments: dict[str, Any]) -> None:
+    """Keep a search's constructor arguments, unchanged, as attributes of the same names
+    (scikit-learn's estimator contract): BaseSearchCV's through its own ``__init__``, the
+    others directly. ``arguments`` is ``locals()`` taken first thing in the constructor,
+    so it holds the constructor's parameters (and ``self``) only."""
+    given = {name: value for name, value in arguments.items() if name != "self"}
+    BaseSearchCV.__init__(search, **{name: given.pop(name) for name in _BASE_ARGUMENTS})
+    for name, value in given.items():
+        setattr(search, name, value)
+
+
+_BASE_ARGUMENTS = tuple(BaseSearchCV._get_param_names())
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a search searches, however its constructor spells it: the space (a dict or
@@ -98,9 +120,7 @@ class SearchCV(BaseSearchCV):
         ],
         "n_iter": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
-        "storage": [str, Storage, None],
-        "study_name": [str, None],
-        "pruner": [Pruner, None],
+        **STUDY_CONSTRAINTS,
     }
 
     def __init__(
@@ -126,27 +146,7 @@ class SearchCV(BaseSearchCV):
         param_distributions: dict[str, Any] | list[dict[str, Any]] | None = None,
         n_iter: int | None = None,
     ) -> None:
-        super().__init__(
-            estimator=estimator,
-            scoring=scoring,
-            n_jobs=n_jobs,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            pre_dispatch=pre_dispatch,
-            error_score=error_score,
-            return_train_score=return_train_score,
-        )
-        self.space = space
-        self.sampler = sampler
-        self.n_trials = n_trials
-        self.random_state = random_state
-        self.storage = storage
-        self.study_name = study_name
-        self.pruner = pruner
-        self.param_grid = param_grid
-        self.param_distributions = param_distributions
-        self.n_iter = n_iter
+        store_arguments(self, locals())
 
     def _settings(self) -> Settings:
         """The space, sampler, budget and random_state, from whichever spelling was used."""
