@@ -28,6 +28,7 @@ from hypersweep.compat.hyperopt import (
 from hypersweep.compat.hyperopt.early_stop import no_progress_loss
 from hypersweep.compat.hyperopt.pyll import scope
 from hypersweep.compat.hyperopt.pyll.stochastic import sample
+from hypersweep.space import hp as hs_hp
 
 QUIET = {"show_progressbar": False, "verbose": False}
 
@@ -427,3 +428,14 @@ def test_a_hyperopt_script_runs_with_only_the_import_changed() -> None:
     ours = run_script(changed)
     assert ours == original
     assert ours["n"] == 25 and ours["result_keys"] == ["loss", "note", "status"]
+
+
+def test_every_hp_spelling_is_defined_labelled_and_named_as_spelled() -> None:
+    # hp.__all__ is hypersweep's own spellings plus pchoice: each must exist here too
+    assert set(hp.__all__) == {*hs_hp.__all__, "pchoice"}
+    for spelling in set(hs_hp.__all__) - {"choice"}:
+        bounds = (0, 1, 0.5) if spelling[0] == "q" else (1, 5) if "int" in spelling else (0, 1)
+        node = getattr(hp, spelling)("x", *bounds)
+        assert (node.label, node.spelling) == ("x", spelling)
+        with pytest.raises(TypeError, match=f"hp.{spelling}: the label must be"):
+            getattr(hp, spelling)("", *bounds)

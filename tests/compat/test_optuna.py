@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +280,20 @@ def test_samplers_and_pruners_map_onto_hypersweeps() -> None:
     assert isinstance(p.PatientPruner(p.MedianPruner(), patience=3), hs.pruners.AllOf)
     assert isinstance(p.ThresholdPruner(upper=1.0), hs.pruners.Threshold)
     assert isinstance(p.NopPruner(), hs.pruners.NoPruning)
+
+
+def test_nsga_samplers_ignore_operator_choices_and_refuse_what_changes_results() -> None:
+    s = optuna.samplers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Optuna's defaults, given or not, warn of nothing
+        s.NSGAIISampler(swapping_prob=0.5, mutation=None)
+        s.NSGAIIISampler(dividing_parameter=3)
+    with pytest.warns(UserWarning, match="NSGAIIISampler: crossover, swapping_prob, "
+                      "dividing_parameter has no counterpart"):  # fmt: skip
+        s.NSGAIIISampler(crossover="blx", swapping_prob=0.3, dividing_parameter=4)
+    with pytest.raises(NotImplementedError, match="NSGAIIISampler: reference_points, "
+                       "after_trial_strategy changes what the sampler does"):  # fmt: skip
+        s.NSGAIIISampler(reference_points=[[1.0, 0.0]], after_trial_strategy=print)
 
 
 @pytest.mark.parametrize("make", [lambda: optuna.pruners.HyperbandPruner(),

@@ -9,7 +9,7 @@ chosen option itself, never its index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import hypersweep as hs
@@ -47,44 +47,49 @@ def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> PChoice:
     return PChoice(label, probs, [o for _, o in pairs])
 
 
+def _leaf(make: Callable[..., Any], label: Any, *bounds: Any) -> Leaf:
+    """The node of ``hs.hp``'s parameter ``make(label, *bounds)``, named as its spelling;
+    the label is checked first."""
+    spelling = make.__name__
+    return Leaf(_label(label, spelling), make(label, *bounds), spelling)
+
+
 def uniform(label: str, low: float, high: float) -> Leaf:
-    return Leaf(_label(label, "uniform"), hs.hp.uniform(label, low, high), "uniform")
+    return _leaf(hs.hp.uniform, label, low, high)
 
 
 def quniform(label: str, low: float, high: float, q: float) -> Leaf:
-    return Leaf(_label(label, "quniform"), hs.hp.quniform(label, low, high, q), "quniform")
+    return _leaf(hs.hp.quniform, label, low, high, q)
 
 
 def loguniform(label: str, low: float, high: float) -> Leaf:
     """``exp(uniform(low, high))``: ``low`` and ``high`` are logarithms."""
-    return Leaf(_label(label, "loguniform"), hs.hp.loguniform(label, low, high), "loguniform")
+    return _leaf(hs.hp.loguniform, label, low, high)
 
 
 def qloguniform(label: str, low: float, high: float, q: float) -> Leaf:
-    param = hs.hp.qloguniform(label, low, high, q)
-    return Leaf(_label(label, "qloguniform"), param, "qloguniform")
+    return _leaf(hs.hp.qloguniform, label, low, high, q)
 
 
 def normal(label: str, mu: float, sigma: float) -> Leaf:
-    return Leaf(_label(label, "normal"), hs.hp.normal(label, mu, sigma), "normal")
+    return _leaf(hs.hp.normal, label, mu, sigma)
 
 
 def qnormal(label: str, mu: float, sigma: float, q: float) -> Leaf:
-    return Leaf(_label(label, "qnormal"), hs.hp.qnormal(label, mu, sigma, q), "qnormal")
+    return _leaf(hs.hp.qnormal, label, mu, sigma, q)
 
 
 def lognormal(label: str, mu: float, sigma: float) -> Leaf:
-    return Leaf(_label(label, "lognormal"), hs.hp.lognormal(label, mu, sigma), "lognormal")
+    return _leaf(hs.hp.lognormal, label, mu, sigma)
 
 
 def qlognormal(label: str, mu: float, sigma: float, q: float) -> Leaf:
-    param = hs.hp.qlognormal(label, mu, sigma, q)
-    return Leaf(_label(label, "qlognormal"), param, "qlognormal")
+    return _leaf(hs.hp.qlognormal, label, mu, sigma, q)
 
 
 def randint(label: str, low: int, high: int | None = None) -> Leaf:
     """An integer in ``[0, low)`` (one bound) or ``[low, high)``: the top is excluded."""
-    return Leaf(_label(label, "randint"), hs.hp.randint(label, low, high), "randint")
+    return _leaf(hs.hp.randint, label, low, high)
 
 
 def uniformint(label: str, low: int, high: int, q: float = 1.0) -> Leaf:
@@ -97,17 +102,6 @@ def uniformint(label: str, low: int, high: int, q: float = 1.0) -> Leaf:
     return Leaf(label, param, "uniformint")
 
 
-__all__ = [
-    "choice",
-    "lognormal",
-    "loguniform",
-    "normal",
-    "pchoice",
-    "qlognormal",
-    "qloguniform",
-    "qnormal",
-    "quniform",
-    "randint",
-    "uniform",
-    "uniformint",
-]
+# hypersweep's own hp spellings, every one of which is spelled here too, and pchoice
+__all__ = ["pchoice"]
+__all__ += hs.hp.__all__

@@ -154,15 +154,29 @@ def _refuse(sampler: str, **given: Any) -> None:
         )
 
 
-def _nsga(
-    name: str, survival: str, population_size: int, mutation_prob: float | None,
-    crossover_prob: float, seed: int | None, ignored: dict[str, Any], refused: dict[str, Any],
-) -> BaseSampler:  # fmt: skip
-    _refuse(name, **refused)
-    _ignored(name, **ignored)
-    return hs.samplers.Evolution(seed=seed, population_size=population_size,
-                                 mutation_rate=mutation_prob, crossover_rate=crossover_prob,
-                                 survival=survival)  # fmt: skip
+_NSGA_IGNORED = {"mutation": None, "crossover": None, "swapping_prob": 0.5,
+                 "dividing_parameter": 3}  # fmt: skip
+"""Optuna's NSGA options that only tune the operators, with their defaults: another value
+is ignored with a warning."""
+_NSGA_REFUSED = ("constraints_func", "reference_points", "elite_population_selection_strategy",
+                 "child_generation_strategy", "after_trial_strategy")  # fmt: skip
+"""Optuna's NSGA options that change what the sampler does: a value is refused."""
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    return value is default or (default is not None and value == default)
+
+
+def _nsga(name: str, survival: str, given: Mapping[str, Any]) -> BaseSampler:
+    """The ``hs.samplers.Evolution`` of an NSGA constructor's arguments (its ``locals()``)."""
+    _refuse(name, **{key: given[key] for key in _NSGA_REFUSED if key in given})
+    _ignored(name, **{key: given[key] for key, default in _NSGA_IGNORED.items()
+                      if key in given and not _is_default(given[key], default)})  # fmt: skip
+    return hs.samplers.Evolution(
+        seed=given["seed"], population_size=given["population_size"],
+        mutation_rate=given["mutation_prob"], crossover_rate=given["crossover_prob"],
+        survival=survival,
+    )  # fmt: skip
 
 
 def NSGAIISampler(
@@ -184,15 +198,7 @@ def NSGAIISampler(
     ``mutation``, ``crossover`` and ``swapping_prob`` (operator choices) are ignored with
     a warning; constraints (use ``trial.set_constraint`` in the objective instead) and the
     strategy callables are refused."""
-    return _nsga(
-        "NSGAIISampler", "nsga2", population_size, mutation_prob, crossover_prob, seed,
-        ignored={"mutation": mutation, "crossover": crossover,
-                 "swapping_prob": None if swapping_prob == 0.5 else swapping_prob},
-        refused={"constraints_func": constraints_func,
-                 "elite_population_selection_strategy": elite_population_selection_strategy,
-                 "child_generation_strategy": child_generation_strategy,
-                 "after_trial_strategy": after_trial_strategy},
-    )  # fmt: skip
+    return _nsga("NSGAIISampler", "nsga2", locals())
 
 
 def NSGAIIISampler(
@@ -214,16 +220,7 @@ def NSGAIIISampler(
     """``hs.samplers.Evolution(survival="nsga3")``: NSGA-III's niching around Das-Dennis
     reference directions (hypersweep picks their number; ``dividing_parameter`` is ignored
     with a warning, given ``reference_points`` refused); otherwise as :func:`NSGAIISampler`."""
-    return _nsga(
-        "NSGAIIISampler", "nsga3", population_size, mutation_prob, crossover_prob, seed,
-        ignored={"mutation": mutation, "crossover": crossover,
-                 "swapping_prob": None if swapping_prob == 0.5 else swapping_prob,
-                 "dividing_parameter": None if dividing_parameter == 3 else dividing_parameter},
-        refused={"constraints_func": constraints_func, "reference_points": reference_points,
-                 "elite_population_selection_strategy": elite_population_selection_strategy,
-                 "child_generation_strategy": child_generation_strategy,
-                 "after_trial_strategy": after_trial_strategy},
-    )  # fmt: skip
+    return _nsga("NSGAIIISampler", "nsga3", locals())
 
 
 def MOTPESampler(

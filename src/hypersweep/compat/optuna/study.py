@@ -8,7 +8,6 @@ it is listed in ``catch`` (and no run stops early because its trials fail alike)
 
 from __future__ import annotations
 
-import enum
 import gc
 import logging
 import math
@@ -18,22 +17,17 @@ from typing import Any
 
 import hypersweep as hs
 
-from .trial import FrozenTrial, Trial, TrialState
+from .trial import FrozenTrial, OptunaEnum, Trial, TrialState
 
 logger = logging.getLogger("hypersweep")
 
 
-class StudyDirection(enum.Enum):
+class StudyDirection(OptunaEnum):
     """Optuna's study directions (same names and numbers)."""
 
     NOT_SET = 0
     MINIMIZE = 1
     MAXIMIZE = 2
-
-    def __repr__(self) -> str:
-        return f"StudyDirection.{self.name}"
-
-    __str__ = __repr__
 
 
 class _Stop(Exception):

@@ -18,7 +18,16 @@ from .distributions import (
 )
 
 
-class TrialState(enum.Enum):
+class OptunaEnum(enum.Enum):
+    """A member of one of Optuna's enums shows as Optuna's does: ``TrialState.COMPLETE``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+    __str__ = __repr__
+
+
+class TrialState(OptunaEnum):
     """Optuna's trial states (same names and numbers); ``to_hs``/``of`` convert."""
 
     RUNNING = 0
@@ -26,11 +35,6 @@ class TrialState(enum.Enum):
     PRUNED = 2
     FAIL = 3
     WAITING = 4
-
-    def __repr__(self) -> str:
-        return f"TrialState.{self.name}"
-
-    __str__ = __repr__
 
     def is_finished(self) -> bool:
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
