@@ -16,7 +16,7 @@ from .liveness import reap_dead_workers
 from .loop import WorkerLoop, check_objective
 from .options import DEFAULT_N_TRIALS, FAIL_FAST, Callback, RunOptions
 from .processes import Executor, WorkerSpec, run_processes
-from .stability import StabilityReport, stability
+from .stability import stability
 
 logger = logging.getLogger("hypersweep")
 
@@ -244,24 +244,7 @@ class Study(StudyCore):
         (see :func:`hypersweep.study.liveness.reap_dead_workers`)."""
         return reap_dead_workers(self, retries)
 
-    def stability(
-        self,
-        objective: Callable[..., Any],
-        top: int = 5,
-        seeds: int = 10,
-        alpha: float = 0.05,
-        *,
-        test: str = "welch",
-        seed_objective: bool | None = None,
-    ) -> StabilityReport:
-        """Re-run the best ``top`` configurations over ``seeds`` fresh seeds and test
-        whether the leader's lead holds: "was the best run just a lucky seed?".
-
-        See :func:`hypersweep.stability.stability`; the runs are recorded in the
-        study's ``system_attrs["stability"]``, never as trials.
-        """
-        return stability(self, objective, top=top, seeds=seeds, alpha=alpha, test=test,
-                         seed_objective=seed_objective)  # fmt: skip
+    stability = stability  # hypersweep.study.stability.stability, as a method
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial: number, state, value (several objectives:

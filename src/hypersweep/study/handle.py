@@ -1,4 +1,5 @@
-"""The live trial handle an objective receives: suggest values, report progress, prune."""
+"""The live trial handle an objective receives: suggest values, report progress, prune;
+and :class:`ReportHook`, the public hook deciding what its reports become."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from .._checks import int_at_least
 from .._stats import mean_std
 from ..history import config_key
 from ..training.seeding import derive_seed, seed_everything
-from ..trial import Direction, FrozenTrial, TrialState, as_value
+from ..trial import Direction, FrozenTrial, Reported, TrialState, as_value
 from .core import StudyCore as Study
 from .handle import Trial
 from .loop import adapt_objective
@@ -141,14 +141,15 @@ class _Rerun(Trial):
     def seed(self) -> int:
         return self._fresh_seed
 
-    def report(self, value: float, step: int) -> None:
+    def report(self, value: Any, step: int) -> None:
+        """Keep ``value`` (a number: stability re-runs single-objective studies only)."""
         self.intermediate[step] = float(value)
 
     def should_prune(self) -> bool:
         return False
 
 
-def _keep_nothing(trial: Trial, step: int, value: float) -> None:
+def _keep_nothing(trial: Trial, step: int, value: Reported) -> None:
     """Re-runs store no learning curve."""
 
 
@@ -159,21 +160,23 @@ def _never(trial: Trial) -> bool:
 def stability(
     study: Study,
     objective: Callable[..., Any],
-    *,
     top: int = 5,
     seeds: int = 10,
     alpha: float = 0.05,
+    *,
     test: str = "welch",
     seed_objective: bool | None = None,
 ) -> StabilityReport:
-    """Re-run the best ``top`` configurations of ``study`` over ``seeds`` fresh seeds.
+    """Re-run the best ``top`` configurations of ``study`` over ``seeds`` fresh seeds and
+    test whether the leader's lead holds: "was the best run just a lucky seed?".
 
     ``objective`` is one ``study.optimize`` accepts; it sees the fresh seed as
     ``trial.seed`` (and its index as ``trial.repeat``). ``seed_objective``
     (default: the study's setting) calls ``hs.seed_everything(seed)`` first.
     Fewer than ``top`` distinct configurations are fine, but at least 2 must
     have finished. An exception in a re-run propagates (with a note naming the
-    trial and seed) and nothing is recorded.
+    trial and seed) and nothing is recorded. The re-runs are recorded in the
+    study's ``system_attrs["stability"]``, never as trials.
     """
     _check(top, seeds, alpha, test)
     if len(study.directions) > 1:
