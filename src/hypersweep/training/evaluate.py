@@ -106,7 +106,16 @@ class _Objective:
 
 
 class HoldoutObjective(_Objective):
-    """The objective :func:`holdout` returns; ``splits`` holds its one (train, validation)."""
+    """An objective that fits ``model_fn(params)`` on part of (X, y) and scores the rest.
+
+    ``validation`` is the held-out fraction (or a number of rows, as
+    ``train_test_split``'s ``test_size``). The split is stratified for
+    classifiers (``stratify=None``; force it with True or False) and made once,
+    on the first call, then reused by every trial. Returns
+    ``{"loss": -score, "score": score, "fit_time": seconds}``: minimise it.
+
+    ``splits`` holds its one (train, validation) pair once made.
+    """
 
     def __init__(
         self,
@@ -114,10 +123,10 @@ class HoldoutObjective(_Objective):
         X: Any,
         y: Any,
         *,
-        validation: float,
-        scoring: Any,
-        random_state: int | None,
-        stratify: bool | None,
+        validation: float = 0.2,
+        scoring: Any = None,
+        random_state: int | None = 0,
+        stratify: bool | None = None,
     ) -> None:
         super().__init__(model_fn, X, y, scoring)
         self.validation, self.random_state, self.stratify = validation, random_state, stratify
@@ -148,37 +157,22 @@ class HoldoutObjective(_Objective):
         return {"loss": -score, "score": score, "fit_time": fit_time}
 
 
-def holdout(
-    model_fn: ModelFn,
-    X: Any,
-    y: Any,
-    *,
-    validation: float = 0.2,
-    scoring: Any = None,
-    random_state: int | None = 0,
-    stratify: bool | None = None,
-) -> HoldoutObjective:
-    """An objective that fits ``model_fn(params)`` on part of (X, y) and scores the rest.
-
-    ``validation`` is the held-out fraction (or a number of rows, as
-    ``train_test_split``'s ``test_size``). The split is stratified for
-    classifiers (``stratify=None``; force it with True or False) and made once,
-    on the first call, then reused by every trial. Returns
-    ``{"loss": -score, "score": score, "fit_time": seconds}``: minimise it.
-    """
-    return HoldoutObjective(
-        model_fn,
-        X,
-        y,
-        validation=validation,
-        scoring=scoring,
-        random_state=random_state,
-        stratify=stratify,
-    )
-
-
 class KFoldObjective(_Objective):
-    """The objective :func:`kfold` returns; ``splits`` holds its (train, test) folds."""
+    """An objective that cross-validates ``model_fn(params)`` on (X, y).
+
+    ``cv`` is a number of folds (shuffled with ``random_state``; stratified for
+    classifiers, as scikit-learn does) or any scikit-learn splitter / list of
+    (train, test) index pairs. ``repeats > 1`` repeats k-fold with different
+    shuffles (``RepeatedStratifiedKFold`` / ``RepeatedKFold``), which measures how
+    much a configuration's score swings with the split (seed variance: report mean
+    and spread, an unstable configuration is not a good one).
+
+    The folds are fixed on the first call and shared by every trial. Returns
+    ``{"loss": -mean, "score": mean, "std": std, "fold_scores": [...], "fit_time": ...}``:
+    minimise it. The numbers are those of ``cross_val_score`` on the same folds.
+
+    ``splits`` holds its (train, test) folds once made.
+    """
 
     def __init__(
         self,
@@ -186,11 +180,11 @@ class KFoldObjective(_Objective):
         X: Any,
         y: Any,
         *,
-        cv: Any,
-        scoring: Any,
-        random_state: int | None,
-        repeats: int,
-        n_jobs: int | None,
+        cv: Any = 5,
+        scoring: Any = None,
+        random_state: int | None = 0,
+        repeats: int = 1,
+        n_jobs: int | None = None,
     ) -> None:
         int_at_least("evaluate", "repeats", repeats, 1)
         if repeats > 1 and not isinstance(cv, int):
@@ -235,40 +229,10 @@ class KFoldObjective(_Objective):
         }
 
 
-def kfold(
-    model_fn: ModelFn,
-    X: Any,
-    y: Any,
-    *,
-    cv: Any = 5,
-    scoring: Any = None,
-    random_state: int | None = 0,
-    repeats: int = 1,
-    n_jobs: int | None = None,
-) -> KFoldObjective:
-    """An objective that cross-validates ``model_fn(params)`` on (X, y).
-
-    ``cv`` is a number of folds (shuffled with ``random_state``; stratified for
-    classifiers, as scikit-learn does) or any scikit-learn splitter / list of
-    (train, test) index pairs. ``repeats > 1`` repeats k-fold with different
-    shuffles (``RepeatedStratifiedKFold`` / ``RepeatedKFold``), which measures how
-    much a configuration's score swings with the split (seed variance: report mean
-    and spread, an unstable configuration is not a good one).
-
-    The folds are fixed on the first call and shared by every trial. Returns
-    ``{"loss": -mean, "score": mean, "std": std, "fold_scores": [...], "fit_time": ...}``:
-    minimise it. The numbers are those of ``cross_val_score`` on the same folds.
-    """
-    return KFoldObjective(
-        model_fn,
-        X,
-        y,
-        cv=cv,
-        scoring=scoring,
-        random_state=random_state,
-        repeats=repeats,
-        n_jobs=n_jobs,
-    )
+holdout = HoldoutObjective
+"""``holdout(model_fn, X, y, validation=0.2, ...)``: a :class:`HoldoutObjective`."""
+kfold = KFoldObjective
+"""``kfold(model_fn, X, y, cv=5, ...)``: a :class:`KFoldObjective`."""
 
 
 def final_test(
