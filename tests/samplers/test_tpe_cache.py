@@ -139,7 +139,7 @@ def _reference(
             for j, table in enumerate(tables):
                 p *= table[k, int(x[c, mus.shape[1] + j])]
             total += w[k] * p
-        out.append(math.log(total / w.sum()))
+        out.append(math.log(total / w.sum()) if total > 0 else -math.inf)  # underflow
     return np.array(out)
 
 
