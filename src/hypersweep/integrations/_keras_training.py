@@ -1,6 +1,6 @@
 """Keras callbacks and the epoch loop behind :mod:`hypersweep.integrations.keras`.
 
-Import them from there; this module only keeps ``keras.py`` small.
+Import them from there (its ``__all__`` lists them); this module only keeps ``keras.py`` small.
 """
 
 from __future__ import annotations
@@ -24,16 +24,6 @@ from .checkpoint import Checkpoints, restore_rng_state, rng_state
 
 if TYPE_CHECKING:
     from hypersweep import Trial
-
-__all__ = [
-    "CheckpointCallback",
-    "EarlyStopping",
-    "LearningRateSchedule",
-    "Outcome",
-    "ReduceOnPlateau",
-    "ReportCallback",
-    "fit",
-]
 
 _HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")
 
