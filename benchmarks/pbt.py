@@ -53,6 +53,7 @@ import hypersweep as hs
 from hypersweep import pbt
 from hypersweep.integrations import checkpoint
 from hypersweep.integrations import pbt as hsp
+from hypersweep.pbt import model as pbt_model
 
 torch.set_num_threads(1)
 
@@ -331,11 +332,15 @@ def main() -> None:
     parser.add_argument("--methods", help="comma-separated prefixes of method names")
     parser.add_argument("--pbt", type=option, action="append", default=[],
                         help="a pbt.run argument, e.g. quantile=0.5 (JSON value)")  # fmt: skip
+    parser.add_argument("--model", type=option, action="append", default=[],
+                        help="a pbt.model constant, e.g. PROPOSALS=8 (JSON value)")  # fmt: skip
     parser.add_argument("--runs", type=Path, help="append each run as a JSON line to this file")
     parser.add_argument("--merge", type=Path, nargs="+",
                         help="no runs: the table of these --runs files")  # fmt: skip
     args = parser.parse_args()
     PBT_OPTIONS.update(dict(args.pbt))
+    for key, value in args.model:
+        setattr(pbt_model, key, value)
     hs.set_verbosity(0)
     n = 2 if args.quick else args.seeds
     seeds = range(args.first_seed, args.first_seed + n)

@@ -206,3 +206,43 @@ def test_late_small_gains_still_steer_the_model() -> None:
         mean = GainModel(x, t, y).predict(grid, 10.0)[0]
         hits += abs(grid[int(np.argmax(mean)), 0] - 0.8) <= 0.1
     assert hits >= 4
+
+
+def mixed_population(seed: int) -> tuple[Population, Any, list[FrozenTrial]]:
+    """Four members, three finished turns each, whose gain grows with lr: the worst member
+    (3) explores next, by the model, with factors (0.8, 1.25) and no resampling."""
+    space = check_space({"lr": hs.Float(1e-4, 1.0, log=True), "wd": hs.Float(1e-3, 1.0)})
+    conf = Settings(population=4, interval=1, total_steps=10, checkpoint_dir="/x",
+                    explore="model", factors=(0.8, 1.25), resample_probability=0.0,
+                    seed=seed)  # fmt: skip
+    rng = np.random.default_rng(seed)
+    trials, scores = [], [0.0, 0.0, 0.0, -10.0]
+    for turn in range(3):
+        for m in range(4):
+            flat = sample_flat(space, rng)
+            start = None if turn == 0 else scores[m]
+            scores[m] += 1.0 + np.log10(flat["lr"]) / 4.0 + 0.01 * rng.normal()
+            attrs = {"member": m, "turn": turn, "interval": turn, "attempt": 0, "parent": None,
+                     "save": conf.checkpoint(m, turn), "start_score": start}  # fmt: skip
+            trials.append(FrozenTrial(len(trials), TrialState.COMPLETE, flat=flat,
+                                      values=(scores[m],),
+                                      system_attrs={"pbt": attrs}))  # fmt: skip
+    return Population(trials, conf), space, trials
+
+
+def test_model_explore_chooses_among_perturbations_of_the_donor() -> None:
+    """The mixing rule: the model picks one of the moves random explore would make (each
+    value the donor's times a factor), never a value elsewhere in the range, and with a
+    gain that grows with lr it picks the larger lr far more often than chance (1/2)."""
+    up = 0
+    for seed in range(20):
+        population, space, trials = mixed_population(seed)
+        plan = population.plan(3, space)
+        assert plan.explored == "model" and plan.parent is not None
+        donor = next(t.flat for t in trials if t.system_attrs["pbt"]["member"] == plan.parent
+                     and t.system_attrs["pbt"]["turn"] == plan.parent_turn)  # fmt: skip
+        for path in ("lr", "wd"):
+            moves = {clip(space.leaves[path], donor[path] * f) for f in (0.8, 1.25)}
+            assert plan.flat[path] in moves, (seed, path, donor[path], plan.flat[path])
+        up += plan.flat["lr"] > donor["lr"]
+    assert up >= 16

@@ -10,6 +10,13 @@ from a small grid (cheap at a population's few hundred points, and never unstabl
 Gains are standardized within each interval (see ``standardize_by_time``).
 Categoricals are not modelled: they are kept or redrawn as random explore does.
 
+The model does not search the whole space: it chooses among ``PROPOSALS`` random
+perturbations of the donor (the moves random explore would make), by the upper confidence
+bound of their gain. Searching the whole space put 23% of the proposals at a range's edge
+on the digits benchmark (3% for random explore) and made the learning rate jump instead of
+fall; among perturbations the model keeps random explore's step sizes, and where it has no
+signal it is random explore.
+
 Members that explore in the same round must not all land on one maximum: turns still
 training (pending) are added to the process as if their gain were already known and equal
 to the prediction (GP-BUCB, the batch rule PB2 uses). That leaves the mean as it is and
@@ -33,6 +40,8 @@ LENGTHS = (0.1, 0.2, 0.4, 0.8)
 EPSILONS = (0.01, 0.1, 0.3)
 NOISES = (0.01, 0.1, 0.5)  # on standardized improvements
 EXPLORATION = 0.5  # the UCB's weight on uncertainty, times GP-UCB's usual root-log factor
+PROPOSALS = 16  # random perturbations of the donor the model chooses among
+MIXED = True  # choose among perturbations (False: anywhere in the space, the first rule)
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,28 @@ class GainModel:
         return mu, np.sqrt(var)
 
 
+Pending = Sequence[tuple[dict[str, Any], float]]  # (flat values, time) of turns training
+
+
+def fit(space: Space, observations: Sequence[Observation],
+        pending: Pending = ()) -> tuple[GainModel, float] | None:  # fmt: skip
+    """The gain model (conditioned on ``pending``) and the UCB's weight on uncertainty, or
+    None while there are too few observations (or no numeric parameter) to fit."""
+    paths = numeric_paths(space)
+    usable = [o for o in observations if math.isfinite(o.gain)][-MAX_POINTS:]
+    if not paths or len(usable) < MIN_POINTS:
+        return None
+    x = np.array([encode(o.flat, space, paths) for o in usable])
+    t = np.array([o.time for o in usable], dtype=float)
+    y = np.array([o.gain for o in usable], dtype=float)
+    model = GainModel(x, t, y)
+    if pending:
+        xp = np.array([encode(flat, space, paths) for flat, _ in pending])
+        model = model.with_pending(xp, np.array([when for _, when in pending], dtype=float))
+    beta = EXPLORATION * math.sqrt(2.0 * math.log(len(paths) * (len(usable) + 1) ** 2 / 0.1))
+    return model, beta
+
+
 def ucb_choice(
     donor: dict[str, Any],
     space: Space,
@@ -157,20 +188,36 @@ def ucb_choice(
     are too few observations to fit). Candidates: uniform over the cube, and near the donor.
     ``pending`` holds the (flat values, time) of turns still training, which the choice
     avoids (see the module's docstring)."""
-    paths = numeric_paths(space)
-    usable = [o for o in observations if math.isfinite(o.gain)][-MAX_POINTS:]
-    if not paths or len(usable) < MIN_POINTS:
+    fitted = fit(space, observations, pending)
+    if fitted is None:
         return None
-    x = np.array([encode(o.flat, space, paths) for o in usable])
-    t = np.array([o.time for o in usable], dtype=float)
-    y = np.array([o.gain for o in usable], dtype=float)
-    model = GainModel(x, t, y)
-    if pending:
-        xp = np.array([encode(flat, space, paths) for flat, _ in pending])
-        model = model.with_pending(xp, np.array([when for _, when in pending], dtype=float))
+    model, beta = fitted
+    paths = numeric_paths(space)
     here = encode(donor, space, paths)
     near = np.clip(here + 0.1 * rng.standard_normal((candidates // 4, len(paths))), 0.0, 1.0)
     pool = np.vstack([rng.random((candidates, len(paths))), near, here[None, :]])
     mu, sd = model.predict(pool, now)
-    beta = EXPLORATION * math.sqrt(2.0 * math.log(len(paths) * (len(usable) + 1) ** 2 / 0.1))
     return decode(pool[int(np.argmax(mu + beta * sd))], space, paths)
+
+
+def ucb_pick(
+    proposals: Sequence[dict[str, Any]],
+    space: Space,
+    observations: Sequence[Observation],
+    now: float,
+    *,
+    pending: Sequence[tuple[dict[str, Any], float]] = (),
+) -> int | None:
+    """The index of the proposal (flat values) with the highest UCB of the gain at time
+    ``now``, or None while there are too few observations to fit. The proposals are random
+    perturbations of the donor: the model only chooses among moves random explore would
+    make, so it keeps random explore's step sizes and where it has no signal it is random
+    explore."""
+    fitted = fit(space, observations, pending)
+    if fitted is None or not proposals:
+        return None
+    model, beta = fitted
+    paths = numeric_paths(space)
+    pool = np.array([encode(flat, space, paths) for flat in proposals])
+    mu, sd = model.predict(pool, now)
+    return int(np.argmax(mu + beta * sd))

@@ -21,8 +21,9 @@ import numpy as np
 
 from ..space import Space
 from ..trial import FrozenTrial, TrialState
+from . import model as gp
 from .explore import perturb, sample_flat
-from .model import Observation, ucb_choice
+from .model import Observation, ucb_choice, ucb_pick
 
 ATTEMPTS = 3  # failed tries of one turn after which the member is given up
 
@@ -229,6 +230,12 @@ class Population:
                        resample_probability=s.resample_probability)  # fmt: skip
         if s.explore != "model":
             return flat, "perturb"
+        if gp.MIXED:
+            proposals = [flat] + [perturb(donor, space, rng, factors=s.factors,
+                                          resample_probability=s.resample_probability)
+                                  for _ in range(gp.PROPOSALS - 1)]  # fmt: skip
+            pick = ucb_pick(proposals, space, self.observations(), now, pending=pending)
+            return (flat, "perturb") if pick is None else (proposals[pick], "model")
         chosen = ucb_choice(donor, space, self.observations(), now, rng, pending=pending)
         if chosen is None:
             return flat, "perturb"
