@@ -199,3 +199,13 @@ def test_bad_input_is_refused() -> None:
         study.stability(broken, top=2, seeds=2)
     assert "stability re-run of trial" in "".join(getattr(info.value, "__notes__", []))
     assert "stability" not in study.system_attrs  # nothing recorded for a failed call
+
+
+def test_the_method_and_the_function_are_one_and_take_top_seeds_alpha_by_position() -> None:
+    from hypersweep.study.stability import stability
+
+    assert hs.Study.stability is stability
+    study = searched(one_real_leader, 0)
+    by_position = study.stability(one_real_leader, 2, 3, 0.05, test="paired")
+    assert (len(by_position.configs), len(by_position.seeds)) == (2, 3)
+    assert stability(study, one_real_leader, top=2, seeds=3).configs[0].params == {"kind": "c"}
