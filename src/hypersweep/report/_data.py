@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._json import jsonable
@@ -170,28 +170,36 @@ def _spread(values: list[float]) -> float | None:
     return mean_std(values, ddof=1)[1] if len(values) >= 2 else None
 
 
-def _cell(trial: FrozenTrial, column: str) -> Any:
-    if column == "#":
-        return trial.number
-    if column == "state":
-        return trial.state.value
-    if column == "value":  # several objectives: the vector, in the study's order
-        values = trial.values
-        return values[0] if values and len(values) == 1 else (list(values) if values else None)
-    if column == "duration":
-        return None if trial.duration is None else round(trial.duration, 3)
-    if column == "steps":
-        return len(trial.intermediate) or None
-    if column == "repeats":
-        return len(repeat_values(trial)) or None
-    if column == "repeat std":
-        return _spread(repeat_values(trial))
-    if column == "error":
-        lines = (trial.error or "").strip().splitlines()
-        return lines[-1][:200] if lines else None  # a traceback's last line says what failed
+def _value(trial: FrozenTrial) -> Any:
+    values = trial.values  # several objectives: the vector, in the study's order
+    return values[0] if values and len(values) == 1 else (list(values) if values else None)
+
+
+def _error(trial: FrozenTrial) -> Any:
+    lines = (trial.error or "").strip().splitlines()
+    return lines[-1][:200] if lines else None  # a traceback's last line says what failed
+
+
+_FIXED: dict[str, Callable[[FrozenTrial], Any]] = {
+    "#": lambda t: t.number,
+    "state": lambda t: t.state.value,
+    "value": _value,
+    "duration": lambda t: None if t.duration is None else round(t.duration, 3),
+    "steps": lambda t: len(t.intermediate) or None,
+    "repeats": lambda t: len(repeat_values(t)) or None,
+    "repeat std": lambda t: _spread(repeat_values(t)),
+    "error": _error,
+}
+
+
+def _getter(column: str) -> Callable[[FrozenTrial], Any]:
+    """How a column reads its cell from a trial, chosen once per column, not per cell."""
+    if column in _FIXED:
+        return _FIXED[column]
     if column.startswith("attrs."):
-        return trial.user_attrs.get(column[len("attrs.") :])
-    return trial.flat.get(column)
+        key = column[len("attrs.") :]
+        return lambda t: t.user_attrs.get(key)
+    return lambda t: t.flat.get(column)
 
 
 def table(
@@ -199,9 +207,10 @@ def table(
 ) -> dict[str, Any]:
     """Headers and one row per trial; each cell is [text shown, value sorted by]."""
     heads = columns(study, trials) if heads is None else heads
+    getters = [_getter(c) for c in heads]
     rows = []
     for t in trials:
-        cells = [_cell(t, c) for c in heads]
+        cells = [get(t) for get in getters]
         rows.append([[cell_text(v), jsonable(sort_key(v))] for v in cells])
     return {"columns": heads, "rows": rows}
 

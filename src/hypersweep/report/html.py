@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 from collections.abc import Sequence
 from html import escape
@@ -112,6 +113,19 @@ def _population_html(about: str | None, figures: list[dict[str, Any]]) -> str:
     return f"{head}{text}{_cards(figures)}</section>"
 
 
+def _sort_attr(key: Any) -> str:
+    """``data-sort`` text: JSON of a cell's sort key, numbers written without json.dumps
+    (42,000 cells in a large report; json.dumps writes a float as its repr too)."""
+    kind = type(key)
+    if key is None:
+        return "null"
+    if kind is int:
+        return str(key)
+    if kind is float and math.isfinite(key):
+        return repr(key)
+    return escape(json.dumps(key))
+
+
 def _table_html(table: dict[str, Any], best_number: int | None, listed: str | None) -> str:
     heads = "".join(f'<th title="sort by {escape(c)}">{escape(c)}</th>' for c in table["columns"])
     rows = []
@@ -119,7 +133,7 @@ def _table_html(table: dict[str, Any], best_number: int | None, listed: str | No
         state, number = cells[1][0], cells[0][1]
         cls = f"state-{state}" + (" best" if number == best_number else "")
         tds = "".join(
-            f'<td data-sort="{escape(json.dumps(key))}">{escape(text)}</td>' for text, key in cells
+            f'<td data-sort="{_sort_attr(key)}">{escape(text)}</td>' for text, key in cells
         )
         rows.append(f'<tr class="{escape(cls)}">{tds}</tr>')
     return (
