@@ -17,13 +17,14 @@ values outside the new space, and parameters the new space lacks, are ignored th
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..trial import Direction, FrozenTrial, TrialState
+
+if TYPE_CHECKING:  # numpy loads with the first prior read, not with hypersweep
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class PriorSet:
 
     def ranked(self, default_sign: float) -> list[dict[str, Any]]:
         """The configurations best first (ties keep the trials' order)."""
+        import numpy as np
+
         order = np.argsort(self.losses(default_sign), kind="stable")
         return [self.flats[i] for i in order.tolist()]
 
@@ -50,6 +53,12 @@ def fade(n_own: int, half: float) -> float:
     """A prior trial's weight next to one own trial's 1: 1 / (1 + n_own / half), so the
     earlier studies count fully at the start and half as much after ``half`` own trials."""
     return 1.0 / (1.0 + n_own / half) if half > 0 else 0.0
+
+
+# Samplers may not open storages (they stay pure); the study package, which may, hands
+# this module its reader of a (storage, name) pair when hypersweep is imported.
+StudyReader = Callable[[Any, str], tuple[str, Sequence[FrozenTrial], Sequence[Direction]]]
+study_reader: StudyReader | None = None
 
 
 def read_priors(prior_studies: Sequence[Any] | None, owner: str) -> tuple[PriorSet, ...]:
@@ -68,12 +77,11 @@ def _one(entry: Any, owner: str, index: int) -> PriorSet:
         return _from_trials(str(getattr(entry, "name", index)), entry.trials, entry.directions,
                             owner)  # fmt: skip
     if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str):
-        from ..storage import get_storage
-
-        store = get_storage(entry[0])
-        record = store.get_study(entry[1])
-        trials = store.read_trials(record.study_id).trials
-        return _from_trials(record.name, trials, record.directions, owner)
+        if study_reader is None:  # only when the samplers are used without hypersweep.study
+            raise TypeError(f"{owner}: prior_studies[{index}] names a stored study, which needs "
+                            "hypersweep.study loaded; pass the study object instead")  # fmt: skip
+        name, trials, directions = study_reader(entry[0], entry[1])
+        return _from_trials(name, trials, directions, owner)
     if isinstance(entry, Sequence) and all(isinstance(t, FrozenTrial) for t in entry):
         return _from_trials(f"trials #{index}", entry, None, owner)
     raise TypeError(f"{owner}: prior_studies[{index}] must be a study, a (storage, name) pair "
@@ -94,6 +102,8 @@ def _from_trials(
         flats.append(dict(t.flat))
         values.append(float(v))
     sign = None if directions is None else directions[0].sign()
+    import numpy as np
+
     return PriorSet(name, tuple(flats), np.asarray(values, dtype=float), sign)
 
 

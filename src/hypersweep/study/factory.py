@@ -10,11 +10,11 @@ from typing import Any
 from ..exceptions import DuplicateStudy, SpaceChanged, StudyNotFound
 from ..pruners.base import Pruner
 from ..pruners.default import default_pruner
-from ..samplers import from_name
+from ..samplers import from_name, warm
 from ..samplers.base import Sampler
 from ..space.tree import Space, changes, evolution
 from ..storage import Storage, StudyRecord, get_storage
-from ..trial import Direction
+from ..trial import Direction, FrozenTrial
 from .facade import Study
 from .repeats import check_repeats, check_select
 
@@ -300,3 +300,13 @@ def list_studies(storage: str | Storage) -> list[str]:
 def delete_study(name: str, *, storage: str | Storage) -> None:
     """Delete a study and all its trials; raises StudyNotFound if there is none of that name."""
     get_storage(storage).delete_study(name)
+
+
+def _read_prior(storage: Any, name: str) -> tuple[str, Sequence[FrozenTrial], Sequence[Direction]]:
+    """A stored study's name, trials and directions, for samplers' ``prior_studies``."""
+    store = get_storage(storage)
+    record = store.get_study(name)
+    return record.name, store.read_trials(record.study_id).trials, record.directions
+
+
+warm.study_reader = _read_prior
