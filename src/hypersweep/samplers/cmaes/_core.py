@@ -17,7 +17,7 @@ import numpy as np
 
 _NORMAL = NormalDist()
 
-TOL_X = 1e-6  # a step this small (a fraction of each range) tunes nothing: restart
+TOL_X = 1e-11  # a step this small (of each range): restart (1e-6 stopped short of the optimum)
 TOL_FUN = 1e-10  # relative spread of recent best values below which it is flat
 MAX_CONDITION = 1e14
 _RESAMPLE = 10  # draws tried inside the cube before clipping
