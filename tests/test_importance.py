@@ -198,3 +198,19 @@ def test_clear_errors() -> None:
         importance(study, n_trees=True)
     with pytest.raises(ValueError, match="no trial with the parameters"):
         importance(study, params=["b"])
+
+
+def test_the_forest_is_imported_without_pandas() -> None:
+    """scikit-learn imports pandas only to offer it (a third of its import time): the
+    forest's import leaves it out, and pandas still imports afterwards."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("pandas")
+    code = (
+        "import sys; from hypersweep.importance import _forest_class; _forest_class()\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+        "import pandas; assert pandas.DataFrame is not None"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

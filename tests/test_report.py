@@ -333,3 +333,27 @@ def test_user_strings_reach_plotly_as_text_not_markup() -> None:
     assert not [s for s in strings if "<a" in s.lower() or "</a" in s.lower()]
     escaped = [s for s in strings if "&lt;a href=" in s]
     assert len(escaped) >= 10  # names, ticks, hover texts, titles: all still say what they say
+
+
+def test_the_report_command_reads_a_sqlite_file_light(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hypersweep report`` on a SQLite file opens it through the read-only reader (no
+    SQLAlchemy) and with the random sampler (the default TPE imports its whole stack)."""
+    import hypersweep.report
+    from hypersweep.cli import main, view_commands
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    made = hs.create_study(name="s", storage=url, space={"x": hs.Float(0, 1)}, sampler="random")
+    made.optimize(lambda p: p["x"], 3, show_progress=False)
+    made.storage.close()
+    seen: list[Any] = []
+
+    def no_full_storage(url: str) -> Any:
+        raise AssertionError("the report opened the full storage")
+
+    monkeypatch.setattr(view_commands, "open_storage", no_full_storage)
+    monkeypatch.setattr(hypersweep.report, "write_report", lambda s, p, title: seen.append(s))
+    assert main(["report", "s", "--storage", url, "-o", str(tmp_path / "r.html")]) == 0
+    assert [type(s.sampler).__name__ for s in seen] == ["Random"]
+    assert type(seen[0].storage).__name__ == "ReadOnlySQLite"
