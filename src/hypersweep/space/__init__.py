@@ -10,6 +10,7 @@ hyperopt's names onto the same objects. Nothing here knows of studies or storage
 from __future__ import annotations
 
 from . import hp
+from .changes import changes
 from .kinds import (
     Categorical,
     Float,
@@ -21,7 +22,7 @@ from .kinds import (
     json_key,
     param_from_json,
 )
-from .tree import TAG, Space, branch_label, changes, copy_definition, definition_from_json
+from .tree import TAG, Space, branch_label, copy_definition, definition_from_json
 
 __all__ = [
     "TAG",

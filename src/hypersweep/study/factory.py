@@ -12,7 +12,8 @@ from ..pruners.base import Pruner
 from ..pruners.default import default_pruner
 from ..samplers import from_name, warm
 from ..samplers.base import Sampler
-from ..space.tree import Space, changes, evolution
+from ..space.changes import changes, evolution
+from ..space.tree import Space
 from ..storage import Storage, StudyRecord, get_storage
 from ..trial import Direction, FrozenTrial
 from .facade import Study

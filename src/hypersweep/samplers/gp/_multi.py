@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from scipy.optimize import minimize
@@ -39,7 +39,20 @@ from .optimize import candidates, pick_starts
 if TYPE_CHECKING:
     from ...history import History
     from ...space.kinds import Param
-    from .sampler import GP
+
+class GP(Protocol):
+    """The settings this module reads from the GP sampler (a protocol, so that this
+    module, which the sampler imports, does not import it back)."""
+
+    n_startup_trials: int
+    n_candidates: int
+    n_starts: int
+    deterministic_objective: bool
+    max_fit_points: int
+    max_points: int
+
+    @property
+    def entropy(self) -> int: ...
 
 _TRIES = 256
 # From this many completed trials on, TPE's multi-objective mode proposes instead: a GP
