@@ -289,8 +289,9 @@ def test_nsga_samplers_ignore_operator_choices_and_refuse_what_changes_results()
         s.NSGAIISampler(swapping_prob=0.5, mutation=None)
         s.NSGAIIISampler(dividing_parameter=3)
     with pytest.warns(UserWarning, match="NSGAIIISampler: crossover, swapping_prob, "
-                      "dividing_parameter has no counterpart"):  # fmt: skip
+                      "dividing_parameter has no counterpart") as caught:  # fmt: skip
         s.NSGAIIISampler(crossover="blx", swapping_prob=0.3, dividing_parameter=4)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
     with pytest.raises(NotImplementedError, match="NSGAIIISampler: reference_points, "
                        "after_trial_strategy changes what the sampler does"):  # fmt: skip
         s.NSGAIIISampler(reference_points=[[1.0, 0.0]], after_trial_strategy=print)

@@ -20,11 +20,13 @@ import hypersweep as hs
 BaseSampler = hs.samplers.Sampler
 
 
-def _ignored(sampler: str, **given: Any) -> None:
+def _ignored(sampler: str, *, stacklevel: int = 3, **given: Any) -> None:
+    """Warn of the options given (not None), at the line that called the sampler: by
+    default the caller of the caller of this function."""
     names = [name for name, value in given.items() if value is not None]
     if names:
         warnings.warn(f"{sampler}: {', '.join(names)} has no counterpart in hypersweep and is "
-                      f"ignored", UserWarning, stacklevel=3)  # fmt: skip
+                      f"ignored", UserWarning, stacklevel=stacklevel)  # fmt: skip
 
 
 def _refuse_constraints(sampler: str, constraints_func: Any) -> None:
@@ -170,8 +172,9 @@ def _is_default(value: Any, default: Any) -> bool:
 def _nsga(name: str, survival: str, given: Mapping[str, Any]) -> BaseSampler:
     """The ``hs.samplers.Evolution`` of an NSGA constructor's arguments (its ``locals()``)."""
     _refuse(name, **{key: given[key] for key in _NSGA_REFUSED if key in given})
-    _ignored(name, **{key: given[key] for key, default in _NSGA_IGNORED.items()
-                      if key in given and not _is_default(given[key], default)})  # fmt: skip
+    changed = {key: given[key] for key, default in _NSGA_IGNORED.items()
+               if key in given and not _is_default(given[key], default)}  # fmt: skip
+    _ignored(name, stacklevel=4, **changed)  # 4: past this function, at the user's call
     return hs.samplers.Evolution(
         seed=given["seed"], population_size=given["population_size"],
         mutation_rate=given["mutation_prob"], crossover_rate=given["crossover_prob"],
