@@ -6,6 +6,9 @@ annotations) as a small HTML dialect: ``<a href>`` becomes a live link, ``<b>``
 bold. A study's names and values are data, so they reach a figure only through
 :func:`shown`, which escapes ``&``, ``<`` and ``>`` (plotly turns the entities
 back into the characters on screen).
+
+Traces go to ``fig.add_trace`` as dicts (``{"type": "scatter", ...}``): plotly checks
+a ``go.Scatter`` when it is built and again when it is added, a dict only once.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     stds = [_groups.single(t).std for t in done]
     fig = g.Figure()
     fig.add_trace(
-        g.Scatter(
+        dict(
+            type="scatter",
             x=numbers,
             y=values,
             mode="markers",
@@ -59,7 +60,8 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
         )
     )
     fig.add_trace(
-        g.Scatter(
+        dict(
+            type="scatter",
             x=numbers,
             y=best_so_far(values, minimize),
             mode="lines",
@@ -70,7 +72,8 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     pruned = [t for t in study.trials if t.state is TrialState.PRUNED and t.value is not None]
     if pruned:
         fig.add_trace(
-            g.Scatter(
+            dict(
+                type="scatter",
                 x=[t.number for t in pruned],
                 y=[t.value for t in pruned],
                 mode="markers",
@@ -97,7 +100,7 @@ def plot_param_history(
     """
     import numpy as np
 
-    g = go()
+    go()  # plotly, or the message naming the pip command
     study = obj.single(study, 0 if objective is None and obj.is_multi(study) else objective,
                        "plot_param_history")  # fmt: skip
     label = shown(study.objective_names[0]) if isinstance(study, obj.Projected) else "value"
@@ -126,7 +129,8 @@ def plot_param_history(
                           "showscale": i == 0,
                           "colorbar": {"title": label}}  # fmt: skip
             fig.add_trace(
-                g.Scatter(
+                dict(
+                    type="scatter",
                     x=np.asarray([trials[j].number for j in pick]),  # arrays: not checked
                     y=axis_values(col, [col.values[j] for j in pick])
                     if col.categorical
@@ -187,7 +191,8 @@ def plot_intermediate(study: Study) -> Any:
             continue
         xs, ys, numbers = _curves(group)
         fig.add_trace(
-            g.Scatter(
+            dict(
+                type="scatter",
                 x=xs,
                 y=ys,
                 customdata=numbers,
@@ -201,7 +206,8 @@ def plot_intermediate(study: Study) -> Any:
     pruned = [t for t in trials if t.state is TrialState.PRUNED]
     if pruned:
         fig.add_trace(
-            g.Scatter(
+            dict(
+                type="scatter",
                 x=[t.last_step for t in pruned],
                 y=[t.intermediate[t.last_step] for t in pruned],  # type: ignore[index]
                 customdata=[t.number for t in pruned],

@@ -25,7 +25,7 @@ def plot_slice(
     """
     import numpy as np
 
-    g = go()
+    go()  # plotly, or the message naming the pip command
     study = obj.single(study, objective, "plot_slice")
     table = trial_table(study, params=params)
     cols = table.select(params)
@@ -39,7 +39,8 @@ def plot_slice(
         row, c = divmod(i, ncols)
         pick = [j for j, used in enumerate(col.active) if used]
         fig.add_trace(
-            g.Scatter(
+            dict(
+                type="scatter",
                 # numbers as arrays: plotly checks a list item by item (seconds on a page)
                 x=[shown(col.values[j]) for j in pick]
                 if col.categorical
@@ -227,7 +228,8 @@ def plot_contour(
     )
     trials = [t for t, keep in zip(table.trials, both) if keep]
     fig.add_trace(
-        g.Scatter(
+        dict(
+            type="scatter",
             x=ex,
             y=ey,
             mode="markers",
