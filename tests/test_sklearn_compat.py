@@ -3,6 +3,7 @@ examples of scikit-learn's documentation with tiny data (iris, cv=3)."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 from typing import Any
@@ -82,22 +83,23 @@ def test_grid_equals_scikit_learns(estimator: Any, grid: Any, n_jobs: Any) -> No
     assert_same_results(alias, ref)
 
 
-def test_constructor_is_scikit_learns_plus_keyword_only_extras() -> None:
-    import inspect
+def assert_scikit_learns_then(ours: type, theirs: type, extras: list[str]) -> None:
+    """``ours`` takes scikit-learn's arguments in its order, with its defaults and kinds;
+    then ``extras``, keyword-only."""
+    mine = inspect.signature(ours).parameters
+    ref = inspect.signature(theirs).parameters
+    assert list(mine)[: len(ref)] == list(ref)
+    assert list(mine)[len(ref) :] == extras
+    for name, p in ref.items():
+        assert mine[name].kind == p.kind, name
+        assert mine[name].default is p.default or mine[name].default == p.default, name
+    assert all(mine[n].kind is inspect.Parameter.KEYWORD_ONLY for n in extras)
 
-    for ours, theirs, extras in [
-        (GridSearchCV, skms.GridSearchCV, []),
-        (RandomizedSearchCV, skms.RandomizedSearchCV, ["sampler"]),
-    ]:
-        mine = inspect.signature(ours).parameters
-        ref = inspect.signature(theirs).parameters
-        # scikit-learn's arguments in its order, with its defaults and kinds; then ours
-        assert list(mine)[: len(ref)] == list(ref)
-        assert list(mine)[len(ref) :] == [*extras, "storage", "study_name", "pruner"]
-        for name, p in ref.items():
-            assert mine[name].kind == p.kind, name
-            assert mine[name].default is p.default or mine[name].default == p.default, name
-        assert all(mine[n].kind is inspect.Parameter.KEYWORD_ONLY for n in list(mine)[len(ref) :])
+
+def test_constructor_is_scikit_learns_plus_keyword_only_extras() -> None:
+    extras = ["storage", "study_name", "pruner"]
+    assert_scikit_learns_then(GridSearchCV, skms.GridSearchCV, extras)
+    assert_scikit_learns_then(RandomizedSearchCV, skms.RandomizedSearchCV, ["sampler", *extras])
     assert RandomizedSearchCV(SVC(), {"C": [1]}).sampler == "random"
 
 

@@ -4,7 +4,6 @@ candidates proposed by a sampler."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import warnings
 from pathlib import Path
@@ -28,6 +27,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 from hypersweep.sklearn import HalvingGridSearchCV, HalvingRandomSearchCV
 from hypersweep.trial import TrialState
+
+from .test_sklearn_compat import assert_scikit_learns_then
 
 ATTRS = (
     "n_resources_", "n_candidates_", "n_remaining_candidates_", "max_resources_",
@@ -126,17 +127,9 @@ def test_random_equals_scikit_learns(kw: dict[str, Any]) -> None:
 
 
 def test_constructors_are_scikit_learns_plus_keyword_only_extras() -> None:
-    for ours, theirs, extras in [
-        (HalvingGridSearchCV, SkGrid, []),
-        (HalvingRandomSearchCV, SkRandom, ["sampler"]),
-    ]:
-        mine = inspect.signature(ours).parameters
-        ref = inspect.signature(theirs).parameters
-        assert list(mine)[: len(ref)] == list(ref)
-        assert list(mine)[len(ref) :] == [*extras, "storage", "study_name", "executor"]
-        for name, p in ref.items():
-            assert mine[name].kind == p.kind, name
-            assert mine[name].default is p.default or mine[name].default == p.default, name
+    extras = ["storage", "study_name", "executor"]
+    assert_scikit_learns_then(HalvingGridSearchCV, SkGrid, extras)
+    assert_scikit_learns_then(HalvingRandomSearchCV, SkRandom, ["sampler", *extras])
     extra = set(HalvingGridSearchCV(TREE, GRID).get_params()) - set(SkGrid(TREE, GRID).get_params())
     assert extra == {"storage", "study_name", "executor"}
 

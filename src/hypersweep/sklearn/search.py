@@ -7,6 +7,7 @@ their scores. The pieces it leans on are in ``_space``, ``_folds`` and ``_result
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
@@ -55,7 +56,7 @@ def store_arguments(search: BaseSearchCV, arguments: dict[str, Any]) -> None:
         setattr(search, name, value)
 
 
-_BASE_ARGUMENTS = tuple(BaseSearchCV._get_param_names())
+_BASE_ARGUMENTS = tuple(inspect.signature(BaseSearchCV.__init__).parameters)[1:]  # after self
 
 
 @dataclass(frozen=True)
