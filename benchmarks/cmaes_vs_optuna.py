@@ -7,14 +7,15 @@ table gives, per problem and budget, the median log10 simple regret over the
 seeds for each sampler and which one is lower. The default seeds (100-109) were
 not used while choosing CMAES's defaults (those were tuned on seeds 0-4).
 
-    python benchmarks/cmaes.py                      # 10 seeds, 200 and 1,000 trials
-    python benchmarks/cmaes.py --seeds 3 --budgets 200 --problems branin,levy10
-    python benchmarks/cmaes.py --save               # also write results/cmaes.txt
+    python benchmarks/cmaes_vs_optuna.py                      # 10 seeds, 200 and 1,000 trials
+    python benchmarks/cmaes_vs_optuna.py --seeds 3 --budgets 200 --problems branin,levy10
+    python benchmarks/cmaes_vs_optuna.py --save               # also write results/cmaes.txt
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -22,21 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-# This file's name shadows the ``cmaes`` package optuna imports: drop its folder from the
-# path (spawned workers inherit the path) so optuna finds the real one.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != _HERE]
-
-import json  # noqa: E402
-
-from hypersweep.harness import Results  # noqa: E402
-from hypersweep.harness.problems import PROBLEMS  # noqa: E402
-from hypersweep.harness.report import best_so_far, score  # noqa: E402
-from hypersweep.harness.runner import RunResult, print_progress, run  # noqa: E402
+from hypersweep.harness import Results
+from hypersweep.harness.problems import PROBLEMS
+from hypersweep.harness.report import best_so_far, score
+from hypersweep.harness.runner import RunResult, print_progress, run
 
 METHODS = ("hypersweep:cmaes", "optuna:cmaes")
 CONTINUOUS = [p.name for p in PROBLEMS.values() if p.kind == "continuous"]
-RESULTS = _HERE / "results" / "cmaes.txt"
+RESULTS = Path(__file__).resolve().parent / "results" / "cmaes.txt"
 
 
 def medians(results: Results, budget: int) -> dict[tuple[str, str], float]:
@@ -125,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.save:
         load = os.getloadavg()[0]
-        head = (f"# python benchmarks/cmaes.py  ({time.strftime('%Y-%m-%d')}, "
+        head = (f"# python benchmarks/cmaes_vs_optuna.py  ({time.strftime('%Y-%m-%d')}, "
                 f"{os.cpu_count()} cores, load average {load:.1f})\n")  # fmt: skip
         RESULTS.write_text(head + text + "\n")
 
