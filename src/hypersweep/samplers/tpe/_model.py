@@ -81,7 +81,9 @@ class GroupCache:
         self._memo_ln = _Rows(len(self.numeric))
 
     def matches(self, paths: Sequence[str], codecs: Sequence[Codec]) -> bool:
-        return list(paths) == self.paths and all(c.param == p for c, p in zip(codecs, self.params))
+        return list(paths) == self.paths and all(
+            c.param is p or c.param == p for c, p in zip(codecs, self.params)
+        )
 
     def update(self, obs: Observations, codecs: Sequence[Codec]) -> None:
         """Read the rows added to ``obs`` since the last call."""

@@ -158,15 +158,32 @@ class _Column:
         self.raw: list[Any] = []
         self._codec: Codec | None = None
         self._encoded = _Grow(float)
+        self._nans = 0  # entries of _encoded that are NaN (outside the codec's range)
 
     def internal(self, codec: Codec) -> tuple[np.ndarray, np.ndarray]:
         """(rows, internal values) under ``codec``; only new entries are converted."""
-        if self._codec is None or self._codec.param != codec.param:
-            self._codec, self._encoded = codec, _Grow(float)
-        new = self.raw[self._encoded.size :]
-        if new:
-            self._encoded.extend(codec.encode_many(new))
+        self._catch_up(codec)
         return self.rows.view(), self._encoded.view()
+
+    def outside(self, codec: Codec) -> int:
+        """How many entries ``codec``'s parameter does not hold (counted as encoded)."""
+        self._catch_up(codec)
+        return self._nans
+
+    def _catch_up(self, codec: Codec) -> None:
+        if self._codec is not codec and (self._codec is None or self._codec.param != codec.param):
+            self._codec, self._encoded, self._nans = codec, _Grow(float), 0
+        self._codec = codec
+        new = self.raw[self._encoded.size :]
+        if len(new) >= 8:
+            encoded = codec.encode_many(new)
+            self._nans += int(np.count_nonzero(np.isnan(encoded)))
+            self._encoded.extend(encoded)
+        else:  # the usual ask: one new trial, no numpy round trip
+            for v in new:
+                e = codec.encode(v)
+                self._nans += e != e
+                self._encoded.append(e)
 
 
 class Observations:

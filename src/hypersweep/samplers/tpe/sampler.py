@@ -219,12 +219,11 @@ class TPE(Sampler):
         narrowed since): left out of the model, and not counted as its startup, so a
         narrowed study draws its first points spread over the new range as a new one
         would (leaving them out alone made it creep from the few that fit)."""
-        _, encoded = self._obs.columns[path].internal(codec)
-        return int(np.count_nonzero(np.isnan(encoded)))
+        return self._obs.columns[path].outside(codec)
 
     def _codec(self, path: str, param: Param) -> Codec:
         codec = self._codecs.get(path)
-        if codec is None or codec.param != param:
+        if codec is None or (codec.param is not param and codec.param != param):
             codec = self._codecs[path] = Codec(param)
         return codec
 
