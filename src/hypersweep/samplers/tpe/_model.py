@@ -79,6 +79,7 @@ class GroupCache:
         self.age_sorted = np.empty(0)
         self._memo_sig = _Rows(len(self.numeric))  # bandwidth a row's mass was computed at
         self._memo_ln = _Rows(len(self.numeric))
+        self._memo_lsig = _Rows(len(self.numeric))  # log of that bandwidth
 
     def matches(self, paths: Sequence[str], codecs: Sequence[Codec]) -> bool:
         return list(paths) == self.paths and all(
@@ -120,6 +121,7 @@ class GroupCache:
         empty = np.full((len(new), len(self.numeric)), np.nan)
         self._memo_sig.add(empty)
         self._memo_ln.add(empty)
+        self._memo_lsig.add(empty)
         self._insert(first)
 
     def valid_rows(self) -> np.ndarray:
@@ -179,17 +181,23 @@ class GroupCache:
             x, order, age, w, codecs, cfg, lambda mus, sig: self._log_norm(rows, mus, sig)
         )
 
-    def _log_norm(self, rows: np.ndarray, mus: np.ndarray, sig: np.ndarray) -> np.ndarray:
-        """Truncation masses, recomputed only where a row's bandwidth changed; ``rows``
-        are the kernels' valid-row positions (the first ones), -1 for the others."""
+    def _log_norm(
+        self, rows: np.ndarray, mus: np.ndarray, sig: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Truncation masses and log bandwidths, recomputed only where a row's bandwidth
+        changed; ``rows`` are the kernels' valid-row positions (the first ones), -1 for
+        the others."""
         lo, hi = self._low, self._high
         k = int(np.count_nonzero(rows >= 0))
         kr = rows[:k]
         out = np.empty(sig.shape)
+        log_sig = np.empty(sig.shape)
         rest = slice(k, None)
         out[rest] = parzen.log_mass((lo - mus[rest]) / sig[rest], (hi - mus[rest]) / sig[rest])
+        log_sig[rest] = np.log(sig[rest])
         memo_sig, memo_ln = self._memo_sig.view(), self._memo_ln.view()
-        known = memo_ln[kr]
+        memo_lsig = self._memo_lsig.view()
+        known, known_lsig = memo_ln[kr], memo_lsig[kr]
         stale = np.nonzero(memo_sig[kr] != sig[:k])
         if len(stale[0]):
             r, d = stale
@@ -197,6 +205,8 @@ class GroupCache:
             fresh = parzen.log_mass((lo[d] - m) / s, (hi[d] - m) / s)
             known[r, d] = fresh
             memo_ln[kr[r], d] = fresh
+            known_lsig[r, d] = memo_lsig[kr[r], d] = np.log(s)
             memo_sig[kr[r], d] = s
         out[:k] = known
-        return out
+        log_sig[:k] = known_lsig
+        return out, log_sig

@@ -74,8 +74,10 @@ class Kernels:
         log_norm: np.ndarray,
         categorical: list[int],
         tables: list[np.ndarray],
+        log_sigmas: np.ndarray | None = None,
     ) -> None:
         self.log_w = log_w
+        self._log_sigmas = log_sigmas  # log(sigmas), if known (computed when first used)
         self.numeric, self.categorical = numeric, categorical
         self.mus, self.sigmas, self.low, self.high = mus, sigmas, low, high
         self.log_norm = log_norm
@@ -135,7 +137,10 @@ class Kernels:
         ms = (self.mus[:, cc] - low) / scale
         ss = self.sigmas[:, cc] / scale
         a = 1.0 / (ss * ss)
-        const += np.sum(-np.log(self.sigmas[:, cc]) - _LOG_SQRT_2PI - self.log_norm[:, cc], axis=1)
+        if self._log_sigmas is None:
+            self._log_sigmas = np.log(self.sigmas)
+        log_sig = self._log_sigmas[:, cc]
+        const += np.sum(-log_sig - _LOG_SQRT_2PI - self.log_norm[:, cc], axis=1)
         if np.finfo(float).eps * float(np.max(np.sum(a, axis=1))) < _MAX_CANCEL:
             const -= 0.5 * np.sum(ms * ms * a, axis=1)
             total: np.ndarray = (xs * xs) @ (-0.5 * a).T + xs @ (ms * a).T
@@ -163,7 +168,7 @@ def logsumexp_rows(t: np.ndarray, cut: float = _NEGLIGIBLE) -> np.ndarray:
     return out
 
 
-LogNorm = Callable[[np.ndarray, np.ndarray], np.ndarray]
+LogNorm = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def assemble(
@@ -180,7 +185,8 @@ def assemble(
     ``order`` (Dn, m) sorts each numeric dimension's column (stably), ``age_order``
     sorts the rows oldest first (stably), ``share`` is each row's share of this side.
     ``cfg``: prior weight, bandwidth alpha, minimum bandwidth, categorical bandwidth.
-    ``log_norm(mus, sigmas)`` may reuse truncation masses computed before.
+    ``log_norm(mus, sigmas)`` may reuse truncation masses and log bandwidths computed
+    before; it returns both.
     """
     prior_weight, alpha, delta, cat_bw = cfg
     m = len(x)
@@ -209,14 +215,15 @@ def assemble(
         mus[m] = [c.prior[0] for c in ncs]
         sigmas[m] = [c.prior[1] for c in ncs]
         np.clip(mus, low, high, out=mus)
+    log_sig = None
     if log_norm is None:
         norm = parzen.log_mass((low - mus) / sigmas, (high - mus) / sigmas)
     else:
-        norm = log_norm(mus, sigmas)
+        norm, log_sig = log_norm(mus, sigmas)
     tables = []
     for j in categorical:
         tables.append(parzen.categorical_table(x[:, j], codecs[j].n_choices, 1.0 - cat_bw))
-    return Kernels(log_w, numeric, mus, sigmas, low, high, norm, categorical, tables)
+    return Kernels(log_w, numeric, mus, sigmas, low, high, norm, categorical, tables, log_sig)
 
 
 def direct(
