@@ -150,7 +150,8 @@ def report(args: argparse.Namespace) -> None:
           f" {args.first_seed}..{args.seeds - 1}")  # fmt: skip
     for at in sorted({min(60, args.trials), args.trials}):
         _table(args, at)
-        _pairs(args, args.mine, at)
+        for mine in args.mine:
+            _pairs(args, mine, at)
     print("\nasks made while trials were running: how many landed within 1e-3 / 1e-5 (unit box)")
     print("of a running trial, the median distance to the nearest, and median CPU s per run")
     print(f"{'rule':<17} {'<1e-3':>7} {'<1e-5':>7} {'asks':>6} {'median gap':>11} {'cpu':>7}")
@@ -176,7 +177,8 @@ def main() -> None:
     ap.add_argument("--part", default="0/1", help="k/n: run every n-th job from the k-th")
     ap.add_argument("--problems", nargs="*", default=PROBLEMS)
     ap.add_argument("--rules", nargs="*", default=RULES)
-    ap.add_argument("--mine", default="penalty", help="the rule compared run by run")
+    ap.add_argument("--mine", nargs="*", default=["lp", "penalty"],
+                    help="rules compared run by run with each other rule")  # fmt: skip
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "gp_batch_cache"))
     args = ap.parse_args()
     {"run": run, "report": report}[args.what](args)

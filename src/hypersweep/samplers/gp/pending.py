@@ -15,7 +15,11 @@
 - ``"penalty"``, ``"lp"``, ``"believer_penalty"``: EI times local penalties around
   each pending point (see ``batch``): hard ones (Alvi et al. 2019) on the plain
   posterior, Gonzalez et al.'s soft ones, or hard ones on top of the believer.
-  Compared with the others in ``benchmarks/gp_batch.py``.
+  Compared in ``benchmarks/gp_batch.py`` (4 asynchronous workers, 7 problems, 4-5
+  seeds, 60 trials): mean rank lp 2.14, penalty 2.43, believer 2.43, fantasies 3.43,
+  liar 4.57; run by run lp beat the believer 17 times and lost 12, not yet enough to
+  change the default. Neither penalty rule proposed a point within 1e-5 of a running
+  one (believer 9, fantasies 9 of 1798 asks).
 """
 
 from __future__ import annotations
