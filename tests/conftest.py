@@ -15,6 +15,7 @@ import glob
 import os
 import re
 import secrets
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -34,6 +35,14 @@ IMPORT_FAILED = re.compile(r"could not import '([^']+)'")
 
 
 # --- the CI rule ----------------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests that press Ctrl-C on a child (SIGINT) need it to reach Python's handler; a
+    run started in the background of a non-interactive shell ignores SIGINT, and
+    children inherit that. Catching it here makes children start with the default."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 

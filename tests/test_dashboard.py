@@ -217,8 +217,8 @@ def test_cli_dashboard_serves_until_ctrl_c(url: str) -> None:
         data = get_json(f"{found.group(0)}api/studies")
         assert [s["name"] for s in data["studies"]] == [NAME]
         proc.send_signal(signal.SIGINT)
-        rest = proc.stderr.read()
-        assert proc.wait(timeout=30) == 0
+        rest = proc.communicate(timeout=60)[1]
+        assert proc.returncode == 0
         assert "stopped" in rest and "Traceback" not in rest
     finally:
         if proc.poll() is None:
