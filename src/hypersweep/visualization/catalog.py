@@ -88,8 +88,8 @@ def _finite_briefs(study: Study) -> list[Any]:
     memo: dict[Any, Any] = study.memo if isinstance(study, Snapshot) else {}
     if "finite" not in memo:
         every = study.every if isinstance(study, Snapshot) and study.every else study.trials
-        memo["finite"] = [t for t in every if t.state is TrialState.COMPLETE and
-                          t.value is not None and math.isfinite(t.value)]  # fmt: skip
+        memo["finite"] = [t for t in every if t.state is TrialState.COMPLETE and t.values
+                          and all(math.isfinite(v) for v in t.values)]  # fmt: skip
     return list(memo["finite"])
 
 
