@@ -28,13 +28,13 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ...multiobjective import directions_of, pareto_mask, reference_point, to_loss
-from ...trial import TrialState
 from . import output
 from .ehvi import boxes, log_ehvi, log_ehvi_grad, log_feasibility, log_feasibility_grad
 from .encoding import Encoding
 from .fitting import FitCache, subset
 from .model import Posterior
 from .optimize import candidates, pick_starts
+from .pending import running_points
 
 if TYPE_CHECKING:
     from ...history import History
@@ -177,7 +177,7 @@ def _ranked(
     x, loss, cons = _training_data(enc, done, directions_of(history))
     rng = np.random.default_rng((sampler.entropy & (2**63 - 1), number))
     fits = _caches.setdefault(sampler, {})
-    pend = enc.features(_pending(enc, history, number))
+    pend = enc.features(running_points(enc, history, number))
     objectives, ys = [], []
     for j in range(loss.shape[1]):
         post, y = _posterior(sampler, fits.setdefault(f"y{j}", FitCache()), enc, x, loss[:, j], rng)
@@ -255,15 +255,6 @@ def _training_data(
     return x, loss, c
 
 
-def _pending(enc: Encoding, history: History, number: int) -> np.ndarray:
-    xs = []
-    for t in history.trials:
-        if t.state is TrialState.RUNNING and t.number != number:
-            try:
-                xs.append(enc.encode(t.flat))
-            except (KeyError, ValueError, TypeError):
-                continue
-    return np.array(xs, dtype=float).reshape(-1, enc.n_dims)
 
 
 def _optimize(

@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...history import History
+from ...trial import TrialState
 from .batch import penalised
+from .encoding import Encoding
 from .model import Posterior
 from .optimize import Best
 
@@ -59,3 +62,15 @@ def with_pending(
         hard, believe = PENALTIES[rule]
         return penalised(post, fp, rng, hard=hard, believe=believe)
     raise ValueError(f"unknown pending rule {rule!r}: choose from {', '.join(RULES)}")
+
+
+def running_points(enc: Encoding, history: History, number: int) -> np.ndarray:
+    """Encoded running trials (other than this one) that set every modelled leaf."""
+    xs = []
+    for t in history.trials:
+        if t.state is TrialState.RUNNING and t.number != number:
+            try:
+                xs.append(enc.encode(t.flat))
+            except (KeyError, ValueError, TypeError):
+                continue
+    return np.array(xs, dtype=float).reshape(-1, enc.n_dims)

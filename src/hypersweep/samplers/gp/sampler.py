@@ -12,7 +12,6 @@ import numpy as np
 
 from ..._checks import int_at_least
 from ...history import History
-from ...trial import TrialState
 from ..base import Sampler
 from ..random import Random
 from ..warm import read_priors
@@ -22,7 +21,7 @@ from .encoding import Encoding
 from .fitting import FitCache, subset
 from .model import Hyper, Posterior
 from .optimize import optimize
-from .pending import RULES, with_pending
+from .pending import RULES, running_points, with_pending
 
 if TYPE_CHECKING:
     from ...space.kinds import Param
@@ -183,7 +182,7 @@ class GP(Sampler):
         ys = output.transform(y)
         keep = subset(ys, self.max_points, rng, recent=True)
         post = Posterior(enc.features(x[keep]), ys[keep], enc.cols, self.hyper_)
-        pend = enc.features(_pending(enc, history, number))
+        pend = enc.features(running_points(enc, history, number))
         post, threshold = with_pending(post, pend, self.pending, rng)
         points, _ = optimize(post, enc, threshold, x[int(np.argmin(ys))], rng,
                              n_candidates=self.n_candidates, n_starts=self.n_starts)  # fmt: skip
@@ -264,15 +263,3 @@ def _training_data(enc: Encoding, done: list[Any], sign: float) -> tuple[np.ndar
     finite = np.isfinite(y)
     worst = y[finite].max() if finite.any() else 0.0
     return x, np.where(finite, y, worst)
-
-
-def _pending(enc: Encoding, history: History, number: int) -> np.ndarray:
-    """Encoded running trials (other than this one) that set every modelled leaf."""
-    xs = []
-    for t in history.trials:
-        if t.state is TrialState.RUNNING and t.number != number:
-            try:
-                xs.append(enc.encode(t.flat))
-            except (KeyError, ValueError, TypeError):
-                continue
-    return np.array(xs, dtype=float).reshape(-1, enc.n_dims)
