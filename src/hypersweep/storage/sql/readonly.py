@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 from ...exceptions import StorageError, StudyNotFound
 from ...trial import Direction, FrozenTrial, TrialState
 from ..base import Briefs, Changes, Storage, StudyRecord, TrialBrief, check_window
+from ..rows import briefs_of, per_state, state_texts, values_of
 
 KNOWN_VERSIONS = (2, 3)  # schemas whose hs_studies and hs_trials columns are read below
 STUDY_COLUMNS = "study_id, name, directions, space, user_attrs, system_attrs, created"
@@ -38,7 +39,6 @@ NEEDED = {
 }
 LIVE = "study_id = ? AND deleted = 0"
 MANY_CANDIDATES = 2000  # above this, repeat_candidates leaves the grouping to the caller
-_STATES = {s.value: s for s in TrialState}
 loads = json.loads
 
 
@@ -86,16 +86,6 @@ def _understood(conn: sqlite3.Connection) -> bool:
         if not needed <= found:
             return False
     return True
-
-
-def values_of(text: str | None) -> tuple[float, ...] | None:
-    """A stored values list, as the SQL storage reads it (one value without the decoder)."""
-    if text is None:
-        return None
-    if "," not in text:
-        inner = text[1:-1]
-        return (float(inner),) if inner else ()
-    return tuple(loads(text))
 
 
 def trial_from_row(row: Sequence[Any]) -> FrozenTrial:
@@ -189,20 +179,13 @@ class ReadOnlySQLite(Storage):
         sql = (f"SELECT number, state, objective_values, started, finished{extra} "
                f"FROM hs_trials WHERE {LIVE} ORDER BY number")  # fmt: skip
         cursor, rows = self._snapshot(study_id, sql, (study_id,))
-        flats = loads("[" + ",".join([r[5] for r in rows]) + "]") if flat else None
-        briefs = [
-            TrialBrief(r[0], _STATES[r[1]], values_of(r[2]), r[3], r[4],
-                       flats[i] if flats is not None else None)
-            for i, r in enumerate(rows)
-        ]  # fmt: skip
-        return Briefs(briefs, cursor)
+        return Briefs(briefs_of(rows, flat=flat), cursor)
 
     def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
-        wanted = None if states is None else [TrialState(s).value for s in states]
-        rows = self._read(f"SELECT state, count(*) FROM hs_trials WHERE {LIVE} GROUP BY state",
-                          (study_id,))  # fmt: skip
+        wanted = state_texts(states)
+        counts = self.state_counts(study_id)
         self._seq(study_id)
-        return sum(n for s, n in rows if wanted is None or s in wanted)
+        return sum(n for s, n in counts.items() if wanted is None or s.value in wanted)
 
     def read_page(
         self,
@@ -239,10 +222,7 @@ class ReadOnlySQLite(Storage):
         """Live trials per state (every state, 0 when none): one grouped count."""
         rows = self._read(f"SELECT state, count(*) FROM hs_trials WHERE {LIVE} GROUP BY state",
                           (study_id,))  # fmt: skip
-        counts = dict.fromkeys(TrialState, 0)
-        for state, n in rows:
-            counts[_STATES[state]] = n
-        return counts
+        return per_state(rows)
 
     def best_brief(self, study_id: int, direction: Direction) -> TrialBrief | None:
         """``ranked(read_briefs(...), direction)[0]`` without a brief per trial: the best

@@ -24,11 +24,11 @@ from ..base import (
     Changes,
     Storage,
     StudyRecord,
-    TrialBrief,
     check_finishable,
     check_study_name,
     check_window,
 )
+from ..rows import briefs_of, state_texts
 from . import statements as q
 from .codec import FIELDS, dumps, loads, study_columns, study_from_row, trial_columns
 from .codec import trial_from_row as as_trial
@@ -64,17 +64,6 @@ def change(
     if conn.execute(q.SET_OPEN_TRIAL, cols).rowcount != 1:  # the study lock prevents this
         raise ValueError(f"trial {old.number} was finished by another worker")
     return dataclasses.replace(old, **changes)
-
-
-def values_of(text: str | None) -> tuple[float, ...] | None:
-    """A stored values list; one value (the common case) without the JSON decoder: the
-    text is "[v]", and float() reads JSON's numbers, Infinity and NaN alike."""
-    if text is None:
-        return None
-    if "," not in text:
-        inner = text[1:-1]
-        return (float(inner),) if inner else ()
-    return tuple(loads(text))
 
 
 def check_key_free(conn: Connection, study_id: int, unique_key: str) -> None:
@@ -392,21 +381,13 @@ class SQLStorage(Storage):
         cursor, found = self._read_existing(
             study_id, lambda c: c.execute(statement, {"b_sid": study_id}).all(), fast=True
         )
-        states = {s.value: s for s in TrialState}
-        # one JSON array for all the flat dicts: one decoder call instead of one per trial
-        flats = loads("[" + ",".join([row[5] for row in found]) + "]") if flat else None
-        briefs = [
-            TrialBrief(row[0], states[row[1]], values_of(row[2]), row[3], row[4],
-                       flats[i] if flats is not None else None)
-            for i, row in enumerate(found)
-        ]  # fmt: skip
-        return Briefs(briefs, cursor)
+        return Briefs(briefs_of(found, flat=flat), cursor)
 
     def count_trials(self, study_id: int, states: Sequence[TrialState] | None = None) -> int:
         params: dict[str, Any] = {"b_sid": study_id}
         statement = q.COUNT
         if states is not None:
-            params["b_states"] = [TrialState(s).value for s in states]
+            params["b_states"] = state_texts(states)
             statement = q.COUNT_IN
         if states is not None and not params["b_states"]:
             self._read_existing(study_id, lambda c: None)  # StudyNotFound if missing
