@@ -51,7 +51,7 @@ def test_the_six_parameter_function_has_two_parameters_with_90_percent_of_the_va
     assert (variances[0] + variances[1]) / sum(variances) >= 0.9
 
 
-@pytest.mark.parametrize("method", ["fanova", "permutation"])
+@pytest.mark.parametrize("method", ["fanova", "permutation", "binned"])
 def test_the_two_important_parameters_rank_top_in_9_of_10_seeds(method: str) -> None:
     """The issue's Done-when: 100 random trials per seed."""
     hits = 0
@@ -140,7 +140,7 @@ def test_conditional_parameters_get_an_inactive_slot_and_rank_by_their_effect() 
     assert (X[~svm, c] < X[svm, c].min()).all()  # inactive: below the whole range
     k = table.names.index("model.knn.k")
     assert (X[svm, k] < 1).all()
-    for method in ("fanova", "permutation"):
+    for method in ("fanova", "permutation", "binned"):
         ranked = importance(study, method)
         assert next(iter(ranked)) == "model.svm.C"
         assert ranked["noise"] < 0.05 and ranked["model.knn.k"] < 0.1
@@ -211,6 +211,87 @@ def test_the_forest_is_imported_without_pandas() -> None:
         "import sys; from hypersweep.importance import _forest_class; _forest_class()\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
         "import pandas; assert pandas.DataFrame is not None"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+# --- binned main effects: numpy only, what the report and the dashboard draw -------------
+def test_binned_shares_estimate_the_true_variance_shares() -> None:
+    """y = 3 x0 + x1 + a choice worth 0 / 1 / 2 (variances 0.75, 0.083, 0.667, 0 of 1.5)."""
+    from hypersweep.importance.binned import binned_effects
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    X = np.column_stack([rng.uniform(0, 1, (n, 3)), rng.integers(0, 3, n)])
+    y = 3 * X[:, 0] + X[:, 1] + X[:, 3]
+    shares = importance_of(X, y, method="binned", discrete=np.array([0, 0, 0, 1], bool))
+    assert shares == pytest.approx([0.75 / 1.5, 0.25 / 3 / 1.5, 0.0, 2 / 3 / 1.5], abs=0.02)
+    raw = binned_effects(X, 3 * X[:, 0])  # sums of squares: 10 bins keep 99% of a uniform's
+    assert raw[0] / n == pytest.approx(0.75 * 0.99, rel=0.02) and raw[1:].max() / n < 0.001
+
+
+def test_binned_gives_a_parameter_without_effect_about_nothing() -> None:
+    """Group means of pure noise vary by chance; that much is taken off before sharing."""
+    from hypersweep.importance.binned import between_groups, groups_of
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400)
+    noise = [between_groups(y, groups_of(rng.uniform(size=400), False, 10)) for _ in range(50)]
+    total = float(((y - y.mean()) ** 2).sum())
+    assert np.mean(noise) / total < 0.005  # uncorrected: (10 - 1) / 400 = 2.25% on average
+    x = np.repeat(np.arange(4.0), 100)
+    assert between_groups(x + 0 * y, groups_of(x, True, 10)) == pytest.approx(500.0)
+
+
+def test_binned_groups_keep_equal_values_together_and_choices_by_value() -> None:
+    from hypersweep.importance.binned import groups_of
+
+    x = np.array([1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    group = groups_of(x, False, 3)
+    assert len(set(group[:4])) == 1 and len(set(group)) == 3
+    assert sorted(set(groups_of(np.arange(12.0) % 11, True, 3))) == list(range(11))
+
+
+def test_binned_measures_conditional_parameters_within_their_branch() -> None:
+    """A child used in half the trials: measured over those, against their own mean."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    gate = rng.integers(0, 2, n).astype(float)
+    x = np.where(gate == 1, rng.uniform(0, 1, n), -1.0)  # inactive below the range
+    y = 5.0 * gate + np.where(gate == 1, x, 0.0)  # between branches 6.25, within 0.5/12
+    used = np.column_stack([np.ones(n, bool), gate == 1])
+    shares = importance_of(X := np.column_stack([gate, x]), y, method="binned", active=used)
+    assert shares[1] == pytest.approx(0.5 / 12 / (6.25 + 0.5 / 12), abs=0.005)
+    plain = importance_of(X, y, method="binned")  # the inactive slot would carry the gate
+    assert plain[1] > 0.4
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_binned_and_fanova_agree_on_a_study(seed: int) -> None:
+    """300 random trials of the six-parameter function: the same two on top, in the same
+    order, and shares of the two that matter within 0.2 of each other."""
+    study = hs.create_study(space=SIX, sampler=hs.samplers.Random(seed=seed))
+    study.optimize(six, n_trials=300)
+    forest, binned = importance(study, seed=seed), importance(study, "binned")
+    assert list(binned)[:2] == list(forest)[:2] == ["lr", "act"]
+    assert all(abs(binned[p] - forest[p]) < 0.2 for p in ("lr", "act"))
+    assert sum(binned.values()) == pytest.approx(1.0)
+
+
+def test_binned_importance_runs_without_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['sklearn'] = None\n"
+        "import hypersweep as hs\n"
+        "study = hs.create_study(space={'a': hs.Float(0, 1), 'b': hs.Float(0, 1)}, seed=0,"
+        " sampler='random')\n"
+        "study.optimize(lambda p: 10 * p['a'] + p['b'], 60, show_progress=False)\n"
+        "ranked = hs.importance.importance(study, 'binned')\n"
+        "assert list(ranked) == ['a', 'b'], ranked\n"
+        "assert 'sklearn' not in sys.modules or sys.modules['sklearn'] is None"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

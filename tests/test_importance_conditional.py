@@ -237,3 +237,20 @@ def test_permutation_shuffles_a_child_only_where_it_was_used() -> None:
     assert shares[0] == pytest.approx(1.0) and shares[1] == pytest.approx(0.0)
     old = importance_of(X, y, method="permutation")  # without the structure: x shares it
     assert old[1] > 0.2
+
+
+# --- binned main effects on conditional spaces ------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_binned_credits_the_choice_of_branch_to_the_parent(seed: int) -> None:
+    ranked = importance(_branch_decides(seed), "binned")
+    assert next(iter(ranked)) == "model" and ranked["model"] > 0.9
+    assert ranked["model.a.x"] < 0.05 and ranked["model.b.k"] < 0.05
+    assert ranked["noise"] < 0.05 and sum(ranked.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_binned_measures_children_within_their_branch(seed: int) -> None:
+    ranked = importance(_children_decide(seed), "binned")
+    assert ranked["model.a.x"] + ranked["model.b.k"] > 0.8
+    assert ranked["model.a.x"] > 0.25 and ranked["model.b.k"] > 0.25
+    assert ranked["model"] < 0.1 and ranked["noise"] < 0.1

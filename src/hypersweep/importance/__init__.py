@@ -9,13 +9,15 @@
 >>> max(shares, key=shares.get), round(sum(shares.values()), 6)
 ('lr', 1.0)
 
-Both methods fit a random forest (scikit-learn) to the trials' encoded
-parameters and values. ``"fanova"`` splits the forest's variance into each
+``"fanova"`` and ``"permutation"`` fit a random forest (scikit-learn) to the trials'
+encoded parameters and values. ``"fanova"`` splits the forest's variance into each
 parameter's main effect (see ``fanova.py``; on conditional spaces the choice
 of a branch is its parent's and a child's share is measured within its
 branch); ``"permutation"`` measures how much the forest's error grows when
 one parameter's column is shuffled (on conditional spaces: among the trials
-that used it, a choice with the parameters it switches on).
+that used it, a choice with the parameters it switches on). ``"binned"`` fits
+nothing: it compares the mean value of the trials grouped by each parameter (see
+``binned.py``), numpy only and milliseconds, what the report and the dashboard draw.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
     from ..study import Study
 
-METHODS = ("fanova", "permutation")
+METHODS = ("fanova", "permutation", "binned")
 
 
 def _forest_class() -> Any:
@@ -127,15 +129,24 @@ def importance_of(
     n_trees: int = 64,
     active: np.ndarray | None = None,
     parents: Sequence[int | None] | None = None,
+    discrete: np.ndarray | None = None,
 ) -> np.ndarray:
     """Importance of each column of X for y (shares summing to 1, or all 0 if y is constant).
 
     ``active`` (trials x columns: was the parameter used) and ``parents`` (the
     column that switches each conditional column on, see ``encode.parents``)
-    make both methods measure conditional columns within their branch.
+    make every method measure conditional columns within their branch;
+    ``discrete`` (a choice: group it by value) serves ``"binned"`` only, which needs
+    no parents (it measures each column over the trials that used it).
     """
     from .fanova import forest_main_effects
 
+    if method == "binned":
+        from .binned import binned_effects
+
+        raw = binned_effects(X, y, active=active, discrete=discrete)
+        total = float(raw.sum())
+        return raw / total if total > 0 else raw
     forest = _forest(X, y, seed, n_trees)
     if method == "fanova":
         raw = forest_main_effects(forest, X, active, parents)
@@ -166,7 +177,9 @@ def importance(
     picks them ("model"); see ``fanova.py`` and ``encode.parents``. With
     ``"permutation"`` alike: a conditional parameter is shuffled only among the
     trials that used it, and a choice together with the parameters it switches on,
-    less what those parameters earn themselves.
+    less what those parameters earn themselves. ``"binned"`` (no forest, numpy only)
+    measures each parameter over the trials that used it; ``seed`` and ``n_trees``
+    do not apply to it.
     """
     from .encode import active, encode, parents
 
@@ -181,6 +194,8 @@ def importance(
         )
     if not table.columns:
         raise ValueError(f"study {study.name!r} has no parameters to rank")
+    import numpy as np
+
     shares = importance_of(
         encode(table),
         table.values,
@@ -188,7 +203,8 @@ def importance(
         seed=seed,
         n_trees=n_trees,
         active=active(table),
-        parents=parents(table),
+        parents=None if method == "binned" else parents(table),
+        discrete=np.array([c.categorical for c in table.columns], dtype=bool),
     )
     ranked = sorted(zip(table.names, shares.tolist()), key=lambda kv: -kv[1])
     return {name: float(share) for name, share in ranked}

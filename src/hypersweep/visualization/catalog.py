@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 MIN_TRIALS_FOR_IMPORTANCE = 4
 HV_FRONT_LIMIT = 50  # front points above which plan() leaves out a 4- or 5-objective hypervolume
-# the plots that fit a random forest (scikit-learn's import costs a second or more): a page
-# may ask for them after the others
+# the plots that rank the parameters (importance and the contour of the top pair): a page
+# may ask for them after the others. They once fitted a random forest (scikit-learn's
+# import costs a second or more); the pages now rank with PAGE_METHOD, numpy only
 FOREST_PLOTS = frozenset({"Parameter importance", "Contour of a pair"})
-# trees of the pages' importance forest: on the 500-trial spread 32 trees give the shares
-# of 64 to within what another seed moves them, in half the fit and fANOVA time
-PAGE_TREES = 32
+# the pages' importance: binned main effects (milliseconds, no scikit-learn), which rank as
+# fANOVA does on the tests' studies; hs.importance.importance keeps fANOVA as its default
+PAGE_METHOD = "binned"
 # a population-based training run (hs.pbt.run): its lineage and schedules come first
 POPULATION_PLOTS = ("Population lineage", "Hyperparameter schedules")
 
@@ -59,7 +60,8 @@ def _varies(table: TrialTable) -> bool:
 
 
 class _Ranking:
-    """The study's fANOVA importance, computed once for the bars and the contour's pair."""
+    """The study's importance (``PAGE_METHOD``), computed once for the bars and the contour's
+    pair."""
 
     def __init__(self, study: Study, table: TrialTable | None = None) -> None:
         self.study = study
@@ -79,7 +81,7 @@ class _Ranking:
                 if isinstance(study, Snapshot):  # briefs: read the picked trials whole
                     picked = study.trials_of([t.number for t in picked])
                 study = cast("Study", Snapshot(study, picked, len(done)))
-            self._shares = importance(study, n_trees=PAGE_TREES)
+            self._shares = importance(study, PAGE_METHOD)
         return self._shares
 
 
@@ -110,8 +112,8 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     if table is not None:
         plots.append(("Optimisation history", lambda: history.plot_history(study)))
         if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and table.columns and _varies(table):
-            plots.append(("Parameter importance",
-                          lambda: summary.importance_figure(ranking.shares())))  # fmt: skip
+            bars = lambda: summary.importance_figure(ranking.shares(), PAGE_METHOD)  # noqa: E731
+            plots.append(("Parameter importance", bars))
     if any(t.flat for t in trials):
         plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
     if table is not None and table.columns:

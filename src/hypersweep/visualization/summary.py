@@ -43,8 +43,8 @@ def importance_figure(shares: Mapping[str, float], method: str = "fanova") -> An
         )
     )
     fig.update_layout(
-        title=f"Parameter importance ({method})", xaxis_title="share of the variance"
-        if method == "fanova" else "share of the error increase when shuffled",
+        title=f"Parameter importance ({method})", xaxis_title="share of the error increase "
+        "when shuffled" if method == "permutation" else "share of the variance",
         height=max(300, 40 * len(names) + 150),
     )
     return fig
