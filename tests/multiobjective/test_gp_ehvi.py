@@ -9,6 +9,7 @@ import pytest
 
 import hypersweep as hs
 from hypersweep.multiobjective import hypervolume, pareto_mask
+from hypersweep.samplers.gp.acquisition import log1mexp
 from hypersweep.samplers.gp.ehvi import (
     boxes,
     log_ehvi,
@@ -50,6 +51,13 @@ def test_ehvi_matches_a_monte_carlo_estimate(m: int) -> None:
         gains = np.array([hypervolume(np.vstack([front, y]), ref) - base for y in draws])
         margin = 4 * gains.std() / math.sqrt(len(gains)) + 1e-9
         assert abs(exact - gains.mean()) < margin
+
+
+def test_log1mexp_is_public_and_accurate_near_zero_and_far_below() -> None:
+    x = np.array([-1e-20, -1e-8, -0.1, -0.6931, -1.0, -40.0, -800.0])
+    expected = [math.log(-math.expm1(v)) if v > -0.7 else math.log1p(-math.exp(v)) for v in x]
+    assert log1mexp(x) == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(log1mexp(np.array([-1e-300])))[0]  # naive log(1 - exp(x)) is -inf
 
 
 def test_log_ehvi_stays_finite_and_ordered_far_from_the_front() -> None:

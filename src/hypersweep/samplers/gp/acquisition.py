@@ -18,7 +18,7 @@ _LOG_SQRT_PI_2 = 0.5 * math.log(math.pi / 2)
 _TAIL = -1.0 / math.sqrt(np.finfo(float).eps)  # beyond: h(z) ~ phi(z) / z^2
 
 
-def _log1mexp(x: np.ndarray) -> np.ndarray:
+def log1mexp(x: np.ndarray) -> np.ndarray:
     """log(1 - exp(x)) for x < 0, accurate near 0 and far below (Maechler 2012)."""
     return np.where(x > -math.log(2), np.log(-np.expm1(np.minimum(x, -1e-300))),
                     np.log1p(-np.exp(x)))  # fmt: skip
@@ -37,7 +37,7 @@ def log_h(z: np.ndarray) -> np.ndarray:
     inner = np.log(erfcx(-zl / math.sqrt(2)) * np.abs(zl)) + _LOG_SQRT_PI_2
     tail = -0.5 * zl * zl - _LOG_SQRT_2PI - 2.0 * np.log(np.abs(zl))
     with np.errstate(divide="ignore", invalid="ignore"):
-        body = -0.5 * zl * zl - _LOG_SQRT_2PI + _log1mexp(inner)
+        body = -0.5 * zl * zl - _LOG_SQRT_2PI + log1mexp(inner)
     out[low] = np.where(zl < _TAIL, tail, body)
     return out
 

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.special import log_ndtr, logsumexp
 
 from ...multiobjective import contributions, pareto_mask
-from .acquisition import _log1mexp, dlog_h, log_h
+from .acquisition import dlog_h, log1mexp, log_h
 
 MAX_FRONT_4D = 12  # front points kept for 4+ objectives (the box count grows as k^(m-1))
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -82,7 +82,7 @@ def _log_factors(
     lhl = np.full_like(zu, -np.inf)
     lhl[finite] = log_h(zl[finite])
     with np.errstate(divide="ignore", invalid="ignore"):
-        diff = np.where(finite, _log1mexp(np.minimum(lhl - lhu, -1e-300)), 0.0)
+        diff = np.where(finite, log1mexp(np.minimum(lhl - lhu, -1e-300)), 0.0)
     return lhu + diff + np.log(sd)[:, None, :], zu, zl, lhu
 
 
