@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from ._observations import Codec, Observations
 
 _SMALL = 64  # sides with fewer rows are sorted afresh: cheaper than filtering the orders
+# A side of more rows than this is summarised (see GroupCache._summary), so an ask at
+# 10,000 trials costs about what one at 1,000 does; smaller sides are modelled exactly.
+EXACT_ROWS = 1000
+RECENT_ROWS = 500
+OLD_BLOCKS = 500
 
 
 class _Rows:
@@ -69,8 +74,7 @@ class GroupCache:
         self.read = 0  # rows of the Observations consumed
         self._taken: dict[int, int] = {}  # per leaf: entries of its column consumed
         self.full = _Rows(d)  # every row, NaN where a leaf was inactive or invalid
-        self.valid: list[int] = []  # rows where every leaf holds a value
-        self._valid_array: np.ndarray | None = None
+        self.valid = np.empty(0, int)  # rows where every leaf holds a value
         self.vx = _Rows(d)  # those rows' values
         self.ages = np.empty(0)  # those rows' trial numbers
         self.order: list[np.ndarray] = [np.empty(0, int) for _ in self.numeric]
@@ -114,8 +118,7 @@ class GroupCache:
             return
         new = np.flatnonzero(ok)
         first = len(self.valid)
-        self.valid.extend((new + start).tolist())
-        self._valid_array = None
+        self.valid = np.concatenate((self.valid, new + start))
         self.vx.add(block[ok])
         self.ages = np.append(self.ages, obs.numbers.view()[new + start])
         empty = np.full((len(new), len(self.numeric)), np.nan)
@@ -125,9 +128,7 @@ class GroupCache:
         self._insert(first)
 
     def valid_rows(self) -> np.ndarray:
-        if self._valid_array is None:
-            self._valid_array = np.asarray(self.valid, dtype=int)
-        return self._valid_array
+        return self.valid
 
     def _insert(self, first: int) -> None:
         """Bring the sorted orders up to date with valid rows ``first`` onwards."""
@@ -155,11 +156,13 @@ class GroupCache:
         cfg: tuple[float, float, float, float],
     ) -> kernels.Kernels:
         """The mixture over valid rows where ``mask`` (their ``share`` of this side) plus
-        ``pending`` rows (share 1, newest); equal to :func:`kernels.direct` on them."""
-        vx = self.vx.view()
-        x = np.vstack([vx[mask], pending])
+        ``pending`` rows (share 1, newest); equal to :func:`kernels.direct` on them up to
+        ``EXACT_ROWS`` rows, summarised above."""
+        m_valid = int(np.count_nonzero(mask))
+        if m_valid > EXACT_ROWS:
+            return self._summary(mask, share, pending, codecs, cfg)
+        x = np.vstack([self.vx.view()[mask], pending])
         w = np.concatenate([share[mask], np.ones(len(pending))])
-        m_valid = int(mask.sum())
         if m_valid < _SMALL:
             ages = np.concatenate([self.ages[mask], np.full(len(pending), np.inf)])
             return kernels.direct(x, ages, w, codecs, cfg)
@@ -177,8 +180,41 @@ class GroupCache:
         age = rank[self.age_order[mask[self.age_order]]]
         age = np.concatenate([age, m_valid + np.arange(len(pending))])
         rows = np.concatenate([np.flatnonzero(mask), np.full(len(pending) + 1, -1)])
+        weights = kernels.age_weights(age, w)
         return kernels.assemble(
-            x, order, age, w, codecs, cfg, lambda mus, sig: self._log_norm(rows, mus, sig)
+            x, order, weights, codecs, cfg, lambda mus, sig: self._log_norm(rows, mus, sig)
+        )
+
+    def _summary(
+        self,
+        mask: np.ndarray,
+        share: np.ndarray,
+        pending: np.ndarray,
+        codecs: Sequence[Codec],
+        cfg: tuple[float, float, float, float],
+    ) -> kernels.Kernels:
+        """A side of more than ``EXACT_ROWS`` rows, in a bounded number of kernels: its
+        newest ``RECENT_ROWS`` rows and the pending ones as they are, the older rows in
+        at most ``OLD_BLOCKS`` blocks of consecutive age, each one kernel at its middle
+        row carrying the block's total weight. Block sizes are powers of two counted from
+        the oldest row, so the blocks stay put as the side grows (until their size
+        doubles) and the mixture changes little from one ask to the next."""
+        aged = self.age_order[mask[self.age_order]]  # the side's rows, oldest first
+        by_age = parzen.forgetting_weights(len(aged) + len(pending))
+        w = by_age[: len(aged)] * share[aged]
+        old = len(aged) - RECENT_ROWS
+        size = 1
+        while -(-old // size) > OLD_BLOCKS:
+            size *= 2
+        starts = np.arange(0, old, size)
+        middles = (starts + np.minimum(starts + size, old)) // 2
+        rows = np.concatenate([aged[middles], aged[old:]])
+        weights = np.concatenate([np.add.reduceat(w[:old], starts), w[old:], by_age[len(aged) :]])
+        x = np.vstack([self.vx.view()[rows], pending])
+        order = np.argsort(x[:, self.numeric].T, axis=1)  # any fixed order of ties will do
+        kept = np.concatenate([rows, np.full(len(pending) + 1, -1)])
+        return kernels.assemble(
+            x, order, weights, codecs, cfg, lambda mus, sig: self._log_norm(kept, mus, sig)
         )
 
     def _log_norm(

@@ -171,28 +171,33 @@ def logsumexp_rows(t: np.ndarray, cut: float = _NEGLIGIBLE) -> np.ndarray:
 LogNorm = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+def age_weights(age_order: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Each row's weight: its forgetting weight by age (``age_order`` sorts the rows
+    oldest first, stably) times its ``share`` of the side."""
+    weights = np.empty(len(age_order))
+    weights[age_order] = parzen.forgetting_weights(len(age_order))
+    weights *= share
+    return weights
+
+
 def assemble(
     x: np.ndarray,
     order: np.ndarray,
-    age_order: np.ndarray,
-    share: np.ndarray,
+    weights: np.ndarray,
     codecs: Sequence[Any],
     cfg: tuple[float, float, float, float],
     log_norm: LogNorm | None = None,
 ) -> Kernels:
     """The mixture of one side: kernels at the rows ``x`` (m, d) plus the prior.
 
-    ``order`` (Dn, m) sorts each numeric dimension's column (stably), ``age_order``
-    sorts the rows oldest first (stably), ``share`` is each row's share of this side.
+    ``order`` (Dn, m) sorts each numeric dimension's column (stably), ``weights`` are
+    the rows' weights (see :func:`age_weights`).
     ``cfg``: prior weight, bandwidth alpha, minimum bandwidth, categorical bandwidth.
     ``log_norm(mus, sigmas)`` may reuse truncation masses and log bandwidths computed
     before; it returns both.
     """
     prior_weight, alpha, delta, cat_bw = cfg
     m = len(x)
-    weights = np.empty(m)
-    weights[age_order] = parzen.forgetting_weights(m)
-    weights *= share
     with np.errstate(divide="ignore"):
         log_w = np.log(np.append(weights, prior_weight))
     numeric = [j for j, c in enumerate(codecs) if not c.categorical]
@@ -236,4 +241,5 @@ def direct(
     """:func:`assemble` with the sort orders computed afresh (small sides, references)."""
     numeric = [j for j, c in enumerate(codecs) if not c.categorical]
     order = np.argsort(x[:, numeric].T, axis=1, kind="stable")
-    return assemble(x, order, np.argsort(ages, kind="stable"), share, codecs, cfg)
+    weights = age_weights(np.argsort(ages, kind="stable"), share)
+    return assemble(x, order, weights, codecs, cfg)
