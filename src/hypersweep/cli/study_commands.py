@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .shared import (
     CommandError,
@@ -13,12 +14,17 @@ from .shared import (
     dumps,
     load_named,
     open_storage,
+    state_counts,
     storage_url,
     stored_trials,
     trial_json,
     with_real_params,
 )
-from .tables import csv_text, print_table, studies_table
+from .tables import csv_text, print_table, study_row, summary_table
+
+if TYPE_CHECKING:
+    from ..storage import Storage, StudyRecord
+    from ..study import Study
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
@@ -27,14 +33,26 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
     url = storage_url(args)
     store = open_storage(url)
+
+    def row(record: StudyRecord) -> tuple[Study, dict[str, int], Any]:
+        study = load_study(record.name, storage=store)
+        trials = stored_trials(study)
+        return study_row(study, state_counts(trials), trials)
+
+    return print_studies(url, store, row)
+
+
+def print_studies(
+    url: str, store: Storage, row: Callable[[StudyRecord], tuple[Study, dict[str, int], Any]]
+) -> int:
+    """The table of the studies in ``store`` (at ``url``), one ``row(record)`` each: the
+    full ``studies`` opens each study, the light one reads counts; closes ``store``."""
     try:
         records = store.list_studies()
         if not records:
             print(f"No studies in {url}.")
             return 0
-        studies = [load_study(record.name, storage=store) for record in records]
-        rows = [(study, stored_trials(study)) for study in studies]
-        print_table(studies_table(f"Studies in {url}", rows))
+        print_table(summary_table(f"Studies in {url}", [row(r) for r in records]))
     finally:
         store.close()
     return 0

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from .._stats import mean_std
 from ..history import config_key
 from ..trial import TrialState
-from .shared import best_of, state_counts
+from .shared import best_of
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
@@ -145,13 +145,14 @@ def print_table(table: Grid) -> None:
     console.print(table.to_rich())
 
 
-def studies_table(title: str, rows: Sequence[tuple[Study, Sequence[FrozenTrial]]]) -> Grid:
-    """One row per study (with its stored trials): direction, trials by state, best value."""
-    summaries = []
-    for study, trials in rows:
-        best = best_of(trials, study.direction)  # None with several objectives
-        summaries.append((study, state_counts(trials), None if best is None else best.value))
-    return summary_table(title, summaries)
+def study_row(
+    study: Study, counts: dict[str, int], valued: Sequence[FrozenTrial]
+) -> tuple[Study, dict[str, int], Any]:
+    """A row of :func:`summary_table`: the study, its trials per state name, and the best
+    value among ``valued`` (its trials, or only those with values; None with several
+    objectives)."""
+    best = best_of(valued, study.direction)
+    return study, counts, None if best is None else best.value
 
 
 def summary_table(title: str, rows: Sequence[tuple[Study, dict[str, int], Any]]) -> Grid:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from ..storage import Storage
-    from ..storage.base import TrialBrief
+    from ..storage.base import StudyRecord, TrialBrief
     from ..storage.sql.readonly import ReadOnlySQLite
     from ..study import Study
     from ..trial import FrozenTrial
@@ -226,26 +226,16 @@ def cmd_studies_light(args: argparse.Namespace) -> int:
         from .study_commands import cmd_studies
 
         return cmd_studies(args)
-    from .shared import best_of
-    from .tables import summary_table
+    from .study_commands import print_studies
+    from .tables import study_row
 
-    url = storage_url(args)
-    try:
-        records = reader.list_studies()
-        if not records:
-            print(f"No studies in {url}.")
-            return 0
-        rows = []
-        for record in records:
-            view = cast("Study", StoredStudy(record.name, record.directions[0], None, record,
-                                             reader))  # fmt: skip
-            counts = {s.value: n for s, n in reader.state_counts(record.study_id).items()}
-            best = best_of(reader.outcomes(record.study_id), view.direction)
-            rows.append((view, counts, None if best is None else best.value))
-        print_table(summary_table(f"Studies in {url}", rows))
-    finally:
-        reader.close()
-    return 0
+    def row(record: StudyRecord) -> tuple[Study, dict[str, int], Any]:
+        view = cast("Study", StoredStudy(record.name, record.directions[0], None, record,
+                                         reader))  # fmt: skip
+        counts = {s.value: n for s, n in reader.state_counts(record.study_id).items()}
+        return study_row(view, counts, reader.outcomes(record.study_id))
+
+    return print_studies(storage_url(args), reader, row)
 
 
 def cmd_best_light(args: argparse.Namespace) -> int:
