@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -298,7 +299,7 @@ def test_optional_peers_reject_conditional_spaces_and_run_flat_ones() -> None:
     from hypersweep.harness import peers_extra
 
     with pytest.raises(ValueError, match="conditional"):
-        peers_extra._flat(PROBLEMS["conditional"].space)
+        peers_extra.flat_space(PROBLEMS["conditional"].space)
     assert runner.unavailable("skopt:nope") is not None
     for method in peers_extra.METHODS:
         if runner.unavailable(method) is not None:
@@ -312,3 +313,117 @@ def test_cmaes_and_auto_are_benchmark_methods() -> None:
     for method in ("hypersweep:cmaes", "hypersweep:auto", "optuna:cmaes"):
         assert method in runner.METHODS
     assert runner.unavailable("hypersweep:cmaes") is None
+
+
+# --- peers in their own environments (HEBO, SMAC3): the JSON-line protocol -----------------
+def _random_driver() -> list[str]:
+    from hypersweep.harness import isolated
+
+    return [sys.executable, "-I", str(isolated.DRIVER), "random"]
+
+
+def test_a_driver_asks_and_the_harness_evaluates_in_its_own_process() -> None:
+    from hypersweep.harness import isolated
+
+    seen: list[dict[str, Any]] = []
+
+    def objective(params: dict[str, Any]) -> float:
+        seen.append(params)
+        if params["layers"] == 1:
+            raise RuntimeError("a failing trial")
+        return problems.mixed_objective(params)
+
+    values = isolated.drive(_random_driver(), problems.MIXED_SPACE, objective, 3, 40)
+    assert len(values) == len(seen) == 40
+    space = hs.Space(problems.MIXED_SPACE)
+    for params, value in zip(seen, values):
+        space.validate(params)  # decoded to hypersweep's kinds: ints, choice values
+        assert isinstance(params["units"], int) and params["activation"] in _ACTIVATIONS
+        assert math.isnan(value) == (params["layers"] == 1)
+    assert any(math.isnan(v) for v in values)  # failures go on as nan, the run goes on
+    again = isolated.drive(_random_driver(), problems.MIXED_SPACE, objective, 3, 40)
+    assert again[:10] == values[:10]  # the seed reaches the driver
+    other = isolated.drive(_random_driver(), problems.MIXED_SPACE, objective, 4, 10)
+    assert other != values[:10]
+
+
+_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+def test_a_failing_driver_raises_with_its_reason_and_a_timeout_stops_it() -> None:
+    from hypersweep.harness import isolated
+
+    command = [*_random_driver()[:-1], "no-such-library"]
+    with pytest.raises(RuntimeError, match="KeyError"):
+        isolated.drive(command, problems.MIXED_SPACE, problems.mixed_objective, 0, 5)
+    with pytest.raises(ValueError, match="conditional"):
+        isolated.space_spec(PROBLEMS["conditional"].space)
+
+    def slow(params: dict[str, Any]) -> float:
+        import time
+
+        time.sleep(0.05)
+        return 1.0
+
+    values = isolated.drive(_random_driver(), problems.MIXED_SPACE, slow, 0, 1000, timeout=0.5)
+    assert 3 <= len(values) < 100
+
+
+def test_missing_peer_envs_are_skipped_with_how_to_create_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hypersweep.harness import isolated
+
+    monkeypatch.setenv(isolated.ENV_VARIABLE, str(tmp_path))
+    for method in isolated.METHODS:
+        why = runner.unavailable(method)
+        assert why is not None and "scripts/peer_envs.sh" in why and str(tmp_path) in why
+    res = run(["branin"], ["hebo:hebo", "hypersweep:random"], seeds=1, budgets=[3], n_jobs=1)
+    assert "peer_envs.sh" in res.skipped["hebo:hebo"] and len(res.runs) == 1
+    exe = tmp_path / "smac" / "bin" / "python"
+    exe.parent.mkdir(parents=True)
+    exe.symlink_to(sys.executable)
+    assert isolated.python_of("smac") == exe and runner.unavailable("smac:hpo") is None
+
+
+def test_isolated_peers_run_when_their_envs_exist() -> None:
+    """With .peers/ (or $HYPERSWEEP_PEER_ENVS) set up, a short real run of each; without,
+    nothing to check beyond the note above (these peers are optional, never skipped)."""
+    from hypersweep.harness import isolated
+
+    for method in isolated.METHODS:
+        if runner.unavailable(method) is not None:
+            continue
+        record = runner._task(("mixed", method, 0, 12, None))
+        assert record.error is None, record.error
+        assert len(record.values) == 12 and all(v >= 0 for v in record.values)
+        assert len(set(record.values)) > 6  # it searched, not one point
+        assert record.cpu_seconds > 0
+
+
+def test_short_runs_are_left_out_at_larger_budgets_and_cpu_time_is_reported() -> None:
+    res = Results(["branin", "hartmann3"], ["a:x", "b:y"], [0], [3, 5])
+    res.runs = [
+        RunResult("branin", "a:x", 0, (5.0, 4.0, 3.0, 2.0, 1.0), 1.0, cpu_seconds=2.0),
+        RunResult("hartmann3", "a:x", 0, (-3.0,) * 5, 1.0, cpu_seconds=3.0),
+        RunResult("branin", "b:y", 0, (0.5, 0.5, 0.5), 9.0, cpu_seconds=20.0),
+        RunResult("hartmann3", "b:y", 0, (-1.0,) * 3, 9.0, cpu_seconds=30.0),
+    ]
+    assert report.ran_methods(res, 5) == ["a:x"]
+    assert mean_ranks(res, 3) == {"a:x": 1.5, "b:y": 1.5}
+    assert mean_ranks(res, 5) == {"a:x": 1.0}
+    assert "b:y" not in format_table(res, 5).splitlines()[1]
+    ranks = report.format_ranks(res).splitlines()
+    assert ranks[2].split() == ["a:x", "1.50", "1.00"] and ranks[3].split() == ["b:y", "1.50", "-"]
+    times = report.format_times(res).splitlines()
+    assert times[2].split() == ["a:x", "2", "5", "2.5", "5.0"]
+    assert times[3].split() == ["b:y", "2", "3", "25.0", "50.0"]
+    longer = Results(["branin"], ["a:x"], [0], [50])
+    assert runner.merge(res, longer).budgets == [3, 5, 50]
+
+
+def test_runs_record_their_cpu_seconds() -> None:
+    record = runner._task(("branin", "hypersweep:random", 0, 5, None))
+    assert record.error is None and 0 < record.cpu_seconds < 60
+    old = {k: v for k, v in record.__dict__.items() if k != "cpu_seconds"}
+    assert math.isnan(RunResult(**old).cpu_seconds)  # JSON saved before the field still loads

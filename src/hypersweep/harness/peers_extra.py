@@ -33,7 +33,8 @@ def check(method: str) -> None:
     __import__(_MODULES[library])
 
 
-def _flat(definition: Any) -> dict[str, Float | Int | Categorical]:
+def flat_space(definition: Any) -> dict[str, Float | Int | Categorical]:
+    """The leaves of a flat space (ValueError for branches and other kinds)."""
     if not isinstance(definition, dict):
         raise ValueError("this peer takes a flat dict of Float, Int and Categorical")
     out = {}
@@ -55,7 +56,7 @@ def run(
 ) -> list[float]:
     """The objective values, in trial order (nan for a failed call)."""
     check(method)
-    space = _flat(definition)
+    space = flat_space(definition)
     if method == "skopt:gp":
         return _skopt(space, objective, seed, n_trials)
     return _nevergrad(space, objective, seed, n_trials)

@@ -5,7 +5,9 @@ floored at 1e-12 (a run that finds the optimum to machine precision should not
 dominate the median). Problems without a known optimum (the ML task) are scored
 by their raw best value, which ranks the methods the same way. Methods are
 ranked per problem by median score (ties share the mean rank), then the ranks
-are averaged over problems.
+are averaged over problems. A run shorter than a budget (a slow peer run at a
+smaller budget and merged, or one stopped by a timeout) is left out at that budget,
+not scored on fewer trials.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def cells(results: Results, budget: int) -> dict[tuple[str, str], Cell]:
     """(problem, method) -> Cell at ``budget``, for every pair that ran."""
     groups: dict[tuple[str, str], list[RunResult]] = {}
     for run in results.runs:
+        if run.error is None and len(run.values) < budget:
+            continue  # it never got there
         groups.setdefault((run.problem, run.method), []).append(run)
     out = {}
     for key, runs in groups.items():
@@ -90,7 +94,7 @@ def _rank(values: list[float]) -> list[float]:
 def mean_ranks(results: Results, budget: int) -> dict[str, float]:
     """Each method's rank per problem (by median score), averaged over the problems."""
     table = cells(results, budget)
-    methods = ran_methods(results)
+    methods = ran_methods(results, budget)
     per_method: dict[str, list[float]] = {m: [] for m in methods}
     for problem in results.problems:
         present = [m for m in methods if not math.isnan(table.get((problem, m), _NAN).median)]
@@ -102,8 +106,9 @@ def mean_ranks(results: Results, budget: int) -> dict[str, float]:
 _NAN = Cell(math.nan, math.nan, math.nan, 0, 0)
 
 
-def ran_methods(results: Results) -> list[str]:
-    ran = {r.method for r in results.runs}
+def ran_methods(results: Results, budget: int = 0) -> list[str]:
+    """The methods with a run (at least ``budget`` trials long, or failed)."""
+    ran = {r.method for r in results.runs if r.error is not None or len(r.values) >= budget}
     return [m for m in results.methods if m in ran]
 
 
@@ -115,7 +120,7 @@ def short(method: str) -> str:
 def format_table(results: Results, budget: int, *, iqr: bool = False) -> str:
     """Fixed-width text: problems x methods, best per row marked *, mean ranks below."""
     table = cells(results, budget)
-    methods = ran_methods(results)
+    methods = ran_methods(results, budget)
     ranks = mean_ranks(results, budget)
     labels = {p: p + (" (raw)" if _raw(p) else "") for p in results.problems}
     rows = []
@@ -162,7 +167,7 @@ def _raw(problem: str) -> bool:
 
 def _cell_text(cell: Cell, best: bool, iqr: bool, raw: bool) -> str:
     if math.isnan(cell.median):
-        return "failed"
+        return "failed" if cell.failed else "-"
     fmt = ".3g" if raw else ".2f"  # raw CV errors are small numbers
     text = f"{cell.median:{fmt}}{'*' if best else ' '}"
     if iqr:
@@ -193,7 +198,42 @@ def notes(results: Results) -> str:
 def format_report(results: Results, *, iqr: bool = False) -> str:
     tables = [format_table(results, b, iqr=iqr) for b in results.budgets]
     minutes = results.wall_seconds / 60
-    return "\n\n".join([*tables, notes(results), f"wall time: {minutes:.1f} min"])
+    parts = [*tables, format_ranks(results), format_times(results), notes(results)]
+    return "\n\n".join([*parts, f"wall time: {minutes:.1f} min"])
+
+
+def format_ranks(results: Results) -> str:
+    """Mean rank per method and budget in one table ("-": no run that long)."""
+    methods = ran_methods(results)
+    ranks = {b: mean_ranks(results, b) for b in results.budgets}
+    width = max(len(short(m)) for m in methods) if methods else 6
+    lines = ["mean rank by budget (ranked among the methods that ran that long)",
+             "method".ljust(width) + "".join(f"{b:>8}" for b in results.budgets)]  # fmt: skip
+    for m in sorted(methods, key=lambda m: statistics.fmean(_finite(ranks, m) or [math.inf])):
+        cells_ = [ranks[b].get(m, math.nan) for b in results.budgets]
+        texts = ["-" if math.isnan(r) else f"{r:.2f}" for r in cells_]
+        lines.append(short(m).ljust(width) + "".join(f"{t:>8}" for t in texts))
+    return "\n".join(lines)
+
+
+def _finite(ranks: dict[int, dict[str, float]], method: str) -> list[float]:
+    return [r[method] for r in ranks.values() if not math.isnan(r.get(method, math.nan))]
+
+
+def format_times(results: Results) -> str:
+    """CPU seconds per method: the total and the median run (at its own length)."""
+    per: dict[str, list[RunResult]] = {}
+    for r in results.runs:
+        per.setdefault(r.method, []).append(r)
+    lines = ["CPU seconds per method (objective included; a peer's driver counted)",
+             f"{'method':<18}{'runs':>6}{'trials':>8}{'median':>10}{'total':>10}"]  # fmt: skip
+    for m in ran_methods(results):
+        runs = per[m]
+        cpu = [r.cpu_seconds if not math.isnan(r.cpu_seconds) else r.seconds for r in runs]
+        longest = max(len(r.values) for r in runs)
+        lines.append(f"{short(m):<18}{len(runs):>6}{longest:>8}"
+                     f"{statistics.median(cpu):>10.1f}{sum(cpu):>10.1f}")  # fmt: skip
+    return "\n".join(lines)
 
 
 def format_overhead(times: dict[str, float | str], n: int = 1000, window: int = 100) -> str:

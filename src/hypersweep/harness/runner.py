@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import peers, peers_extra
+from . import isolated, peers, peers_extra
 from .problems import PROBLEMS, Problem, shifted
 
 HYPERSWEEP_METHODS = {
@@ -33,10 +33,11 @@ METHODS: dict[str, str] = {
     **peers.OPTUNA_METHODS,
     **peers.HYPEROPT_METHODS,
     **peers_extra.METHODS,
+    **isolated.METHODS,
 }
 # slow first, so that two workers finish together
 _COST = {"skopt:gp": 0, "optuna:gp": 0, "hypersweep:gp": 1, "hypersweep:auto": 1,
-         "hebo:hebo": 0, "svm_cancer": 0}  # fmt: skip
+         "hebo:hebo": 0, "smac:hpo": 0, "svm_cancer": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RunResult:
     values: tuple[float, ...]
     seconds: float
     error: str | None = None
+    cpu_seconds: float = math.nan  # this process's and its children's (a peer's driver)
 
 
 @dataclass
@@ -84,7 +86,8 @@ class Results:
 
 def merge(first: Results, *others: Results) -> Results:
     """One set of results from several runs (e.g. a slow method run apart, or rerun after a
-    fix); a later run's record replaces an earlier one for the same (problem, method, seed)."""
+    fix); a later run's record replaces an earlier one for the same (problem, method, seed).
+    The budgets are all of theirs: a table leaves out the runs shorter than its budget."""
     out = Results(list(first.problems), list(first.methods), list(first.seeds),
                   list(first.budgets), skipped=dict(first.skipped))  # fmt: skip
     by_key = {(r.problem, r.method, r.seed): r for r in first.runs}
@@ -92,7 +95,7 @@ def merge(first: Results, *others: Results) -> Results:
         for attr in ("problems", "methods", "seeds"):
             mine = getattr(out, attr)
             mine.extend(x for x in getattr(other, attr) if x not in mine)
-        out.budgets = sorted(set(out.budgets) & set(other.budgets)) or out.budgets
+        out.budgets = sorted(set(out.budgets) | set(other.budgets))
         out.skipped.update(other.skipped)
         by_key.update({(r.problem, r.method, r.seed): r for r in other.runs})
     out.wall_seconds = sum(r.wall_seconds for r in (first, *others))
@@ -121,6 +124,8 @@ def unavailable(method: str) -> str | None:
                 import cmaes  # noqa: F401
         elif library == "hyperopt":
             import hyperopt  # noqa: F401
+        elif method in isolated.METHODS:
+            return isolated.missing(method)
         else:
             peers_extra.check(method)
     except ValueError as exc:
@@ -153,6 +158,8 @@ def run_one(
         return peers.run_optuna(method, problem.space, problem.objective, seed, n_trials, timeout)
     if library == "hyperopt":
         return peers.run_hyperopt(method, problem.space, problem.objective, seed, n_trials, timeout)
+    if method in isolated.METHODS:
+        return isolated.run(method, problem.space, problem.objective, seed, n_trials, timeout)
     if library != "hypersweep":
         return peers_extra.run(method, problem.space, problem.objective, seed, n_trials)
     from ..samplers import from_name
@@ -169,7 +176,7 @@ def run_one(
 def _task(args: tuple[str, str, int, int, float | None]) -> RunResult:
     """One run in a worker; an error is recorded, never raised (it would end the pool)."""
     name, method, seed, n_trials, timeout = args
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     try:
         values = run_one(PROBLEMS[name], method, seed, n_trials, timeout)
         error = None
@@ -177,7 +184,18 @@ def _task(args: tuple[str, str, int, int, float | None]) -> RunResult:
         values, error = [], f"{type(exc).__name__}: {exc}".splitlines()[0]
         if os.environ.get("HYPERSWEEP_DEBUG"):
             traceback.print_exc()
-    return RunResult(name, method, seed, tuple(values), time.perf_counter() - start, error)
+    seconds = time.perf_counter() - start
+    return RunResult(name, method, seed, tuple(values), seconds, error, _cpu_seconds() - cpu)
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (user + system)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _worker_init() -> None:
