@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .._stats import mean_std
 from ..history import config_key
+from ..storage.base import Valued
 from ..trial import TrialState
 from .shared import best_of
 
@@ -259,16 +260,10 @@ def _sample_std(values: Sequence[float]) -> float | None:
     return mean_std(values)[1] if len(values) >= 2 else None
 
 
-class Configured(Protocol):
+class Configured(Valued, Protocol):
     """What grouping by configuration reads: a FrozenTrial, or a storage brief read
     with its flat values (``read_briefs(..., flat=True)``)."""
 
-    @property
-    def number(self) -> int: ...
-    @property
-    def state(self) -> TrialState: ...
-    @property
-    def value(self) -> float | None: ...
     @property
     def flat(self) -> dict[str, Any] | None: ...
 
