@@ -115,6 +115,11 @@ class Row:
 
 
 def curve_of(task: str, config: Config, seed: int, epochs: int, cache: Curves) -> list[float]:
+    """The cached curve of ``config`` snapped onto the task's own grid (the Keras task
+    trains width 64 only, so its objective never trains live off the grid)."""
+    lr, width, wd = config
+    width = min(TASKS[task].widths, key=lambda w: abs(math.log2(w) - math.log2(width)))
+    config = (lr, width, wd)
     train = seed % TASKS[task].train_seeds
     key = (task, config, train)
     if key not in cache:
@@ -215,13 +220,19 @@ HELD_OUT = ("friedman",)  # never used while choosing the default pruner
 
 
 def combine(paths: Sequence[str]) -> str:
-    """The tables of several runs' saved rows (``--save``), e.g. one process per task."""
+    """The tables of several runs' saved rows (``--save``), e.g. one process per task, or
+    one per group of rows of a task (a row already read from an earlier file is kept)."""
     import pickle
 
     all_rows: dict[str, list[Row]] = {}
     for path in paths:
         with open(path, "rb") as f:
-            all_rows.update(pickle.load(f))
+            for task, rows in pickle.load(f).items():
+                have = {(r.lib, r.sampler, r.pruner) for r in all_rows.get(task, [])}
+                fresh = [r for r in rows if (r.lib, r.sampler, r.pruner) not in have]
+                all_rows.setdefault(task, []).extend(fresh)
+    for rows in all_rows.values():  # each library and sampler together, "none" first
+        rows.sort(key=lambda r: (r.sampler != "TPE", r.lib, r.pruner != "none"))
     blocks = [task_table(t, rows, 0) for t, rows in all_rows.items()]
     return "\n\n".join(blocks + summaries(all_rows, 0))
 
