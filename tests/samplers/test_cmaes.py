@@ -249,3 +249,29 @@ def test_options_are_checked() -> None:
         CMAES(sigma0=0)
     with pytest.raises(ValueError, match="independent"):
         CMAES(independent="gp")
+
+
+def test_unit_cube_round_trips_every_numeric_kind_and_keeps_grids() -> None:
+    """The encoding CMA-ES and the GP share: values survive encode/decode, a point's
+    roundtrip lands where its decoded values lie (a grid position for discrete leaves)
+    and stays there, and only small discrete leaves carry a grid."""
+    from hypersweep.samplers.cmaes.encoding import MAX_GRID, UnitCube
+
+    leaves = {
+        "x": hs.Float(-2, 3), "lr": hs.Float(1e-5, 1e-1, log=True), "n": hs.Int(1, 9),
+        "b": hs.Int(8, 1024, log=True), "q": hs.Float(0, 1, step=0.25),
+        "g": hs.Normal(0, 1), "s": hs.LogNormal(0, 0.5), "big": hs.Int(0, MAX_GRID * 2),
+    }  # fmt: skip
+    cube = UnitCube(leaves)
+    flat = {"x": 0.5, "lr": 1e-3, "n": 4, "b": 100, "q": 0.75, "g": 0.3, "s": 1.2, "big": 77}
+    assert cube.decode(cube.encode(flat)) == pytest.approx(flat)
+    assert [g is not None for g in cube.grids] == [False, False, True, True, True, False,
+                                                   False, False]  # fmt: skip
+    assert cube.grids[2] is not None and np.allclose(cube.grids[2], (np.arange(9) + 0.5) / 9)
+    for point in np.random.default_rng(0).random((40, cube.n_dims)) * 1.2 - 0.1:
+        moved = cube.roundtrip(point)
+        assert np.allclose(cube.roundtrip(moved), moved, atol=1e-12)
+        assert all(leaves[p].contains(v) for p, v in cube.decode(moved).items())
+        for d, grid in enumerate(cube.grids):
+            if grid is not None:
+                assert np.min(np.abs(grid - moved[d])) < 1e-12

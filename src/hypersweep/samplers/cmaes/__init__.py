@@ -2,7 +2,8 @@
 
 ``_core`` holds the algorithm as pure functions over an immutable state (Hansen's
 tutorial equations, the integer margin, IPOP's restart tests); ``sampler`` reads
-generations from the trials and leaves categorical leaves to univariate TPE.
+generations from the trials and leaves categorical leaves to univariate TPE;
+``encoding`` maps values to the unit cube and back (the GP sampler's encoding too).
 """
 
 from __future__ import annotations

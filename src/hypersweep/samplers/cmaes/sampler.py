@@ -16,7 +16,7 @@ from ..base import Sampler
 from ..random import Random
 from . import _core
 from ._core import State
-from ._encoding import Encoding
+from .encoding import UnitCube
 
 if TYPE_CHECKING:
     from ...space.kinds import Param
@@ -144,7 +144,7 @@ class CMAES(Sampler):
         return self._independent().sample(history, number, path, param)
 
     # --- the distribution, replayed from the trials ----------------------------------
-    def state(self, history: History, origin: int = 0, enc: Encoding | None = None) -> State:
+    def state(self, history: History, origin: int = 0, enc: UnitCube | None = None) -> State:
         """The distribution the next trial is drawn from, after every full generation.
 
         Checkpoints are kept per generation, so an ask replays only the generations
@@ -177,7 +177,7 @@ class CMAES(Sampler):
             g += 1
         return state
 
-    def _start(self, history: History, enc: Encoding, origin: int) -> State:
+    def _start(self, history: History, enc: UnitCube, origin: int) -> State:
         n = enc.n_dims
         lam = self.popsize or _core.default_population(n)
         before = self._usable(history, enc, 0, below=origin) if origin > 0 else []
@@ -188,7 +188,7 @@ class CMAES(Sampler):
             mean = np.clip(enc.encode({**enc.decode(mean), **self.x0}), 0.0, 1.0)
         return self._with_margin(enc, _core.initial(mean, self.sigma0, lam))
 
-    def _advance(self, state: State, chunk: list[Usable], enc: Encoding) -> State:
+    def _advance(self, state: State, chunk: list[Usable], enc: UnitCube) -> State:
         drawn = [self._generated(state, number, x, enc) for number, x, _ in chunk]
         xs = np.array([x for x, _ in drawn])
         injected = np.array([not own for _, own in drawn])
@@ -202,7 +202,7 @@ class CMAES(Sampler):
         return new
 
     def _generated(
-        self, state: State, number: int, stored: np.ndarray, enc: Encoding
+        self, state: State, number: int, stored: np.ndarray, enc: UnitCube
     ) -> tuple[np.ndarray, bool]:
         """The continuous draw behind a stored trial, and whether ``state`` drew it.
 
@@ -213,12 +213,12 @@ class CMAES(Sampler):
         """
         for attempt in range(_REGEN_ATTEMPTS):
             x = _core.draw(state, self._draw_rng(number, attempt))
-            snapped = enc.snap(x)
+            snapped = enc.roundtrip(x)
             if np.allclose(snapped, stored, atol=1e-9):
                 return np.where(enc.is_discrete, x, stored), True
         return stored, False
 
-    def _with_margin(self, enc: Encoding, state: State) -> State:
+    def _with_margin(self, enc: UnitCube, state: State) -> State:
         if not self.margin:
             return state
         grids = {j: g for j, g in enumerate(enc.grids) if g is not None and enc.is_discrete[j]}
@@ -229,7 +229,7 @@ class CMAES(Sampler):
         return np.random.default_rng((self.entropy & (2**63 - 1), number, attempt, 0xC3A))
 
     def _usable(
-        self, history: History, enc: Encoding, origin: int, below: int | None = None
+        self, history: History, enc: UnitCube, origin: int, below: int | None = None
     ) -> list[Usable]:
         """Completed trials from ``origin`` (below ``below``), in number order, encoded;
         non-finite values count as worse than any finite one. Rows are remembered per
@@ -251,7 +251,7 @@ class CMAES(Sampler):
         return out
 
     # --- which leaves the distribution covers --------------------------------------
-    def _encoding(self, history: History) -> Encoding | None:
+    def _encoding(self, history: History) -> UnitCube | None:
         leaves = history.leaves()
         if history.space is not None:
             paths = _always_active(history.space)
@@ -265,8 +265,8 @@ class CMAES(Sampler):
                     for p, v in numeric.items())  # fmt: skip
         cached = self.__dict__.get("_enc")
         if cached is None or cached[0] != key:
-            cached = self.__dict__["_enc"] = (key, Encoding(numeric))
-        enc: Encoding = cached[1]
+            cached = self.__dict__["_enc"] = (key, UnitCube(numeric))
+        enc: UnitCube = cached[1]
         return enc
 
     def _independent(self) -> Sampler:
@@ -281,7 +281,7 @@ class CMAES(Sampler):
         return self._indep
 
     def _first_fresh(
-        self, history: History, space: Space, number: int, model: tuple[Encoding, State] | None
+        self, history: History, space: Space, number: int, model: tuple[UnitCube, State] | None
     ) -> dict[str, Any]:
         """The first draw whose configuration is new (on a discrete space); Random after."""
         check = not self.allow_repeats and self.space_size(space) is not None
@@ -317,7 +317,7 @@ def _always_active(space: Space) -> list[str]:
     return sorted(active or ())
 
 
-def _row(t: Any, enc: Encoding, sign: float) -> Usable | None:
+def _row(t: Any, enc: UnitCube, sign: float) -> Usable | None:
     if t.state is not TrialState.COMPLETE or t.value is None:
         return None
     try:
