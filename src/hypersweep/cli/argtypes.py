@@ -5,30 +5,33 @@ library does."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from .._checks import int_at_least, number_above
+
+T = TypeVar("T")
 
 
 def count(text: str) -> int:
     """An integer >= 0 (trials, jobs, retries, a limit)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    try:
-        return int_at_least("", "the value", value, 0)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _checked(text, int, "an integer", lambda v: int_at_least("", "the value", v, 0))
 
 
 def seconds(text: str) -> float:
     """A duration in seconds, > 0."""
+    what = "a number of seconds"
+    return _checked(text, float, what, lambda v: number_above("", "the value", v, 0, what=what))
+
+
+def _checked(text: str, parse: Callable[[str], T], expected: str, check: Callable[[T], T]) -> T:
+    """``check(parse(text))``, each failure worded as argparse shows a bad option value."""
     try:
-        value = float(text)
+        value = parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
     try:
-        return number_above("", "the value", value, 0, what="a number of seconds")
+        return check(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
