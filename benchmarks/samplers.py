@@ -2,9 +2,14 @@
 
 Peers: optuna (TPE, GP, CmaEsSampler: needs the ``cmaes`` package), hyperopt, and,
 when installed, scikit-optimize's gp_minimize (``skopt:gp``, slow past ~100 trials)
-and nevergrad's NGOpt (``nevergrad:ngopt``). HEBO is not a peer: its release pins
-numpy < 1.25 and an old scipy. Continuous problems run on a box shifted at random
-per seed (``hypersweep.harness.problems.shifted``), so no method starts at the optimum.
+and nevergrad's NGOpt (``nevergrad:ngopt``). HEBO (``hebo:hebo``) and SMAC3
+(``smac:hpo``) cannot share hypersweep's environment (HEBO pins numpy < 1.25), so
+they run in their own venvs made by ``bash scripts/peer_envs.sh`` (under ``.peers/``
+or ``$HYPERSWEEP_PEER_ENVS``), driven over JSON lines while the objective runs here.
+Continuous problems run on a box shifted at random per seed
+(``hypersweep.harness.problems.shifted``), so no method starts at the optimum.
+The tables end with the mean rank by budget and the CPU seconds per method;
+``benchmarks/auto_vs_peers.py`` runs the same suite resumably, run by run.
 
 Runs ``hypersweep.harness`` (the same suite as ``hypersweep benchmark``) with
 every method installed here, prints the tables of median log10 simple regret and

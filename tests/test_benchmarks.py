@@ -394,7 +394,7 @@ def test_isolated_peers_run_when_their_envs_exist() -> None:
     for method in isolated.METHODS:
         if runner.unavailable(method) is not None:
             continue
-        record = runner._task(("mixed", method, 0, 12, None))
+        record = runner.run_task(("mixed", method, 0, 12, None))
         assert record.error is None, record.error
         assert len(record.values) == 12 and all(v >= 0 for v in record.values)
         assert len(set(record.values)) > 6  # it searched, not one point
@@ -423,7 +423,7 @@ def test_short_runs_are_left_out_at_larger_budgets_and_cpu_time_is_reported() ->
 
 
 def test_runs_record_their_cpu_seconds() -> None:
-    record = runner._task(("branin", "hypersweep:random", 0, 5, None))
+    record = runner.run_task(("branin", "hypersweep:random", 0, 5, None))
     assert record.error is None and 0 < record.cpu_seconds < 60
     old = {k: v for k, v in record.__dict__.items() if k != "cpu_seconds"}
     assert math.isnan(RunResult(**old).cpu_seconds)  # JSON saved before the field still loads

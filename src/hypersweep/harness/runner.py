@@ -173,8 +173,9 @@ def run_one(
     return [math.nan if t.value is None else float(t.value) for t in result.trials]
 
 
-def _task(args: tuple[str, str, int, int, float | None]) -> RunResult:
-    """One run in a worker; an error is recorded, never raised (it would end the pool)."""
+def run_task(args: tuple[str, str, int, int, float | None]) -> RunResult:
+    """One (problem, method, seed, n_trials, timeout) run; an error is recorded, never
+    raised (it would end the pool)."""
     name, method, seed, n_trials, timeout = args
     start, cpu = time.perf_counter(), _cpu_seconds()
     try:
@@ -274,7 +275,7 @@ def _execute(tasks: list[Any], n_jobs: int | None) -> Iterator[RunResult]:
     jobs = min(n_jobs or os.cpu_count() or 1, max(len(tasks), 1))
     if jobs <= 1:
         _worker_init()
-        yield from map(_task, tasks)
+        yield from map(run_task, tasks)
         return
     import multiprocessing
 
@@ -282,7 +283,7 @@ def _execute(tasks: list[Any], n_jobs: int | None) -> Iterator[RunResult]:
     with _single_threaded_env():
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_init)
     with pool:
-        yield from pool.imap_unordered(_task, tasks)
+        yield from pool.imap_unordered(run_task, tasks)
 
 
 def print_progress(i: int, total: int, record: RunResult) -> None:
