@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..._json import jsonable
-from ...trial import Direction, FrozenTrial, TrialState
+from ...trial import FrozenTrial
 from ..base import StudyRecord
+from ..rows import STUDY_COLUMNS, TRIAL_COLUMNS, study_of, trial_of
 
 COLUMN = {"values": "objective_values"}  # FrozenTrial field -> column, where they differ
 FIELDS = [f.name for f in dataclasses.fields(FrozenTrial) if f.name not in ("number", "trial_id")]
@@ -43,34 +45,16 @@ def trial_columns(changes: dict[str, Any]) -> dict[str, Any]:
     return {COLUMN.get(k, k): encode(k, v) for k, v in changes.items()}
 
 
+_trial_columns = operator.attrgetter(*TRIAL_COLUMNS)
+_study_columns = operator.attrgetter(*STUDY_COLUMNS)
+
+
 def trial_from_row(row: sa.Row[Any]) -> FrozenTrial:
-    values = row.objective_values
-    return FrozenTrial(
-        number=row.number,
-        state=TrialState(row.state),
-        params=loads(row.params),
-        flat=loads(row.flat),
-        values=None if values is None else tuple(loads(values)),
-        user_attrs=loads(row.user_attrs),
-        system_attrs=loads(row.system_attrs),
-        intermediate={int(k): v for k, v in loads(row.intermediate).items()},
-        started=row.started,
-        finished=row.finished,
-        error=row.error,
-        trial_id=row.trial_id,
-    )
+    return trial_of(*_trial_columns(row))
 
 
 def study_from_row(row: sa.Row[Any]) -> StudyRecord:
-    return StudyRecord(
-        study_id=row.study_id,
-        name=row.name,
-        directions=tuple(Direction(d) for d in loads(row.directions)),
-        space=None if row.space is None else loads(row.space),
-        user_attrs=loads(row.user_attrs),
-        system_attrs=loads(row.system_attrs),
-        created=row.created,
-    )
+    return study_of(*_study_columns(row))
 
 
 def study_columns(rec: StudyRecord) -> dict[str, Any]:

@@ -10,7 +10,8 @@ It knows the tables of the schema versions in ``KNOWN_VERSIONS``. For anything e
 URL with options, another schema version, a missing column, a file that is not a
 hypersweep database) :func:`open_readonly` returns None, and the caller opens the full
 :class:`~hypersweep.storage.sql.SQLStorage`, which explains, refuses or upgrades.
-Rows are decoded exactly as :mod:`.codec` decodes them, so both give equal records.
+Rows are decoded by :mod:`hypersweep.storage.rows`, as the full storage decodes them,
+so both give equal records.
 
 Importing this module imports neither SQLAlchemy nor the rest of this package.
 """
@@ -27,15 +28,16 @@ from typing import Any, NoReturn
 from ...exceptions import StorageError, StudyNotFound
 from ...trial import Direction, FrozenTrial, TrialState
 from ..base import Briefs, Changes, Storage, StudyRecord, TrialBrief, check_window
-from ..rows import briefs_of, per_state, state_texts, values_of
+from ..rows import STUDY_COLUMNS as STUDY_FIELDS
+from ..rows import TRIAL_COLUMNS as TRIAL_FIELDS
+from ..rows import briefs_of, per_state, state_texts, study_of, trial_of, values_of
 
 KNOWN_VERSIONS = (2, 3)  # schemas whose hs_studies and hs_trials columns are read below
-STUDY_COLUMNS = "study_id, name, directions, space, user_attrs, system_attrs, created"
-TRIAL_COLUMNS = ("trial_id, number, state, params, flat, objective_values, user_attrs, "
-                 "system_attrs, intermediate, started, finished, error")  # fmt: skip
+STUDY_COLUMNS = ", ".join(STUDY_FIELDS)
+TRIAL_COLUMNS = ", ".join(TRIAL_FIELDS)
 NEEDED = {
-    "hs_studies": {*STUDY_COLUMNS.split(", "), "seq"},
-    "hs_trials": {*TRIAL_COLUMNS.split(", "), "study_id", "deleted", "seq"},
+    "hs_studies": {*STUDY_FIELDS, "seq"},
+    "hs_trials": {*TRIAL_FIELDS, "study_id", "deleted", "seq"},
 }
 LIVE = "study_id = ? AND deleted = 0"
 MANY_CANDIDATES = 2000  # above this, repeat_candidates leaves the grouping to the caller
@@ -88,38 +90,6 @@ def _understood(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def trial_from_row(row: Sequence[Any]) -> FrozenTrial:
-    """A ``TRIAL_COLUMNS`` row as a record, decoded as :func:`.codec.trial_from_row` does."""
-    tid, number, state, params, flat, values, user, system, steps, started, finished, err = row
-    return FrozenTrial(
-        number=number,
-        state=TrialState(state),
-        params=loads(params),
-        flat=loads(flat),
-        values=None if values is None else tuple(loads(values)),
-        user_attrs=loads(user),
-        system_attrs=loads(system),
-        intermediate={int(k): v for k, v in loads(steps).items()},
-        started=started,
-        finished=finished,
-        error=err,
-        trial_id=tid,
-    )
-
-
-def study_from_row(row: Sequence[Any]) -> StudyRecord:
-    sid, name, directions, space, user, system, created = row
-    return StudyRecord(
-        study_id=sid,
-        name=name,
-        directions=tuple(Direction(d) for d in loads(directions)),
-        space=None if space is None else loads(space),
-        user_attrs=loads(user),
-        system_attrs=loads(system),
-        created=created,
-    )
-
-
 class ReadOnlySQLite(Storage):
     """The reads of the storage contract on one read-only ``sqlite3`` connection, plus
     the narrow reads the command line's summaries need; every write raises."""
@@ -160,18 +130,18 @@ class ReadOnlySQLite(Storage):
                 f"no study named {name!r} in {self.url}; "
                 f"`hypersweep studies --storage {self.url}` lists the studies there"
             )
-        return study_from_row(found[0])
+        return study_of(*found[0])
 
     def list_studies(self) -> list[StudyRecord]:
         rows = self._read(f"SELECT {STUDY_COLUMNS} FROM hs_studies ORDER BY study_id")
-        return [study_from_row(r) for r in rows]
+        return [study_of(*r) for r in rows]
 
     # --- trials -------------------------------------------------------------------------
     def read_trials(self, study_id: int, since: int = 0) -> Changes:
         sql = (f"SELECT {TRIAL_COLUMNS}, deleted FROM hs_trials WHERE study_id = ? "
                "AND seq > ? ORDER BY number")  # fmt: skip
         cursor, rows = self._snapshot(study_id, sql, (study_id, since))
-        found = [trial_from_row(r[:-1]) for r in rows if not r[-1]]
+        found = [trial_of(*r[:-1]) for r in rows if not r[-1]]
         return Changes(trials=found, deleted=[r[1] for r in rows if r[-1]], cursor=cursor)
 
     def read_briefs(self, study_id: int, *, flat: bool = False) -> Briefs:
@@ -200,7 +170,7 @@ class ReadOnlySQLite(Storage):
         sql = (f"SELECT {TRIAL_COLUMNS} FROM hs_trials WHERE {LIVE} "
                f"ORDER BY number {order} LIMIT ? OFFSET ?")  # fmt: skip
         params = (study_id, -1 if limit is None else limit, offset)
-        return [trial_from_row(r) for r in self._snapshot(study_id, sql, params)[1]]
+        return [trial_of(*r) for r in self._snapshot(study_id, sql, params)[1]]
 
     def read_numbers(self, study_id: int, numbers: Sequence[int]) -> list[FrozenTrial]:
         wanted = sorted({int(n) for n in numbers})
@@ -215,7 +185,7 @@ class ReadOnlySQLite(Storage):
                                    f"AND number IN ({marks})", (study_id, *chunk))  # fmt: skip
         finally:
             self._conn.rollback()
-        return [trial_from_row(r) for r in sorted(rows, key=lambda r: r[1])]
+        return [trial_of(*r) for r in sorted(rows, key=lambda r: r[1])]
 
     # --- the narrow reads of the command line's summaries ---------------------------------
     def state_counts(self, study_id: int) -> dict[TrialState, int]:
