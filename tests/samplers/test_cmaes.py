@@ -275,3 +275,11 @@ def test_unit_cube_round_trips_every_numeric_kind_and_keeps_grids() -> None:
         for d, grid in enumerate(cube.grids):
             if grid is not None:
                 assert np.min(np.abs(grid - moved[d])) < 1e-12
+
+
+def test_unit_cube_docstring_example_runs() -> None:
+    import doctest
+
+    from hypersweep.samplers.cmaes import encoding
+
+    assert doctest.testmod(encoding, raise_on_error=True).attempted > 0
