@@ -9,7 +9,7 @@ import pytest
 
 import hypersweep as hs
 from hypersweep.multiobjective import hypervolume, pareto_mask
-from hypersweep.samplers.gp.acquisition import log1mexp
+from hypersweep.samplers.gp.acquisition import log1mexp, logsumexp_rows
 from hypersweep.samplers.gp.ehvi import (
     boxes,
     log_ehvi,
@@ -58,6 +58,17 @@ def test_log1mexp_is_public_and_accurate_near_zero_and_far_below() -> None:
     expected = [math.log(-math.expm1(v)) if v > -0.7 else math.log1p(-math.exp(v)) for v in x]
     assert log1mexp(x) == pytest.approx(expected, rel=1e-12)
     assert np.isfinite(log1mexp(np.array([-1e-300])))[0]  # naive log(1 - exp(x)) is -inf
+
+
+def test_logsumexp_rows_matches_scipy_with_empty_and_huge_rows() -> None:
+    from scipy.special import logsumexp
+
+    a = np.random.default_rng(3).normal(size=(4, 7)) * 300.0
+    a[1] = -np.inf  # a candidate no box can improve
+    a[2, :3] = -np.inf
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(a, axis=1)
+    assert logsumexp_rows(a) == pytest.approx(expected, rel=1e-12)
 
 
 def test_log_ehvi_stays_finite_and_ordered_far_from_the_front() -> None:

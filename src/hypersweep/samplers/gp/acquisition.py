@@ -24,6 +24,15 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
                     np.log1p(-np.exp(x)))  # fmt: skip
 
 
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """log(sum(exp(a), axis=1)) of a 2-D array; scipy's ``logsumexp`` does the same
+    with ~100x the overhead, which dominated EHVI's gradient inside L-BFGS-B."""
+    top = a.max(axis=1)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.log(np.exp(a - shift[:, None]).sum(axis=1)) + shift
+
+
 def log_h(z: np.ndarray) -> np.ndarray:
     """log(phi(z) + z Phi(z)), stable for every finite z."""
     z = np.asarray(z, dtype=float)

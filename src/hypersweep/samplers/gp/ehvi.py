@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import log_ndtr, logsumexp
+from scipy.special import log_ndtr
 
 from ...multiobjective import contributions, pareto_mask
-from .acquisition import dlog_h, log1mexp, log_h
+from .acquisition import dlog_h, log1mexp, log_h, logsumexp_rows
 
 MAX_FRONT_4D = 12  # front points kept for 4+ objectives (the box count grows as k^(m-1))
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -93,7 +93,7 @@ def log_ehvi(mean: np.ndarray, sd: np.ndarray, lo: np.ndarray, hi: np.ndarray) -
     out = np.empty(len(mean))
     for i in range(0, len(mean), _CHUNK):
         logt = _log_factors(mean[i : i + _CHUNK], sd[i : i + _CHUNK], lo, hi)[0]
-        out[i : i + _CHUNK] = logsumexp(logt.sum(axis=2), axis=1)
+        out[i : i + _CHUNK] = logsumexp_rows(logt.sum(axis=2))
     return out
 
 
@@ -107,7 +107,7 @@ def log_ehvi_grad(
     """
     logt, zu, zl, lhu = _log_factors(mean, sd, lo, hi)
     per_box = logt.sum(axis=2)
-    total = logsumexp(per_box, axis=1)
+    total = logsumexp_rows(per_box)
     weight = np.exp(per_box - total[:, None])[:, :, None]
     log_sd = np.log(sd)[:, None, :]
     finite = np.isfinite(zl)
