@@ -511,3 +511,27 @@ def test_plots_pool_configurations_by_the_samplers_rule() -> None:
     assert spread.data[0].meta["std"] == pytest.approx(0.01 / math.sqrt(2))  # ddof=1
     cells = [c for row in viz.plot_grid(study).data[0].text for c in row if c]
     assert len(cells) == 2 and sum(c.endswith("(n=2)") for c in cells) == 1
+
+
+@pytest.mark.parametrize("name", ["mixed", "dbr", "repeated", "odd"])
+def test_the_pages_json_is_plotlys_own(name: str, request: pytest.FixtureRequest) -> None:
+    """figure_json builds each figure from plain dicts, without plotly's graph objects: the
+    JSON is the one plotly writes for the Figure the same plot function returns (subplot
+    grids, typed arrays, titles, named colorscales, the default template)."""
+    study = request.getfixturevalue(name)
+    for title, draw in viz.plan(study):
+        assert viz.figure_json(draw) == json.loads(draw().to_json()), title
+
+
+def test_the_pages_json_needs_no_plotly_graph_objects() -> None:
+    code = (
+        "import sys, hypersweep as hs, hypersweep.visualization as viz\n"
+        "study = hs.create_study(space={'x': hs.Float(0, 1), 'k': hs.Int(1, 4)}, seed=0)\n"
+        "study.optimize(lambda p: p['x'] + p['k'], 12, show_progress=False)\n"
+        "drawn = [viz.figure_json(draw) for _, draw in viz.plan(study)]\n"
+        "assert len(drawn) >= 6 and all(d['data'] for d in drawn)\n"
+        "print('plotly.graph_objects' in sys.modules, 'plotly.basedatatypes' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]

@@ -35,6 +35,8 @@ def label(value: Any) -> str:
     """How a categorical key reads on an axis: strings as they are, the rest as JSON."""
     if isinstance(value, str):
         return value
+    if type(value) is int:  # json.dumps writes an int as str does, many times slower
+        return str(value)
     try:
         return json.dumps(value)
     except (TypeError, ValueError):

@@ -7,7 +7,8 @@ saying why. A study of several objectives has ``plot_pareto_front``,
 ``plot_hypervolume_history`` and rank-coloured ``plot_parallel_coordinates``; the
 other plots draw one objective, named by ``objective=`` (a name or an index).
 ``plan(study)`` lists the same plots as (title, function) pairs, for callers that
-draw them one at a time (a page that shows the others when one fails).
+draw them one at a time (a page that shows the others when one fails);
+``figure_json(function)`` gives one's JSON, built without plotly's graph objects.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .catalog import (
     FOREST_PLOTS,
     POPULATION_PLOTS,
     caption,
+    figure_json,
     figures,
     is_population,
     plan,
@@ -32,6 +34,7 @@ __all__ = [
     "FOREST_PLOTS",
     "POPULATION_PLOTS",
     "caption",
+    "figure_json",
     "figures",
     "is_population",
     "plan",

@@ -13,6 +13,7 @@ from ..importance.table import TrialTable, completed, table_of
 from ..trial import TrialState
 from . import _objectives as obj
 from . import history, params, pareto, summary
+from ._plotly import Spec, figure_dict
 from ._sample import IMPORTANCE_LIMIT, LIMIT, Snapshot, even, note
 
 if TYPE_CHECKING:
@@ -101,8 +102,35 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     ``figures`` calls them all; a page may call them one by one, so that one plot
     that fails costs only itself. The study's trials are read once; above 2,000
     trials the plots draw a sample (see :func:`snapshot` and :func:`sample_note`).
+    Each function returns a plotly Figure; :func:`figure_json` of one gives the
+    figure's JSON instead, as a page embeds it, without plotly's graph objects.
     """
-    study = snapshot(study)
+    return [(title, Drawing(make)) for title, make in _plan(snapshot(study))]
+
+
+class Drawing:
+    """One plot of :func:`plan`: called, the plotly Figure; ``json()``, the figure's JSON
+    (built as a :class:`Spec`, plotly's graph objects neither imported nor checked)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+    def __call__(self) -> Any:
+        drawn = self.make()
+        return drawn.figure() if isinstance(drawn, Spec) else drawn
+
+    def json(self) -> dict[str, Any]:
+        return figure_dict(self.make())
+
+
+def figure_json(draw: Callable[[], Any]) -> dict[str, Any]:
+    """The JSON of the figure a :func:`plan` function draws (any function returning a
+    plotly Figure will do)."""
+    return draw.json() if isinstance(draw, Drawing) else figure_dict(draw())
+
+
+def _plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
+    """:func:`plan` of a snapshot, the functions returning a Spec or a plotly Figure."""
     if obj.is_multi(study):
         return _multi_plan(study)
     table = _table(study)
@@ -110,30 +138,31 @@ def plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
     trials = study.trials
     plots = _population_plan(study)
     if table is not None:
-        plots.append(("Optimisation history", lambda: history.plot_history(study)))
+        plots.append(("Optimisation history", lambda: history.plot_history.spec(study)))
         if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and table.columns and _varies(table):
             bars = lambda: summary.importance_figure(ranking.shares(), PAGE_METHOD)  # noqa: E731
             plots.append(("Parameter importance", bars))
     if any(t.flat for t in trials):
-        plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
+        plots.append(("Parameters by trial", lambda: history.plot_param_history.spec(study)))
     if table is not None and table.columns:
-        plots.append(("Objective against each parameter", lambda: params.plot_slice(study)))
+        plots.append(("Objective against each parameter", lambda: params.plot_slice.spec(study)))
         if len(table.trials) >= 3 and _pairs_used_together(table, table.names):
             plots.append(("Contour of a pair", lambda: _contour(study, table, ranking)))
-        plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
+        plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates.spec(study)))
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
-        plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
+        plots.append(("Learning curves", lambda: history.plot_intermediate.spec(study)))
     if table is not None:
         plots.append(("Distribution of results", lambda: _ecdf(study)))
         configs = {config_key(t.flat) for t in table.trials}
         grid_sampler = isinstance(study.sampler, samplers.Grid)
         if len(configs) >= 2 and summary.is_grid(table.columns, grid_sampler=grid_sampler):
-            plots.append(("The whole grid", lambda: summary.plot_grid(study)))
+            plots.append(("The whole grid", lambda: summary.plot_grid.spec(study)))
         if summary.repeated_groups(study):
-            plots.append(("Seed spread", lambda: summary.plot_seed_spread(study)))
+            plots.append(("Seed spread", lambda: summary.plot_seed_spread.spec(study)))
         baseline = _baseline(study)
         if baseline is not None:
-            plots.append(("Tuned against baseline", lambda: summary.plot_baseline(study, baseline)))
+            against = partial(summary.plot_baseline.spec, study, baseline)
+            plots.append(("Tuned against baseline", against))
     return plots
 
 
@@ -171,14 +200,14 @@ def _multi_plan(study: Study) -> list[tuple[str, Callable[[], Any]]]:
         # small fronts (plot_hypervolume_history draws any study when called directly)
         plots.append(("Hypervolume", lambda: pareto.plot_hypervolume_history(study)))
     if done:
-        plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates(study)))
+        plots.append(("Parallel coordinates", lambda: params.plot_parallel_coordinates.spec(study)))
     if any(t.flat for t in trials):
-        plots.append(("Parameters by trial", lambda: history.plot_param_history(study)))
+        plots.append(("Parameters by trial", lambda: history.plot_param_history.spec(study)))
     if any(t.intermediate for t in trials if t.state is not TrialState.WAITING):
-        plots.append(("Learning curves", lambda: history.plot_intermediate(study)))
+        plots.append(("Learning curves", lambda: history.plot_intermediate.spec(study)))
     for k, name in enumerate(labels if done else ()):
         plots.append((f"Optimisation history: {name}",
-                      partial(history.plot_history, study, objective=k)))  # fmt: skip
+                      partial(history.plot_history.spec, study, objective=k)))  # fmt: skip
     return plots
 
 
@@ -186,7 +215,7 @@ def _ecdf(study: Study) -> Any:
     """The ECDF of every COMPLETE trial's value (from the briefs: a sample leaning to the
     best would bend it), drawn at no more than ``LIMIT`` evenly spaced quantiles."""
     if not (isinstance(study, Snapshot) and study.sampled):
-        return history.plot_ecdf(study)
+        return history.plot_ecdf.spec(study)
     values = sorted(float(t.value) for t in _finite_briefs(study))
     picks = even(list(range(len(values))), LIMIT)
     return history.ecdf_figure(study, [values[i] for i in picks],
@@ -237,7 +266,7 @@ def _contour(study: Study, table: TrialTable, ranking: _Ranking) -> Any:
     if len(table.trials) >= MIN_TRIALS_FOR_IMPORTANCE and _varies(table):
         names = list(ranking.shares())
     x, y = _pairs_used_together(table, names)[0]
-    return params.plot_contour(study, x, y)
+    return params.plot_contour.spec(study, x, y)
 
 
 def _pairs_used_together(table: TrialTable, names: list[str]) -> list[tuple[str, str]]:

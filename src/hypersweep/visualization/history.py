@@ -9,15 +9,7 @@ from ..importance.table import completed, table_of
 from ..trial import Direction, FrozenTrial, TrialState
 from . import _groups
 from . import _objectives as obj
-from ._plotly import (
-    axis_kind,
-    axis_values,
-    go,
-    grid_shape,
-    hover_params,
-    shown,
-    subplots,
-)
+from ._plotly import Plot, Spec, axis_kind, axis_values, grid_shape, hover_params, shown
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -32,21 +24,21 @@ def best_so_far(values: Sequence[float], minimize: bool) -> list[float]:
     return out
 
 
-def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
+@Plot
+def plot_history(study: Study, *, objective: int | str | None = None) -> Spec:
     """Each COMPLETE trial's value by trial number, with the best value so far as a line.
 
     Repeated trials carry error bars (one standard deviation of their results);
     pruned trials are drawn at their last reported value. A study of several
     objectives draws the one ``objective`` names (its name or index).
     """
-    g = go()
     study = obj.single(study, objective, "plot_history")
     done = completed(study)
     minimize = study.direction is Direction.MINIMIZE
     numbers = [t.number for t in done]
     values = [float(t.value) for t in done]  # type: ignore[arg-type]
     stds = [_groups.single(t).std for t in done]
-    fig = g.Figure()
+    fig = Spec()
     fig.add_trace(
         dict(
             type="scatter",
@@ -89,9 +81,10 @@ def plot_history(study: Study, *, objective: int | str | None = None) -> Any:
     return fig
 
 
+@Plot
 def plot_param_history(
     study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
-) -> Any:
+) -> Spec:
     """The value each trial drew for each parameter, by trial number.
 
     Shows every finished or running trial, so a sampler's drift and where it
@@ -100,7 +93,6 @@ def plot_param_history(
     """
     import numpy as np
 
-    go()  # plotly, or the message naming the pip command
     study = obj.single(study, 0 if objective is None and obj.is_multi(study) else objective,
                        "plot_param_history")  # fmt: skip
     label = shown(study.objective_names[0]) if isinstance(study, obj.Projected) else "value"
@@ -111,9 +103,10 @@ def plot_param_history(
     cols = table.select(params)
     minimize = study.direction is Direction.MINIMIZE
     rows, ncols = grid_shape(len(cols), 2)
-    fig = subplots(rows=rows, cols=ncols, subplot_titles=[shown(c.name) for c in cols])
+    fig = Spec.grid(rows, ncols, [shown(c.name) for c in cols])
+    every = np.array([np.nan if t.value is None else t.value for t in trials], dtype=float)
     done = [t.state is TrialState.COMPLETE and t.value is not None for t in trials]
-    values = [float(t.value) for t, ok in zip(trials, done) if ok and t.value is not None]
+    values = [float(v) for v, ok in zip(every, done) if ok]
     for i, col in enumerate(cols):
         row, c = divmod(i, ncols)
         active = col.active
@@ -123,7 +116,7 @@ def plot_param_history(
                 continue
             marker: dict[str, Any] = {"color": "lightgray", "symbol": "x"}
             if ok:
-                colors = np.array([trials[j].value for j in pick], dtype=float)
+                colors = every[pick]
                 marker = {"color": colors, "colorscale": "Viridis",
                           "reversescale": minimize, "cmin": min(values), "cmax": max(values),
                           "showscale": i == 0,
@@ -171,20 +164,20 @@ def _curves(trials: Sequence[FrozenTrial]) -> tuple[list[Any], list[Any], list[A
     return xs, ys, numbers
 
 
-def plot_intermediate(study: Study) -> Any:
+@Plot
+def plot_intermediate(study: Study) -> Spec:
     """Learning curves: every trial's reported values by step, one line style per state.
 
     Pruned trials are dotted and end in a red x where they were stopped. Curves of
     one state share a trace (joined by gaps), so thousands of trials stay light.
     """
-    g = go()
     trials = [t for t in study.trials if t.intermediate]
     if not trials:
         raise ValueError(
             f"study {study.name!r} has no intermediate values; call trial.report(value, step) "
             f"in the objective to record learning curves"
         )
-    fig = g.Figure()
+    fig = Spec()
     for state, style in _STATE_STYLE.items():
         group = [t for t in trials if t.state is state]
         if not group:
@@ -225,7 +218,8 @@ def plot_intermediate(study: Study) -> Any:
     return fig
 
 
-def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Any:
+@Plot
+def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Spec:
     """The empirical distribution of the COMPLETE trials' values: how often a result is
     reached (of ``objective`` in a study of several)."""
     study = obj.single(study, objective, "plot_ecdf")
@@ -234,18 +228,18 @@ def plot_ecdf(study: Study, *, objective: int | str | None = None) -> Any:
     return ecdf_figure(study, values, [(i + 1) / n for i in range(n)])
 
 
-def ecdf_figure(study: Study, values: Sequence[float], fractions: Sequence[float]) -> Any:
+def ecdf_figure(study: Study, values: Sequence[float], fractions: Sequence[float]) -> Spec:
     """The ECDF's figure from sorted values and the fraction of trials at or below each."""
-    g = go()
     minimize = study.direction is Direction.MINIMIZE
-    fig = g.Figure(
-        g.Scatter(
-            x=list(values),
-            y=list(fractions),
-            mode="lines+markers",
-            line={"shape": "hv"},
-            name="ECDF",
-        )
+    fig = Spec(
+        {
+            "type": "scatter",
+            "x": list(values),
+            "y": list(fractions),
+            "mode": "lines+markers",
+            "line": {"shape": "hv"},
+            "name": "ECDF",
+        }
     )
     fig.update_layout(
         title="Distribution of results (ECDF)",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..importance.table import Column, TrialTable, table_of, trial_table
 from . import _objectives as obj
-from ._plotly import axis_kind, go, grid_shape, hover_params, shown, subplots
+from ._plotly import Plot, Spec, axis_kind, grid_shape, hover_params, shown
 
 if TYPE_CHECKING:
     import numpy as np
@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from ..study import Study
 
 
+@Plot
 def plot_slice(
     study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
-) -> Any:
+) -> Spec:
     """The objective against each parameter's value, one panel per parameter.
 
     Points are COMPLETE trials where the parameter was active, coloured by trial number.
@@ -25,16 +26,15 @@ def plot_slice(
     """
     import numpy as np
 
-    go()  # plotly, or the message naming the pip command
     study = obj.single(study, objective, "plot_slice")
     table = trial_table(study, params=params)
     cols = table.select(params)
     if not cols:
         raise ValueError(f"study {study.name!r} has no parameters to plot")
     rows, ncols = grid_shape(len(cols))
-    fig = subplots(rows=rows, cols=ncols, subplot_titles=[shown(c.name) for c in cols],
-                   shared_yaxes=True)  # fmt: skip
+    fig = Spec.grid(rows, ncols, [shown(c.name) for c in cols], shared_yaxes=True)
     numbers = [t.number for t in table.trials]
+    values = table.values
     for i, col in enumerate(cols):
         row, c = divmod(i, ncols)
         pick = [j for j, used in enumerate(col.active) if used]
@@ -45,7 +45,7 @@ def plot_slice(
                 x=[shown(col.values[j]) for j in pick]
                 if col.categorical
                 else np.asarray([col.values[j] for j in pick]),
-                y=np.asarray([table.trials[j].value for j in pick], dtype=float),
+                y=values[pick],
                 mode="markers",
                 name=shown(col.name),
                 showlegend=False,
@@ -93,9 +93,10 @@ def _axis(col: Column, encoded: np.ndarray) -> tuple[list[float], list[str], np.
     return ticks, texts, encoded
 
 
+@Plot
 def plot_parallel_coordinates(
     study: Study, params: Sequence[str] | None = None, *, objective: int | str | None = None
-) -> Any:
+) -> Spec:
     """Every COMPLETE trial as a line through its parameter values and its objective.
 
     Log-scaled parameters are drawn in log10; parameters a trial did not use sit
@@ -103,7 +104,6 @@ def plot_parallel_coordinates(
     an axis per objective and lines coloured by non-domination rank (0: the front;
     infeasible trials rank below every feasible one), unless ``objective`` picks one.
     """
-    g = go()
     if obj.is_multi(study) and objective is None:
         return _parallel_ranks(study, params)
     study = obj.single(study, objective, "plot_parallel_coordinates")
@@ -112,7 +112,7 @@ def plot_parallel_coordinates(
     dims: list[dict[str, Any]] = [{"label": "objective", "values": values}]
     line = {"color": values, "colorscale": "Viridis", "reversescale": table.minimize,
             "showscale": True, "colorbar": {"title": "value"}}  # fmt: skip
-    fig = g.Figure(g.Parcoords(dimensions=_param_dims(table, params, dims), line=line))
+    fig = Spec({"type": "parcoords", "dimensions": _param_dims(table, params, dims), "line": line})
     fig.update_layout(title="Parallel coordinates")
     return fig
 
@@ -131,7 +131,7 @@ def _param_dims(
     return dims
 
 
-def _parallel_ranks(study: Study, params: Sequence[str] | None) -> Any:
+def _parallel_ranks(study: Study, params: Sequence[str] | None) -> Spec:
     """Parallel coordinates of a multi-objective study, coloured by constrained rank."""
     import numpy as np
 
@@ -148,7 +148,7 @@ def _parallel_ranks(study: Study, params: Sequence[str] | None) -> Any:
     line = {"color": ranks, "colorscale": "Viridis", "reversescale": True, "cmin": 0,
             "cmax": max(int(ranks.max()), 1), "showscale": True,
             "colorbar": {"title": "rank (0: front)"}}  # fmt: skip
-    fig = go().Figure(go().Parcoords(dimensions=_param_dims(table, params, dims), line=line))
+    fig = Spec({"type": "parcoords", "dimensions": _param_dims(table, params, dims), "line": line})
     fig.update_layout(title="Parallel coordinates, coloured by non-domination rank")
     return fig
 
@@ -184,6 +184,7 @@ def _pair(table: TrialTable, x: str | None, y: str | None) -> tuple[Column, Colu
     return table.column(x), table.column(y)
 
 
+@Plot
 def plot_contour(
     study: Study,
     x: str | None = None,
@@ -191,7 +192,7 @@ def plot_contour(
     *,
     resolution: int = 60,
     objective: int | str | None = None,
-) -> Any:
+) -> Spec:
     """The objective over a pair of parameters (default: the first two), trials on top.
 
     The surface interpolates the COMPLETE trials where both are active (inverse
@@ -201,7 +202,6 @@ def plot_contour(
     """
     import numpy as np
 
-    g = go()
     study = obj.single(study, objective, "plot_contour")
     table = trial_table(study)
     cx, cy = _pair(table, x, y)
@@ -212,9 +212,10 @@ def plot_contour(
     ex, ey, z = ex[both], ey[both], z[both]
     gx = np.linspace(ex.min(), ex.max(), resolution) if np.ptp(ex) > 0 else np.array([ex[0]])
     gy = np.linspace(ey.min(), ey.max(), resolution) if np.ptp(ey) > 0 else np.array([ey[0]])
-    fig = g.Figure()
+    fig = Spec()
     fig.add_trace(
-        g.Contour(
+        dict(
+            type="contour",
             x=gx,
             y=gy,
             z=_idw_surface(ex, ey, z, gx, gy),

@@ -10,12 +10,13 @@ from ..importance.table import INACTIVE, Column, completed, same_value, table_of
 from ..trial import Direction
 from . import _groups
 from . import _objectives as obj
-from ._plotly import go, hover_params, shown
+from ._plotly import Plot, Spec, hover_params, shown
 
 if TYPE_CHECKING:
     from ..study import Study
 
 
+@Plot
 def plot_importance(
     study: Study,
     method: str = "fanova",
@@ -23,7 +24,7 @@ def plot_importance(
     seed: int = 0,
     params: Sequence[str] | None = None,
     objective: int | str | None = None,
-) -> Any:
+) -> Spec:
     """Horizontal bars of ``hs.importance.importance``, the most important parameter on top
     (for ``objective`` in a study of several)."""
     from ..importance import importance
@@ -32,19 +33,25 @@ def plot_importance(
     return importance_figure(importance(study, method, seed=seed, params=params), method)
 
 
-def importance_figure(shares: Mapping[str, float], method: str = "fanova") -> Any:
+def importance_figure(shares: Mapping[str, float], method: str = "fanova") -> Spec:
     """Bars of importance shares already computed (name -> share, most important first)."""
-    g = go()
     names = list(shares)[::-1]
-    fig = g.Figure(
-        g.Bar(
-            x=[shares[n] for n in names], y=[shown(n) for n in names], orientation="h", name=method,
-            text=[f"{shares[n]:.1%}" for n in names], textposition="auto",
+    fig = Spec(
+        dict(
+            type="bar",
+            x=[shares[n] for n in names],
+            y=[shown(n) for n in names],
+            orientation="h",
+            name=method,
+            text=[f"{shares[n]:.1%}" for n in names],
+            textposition="auto",
         )
     )
     fig.update_layout(
-        title=f"Parameter importance ({method})", xaxis_title="share of the error increase "
-        "when shuffled" if method == "permutation" else "share of the variance",
+        title=f"Parameter importance ({method})",
+        xaxis_title="share of the error increase when shuffled"
+        if method == "permutation"
+        else "share of the variance",
         height=max(300, 40 * len(names) + 150),
     )
     return fig
@@ -85,7 +92,8 @@ def _cell_label(col: Column | None, value: Any) -> str:
     return shown(value) if col is None or col.categorical else f"{value:.6g}"
 
 
-def plot_grid(study: Study, x: str | None = None, *, objective: int | str | None = None) -> Any:
+@Plot
+def plot_grid(study: Study, x: str | None = None, *, objective: int | str | None = None) -> Spec:
     """Every cell of a grid with its mean +- std (review the whole grid, not only its best).
 
     Columns are the values of ``x`` (default: the parameter with most values among
@@ -96,7 +104,6 @@ def plot_grid(study: Study, x: str | None = None, *, objective: int | str | None
     seeds or equal trials the sample std (as ``hs.repeats``). A study of several
     objectives draws the one ``objective`` names.
     """
-    g = go()
     study = obj.single(study, objective, "plot_grid")
     done = completed(study)
     table = table_of(study, done)
@@ -117,19 +124,26 @@ def plot_grid(study: Study, x: str | None = None, *, objective: int | str | None
         rows.setdefault(rkey or "(all)", {})[col_index] = group
     names = list(rows)
     z = [[rows[r][i].mean if i in rows[r] else None for i in range(len(xs))] for r in names]
-    text = [
-        [_cell_text(rows[r][i]) if i in rows[r] else "" for i in range(len(xs))] for r in names
-    ]
+    text = [[_cell_text(rows[r][i]) if i in rows[r] else "" for i in range(len(xs))] for r in names]
     minimize = study.direction is Direction.MINIMIZE
     xs_shown = [_cell_label(xcol, v) for v in xs]
     hover = [[f"{r}<br>{shown(xcol.name)}={x}<br>{t}" for x, t in zip(xs_shown, row)]
              for r, row in zip(names, text)]  # fmt: skip
-    fig = g.Figure(
-        g.Heatmap(
-            z=z, x=xs_shown, y=names, text=text, customdata=hover,
-            texttemplate="%{text}", colorscale="Viridis", reversescale=minimize,
-            colorbar={"title": "mean"}, hovertemplate="%{customdata}<extra></extra>",
-            xgap=1, ygap=1,
+    fig = Spec(
+        dict(
+            type="heatmap",
+            z=z,
+            x=xs_shown,
+            y=names,
+            text=text,
+            customdata=hover,
+            texttemplate="%{text}",
+            colorscale="Viridis",
+            reversescale=minimize,
+            colorbar={"title": "mean"},
+            hovertemplate="%{customdata}<extra></extra>",
+            xgap=1,
+            ygap=1,
         )
     )
     fig.update_layout(
@@ -156,16 +170,14 @@ def repeated_groups(study: Study, objective: int | str | None = None) -> list[_g
     return [gr for gr in _groups.group_trials(completed(study)) if len(gr.values) > 1]
 
 
-def plot_seed_spread(
-    study: Study, *, top: int = 20, objective: int | str | None = None
-) -> Any:
+@Plot
+def plot_seed_spread(study: Study, *, top: int = 20, objective: int | str | None = None) -> Spec:
     """The results of each repeated configuration, best mean first: is the best a lucky seed?
 
     A configuration whose results swing with the seed is unstable; picking its
     luckiest seed is overfitting. Shows the ``top`` configurations by mean (of
     ``objective`` in a study of several).
     """
-    g = go()
     study = obj.single(study, objective, "plot_seed_spread")
     groups = repeated_groups(study)
     if not groups:
@@ -175,21 +187,28 @@ def plot_seed_spread(
         )
     minimize = study.direction is Direction.MINIMIZE
     groups.sort(key=lambda gr: gr.mean, reverse=not minimize)
-    fig = g.Figure()
+    fig = Spec()
     for gr in groups[:top]:
         name = f"trial {gr.number}" if len(gr.trials) == 1 else f"trials {gr.number}, ..."
         seeds = ["" if s is None else f"seed {shown(s)}" for s in gr.seeds]
         fig.add_trace(
-            g.Box(
-                y=list(gr.values), name=name, boxpoints="all", jitter=0.3, boxmean="sd",
-                text=seeds, customdata=[hover_params(gr.flat)] * len(seeds),  # data: "%{" stays
+            dict(
+                type="box",
+                y=list(gr.values),
+                name=name,
+                boxpoints="all",
+                jitter=0.3,
+                boxmean="sd",
+                text=seeds,
+                customdata=[hover_params(gr.flat)] * len(seeds),  # data: "%{" stays
                 hovertemplate="%{y}<br>%{text}<br>%{customdata}<extra></extra>",
                 meta={"mean": gr.mean, "std": gr.std},
             )
         )
     fig.update_layout(
         title="Spread of repeated configurations (best mean first; mean and std dashed)",
-        yaxis_title=obj.axis_label(study, minimize), showlegend=False,
+        yaxis_title=obj.axis_label(study, minimize),
+        showlegend=False,
     )
     return fig
 
@@ -214,16 +233,16 @@ def _baselines(baseline: float | Mapping[str, float]) -> dict[str, float]:
     return {str(k): float(v) for k, v in items.items()}
 
 
+@Plot
 def plot_baseline(
     study: Study, baseline: float | Mapping[str, float], *, objective: int | str | None = None
-) -> Any:
+) -> Spec:
     """The best trial against one or more baseline results, as bars.
 
     ``baseline`` is a number (e.g. the default model's validation loss) or a dict
     of name -> number. The best trial's bar carries its std when it was repeated. A
     study of several objectives compares the feasible trial best in ``objective``.
     """
-    g = go()
     study = obj.single(study, objective, "plot_baseline")
     bases = _baselines(baseline)
     best = study.best_trial
@@ -240,18 +259,24 @@ def plot_baseline(
         gain = (v - best_value) / abs(v) if minimize else (best_value - v) / abs(v)
         return f" (tuned {'better' if gain >= 0 else 'worse'} by {abs(gain):.1%})"
 
-    fig = g.Figure(
-        g.Bar(
-            x=names, y=values, error_y={"type": "data", "array": stds, "visible": any(stds)},
+    fig = Spec(
+        dict(
+            type="bar",
+            x=names,
+            y=values,
+            error_y={"type": "data", "array": stds, "visible": any(stds)},
             marker={"color": ["#9e9e9e"] * len(bases) + ["#1f77b4"]},
             text=[f"{v:.4g}{change(v) if i < len(bases) else ''}" for i, v in enumerate(values)],
             textposition="auto",
-            hovertext=[f"{n}: {v:.6g}{change(v) if i < len(bases) else ''}"
-                       for i, (n, v) in enumerate(zip(names, values))],
+            hovertext=[
+                f"{n}: {v:.6g}{change(v) if i < len(bases) else ''}"
+                for i, (n, v) in enumerate(zip(names, values))
+            ],
         )
     )
     fig.update_layout(
-        title="Tuned against baseline", yaxis_title=obj.axis_label(study, minimize),
+        title="Tuned against baseline",
+        yaxis_title=obj.axis_label(study, minimize),
         showlegend=False,
     )
     return fig
