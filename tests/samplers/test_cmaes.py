@@ -255,7 +255,7 @@ def test_unit_cube_round_trips_every_numeric_kind_and_keeps_grids() -> None:
     """The encoding CMA-ES and the GP share: values survive encode/decode, a point's
     roundtrip lands where its decoded values lie (a grid position for discrete leaves)
     and stays there, and only small discrete leaves carry a grid."""
-    from hypersweep.samplers.cmaes.encoding import MAX_GRID, UnitCube
+    from hypersweep.samplers.unit_cube import MAX_GRID, UnitCube
 
     leaves = {
         "x": hs.Float(-2, 3), "lr": hs.Float(1e-5, 1e-1, log=True), "n": hs.Int(1, 9),
@@ -280,6 +280,6 @@ def test_unit_cube_round_trips_every_numeric_kind_and_keeps_grids() -> None:
 def test_unit_cube_docstring_example_runs() -> None:
     import doctest
 
-    from hypersweep.samplers.cmaes import encoding
+    from hypersweep.samplers import unit_cube
 
-    assert doctest.testmod(encoding, raise_on_error=True).attempted > 0
+    assert doctest.testmod(unit_cube, raise_on_error=True).attempted > 0

@@ -14,9 +14,9 @@ from ...space.kinds import Float, Int, LogNormal, Normal
 from ...trial import TrialState
 from ..base import Sampler
 from ..random import Random
+from ..unit_cube import UnitCube
 from . import _core
 from ._core import State
-from .encoding import UnitCube
 
 if TYPE_CHECKING:
     from ...space.kinds import Param

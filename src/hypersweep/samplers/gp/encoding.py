@@ -2,7 +2,7 @@
 
 Each modelled leaf is one dimension x in [0, 1] over its internal range (log
 scale for log parameters, half-step padding for integers, mu +- 4 sigma for
-normals), encoded as CMA-ES encodes it (:mod:`hypersweep.samplers.cmaes.encoding`).
+normals), encoded as CMA-ES encodes it (:mod:`hypersweep.samplers.unit_cube`).
 Integers and stepped floats stay numeric (neighbouring values are similar) and are
 snapped to their grid; categoricals are choice indices, seen by the kernel as one-hot
 columns (Hamming distance with their own lengthscale).
@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ...space.kinds import Int, Param
-from ..cmaes.encoding import UnitCube
+from ..unit_cube import UnitCube
 
 
 class Encoding(UnitCube):

@@ -8,8 +8,8 @@ Integers and stepped floats with at most ``MAX_GRID`` values keep the sorted uni
 positions of their values: the grid CMA-ES's integer margin protects and the GP snaps
 to.
 
-It sits here, not in ``samplers.gp``, because importing that package imports scipy's
-optimisers, which CMA-ES does without.
+It sits beside both samplers, not inside ``samplers.gp``, because importing that
+package imports scipy's optimisers, which CMA-ES does without.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ...space.kinds import Categorical, Float, Int, Param
-from ..base import all_values
+from ..space.kinds import Categorical, Float, Int, Param
+from .base import all_values
 
 MAX_GRID = 4096  # discrete leaves with more values get no grid
 
