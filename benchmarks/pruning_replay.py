@@ -53,8 +53,9 @@ def hs_pruners(epochs: int) -> dict[str, Callable[[], hs.pruners.Pruner]]:
     }
     if hasattr(p, "PairedTest"):
         rows["PairedTest"] = lambda: p.PairedTest()
-    if hasattr(p, "Forecast"):  # the default is Forecast(): the cheaper variant beside it
-        rows["Forecast(5)"] = lambda: p.Forecast(n_neighbors=5)
+    # the default before issue 16's rework, kept beside it: 8 complete trials first, the
+    # 8 nearest peers by the last value, no level window, no pace
+    rows["Forecast(before)"] = lambda: p.Forecast(n_neighbors=8, min_trials=8, window=1, trend=0)
     for name, make in CANDIDATES.items():
         rows[name] = make
     return rows

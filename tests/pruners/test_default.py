@@ -15,7 +15,8 @@ def test_default_stops_a_hopeless_curve_but_not_one_that_may_still_win() -> None
     assert isinstance(pruner, Forecast) and pruner is not default_pruner()  # fresh each time
     assert pruner.prune(history([*done, hopeless], "maximize"), hopeless)
     assert not pruner.prune(history([*done, good], "maximize"), good)
-    # nothing is judged before 8 trials have finished, nor before step 2
-    assert not pruner.prune(history([*done[:7], hopeless], "maximize"), hopeless)
+    # judged from 6 finished trials on (8 before issue 16), never before step 2
+    assert pruner.prune(history([*done[:6], hopeless], "maximize"), hopeless)
+    assert not pruner.prune(history([*done[:5], hopeless], "maximize"), hopeless)
     early = running(11, {1: 0.0})
     assert not pruner.prune(history([*done, early], "maximize"), early)

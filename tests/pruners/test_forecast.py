@@ -82,14 +82,14 @@ def _history(curves: list[list[float]], running: list[float]) -> tuple[History, 
 
 def test_minimising_waits_for_neighbors_grace_and_the_budget() -> None:
     losses = [[1.0, 0.8 - 0.01 * i, 0.7 - 0.01 * i, 0.6 - 0.01 * i] for i in range(3)]
-    rule = hs.pruners.Forecast(n_neighbors=3, grace=2)
+    rule = hs.pruners.Forecast(n_neighbors=3, min_trials=3, window=1, grace=2, trend=0)
     history, t = _history(losses, [1.0, 0.95])  # moves of 0.2: 0.75 > 0.58
     assert rule.prune(history, t)
     history, t = _history(losses, [1.0, 0.7])  # 0.7 - 0.2 = 0.5 < 0.58: it may win
     assert not rule.prune(history, t)
     history, t = _history(losses, [5.0])  # before the grace step
     assert not rule.prune(history, t)
-    history, t = _history(losses[:2], [1.0, 0.95])  # fewer complete trials than neighbours
+    history, t = _history(losses[:2], [1.0, 0.95])  # fewer complete trials than min_trials
     assert not rule.prune(history, t)
     history, t = _history(losses, [1.0, 0.9, 0.9, 0.9])  # at the full budget
     assert not rule.prune(history, t)
@@ -97,7 +97,55 @@ def test_minimising_waits_for_neighbors_grace_and_the_budget() -> None:
     assert not rule.prune(history, t)
 
 
-@pytest.mark.parametrize("bad", [{"n_neighbors": 0}, {"window": 0}, {"grace": -1}])
+def _maximising(curves: list[list[float]], running: list[float]) -> tuple[History, FrozenTrial]:
+    done = [FrozenTrial(i, TrialState.COMPLETE, values=(c[-1],), intermediate=dict(enumerate(c, 1)))
+            for i, c in enumerate(curves)]  # fmt: skip
+    t = FrozenTrial(len(curves), TrialState.RUNNING, intermediate=dict(enumerate(running, 1)))
+    return History(Direction.MAXIMIZE, None, lambda: [*done, t]), t
+
+
+def test_a_far_peer_does_not_lend_its_climb_when_few_trials_are_done() -> None:
+    """Six finished trials: the trial sits with four that stalled below the best; the one
+    that climbed from 0.1 stood far below it and no longer speaks for it (all 8 peers,
+    the rule before issue 16, let that climb keep it running)."""
+    stalled = [[0.85 + 0.001 * i] * STEPS for i in range(4)]
+    best = [min(0.95, 0.8 + 0.02 * s) for s in range(STEPS)]
+    climber = [0.1 + 0.8 * s / (STEPS - 1) for s in range(STEPS)]
+    history, t = _maximising([*stalled, best, climber], [0.85, 0.85, 0.85])
+    assert hs.pruners.Forecast().prune(history, t)
+    before = hs.pruners.Forecast(n_neighbors=8, min_trials=6, window=1, trend=0)
+    assert not before.prune(history, t)
+
+
+def test_a_steady_climber_is_kept_by_its_own_pace() -> None:
+    """Its peers by value all stalled at 0.5, but it gained 0.08 at each of its last two
+    steps: half that pace for the 16 steps left reaches 1.04 > 0.9, so it runs on; without
+    the pace (trend=0) the peers' forecast, 0.5, stops it."""
+    stalled = [[min(0.5, 0.1 * s) for s in range(1, STEPS + 1)] for _ in range(5)]
+    best = [0.9] * STEPS
+    history, t = _maximising([*stalled, best], [0.24, 0.32, 0.4])
+    assert not hs.pruners.Forecast(window=1).prune(history, t)
+    assert hs.pruners.Forecast(window=1, trend=0).prune(history, t)
+    history, t = _maximising([*stalled, best], [0.4, 0.32, 0.4])  # fell, then rose: no pace
+    assert hs.pruners.Forecast(window=1).prune(history, t)
+
+
+def test_the_level_is_the_mean_of_the_last_window_reports() -> None:
+    """A trial at 0.6, 0.6, 0.9: one lucky epoch. Over its last three reports it stands
+    with the four peers that were at 0.7 and ended at 0.75, below the best 0.95, so it
+    stops; judged by its last value alone (window=1) it borrows the move of the peer
+    that stood at 0.88 and ended at 0.95, and runs on."""
+    peers = [[0.7] * 5 + [0.75] * (STEPS - 5) for _ in range(4)]
+    peers += [[0.88] * 5 + [0.95] * (STEPS - 5), [0.93] * STEPS]
+    history, t = _maximising(peers, [0.6, 0.6, 0.9])
+    assert hs.pruners.Forecast().prune(history, t)
+    assert not hs.pruners.Forecast(window=1).prune(history, t)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"n_neighbors": 0}, {"min_trials": 0}, {"window": 0}, {"grace": -1}, {"trend": -1}],
+)
 def test_bad_arguments_name_the_rule(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="Forecast"):
         hs.pruners.Forecast(**bad)

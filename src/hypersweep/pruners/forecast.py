@@ -1,9 +1,11 @@
 """Forecast pruning: stop a trial only when the curves of finished peers that stood where
-it stands say it will not beat the best final value."""
+it stands, and its own pace, both say it will not beat the best final value."""
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 
 from .._checks import int_at_least
 from ..history import History
@@ -12,25 +14,26 @@ from .base import Pruner
 
 
 class Forecast(Pruner):
-    """Prune a trial whose optimistic forecast of its final value does not beat the best.
+    """Prune a trial whose optimistic forecasts of its final value do not beat the best.
 
-    At step ``s`` each complete peer ``j`` that reported at ``s`` moved from there to
-    its final value by ``final_j - v_j(s)``. The ``n_neighbors`` peers whose values at
-    ``s`` (and at the ``window - 1`` steps before it) lie closest to the trial's lend it
-    their moves; the most favourable one, added to the trial's value at ``s``, is its
-    optimistic forecast. The trial stops when even that does not beat the best final
-    value so far (a tie cannot win either).
+    Where a trial stands at step ``s`` is its level: the mean of its last ``window``
+    reports (one noisy epoch neither condemns nor saves it). Each complete peer ``j``
+    moved from its own level at ``s`` to its final value by ``final_j - level_j(s)``.
+    The peers whose last ``window`` reports lie closest to the trial's lend it their
+    moves: the nearest half of the complete trials, at least 3 and at most 8 (or
+    ``n_neighbors`` of them if given). The most favourable move, added to the trial's level, is the
+    peers' forecast. A trial still climbing gets a second one from its own pace: if each
+    of its last ``trend`` steps gained (at step 2, its one step), the smallest gain ``g``
+    kept up at half the pace to the last step, ``level + g (T - s) / 2``. The trial stops
+    when neither forecast beats the best final value so far (a tie cannot win).
 
-    Why peers and not a fitted curve: a slow starter is judged by other slow starters
-    (which did climb) and a fast starter that overfits by others that fell back, so no
-    curve family has to fit every task (saturating, peaking, noisy). Nothing is pruned
-    before ``n_neighbors`` trials are complete, before step ``grace``, or at or past
-    the last step of the complete trials.
-
-    On the replayed tasks of ``benchmarks/pruning.py --replay`` it keeps the best final
-    value far better than ``Median`` (on the regression task whose best learning rate
-    climbs last, -0.0 to -0.6 R² points instead of -2.7 to -2.9 on the development
-    seeds) but trains more epochs; figures in ``benchmarks/results/pruning.txt``.
+    Why peers: a slow starter is judged by other slow starters (which did climb) and a
+    fast starter that overfits by others that fell back, so no curve family has to fit
+    every task. Why the nearest half and the pace: with few finished trials the far
+    peers' moves are the most generous and the least relevant (a curve at 80% is not
+    told by one that climbed from 10%), while a steady climber whose peers by value all
+    stalled is told by its own pace. Nothing is pruned before ``min_trials`` trials are
+    complete, before step ``grace``, or at or past the last step of the complete trials.
 
     >>> from hypersweep.trial import Direction
     >>> done = [FrozenTrial(i, TrialState.COMPLETE, values=(v[-1],),
@@ -39,47 +42,95 @@ class Forecast(Pruner):
     >>> slow = FrozenTrial(3, TrialState.RUNNING, intermediate={1: 0.2, 2: 0.55})
     >>> flat = FrozenTrial(4, TrialState.RUNNING, intermediate={1: 0.1, 2: 0.1})
     >>> history = History(Direction.MAXIMIZE, None, lambda: [*done, slow, flat])
-    >>> rule = Forecast(n_neighbors=2, grace=1)
+    >>> rule = Forecast(min_trials=3, window=1, grace=1)
     >>> rule.prune(history, slow), rule.prune(history, flat)
     (False, True)
     """
 
-    def __init__(self, *, n_neighbors: int = 8, window: int = 1, grace: int = 2) -> None:
-        self.n_neighbors = int_at_least("Forecast", "n_neighbors", n_neighbors, 1)
+    def __init__(
+        self,
+        *,
+        n_neighbors: int | None = None,
+        min_trials: int = 6,
+        window: int = 3,
+        grace: int = 2,
+        trend: int = 2,
+    ) -> None:
+        if n_neighbors is not None:
+            int_at_least("Forecast", "n_neighbors", n_neighbors, 1)
+        self.n_neighbors = n_neighbors
+        self.min_trials = int_at_least("Forecast", "min_trials", min_trials, 1)
         self.window = int_at_least("Forecast", "window", window, 1)
         self.grace = int_at_least("Forecast", "grace", grace, 0)
+        self.trend = int_at_least("Forecast", "trend", trend, 0)
 
     def __repr__(self) -> str:
-        return f"Forecast(n_neighbors={self.n_neighbors}, window={self.window}, grace={self.grace})"
+        return (
+            f"Forecast(n_neighbors={self.n_neighbors}, min_trials={self.min_trials}, "
+            f"window={self.window}, grace={self.grace}, trend={self.trend})"
+        )
 
     def prune(self, history: History, trial: FrozenTrial) -> bool:
         step = trial.last_step
         if step is None or step < self.grace:
             return False
         sign = history.direction.sign()  # +1 minimise: compare losses
-        mine = sign * trial.intermediate[step]
-        if math.isnan(mine):
+        steps = [s for s in range(step - self.window + 1, step + 1) if s in trial.intermediate]
+        mine = level(trial, steps, sign)
+        if not math.isfinite(mine):
             return False
         peers = [
             t
             for t in history.trials
             if t.state is TrialState.COMPLETE and t.value is not None and t.number != trial.number
         ]
-        if len(peers) < self.n_neighbors:
+        if len(peers) < self.min_trials:
             return False
-        if any(t.last_step is not None and t.last_step <= step for t in peers):
+        last = [t.last_step or 0 for t in peers]
+        if min(last) <= step:
             return False  # at or past the full budget of finished trials
         best = min(sign * (t.value or 0.0) for t in peers)
-        steps = [s for s in range(step - self.window + 1, step + 1) if s in trial.intermediate]
+        if mine + self._peer_move(trial, peers, steps, sign) < best:
+            return False
+        return not self._climbs_to(trial, step, mine, max(last), best, sign)
+
+    def _peer_move(
+        self, trial: FrozenTrial, peers: list[FrozenTrial], steps: list[int], sign: float
+    ) -> float:
+        """The most favourable move (signed: negative improves) of the nearest peers."""
         scored = []
         for t in peers:
             if not all(s in t.intermediate for s in steps):
                 continue
             gap = sum(abs(t.intermediate[s] - trial.intermediate[s]) for s in steps)
-            move = sign * ((t.value or 0.0) - t.intermediate[step])
+            move = sign * (t.value or 0.0) - level(t, steps, sign)
             if math.isfinite(gap) and math.isfinite(move):
                 scored.append((gap, move))
-        if len(scored) < self.n_neighbors:
-            return False
+        if len(scored) < self.min_trials:
+            return -math.inf  # too few comparable peers: no verdict
         scored.sort()
-        return mine + min(move for _, move in scored[: self.n_neighbors]) >= best
+        k = self.n_neighbors or min(8, max(3, len(scored) // 2))
+        return min(move for _, move in scored[:k])
+
+    def _climbs_to(
+        self, trial: FrozenTrial, step: int, mine: float, end: int, best: float, sign: float
+    ) -> bool:
+        """True if the trial gained at each of its last ``trend`` steps, and half its
+        smallest gain per step, kept up to ``end``, would beat ``best``."""
+        if self.trend == 0:
+            return False
+        span = max(1, min(self.trend, step - 1))
+        steps = range(step - span, step + 1)
+        if not all(s in trial.intermediate for s in steps):
+            return False
+        values = [sign * trial.intermediate[s] for s in steps]
+        if not all(math.isfinite(v) for v in values):
+            return False
+        gain = min(a - b for a, b in itertools.pairwise(values))
+        return gain > 0 and mine - 0.5 * gain * (end - step) < best
+
+
+def level(trial: FrozenTrial, steps: Sequence[int], sign: float) -> float:
+    """The mean of ``trial``'s signed reports at ``steps`` (NaN if it has none there)."""
+    values = [sign * trial.intermediate[s] for s in steps if s in trial.intermediate]
+    return math.fsum(values) / len(values) if values else math.nan
