@@ -134,13 +134,21 @@ def test_motpe_good_set_is_fronts_then_the_largest_contributions() -> None:
     assert np.flatnonzero(flipped).tolist() == [0]
 
 
-def test_motpe_keeps_infeasible_trials_out_of_the_good_set() -> None:
+def test_motpe_fills_the_good_set_with_the_least_violating_after_the_feasible() -> None:
     rng = np.random.default_rng(0)
     vectors: list[tuple[float, ...] | None] = [tuple(rng.random(2)) for _ in range(50)]
     violation = np.where(rng.random(50) < 0.8, rng.random(50), 0.0)
+    feasible = np.flatnonzero(violation == 0)
+    assert 0 < len(feasible) < 20
     shares = motpe.good_shares(vectors, violation, ["minimize"] * 2, 20)
-    assert shares.sum() == min(20, int((violation == 0).sum()))
-    assert (violation[shares > 0] == 0).all()
+    assert shares.sum() == 20  # not just the few feasible trials
+    assert set(feasible.tolist()) <= set(np.flatnonzero(shares).tolist())
+    infeasible = np.flatnonzero(violation > 0)
+    least = infeasible[np.argsort(violation[infeasible], kind="stable")[: 20 - len(feasible)]]
+    assert set(np.flatnonzero(shares).tolist()) == set(feasible.tolist()) | set(least.tolist())
+    # with room for fewer than the feasible ones, no infeasible trial is good
+    few = motpe.good_shares(vectors, violation, ["minimize"] * 2, len(feasible) - 1)
+    assert (violation[few > 0] == 0).all()
     none_feasible = motpe.good_shares(vectors, violation + 0.1, ["minimize"] * 2, 5)
     assert set(np.flatnonzero(none_feasible).tolist()) == set(
         np.argsort(violation, kind="stable")[:5].tolist())  # fmt: skip

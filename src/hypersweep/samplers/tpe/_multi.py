@@ -2,9 +2,10 @@
 
 Feasible completed trials are ranked by non-dominated front; whole fronts fill the
 good set, and the front that does not fit keeps its points of largest hypervolume
-contribution (the spread of the front, not its crowded middle). Infeasible trials are
-always bad, unless no trial is feasible yet: then the least violating ones are good,
-so the search moves towards feasibility.
+contribution (the spread of the front, not its crowded middle). While fewer trials
+are feasible than the good set holds, the least violating infeasible trials fill the
+rest of it (the feasible ones always come first), so the search keeps moving towards
+the feasible region instead of modelling a good set of two or three points.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...multiobjective import contributions, nondominated_ranks, reference_point, to_loss
+
+# Filling the good set with the least violating trials (as optuna's TPE splits) rather
+# than keeping it to the feasible ones: C2-DTLZ2 (benchmarks/multiobjective.py,
+# development seeds 100-107) median hypervolume 24.99 -> 28.68 at 100 trials and
+# 24.99 -> 30.42 at 250; problems without constraints are unchanged.
+FILL_WITH_INFEASIBLE = True
 
 
 def front_contributions(front: np.ndarray) -> np.ndarray:
@@ -44,9 +51,11 @@ def good_shares(
     if n_good <= 0 or not usable.any():
         return shares
     feasible = usable & (violation <= 0)
+    if FILL_WITH_INFEASIBLE or not feasible.any():
+        room = n_good - min(int(feasible.sum()), n_good)
+        rows = np.flatnonzero(usable & ~feasible)
+        shares[rows[np.argsort(violation[rows], kind="stable")[:room]]] = 1.0
     if not feasible.any():
-        rows = np.flatnonzero(usable)
-        shares[rows[np.argsort(violation[rows], kind="stable")[:n_good]]] = 1.0
         return shares
     rows = np.flatnonzero(feasible)
     loss = to_loss([vectors[i] or () for i in rows.tolist()], directions)
