@@ -15,7 +15,7 @@ from scipy.special import ndtr
 
 import hypersweep as hs
 from hypersweep import TrialState
-from hypersweep.samplers.tpe import TPE, kernels
+from hypersweep.samplers.tpe import TPE, _model, kernels, parzen
 
 
 def _branchy(trial: Any) -> float:
@@ -253,3 +253,100 @@ def test_a_side_read_from_the_kept_orders_is_the_side_sorted_afresh() -> None:
         afresh = kernels.direct(x, ages, w, list(codecs.values()), cfg)
         for name in ("log_w", "mus", "sigmas", "log_norm"):
             assert np.allclose(getattr(kept, name), getattr(afresh, name), rtol=0, atol=1e-12)
+
+
+_SMALL_SUMMARY = {"EXACT_ROWS": 200, "NEAR_ROWS": 5, "FAR_BLOCKS": 100}
+
+
+def _summarising(monkeypatch: pytest.MonkeyPatch, **sizes: int) -> None:
+    """Summarise bad sides from ``EXACT_ROWS`` rows on (small sizes keep tests quick)."""
+    for name, value in {**_SMALL_SUMMARY, **sizes}.items():
+        monkeypatch.setattr(_model, name, value)
+
+
+def _study_with_bad_side(seed: int, n: int) -> tuple[Any, Any, dict[str, Any]]:
+    """A static study of ``n`` trials and its TPE's (cache, codecs) for all leaves."""
+    hs.set_verbosity(0)
+    space = {"a": hs.Float(-3.0, 3.0), "b": hs.Float(1e-2, 1e2, log=True), "c": hs.Int(0, 20),
+             "d": hs.Float(0.0, 1.0), "e": hs.Categorical(["u", "v", "w"])}  # fmt: skip
+    study = hs.create_study(space=space, sampler=TPE(seed=seed))
+    study.optimize(lambda p: p["a"] ** 2 + math.log10(p["b"]) ** 2 + abs(p["c"] - 7)
+                   + (p["d"] - 0.3) ** 2 + (p["e"] != "v"), n)  # fmt: skip
+    tpe = study.sampler
+    tpe._refresh(study.history, 10**6)
+    codecs = {p: tpe._codec(p, space[p]) for p in space}
+    return tpe, tpe._group(list(codecs), list(codecs.values())), codecs
+
+
+def test_a_large_bad_side_is_summarised_in_a_bounded_weight_preserving_mixture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _summarising(monkeypatch)
+    tpe, cache, codecs = _study_with_bad_side(3, 400)
+    use, share = tpe._observed_rows(cache, codecs)
+    bad = use & (share < 1)
+    assert bad.sum() > 300
+    cfg = (1.0, 2.0, 0.03, 0.2)
+    at = cache.vx.view()[share > 0][:8]
+    summary = cache.side(bad, 1.0 - share, np.empty((0, 5)), list(codecs.values()), cfg, at)
+    monkeypatch.setattr(_model, "EXACT_ROWS", 10**9)
+    exact = cache.side(bad, 1.0 - share, np.empty((0, 5)), list(codecs.values()), cfg)
+    assert len(exact.log_w) == bad.sum() + 1
+    assert len(summary.log_w) <= 8 * _SMALL_SUMMARY["NEAR_ROWS"] + _SMALL_SUMMARY["FAR_BLOCKS"] + 1
+    total = np.exp(parzen.logsumexp(summary.log_w[:-1]))
+    assert total == pytest.approx(np.exp(parzen.logsumexp(exact.log_w[:-1])), rel=1e-12)
+    # the rows nearest the points scored keep their own kernels
+    mus = {tuple(r) for r in summary.mus[:-1].round(12).tolist()}
+    near = np.argsort(cache.distances(at)[:, bad].min(axis=0))[:5]
+    assert all(tuple(r) in mus for r in exact.mus[near].round(12).tolist())
+
+
+def test_distances_to_the_points_scored_equal_a_direct_computation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _summarising(monkeypatch)
+    _, cache, _ = _study_with_bad_side(5, 150)
+    at = np.array([[0.5, 0.0, 7.0, 0.3, 1.0], [-2.0, 3.0, 1.0, 0.9, 0.0]])
+    span = np.array([6.0, np.log(1e4), 21.0, 1.0])
+    low = np.array([-3.0, np.log(1e-2), -0.5, 0.0])
+    x, c = (cache.vx.view()[:, :4] - low) / span, (at[:, :4] - low) / span
+    direct = ((c[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)
+    assert np.allclose(cache.distances(at), direct, rtol=1e-4, atol=1e-5)  # single precision
+
+
+def test_summarised_side_scores_candidates_nearly_as_the_exact_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The candidate TPE picks with the summary is, in most asks, the one it would pick
+    with every kernel, and never much worse by the exact score."""
+    _summarising(monkeypatch)
+    tpe, cache, codecs = _study_with_bad_side(8, 400)
+    cl = list(codecs.values())
+    use, share = tpe._observed_rows(cache, codecs)
+    good, bad = use & (share > 0), use & (share < 1)
+    cfg, none = (1.0, 2.0, 0.03, 0.2), np.empty((0, 5))
+    below = cache.side(good, share, none, cl, cfg)
+    exact = cache.side(bad, 1.0 - share, none, cl, cfg)  # no points to score: exact
+    same, losses = 0, []
+    for k in range(40):
+        cand = below.sample(np.random.default_rng(k), 24)
+        decoded = [c.score_form(cand[:, j]) for j, c in enumerate(cl)]
+        x, bins = np.stack([d[0] for d in decoded], axis=1), [d[1] for d in decoded]
+        summary = cache.side(bad, 1.0 - share, none, cl, cfg, x)
+        lb = below.log_pdf(x, bins)
+        approx, full = lb - summary.log_pdf(x, bins), lb - exact.log_pdf(x, bins)
+        same += int(np.argmax(approx) == np.argmax(full))
+        losses.append(float(np.max(full) - full[np.argmax(approx)]))
+    assert same >= 28  # of 40
+    assert np.median(losses) == 0.0 and max(losses) < 1.0
+
+
+def test_summarised_proposals_equal_a_fresh_computation(monkeypatch: pytest.MonkeyPatch) -> None:
+    _summarising(monkeypatch)
+    hs.set_verbosity(0)
+    study = hs.create_study(sampler=TPE(seed=7))
+    for i in range(260):
+        trial = study.ask()
+        study.tell(trial, _branchy(trial))
+        if i in (200, 259):
+            _fresh_matches(study, 10**6 + i)

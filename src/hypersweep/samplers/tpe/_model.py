@@ -26,21 +26,21 @@ _SMALL = 64  # sides with fewer rows are sorted afresh: cheaper than filtering t
 # A side of more rows than this is summarised (see GroupCache._summary), so an ask at
 # 10,000 trials costs about what one at 1,000 does; smaller sides are modelled exactly.
 EXACT_ROWS = 1000
-RECENT_ROWS = 500
-OLD_BLOCKS = 500
+NEAR_ROWS = 20  # per candidate
+FAR_BLOCKS = 500
 
 
 class _Rows:
     """A (n, d) float array that grows by rows."""
 
-    def __init__(self, d: int) -> None:
-        self._a = np.empty((16, d))
+    def __init__(self, d: int, dtype: type = float) -> None:
+        self._a: np.ndarray = np.empty((16, d), dtype=dtype)
         self.n = 0
 
     def add(self, block: np.ndarray) -> None:
         need = self.n + len(block)
         if need > len(self._a):
-            grown = np.empty((max(need, 2 * len(self._a)), self._a.shape[1]))
+            grown = np.empty((max(need, 2 * len(self._a)), self._a.shape[1]), self._a.dtype)
             grown[: self.n] = self._a[: self.n]
             self._a = grown
         self._a[self.n : need] = block
@@ -79,11 +79,15 @@ class GroupCache:
         self.ages = np.empty(0)  # those rows' trial numbers
         self.order: list[np.ndarray] = [np.empty(0, int) for _ in self.numeric]
         self.sorted: list[np.ndarray] = [np.empty(0) for _ in self.numeric]
+        self._columns_sorted = 0  # valid rows the sorted orders hold
         self.age_order = np.empty(0, int)
         self.age_sorted = np.empty(0)
         self._memo_sig = _Rows(len(self.numeric))  # bandwidth a row's mass was computed at
         self._memo_ln = _Rows(len(self.numeric))
         self._memo_lsig = _Rows(len(self.numeric))  # log of that bandwidth
+        self._sides: dict[tuple[object, ...], kernels.Kernels] = {}  # small sides, by rows
+        self._unit = _Rows(len(self.numeric), np.float32)  # numeric values, ranges 1
+        self._norm2 = np.empty(0, np.float32)  # each row's squared length in those units
 
     def matches(self, paths: Sequence[str], codecs: Sequence[Codec]) -> bool:
         return list(paths) == self.paths and all(
@@ -102,15 +106,11 @@ class GroupCache:
             if col is None:
                 continue
             taken = self._taken.get(j, 0)
-            new_raw = col.raw[taken:]
-            if not new_raw:
+            if len(col.raw) == taken:
                 continue
-            rows = col.rows.view()[taken:]
-            if len(new_raw) < 8:  # the usual ask: one new trial, no numpy round trip
-                block[rows - start, j] = [codec.encode(v) for v in new_raw]
-            else:
-                block[rows - start, j] = codec.encode_many(new_raw)
-            self._taken[j] = taken + len(new_raw)
+            rows, encoded = col.internal(codec)  # encoded once, shared with the column
+            block[rows[taken:] - start, j] = encoded[taken:]
+            self._taken[j] = len(rows)
         self.full.add(block)
         self.read = n
         ok = ~np.isnan(block).any(axis=1)
@@ -131,21 +131,31 @@ class GroupCache:
         return self.valid
 
     def _insert(self, first: int) -> None:
-        """Bring the sorted orders up to date with valid rows ``first`` onwards."""
-        vx, total = self.vx.view(), len(self.valid)
+        """Bring the age order up to date with valid rows ``first`` onwards."""
+        total = len(self.valid)
         if total - first > max(8, first // 8):  # many new rows: sort once (stably)
-            for k, j in enumerate(self.numeric):
-                self.order[k] = np.argsort(vx[:, j], kind="stable")
-                self.sorted[k] = vx[self.order[k], j]
             self.age_order = np.argsort(self.ages, kind="stable")
             self.age_sorted = self.ages[self.age_order]
             return
         for i in range(first, total):  # after equal values: what a stable sort does
-            for k, j in enumerate(self.numeric):
-                self.order[k], self.sorted[k] = _insert(self.order[k], self.sorted[k], i, vx[i, j])
             self.age_order, self.age_sorted = _insert(
                 self.age_order, self.age_sorted, i, self.ages[i]
             )
+
+    def _sorted_columns(self) -> None:
+        """Bring the numeric columns' sorted orders up to date with every valid row.
+        Only an exactly modelled side of ``_SMALL`` rows or more reads them, so they
+        are kept on demand: a study past that size never pays for them."""
+        vx, total, first = self.vx.view(), len(self.valid), self._columns_sorted
+        self._columns_sorted = total
+        if total - first > max(8, first // 8):  # many new rows: sort once (stably)
+            for k, j in enumerate(self.numeric):
+                self.order[k] = np.argsort(vx[:, j], kind="stable")
+                self.sorted[k] = vx[self.order[k], j]
+            return
+        for i in range(first, total):  # after equal values: what a stable sort does
+            for k, j in enumerate(self.numeric):
+                self.order[k], self.sorted[k] = _insert(self.order[k], self.sorted[k], i, vx[i, j])
 
     def side(
         self,
@@ -154,18 +164,19 @@ class GroupCache:
         pending: np.ndarray,
         codecs: Sequence[Codec],
         cfg: tuple[float, float, float, float],
+        at: np.ndarray | None = None,
     ) -> kernels.Kernels:
         """The mixture over valid rows where ``mask`` (their ``share`` of this side) plus
         ``pending`` rows (share 1, newest); equal to :func:`kernels.direct` on them up to
-        ``EXACT_ROWS`` rows, summarised above."""
+        ``EXACT_ROWS`` rows, summarised above for scoring the points ``at``, if given."""
         m_valid = int(np.count_nonzero(mask))
-        if m_valid > EXACT_ROWS:
-            return self._summary(mask, share, pending, codecs, cfg)
+        if m_valid > EXACT_ROWS and at is not None:
+            return self._summary(mask, share, pending, codecs, cfg, at)
+        if m_valid < _SMALL:
+            return self._small(mask, share, pending, codecs, cfg)
         x = np.vstack([self.vx.view()[mask], pending])
         w = np.concatenate([share[mask], np.ones(len(pending))])
-        if m_valid < _SMALL:
-            ages = np.concatenate([self.ages[mask], np.full(len(pending), np.inf)])
-            return kernels.direct(x, ages, w, codecs, cfg)
+        self._sorted_columns()
         rank = np.cumsum(mask) - 1
         order = np.empty((len(self.numeric), len(x)), dtype=int)
         for k, j in enumerate(self.numeric):
@@ -185,7 +196,7 @@ class GroupCache:
             x, order, weights, codecs, cfg, lambda mus, sig: self._log_norm(rows, mus, sig)
         )
 
-    def _summary(
+    def _small(
         self,
         mask: np.ndarray,
         share: np.ndarray,
@@ -193,29 +204,74 @@ class GroupCache:
         codecs: Sequence[Codec],
         cfg: tuple[float, float, float, float],
     ) -> kernels.Kernels:
-        """A side of more than ``EXACT_ROWS`` rows, in a bounded number of kernels: its
-        newest ``RECENT_ROWS`` rows and the pending ones as they are, the older rows in
-        at most ``OLD_BLOCKS`` blocks of consecutive age, each one kernel at its middle
-        row carrying the block's total weight. Block sizes are powers of two counted from
-        the oldest row, so the blocks stay put as the side grows (until their size
-        doubles) and the mixture changes little from one ask to the next."""
+        """A side of few rows, sorted afresh; the good side of a large study mostly
+        keeps its rows from one ask to the next, and then its mixture is reused."""
+        rows = np.flatnonzero(mask)
+        key = (rows.tobytes(), share[rows].tobytes(), pending.tobytes(), len(pending), cfg)
+        found = self._sides.get(key)
+        if found is None:
+            x = np.vstack([self.vx.view()[rows], pending])
+            w = np.concatenate([share[rows], np.ones(len(pending))])
+            ages = np.concatenate([self.ages[rows], np.full(len(pending), np.inf)])
+            if len(self._sides) >= 4:
+                self._sides.clear()
+            found = self._sides[key] = kernels.direct(x, ages, w, codecs, cfg)
+        return found
+
+    def _summary(
+        self,
+        mask: np.ndarray,
+        share: np.ndarray,
+        pending: np.ndarray,
+        codecs: Sequence[Codec],
+        cfg: tuple[float, float, float, float],
+        at: np.ndarray,
+    ) -> kernels.Kernels:
+        """A side of more than ``EXACT_ROWS`` rows, in a bounded number of kernels.
+
+        What decides the proposal is the side's density at the candidates
+        ``at``, (C, d) internal values): the ``NEAR_ROWS`` rows closest to each candidate, and
+        the pending ones, keep their own kernels; the rest, in age order, form at most
+        ``FAR_BLOCKS`` blocks, each one kernel at its middle row carrying the block's
+        total weight. Block sizes are powers of two, so blocks move little between asks."""
         aged = self.age_order[mask[self.age_order]]  # the side's rows, oldest first
         by_age = parzen.forgetting_weights(len(aged) + len(pending))
         w = by_age[: len(aged)] * share[aged]
-        old = len(aged) - RECENT_ROWS
+        d2 = self.distances(at)  # (C, rows); rows of the other side are ignored below
+        k = min(NEAR_ROWS, d2.shape[1] - 1)
+        flag = np.zeros(d2.shape[1], dtype=bool)
+        flag[np.argpartition(d2, k, axis=1)[:, :k].ravel()] = True
+        near = flag[aged]
+        far = np.flatnonzero(~near)
         size = 1
-        while -(-old // size) > OLD_BLOCKS:
+        while -(-len(far) // size) > FAR_BLOCKS:
             size *= 2
-        starts = np.arange(0, old, size)
-        middles = (starts + np.minimum(starts + size, old)) // 2
-        rows = np.concatenate([aged[middles], aged[old:]])
-        weights = np.concatenate([np.add.reduceat(w[:old], starts), w[old:], by_age[len(aged) :]])
+        starts = np.arange(0, len(far), size)
+        middles = (starts + np.minimum(starts + size, len(far))) // 2
+        rows = np.concatenate([aged[far[middles]], aged[near]])
+        blocks = np.add.reduceat(w[far], starts)
+        weights = np.concatenate([blocks, w[near], by_age[len(aged) :]])
         x = np.vstack([self.vx.view()[rows], pending])
         order = np.argsort(x[:, self.numeric].T, axis=1)  # any fixed order of ties will do
         kept = np.concatenate([rows, np.full(len(pending) + 1, -1)])
         return kernels.assemble(
             x, order, weights, codecs, cfg, lambda mus, sig: self._log_norm(kept, mus, sig)
         )
+
+    def distances(self, at: np.ndarray) -> np.ndarray:
+        """(C, rows) squared distances of the points ``at`` (C, d) to the valid rows,
+        over the numeric leaves with ranges scaled to 1."""
+        span = np.where(self._high > self._low, self._high - self._low, 1.0)
+        done, vx = self._unit.n, self.vx.view()
+        if done < len(vx):  # rows are scaled once, when they arrive
+            fresh = ((vx[done:, self.numeric] - self._low) / span).astype(np.float32)
+            self._unit.add(fresh)
+            self._norm2 = np.concatenate((self._norm2, (fresh * fresh).sum(axis=1)))
+        c = ((at[:, self.numeric] - self._low) / span).astype(np.float32)
+        d2: np.ndarray = (-2.0 * c) @ self._unit.view().T  # single precision: a ranking
+        d2 += (c * c).sum(axis=1)[:, None]
+        d2 += self._norm2
+        return d2
 
     def _log_norm(
         self, rows: np.ndarray, mus: np.ndarray, sig: np.ndarray

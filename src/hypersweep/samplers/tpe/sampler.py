@@ -266,16 +266,18 @@ class TPE(Sampler):
         cfg = (self.prior_weight, self.bandwidth_alpha, self.min_bandwidth,
                self.categorical_bandwidth)  # fmt: skip
         below = cache.side(good, share, np.empty((0, len(paths))), cl, cfg)
-        above = cache.side(bad, 1.0 - share, pend, cl, cfg)
         warm = self._warm.sides(codecs, cfg, self._sign) if self._warm else None
+        weight = fade(len(self._obs), self.prior_fade) if warm is not None else 0.0
         if warm is not None:
-            weight = fade(len(self._obs), self.prior_fade)
-            below, above = merge(below, warm[0], weight), merge(above, warm[1], weight)
+            below = merge(below, warm[0], weight)
         rng = np.random.default_rng((self._mixed, number, attempt, zlib.crc32(paths[0].encode())))
         cand = below.sample(rng, self.n_candidates)
         decoded = [c.score_form(cand[:, j]) for j, c in enumerate(cl)]
         snapped = np.stack([d[0] for d in decoded], axis=1)
         bins = [d[1] for d in decoded]
+        above = cache.side(bad, 1.0 - share, pend, cl, cfg, at=snapped)  # after the draws:
+        if warm is not None:  # a large side is summarised around the candidates
+            above = merge(above, warm[1], weight)
         score = below.log_pdf(snapped, bins) - above.log_pdf(snapped, bins)
         best = int(np.argmax(score))
         return {p: c.param.from_internal(float(cand[best, j])) for j, (p, c) in
