@@ -8,8 +8,8 @@ whole seeds. HEBO and SMAC3 need their own venvs: ``bash scripts/peer_envs.sh``.
 
     python benchmarks/auto_vs_peers.py run --budget 100 --seeds 0-3 \\
         --methods hypersweep:auto,hypersweep:gp,optuna:gp,hebo:hebo,smac:hpo --log runs.jsonl
-    python benchmarks/auto_vs_peers.py run --budget 1000 --methods hypersweep:auto,... \\
-        --log runs.jsonl
+    python benchmarks/auto_vs_peers.py run --budget 1000 --log runs.jsonl \\
+        --methods hypersweep:auto,hypersweep:cmaes,optuna:tpe@300,hyperopt:tpe@300
     python benchmarks/auto_vs_peers.py report --log runs.jsonl --budgets 50,100,300,1000
 
 A method run at 100 trials is ranked at 50 and 100 only (a table leaves out runs shorter
@@ -57,21 +57,31 @@ def _append(path: Path, run: RunResult) -> None:
         f.write(json.dumps(data) + "\n")
 
 
+def _planned(text: str, budget: int | None) -> list[tuple[str, int]]:
+    """``"a,b@300"`` -> [(a, budget), (b, 300)]: a method's own budget after an @."""
+    out = []
+    for item in text.split(","):
+        method, _, own = item.partition("@")
+        if not own and budget is None:
+            sys.exit(f"{method}: give --budget or {method}@<trials>")
+        out.append((method, int(own) if own else int(budget or 0)))
+    return out
+
+
 def run(args: argparse.Namespace) -> None:
     log = Path(args.log)
-    done = {(r.problem, r.method, r.seed) for r in read_log(log)
-            if r.error is None and len(r.values) >= args.budget}  # fmt: skip
-    methods = args.methods.split(",")
-    for method in methods:
+    plan = _planned(args.methods, args.budget)
+    have = {(r.problem, r.method, r.seed): len(r.values) for r in read_log(log) if r.error is None}
+    for method, _ in plan:
         why = unavailable(method)
         if why is not None:
             sys.exit(f"{method}: {why}")
     for seed in _seeds(args.seeds):
         for problem in args.problems.split(","):
-            for method in methods:
-                if (problem, method, seed) in done:
+            for method, budget in plan:
+                if have.get((problem, method, seed), 0) >= budget:
                     continue
-                record = run_task((problem, method, seed, args.budget, None))
+                record = run_task((problem, method, seed, budget, None))
                 _append(log, record)
                 status = record.error or f"{len(record.values)} trials"
                 print(f"{problem} {method} seed {seed}: {status}, "
@@ -82,6 +92,8 @@ def report(args: argparse.Namespace) -> None:
     runs = [r for path in args.log for r in read_log(Path(path))]
     if args.seeds:
         runs = [r for r in runs if r.seed in _seeds(args.seeds)]
+    if args.problems:
+        runs = [r for r in runs if r.problem in args.problems.split(",")]
     order = list(METHODS)
     methods = sorted({r.method for r in runs}, key=lambda m: order.index(m) if m in order else 99)
     problems = list(dict.fromkeys(p for p in CONTINUOUS_AND_MIXED.split(",")
@@ -99,12 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     go.add_argument("--methods", required=True)
     go.add_argument("--problems", default=CONTINUOUS_AND_MIXED)
     go.add_argument("--seeds", default="0-3", help="'0-3' or '0,2,5'")
-    go.add_argument("--budget", type=int, required=True, help="trials per run")
+    go.add_argument("--budget", type=int, help="trials per run (method@N: its own)")
     go.add_argument("--log", required=True)
     show = sub.add_parser("report", help="tables of the runs in one or more logs")
     show.add_argument("--log", nargs="+", required=True)
     show.add_argument("--budgets", default="50,100,300,1000")
     show.add_argument("--seeds", help="only these seeds")
+    show.add_argument("--problems", help="only these problems")
     show.add_argument("--iqr", action="store_true")
     args = parser.parse_args(argv)
     run(args) if args.command == "run" else report(args)

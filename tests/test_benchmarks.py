@@ -427,3 +427,13 @@ def test_runs_record_their_cpu_seconds() -> None:
     assert record.error is None and 0 < record.cpu_seconds < 60
     old = {k: v for k, v in record.__dict__.items() if k != "cpu_seconds"}
     assert math.isnan(RunResult(**old).cpu_seconds)  # JSON saved before the field still loads
+
+
+def test_nevergrad_metamodel_gets_numbers_from_one_element_arrays() -> None:
+    """nevergrad 1.0 calls float() on a one-element array (a TypeError under numpy 2)."""
+    from hypersweep.harness import peers_extra
+
+    assert peers_extra._one_number(np.array([2.5])) == 2.5
+    assert peers_extra._one_number(np.float64(1.5)) == 1.5
+    with pytest.raises(TypeError):
+        peers_extra._one_number(np.array([1.0, 2.0]))

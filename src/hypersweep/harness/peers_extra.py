@@ -107,6 +107,8 @@ def _nevergrad(
     import nevergrad as ng
     import numpy as np
 
+    _patch_nevergrad_metamodel()
+
     parts: dict[str, Any] = {}
     for key, p in space.items():
         if isinstance(p, Categorical):
@@ -136,3 +138,21 @@ def _nevergrad(
         values.append(value)
         opt.tell(cand, value if math.isfinite(value) else 1e30)
     return values
+
+
+def _one_number(x: Any) -> float:
+    """float() of a number or of a one-element array (numpy 2 refuses the latter)."""
+    import numpy as np
+
+    return float(np.asarray(x, dtype=float).reshape(-1)[0]) if np.size(x) == 1 else float(x)
+
+
+def _patch_nevergrad_metamodel() -> None:
+    """nevergrad 1.0's metamodel calls float() on a one-element prediction array, a
+    TypeError under numpy 2 that ends NGOpt's runs on 6-D and larger problems (its
+    MetaModel stage); the module's own ``float`` is pointed at :func:`_one_number`."""
+    try:
+        from nevergrad.optimization import metamodel
+    except ImportError:
+        return
+    metamodel.float = _one_number
