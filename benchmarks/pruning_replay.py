@@ -54,8 +54,11 @@ def hs_pruners(epochs: int) -> dict[str, Callable[[], hs.pruners.Pruner]]:
     if hasattr(p, "PairedTest"):
         rows["PairedTest"] = lambda: p.PairedTest()
     # the default before issue 16's rework, kept beside it: 8 complete trials first, the
-    # 8 nearest peers by the last value, no level window, no pace
-    rows["Forecast(before)"] = lambda: p.Forecast(n_neighbors=8, min_trials=8, window=1, trend=0)
+    # 8 nearest peers by the last value, the best of their moves, no level window, no pace
+    rows["Forecast(before)"] = lambda: p.Forecast(
+        n_neighbors=8, min_trials=8, window=1, trend=0, quantile=1.0
+    )
+    rows["Forecast(quantile=0.8)"] = lambda: p.Forecast(quantile=0.8)
     for name, make in CANDIDATES.items():
         rows[name] = make
     return rows

@@ -113,7 +113,7 @@ def test_a_far_peer_does_not_lend_its_climb_when_few_trials_are_done() -> None:
     climber = [0.1 + 0.8 * s / (STEPS - 1) for s in range(STEPS)]
     history, t = _maximising([*stalled, best, climber], [0.85, 0.85, 0.85])
     assert hs.pruners.Forecast().prune(history, t)
-    before = hs.pruners.Forecast(n_neighbors=8, min_trials=6, window=1, trend=0)
+    before = hs.pruners.Forecast(n_neighbors=8, min_trials=6, window=1, trend=0, quantile=1.0)
     assert not before.prune(history, t)
 
 
@@ -142,10 +142,36 @@ def test_the_level_is_the_mean_of_the_last_window_reports() -> None:
     assert not hs.pruners.Forecast(window=1).prune(history, t)
 
 
+def test_one_lucky_neighbour_does_not_decide_alone() -> None:
+    """Of its 3 nearest peers (6 done), one rose by 0.1 and two stalled: the move at
+    quantile 0.8 of favourability (0.06) leaves it at 0.93, below the best 0.96; the
+    single best move (the default, quantile=1.0) carries it to 0.97."""
+    lucky = [0.85] * 5 + [0.95] * (STEPS - 5)
+    stalled = [[0.87] * STEPS, [0.871] * STEPS]
+    far = [[0.3] * STEPS, [0.31] * STEPS]
+    best = [0.96] * STEPS
+    history, t = _maximising([lucky, *stalled, *far, best], [0.87, 0.87, 0.87])
+    assert hs.pruners.Forecast(quantile=0.8).prune(history, t)
+    assert not hs.pruners.Forecast().prune(history, t)
+
+
 @pytest.mark.parametrize(
     "bad",
-    [{"n_neighbors": 0}, {"min_trials": 0}, {"window": 0}, {"grace": -1}, {"trend": -1}],
+    [
+        {"n_neighbors": 0},
+        {"min_trials": 0},
+        {"window": 0},
+        {"grace": -1},
+        {"trend": -1},
+        {"quantile": 1.5},
+        {"quantile": -0.1},
+    ],
 )
 def test_bad_arguments_name_the_rule(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="Forecast"):
         hs.pruners.Forecast(**bad)
+
+
+def test_quantile_must_be_a_number() -> None:
+    with pytest.raises(TypeError, match="Forecast: quantile must be a number"):
+        hs.pruners.Forecast(quantile="high")  # type: ignore[arg-type]
