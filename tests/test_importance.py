@@ -261,10 +261,8 @@ def test_binned_measures_conditional_parameters_within_their_branch() -> None:
     x = np.where(gate == 1, rng.uniform(0, 1, n), -1.0)  # inactive below the range
     y = 5.0 * gate + np.where(gate == 1, x, 0.0)  # between branches 6.25, within 0.5/12
     used = np.column_stack([np.ones(n, bool), gate == 1])
-    shares = importance_of(X := np.column_stack([gate, x]), y, method="binned", active=used)
+    shares = importance_of(np.column_stack([gate, x]), y, method="binned", active=used)
     assert shares[1] == pytest.approx(0.5 / 12 / (6.25 + 0.5 / 12), abs=0.005)
-    plain = importance_of(X, y, method="binned")  # the inactive slot would carry the gate
-    assert plain[1] > 0.4
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -295,3 +293,17 @@ def test_binned_importance_runs_without_scikit_learn() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_binned_fits_the_effects_together(seed: int) -> None:
+    """A six-way choice decides and x barely matters. Measured one at a time, x's four
+    bins of 40 trials hold the choice's values unevenly by chance, and x took up to 9%
+    of the variance on these seeds (0.0, 0.0, 4.5, 0.4, 8.6, 0.0%); fitted together
+    (backfitting), the choice keeps its own effect."""
+    space = {"x": hs.Float(-1, 1), "c": hs.Categorical(list("abcdef"))}
+    study = hs.create_study(space=space, sampler="random", seed=seed)
+    study.optimize(lambda p: 10.0 * "abcdef".index(p["c"]) + 0.01 * p["x"], 40,
+                   show_progress=False)  # fmt: skip
+    ranked = importance(study, "binned")
+    assert list(ranked) == ["c", "x"] and ranked["x"] < 0.001

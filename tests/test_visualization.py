@@ -535,3 +535,37 @@ def test_the_pages_json_needs_no_plotly_graph_objects() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_contour_pairs_two_parameters_that_vary_together() -> None:
+    """The branch decides (model ranks first, its child C second), but where C is used
+    model is always "svm": that pair would be a single line (plotly.js fails on it), so
+    the contour takes the next pair whose two parameters both vary where both are used."""
+    space = {
+        "x": hs.Float(-1, 1),
+        "model": hs.Categorical(
+            [
+                {"kind": "svm", "C": hs.Float(1e-3, 1e3, log=True)},
+                {"kind": "knn", "k": hs.Int(1, 9)},
+            ]
+        ),
+    }
+
+    def objective(p: dict[str, Any]) -> float:
+        m = p["model"]
+        return (
+            10.0 * (m["kind"] == "svm")
+            + (abs(math.log10(m["C"])) if "C" in m else 0)
+            + 0.05 * p["x"]
+        )
+
+    study = hs.create_study(space=space, sampler="random", seed=0)
+    study.optimize(objective, 40, show_progress=False)
+    contour = viz.figures(study)["Contour of a pair"]
+    surface = contour.data[0]
+    assert len(surface.x) > 1 and len(surface.y) > 1
+    pair = {
+        contour.layout.xaxis.title.text.split(" (")[0],
+        contour.layout.yaxis.title.text.split(" (")[0],
+    }
+    assert "model" not in pair or pair == {"model", "x"}

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..study import Study
 
 LIMIT = 2000  # trials a plot draws at most
-IMPORTANCE_LIMIT = 500  # trials the importance forest learns from in plan()
+IMPORTANCE_LIMIT = 500  # trials the pages' importance learns from in plan()
 
 
 def _finite(t: FrozenTrial) -> bool:

@@ -77,7 +77,7 @@ class _Ranking:
             done = _finite_briefs(study)
             if len(done) > IMPORTANCE_LIMIT:
                 # an even spread of every COMPLETE trial (not of the plots' sample, which
-                # leans to the best): a forest on more costs seconds
+                # leans to the best): each one more is a trial to read whole
                 picked = even(done, IMPORTANCE_LIMIT)
                 if isinstance(study, Snapshot):  # briefs: read the picked trials whole
                     picked = study.trials_of([t.number for t in picked])
@@ -270,14 +270,19 @@ def _contour(study: Study, table: TrialTable, ranking: _Ranking) -> Any:
 
 
 def _pairs_used_together(table: TrialTable, names: list[str]) -> list[tuple[str, str]]:
-    """Pairs of parameters active together in at least one trial, most important first."""
-    active = {c.name: c.active for c in table.columns}
-    pairs = [
-        (a, b)
-        for i, a in enumerate(names)
-        for b in names[i + 1 :]
-        if any(x and y for x, y in zip(active[a], active[b]))
-    ]
+    """Pairs of parameters that both vary among the trials that used both, most important
+    first. A choice and a parameter of one of its branches never pair: where the child
+    is used the choice has one value, and its contour would be a single line."""
+    import numpy as np
+
+    encoded = {c.name: c.encoded() for c in table.columns}
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            x, y = encoded[a], encoded[b]
+            both = ~np.isnan(x) & ~np.isnan(y)
+            if both.any() and np.ptp(x[both]) > 0 and np.ptp(y[both]) > 0:
+                pairs.append((a, b))
     return pairs
 
 
