@@ -8,6 +8,12 @@ trials, mostly) then reads its sorted columns by filtering these orders with its
 mask, which gives exactly what a stable sort of its own rows would. Truncation
 masses are remembered per row and bandwidth, so only kernels whose bandwidth moved
 are recomputed.
+
+Past ``EXACT_ROWS`` rows a side is no longer modelled kernel by kernel: scoring 24
+candidates against every row made an ask at 10,000 trials cost ten times one at
+1,000. The candidates are drawn first; the rows nearest each keep their kernels and
+the rest are pooled into age blocks (:meth:`GroupCache._summary`). Up to that size
+the proposals are exactly those of the full model.
 """
 
 from __future__ import annotations
