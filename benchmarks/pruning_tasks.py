@@ -287,8 +287,9 @@ def precompute(path: str, tasks: list[str], seeds: int, epochs: int) -> None:
                 continue
             for w in task.widths:
                 todo = [c for c in grid(task) if c[1] == w and (name, c, seed) not in cache]
-                for at in range(0, len(todo), 14 if name != "keras" else 1):
-                    part = todo[at : at + 14]
+                chunk = 14 if name != "keras" else 1  # Keras trains one model at a time
+                for at in range(0, len(todo), chunk):
+                    part = todo[at : at + chunk]
                     for c, curve in zip(part, task.curves(part, seed, epochs)):
                         cache[(name, c, seed)] = curve
                     save_cache(path, cache)
