@@ -86,16 +86,24 @@ def run_synthetic(seeds: int, n_trials: int, epochs: int, only: str | None = Non
     old = {"optuna's rule (pruned below completed)": {"multi_fidelity": False}}
     setups: list[tuple[str, Callable[[], hs.pruners.Pruner], dict[str, dict[str, Any]]]] = [
         ("no pruning", lambda: hs.pruners.NoPruning(), {"TPE": {}}),
-        ("ASHA(reduction_factor=3)", lambda: hs.pruners.ASHA(reduction_factor=3),
-         SYNTHETIC_VARIANTS),
+        (
+            "ASHA(reduction_factor=3)",
+            lambda: hs.pruners.ASHA(reduction_factor=3),
+            SYNTHETIC_VARIANTS,
+        ),
         (
             "Hyperband",
             lambda: hs.pruners.Hyperband(max_resource=epochs),
-            {**SYNTHETIC_VARIANTS,
-             "rungs per bracket (optuna's split), n_good": {"mf_per_bracket": True}},
+            {
+                **SYNTHETIC_VARIANTS,
+                "rungs per bracket (optuna's split), n_good": {"mf_per_bracket": True},
+            },
         ),
-        ("Median", lambda: hs.pruners.Median(),
-         {**old, "every reported step as a budget, n_good": {"mf_steps": True}}),
+        (
+            "Median",
+            lambda: hs.pruners.Median(),
+            {**old, "every reported step as a budget, n_good": {"mf_steps": True}},
+        ),
     ]
     for mr, rf in ((1, 3), (2, 3), (3, 3), (1, 4), (2, 4), (1, 2)):
         setups.append((
