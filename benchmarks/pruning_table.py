@@ -45,6 +45,7 @@ def table(rows: Sequence[Row], full_epochs: int) -> str:
 
 def verdict(rows: dict[str, Row], full_epochs: int) -> str:
     """The issue's target, checked on the medians over seeds."""
+
     def med(row: Row, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in row.runs)
 
