@@ -188,7 +188,7 @@ hs.showBest = function (best) {
   }
   el.replaceChildren.apply(el, nodes);
 };
-hs.PENDING = "Computing (a random forest learns from the trials; this takes a few seconds)...";
+hs.PENDING = "Computing (ranking the parameters from the trials)...";
 hs.fillCard = function (card, item) {
   card.querySelector("h3").textContent = item.title;
   card.setAttribute("data-title", item.title);
@@ -302,7 +302,7 @@ hs.followStudy = function (name) {
         hs.showFigures(payload);
         drawn = payload.token;
         if (!payload.later) { return null; }
-        // the forest's plots (importance, contour) come second, so the others do not wait
+        // the ranking plots (importance, contour) come second, so the others do not wait
         return hs.get(base + "/figures?part=later").then(function (later) {
           hs.showLater(payload, later);
         });

@@ -5,10 +5,14 @@ module only serialises them. A plot that cannot be drawn must not cost the
 whole report, so failures come back as a message next to the figures that
 worked.
 
-The plots that need a random forest (parameter importance and the contour of the
-most important pair) cost scikit-learn's import, a second or more: the dashboard
-asks for them in a second request (``part="later"``) so its first figures do not
-wait; the report, one file, draws them all.
+The plots that rank the parameters (parameter importance and the contour of the
+most important pair) come in a second request of the dashboard (``part="later"``),
+so its first figures never wait for them; the report, one file, draws them all.
+They once fitted a random forest (scikit-learn's import, a second or more); the
+pages now rank with binned main effects (``hs.importance``, ``method="binned"``),
+milliseconds and numpy only. Figures are built as plain dicts
+(``visualization.figure_json``): plotly's graph objects are neither imported nor
+run on a page's path.
 """
 
 from __future__ import annotations

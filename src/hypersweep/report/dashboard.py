@@ -106,7 +106,7 @@ class _Watched:
             }
 
     def figures(self, part: str = "first") -> dict[str, Any]:
-        """The figures of the study's last state: ``"first"`` all but the forest's plots
+        """The figures of the study's last state: ``"first"`` all but the ranking plots
         (their places marked pending), ``"later"`` only those, each drawn once per state."""
         with self.lock:
             briefs = self._briefs()
