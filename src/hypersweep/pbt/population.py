@@ -23,7 +23,7 @@ from ..space import Space
 from ..trial import FrozenTrial, TrialState
 from . import model as gp
 from .explore import perturb, sample_flat
-from .model import Observation, ucb_choice, ucb_pick
+from .model import Observation, confident_pick, ucb_choice, ucb_pick
 
 ATTEMPTS = 3  # failed tries of one turn after which the member is given up
 
@@ -182,7 +182,8 @@ class Population:
                 a = info(t)
                 if a.get("start_score") is not None and t.value is not None:
                     gain = sign * (float(t.value) - float(a["start_score"]))
-                    out.append(Observation(dict(t.flat), float(a["interval"]), gain))
+                    start = sign * float(a["start_score"])
+                    out.append(Observation(dict(t.flat), float(a["interval"]), gain, start))
         return sorted(out, key=lambda o: o.time)
 
     def pending(self, exclude: int) -> list[tuple[dict[str, Any], float]]:
@@ -234,7 +235,10 @@ class Population:
             proposals = [flat] + [perturb(donor, space, rng, factors=s.factors,
                                           resample_probability=s.resample_probability)
                                   for _ in range(gp.PROPOSALS - 1)]  # fmt: skip
-            pick = ucb_pick(proposals, space, self.observations(), now, pending=pending)
+            if gp.CONFIDENCE is None:
+                pick = ucb_pick(proposals, space, self.observations(), now, pending=pending)
+            else:
+                pick = confident_pick(proposals, space, self.observations(), now)
             return (flat, "perturb") if pick is None else (proposals[pick], "model")
         chosen = ucb_choice(donor, space, self.observations(), now, rng, pending=pending)
         if chosen is None:
