@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,18 @@ def _sort_attr(key: Any) -> str:
         return str(key)
     if kind is float and math.isfinite(key):
         return repr(key)
+    if kind is str and _PLAIN.fullmatch(key):
+        return f"&quot;{key}&quot;"  # what escape(json.dumps(key)) writes for plain text
     return escape(json.dumps(key))
+
+
+_MARKUP = re.compile(r"[&<>\"']")
+_PLAIN = re.compile(r"[A-Za-z0-9 _.,:;=+\-/()#]*")  # JSON writes these as they are
+
+
+def _text(text: str) -> str:
+    """``escape(text)``, skipped when there is nothing to escape (most cells)."""
+    return escape(text) if _MARKUP.search(text) else text
 
 
 def _table_html(table: dict[str, Any], best_number: int | None, listed: str | None) -> str:
@@ -133,7 +145,7 @@ def _table_html(table: dict[str, Any], best_number: int | None, listed: str | No
         state, number = cells[1][0], cells[0][1]
         cls = f"state-{state}" + (" best" if number == best_number else "")
         tds = "".join(
-            f'<td data-sort="{_sort_attr(key)}">{escape(text)}</td>' for text, key in cells
+            f'<td data-sort="{_sort_attr(key)}">{_text(text)}</td>' for text, key in cells
         )
         rows.append(f'<tr class="{escape(cls)}">{tds}</tr>')
     return (
