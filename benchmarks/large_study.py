@@ -6,7 +6,8 @@ with conditional branches), mostly COMPLETE trials, some FAIL and PRUNED, learni
 curves on a third of them, written through the storage API once and cached in the
 temp directory. Each figure is the median of ``--repeats`` runs, each run a fresh
 ``python -m hypersweep`` process (or, for the dashboard, a fresh server process),
-peak memory its maximum resident set size.
+peak memory its maximum resident set size. Each version's modules are compiled to
+bytecode first and the runs may write it (as an installed package has it).
 
 ``--before DIR`` also times a checkout of an older hypersweep (for instance
 ``git worktree add /tmp/hs-before HEAD``) on the same file, side by side. ``studies``
@@ -170,9 +171,19 @@ print(f"@@ 0 {done - started:.4f} {peak:.1f} {cpu:.4f}", file=sys.stderr)
 """
 
 
+def compiled(src: Path | None) -> None:
+    """Write the bytecode of a version's modules once, as an installed package has it: with
+    PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every run would compile each module
+    whose cached bytecode is missing or stale, a tenth of a second or more of each figure."""
+    folder = src if src is not None else Path(hs.__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)],
+                   capture_output=True, check=False)  # fmt: skip
+
+
 def run(code: str, args: list[str], src: Path | None, cwd: str) -> tuple[float, ...]:
     """(whole process s, after import s, peak MB, CPU s) of one fresh process."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see compiled()
     if src is not None:
         env["PYTHONPATH"] = str(src)
     started = time.perf_counter()
@@ -216,6 +227,8 @@ def main() -> None:
         "dashboard": (DASHBOARD, [url, NAME], None),
     }
     chosen = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    for _, src in versions:
+        compiled(src)
     print(f"{args.trials:,}-trial SQLite study, median of {args.repeats} fresh processes\n")
     print("process s and after import s are wall-clock times (a busy machine inflates them);")
     print("CPU s is the process's own user + system time, whatever else runs.\n")
