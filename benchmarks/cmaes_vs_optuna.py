@@ -10,6 +10,10 @@ not used while choosing CMAES's defaults (those were tuned on seeds 0-4).
     python benchmarks/cmaes_vs_optuna.py                      # 10 seeds, 200 and 1,000 trials
     python benchmarks/cmaes_vs_optuna.py --seeds 3 --budgets 200 --problems branin,levy10
     python benchmarks/cmaes_vs_optuna.py --save               # also write results/cmaes.txt
+    python benchmarks/cmaes_vs_optuna.py --cache optuna.jsonl # optuna's runs computed once
+
+optuna's sampler is deterministic per seed, so ``--cache`` keeps its runs in a JSON
+lines file: runs found there are reused, missing ones are run and appended.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,42 @@ def from_lines(path: Path, budgets: list[int]) -> Results:
     return Results(problems, list(METHODS), seeds, budgets, runs=runs)
 
 
+def cached_runs(path: Path | None, method: str, n_trials: int) -> dict[tuple[str, int], RunResult]:
+    """(problem, seed) -> a saved run of ``method`` with at least ``n_trials`` values."""
+    if path is None or not path.exists():
+        return {}
+    out = {}
+    for d in map(json.loads, path.read_text().splitlines()):
+        r = RunResult(**{**d, "values": tuple(d["values"])})
+        if r.method == method and r.error is None and len(r.values) >= n_trials:
+            out[(r.problem, r.seed)] = r
+    return out
+
+
+def run_with_cache(args: argparse.Namespace, seeds: list[int], budgets: list[int]) -> Results:
+    """Both methods' runs; optuna's taken from ``args.cache`` where saved there."""
+    problems = args.problems.split(",")
+    hs, op = METHODS
+    cached = cached_runs(args.cache, op, budgets[-1])
+    missing = [(p, s) for p in problems for s in seeds if (p, s) not in cached]
+    saver = _saver(args.lines) if args.lines else print_progress
+    parts = []
+    if hs in args.methods:
+        parts.append(run(problems, [hs], seeds=seeds, budgets=budgets, n_jobs=args.jobs,
+                         progress=saver))  # fmt: skip
+    if op in args.methods and missing:
+        todo_p = list(dict.fromkeys(p for p, _ in missing))
+        todo_s = sorted({s for _, s in missing})
+        fresh = run(todo_p, [op], seeds=todo_s, budgets=budgets, n_jobs=args.jobs,
+                    progress=_saver(args.cache) if args.cache else saver)  # fmt: skip
+        parts.append(fresh)
+        cached.update({(r.problem, r.seed): r for r in fresh.runs if r.error is None})
+    runs = [r for part in parts for r in part.runs if r.method == hs]
+    if op in args.methods:
+        runs += [cached[(p, s)] for p in problems for s in seeds if (p, s) in cached]
+    return Results(problems, list(METHODS), seeds, budgets, runs=runs)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", default=",".join(CONTINUOUS))
@@ -99,22 +138,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--save", action="store_true", help=f"write the table to {RESULTS}")
     parser.add_argument("--lines", type=Path, help="append each finished run here (JSON lines)")
     parser.add_argument("--from-lines", type=Path, help="tabulate the runs saved with --lines")
+    parser.add_argument("--cache", type=Path, help="optuna's runs as JSON lines (see above)")
+    parser.add_argument("--methods", default=",".join(METHODS), help="run only these")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.from_lines:
         print(table(from_lines(args.from_lines, budgets)))
         return
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    results = run(
-        args.problems.split(","),
-        list(METHODS),
-        seeds=seeds,
-        budgets=budgets,
-        n_jobs=args.jobs,
-        progress=_saver(args.lines) if args.lines else print_progress,
-    )
-    if results.skipped:
-        print(f"skipped: {results.skipped}", file=sys.stderr)
+    args.methods = args.methods.split(",")
+    results = run_with_cache(args, seeds, budgets)
     text = table(results)
     print(text)
     if args.save:

@@ -114,12 +114,32 @@ def _eig(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vecs, np.sqrt(np.maximum(vals, 1e-30))
 
 
-def draw(state: State, rng: np.random.Generator) -> np.ndarray:
-    """One point of the distribution inside [0, 1]^n: redrawn a few times, then clipped."""
+def orthogonal_normals(rng: np.random.Generator, lam: int, n: int) -> np.ndarray:
+    """``lam`` standard normal vectors, mutually orthogonal within each block of ``n``.
+
+    Orthogonal sampling (Wang, Emmerich & Baeck, 2014): each vector keeps a
+    chi-distributed length, but the directions of one generation cannot bunch up,
+    so a small population explores its ellipsoid evenly. On the test functions it
+    reached lower regret in fewer generations than independent draws.
+    """
+    g = rng.standard_normal((lam, n))
+    lengths = np.linalg.norm(rng.standard_normal((lam, n)), axis=1)
+    out = np.empty_like(g)
+    for start in range(0, lam, n):
+        block = g[start : start + n]
+        q, r = np.linalg.qr(block.T)
+        signs = np.where(np.diag(r) < 0, -1.0, 1.0)
+        out[start : start + n] = (q * signs).T
+    return out * lengths[:, None]
+
+
+def draw(state: State, rng: np.random.Generator, z: np.ndarray | None = None) -> np.ndarray:
+    """One point of the distribution inside [0, 1]^n: from ``z`` (a standard normal
+    vector) when given and inside, else redrawn a few times, then clipped."""
     x = state.mean
-    for _ in range(_RESAMPLE):
-        z = rng.standard_normal(len(state.mean))
-        x = state.mean + state.sigma * state.margin * (state.b @ (state.d * z))
+    for k in range(_RESAMPLE + (z is not None)):
+        step = z if z is not None and k == 0 else rng.standard_normal(len(state.mean))
+        x = state.mean + state.sigma * state.margin * (state.b @ (state.d * step))
         if np.all((x >= 0) & (x <= 1)):
             return x
     return np.clip(x, 0.0, 1.0)

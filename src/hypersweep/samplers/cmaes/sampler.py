@@ -103,6 +103,7 @@ class CMAES(Sampler):
         self._random.reseed(seed)
         self._indep = None
         self._cache.clear()
+        self.__dict__.pop("_dirs", None)
         self._points.clear()
 
     # --- the contract -------------------------------------------------------------
@@ -121,8 +122,8 @@ class CMAES(Sampler):
         enc = self._encoding(history)
         if enc is None:
             return self._first_fresh(history, space, number, None)
-        state = self.state(history, origin, enc)
-        return self._first_fresh(history, space, number, (enc, state))
+        state, slot = self._state_and_slot(history, origin, enc, number)
+        return self._first_fresh(history, space, number, (enc, state, slot))
 
     def sample_after(
         self, history: History, number: int, path: str, param: Param, origin: int
@@ -134,8 +135,8 @@ class CMAES(Sampler):
             enc = self._encoding(history)
             point = {}
             if enc is not None:
-                state = self.state(history, origin, enc)
-                point = enc.decode(_core.draw(state, self._draw_rng(number, 0)))
+                state, slot = self._state_and_slot(history, origin, enc, number)
+                point = enc.decode(self._draw(state, number, 0, slot))
             self._points[key] = point
             if len(self._points) > 64:
                 self._points.popitem(last=False)
@@ -153,7 +154,25 @@ class CMAES(Sampler):
         enc = enc or self._encoding(history)
         if enc is None:
             raise ValueError("CMAES: the space has no numeric leaf active in every trial")
+        return self._replay(self._usable(history, enc, origin), history, enc, origin)[0]
+
+    def _state_and_slot(
+        self, history: History, origin: int, enc: UnitCube, number: int
+    ) -> tuple[State, int]:
+        """The state trial ``number`` is drawn from, and its slot in the generation:
+        the completed trials past the last full generation, plus the running ones
+        numbered below it (drawn from the same state, so they hold the slots before)."""
         usable = self._usable(history, enc, origin)
+        state, done = self._replay(usable, history, enc, origin)
+        after = usable[done - 1][0] if done else origin - 1
+        running = sum(1 for t in history.trials
+                      if t.state is TrialState.RUNNING and after < t.number < number)  # fmt: skip
+        return state, len(usable) - done + running
+
+    def _replay(
+        self, usable: list[Usable], history: History, enc: UnitCube, origin: int
+    ) -> tuple[State, int]:
+        """The state after every full generation of ``usable``, and how many it used."""
         state = self._start(history, enc, origin)
         key = (
             tuple(enc.paths),
@@ -175,7 +194,7 @@ class CMAES(Sampler):
                 checkpoints.append((numbers, state))
             done += len(chunk)
             g += 1
-        return state
+        return state, done
 
     def _start(self, history: History, enc: UnitCube, origin: int) -> State:
         n = enc.n_dims
@@ -211,12 +230,34 @@ class CMAES(Sampler):
         A point the state did not draw (enqueued, another sampler's, drawn from an
         older state by another worker) is an injected solution.
         """
-        for attempt in range(_REGEN_ATTEMPTS):
-            x = _core.draw(state, self._draw_rng(number, attempt))
+        tries: list[tuple[int, int | None]] = [(0, slot) for slot in range(state.lam)]
+        tries += [(attempt, None) for attempt in range(1, _REGEN_ATTEMPTS)]
+        for attempt, slot in tries:
+            x = self._draw(state, number, attempt, slot)
             snapped = enc.roundtrip(x)
             if np.allclose(snapped, stored, atol=1e-9):
                 return np.where(enc.is_discrete, x, stored), True
         return stored, False
+
+    def _draw(self, state: State, number: int, attempt: int, slot: int | None) -> np.ndarray:
+        """Trial ``number``'s draw: its first attempt takes direction ``slot`` of the
+        generation's orthogonal set (when there is one), later attempts fresh normals."""
+        z = None
+        if attempt == 0 and slot is not None and slot < state.lam:
+            z = self._directions(state)[slot]
+        return _core.draw(state, self._draw_rng(number, attempt), z)
+
+    def _directions(self, state: State) -> np.ndarray:
+        key = (state.restarts, state.generation, state.lam, state.mean.tobytes())
+        cache = self.__dict__.setdefault("_dirs", OrderedDict())
+        if key not in cache:
+            seed = (self.entropy & (2**63 - 1), 0x0A7, state.restarts, state.generation)
+            rng = np.random.default_rng(seed)
+            cache[key] = _core.orthogonal_normals(rng, state.lam, state.weights.n)
+            if len(cache) > 8:
+                cache.popitem(last=False)
+        out: np.ndarray = cache[key]
+        return out
 
     def _with_margin(self, enc: UnitCube, state: State) -> State:
         if not self.margin:
@@ -281,7 +322,11 @@ class CMAES(Sampler):
         return self._indep
 
     def _first_fresh(
-        self, history: History, space: Space, number: int, model: tuple[UnitCube, State] | None
+        self,
+        history: History,
+        space: Space,
+        number: int,
+        model: tuple[UnitCube, State, int] | None,
     ) -> dict[str, Any]:
         """The first draw whose configuration is new (on a discrete space); Random after."""
         check = not self.allow_repeats and self.space_size(space) is not None
@@ -290,8 +335,8 @@ class CMAES(Sampler):
         for attempt in range(_ATTEMPTS if check else 1):
             point: dict[str, Any] = {}
             if model is not None:
-                enc, state = model
-                point = enc.decode(_core.draw(state, self._draw_rng(number, attempt)))
+                enc, state, slot = model
+                point = enc.decode(self._draw(state, number, attempt, slot))
 
             def choose(path: str, param: Param, point: dict[str, Any] = point) -> Any:
                 if path in point:
