@@ -283,3 +283,37 @@ def test_unit_cube_docstring_example_runs() -> None:
     from hypersweep.samplers import unit_cube
 
     assert doctest.testmod(unit_cube, raise_on_error=True).attempted > 0
+
+
+def test_orthogonal_normals_are_orthogonal_in_blocks_and_standard_normal_overall() -> None:
+    rng = np.random.default_rng(0)
+    z = _core.orthogonal_normals(rng, 7, 3)
+    for block in (z[0:3], z[3:6]):
+        gram = block @ block.T
+        assert np.max(np.abs(gram - np.diag(np.diag(gram)))) < 1e-9
+    many = np.concatenate([_core.orthogonal_normals(rng, 10, 5) for _ in range(400)])
+    assert abs(float(np.mean(np.sum(many**2, axis=1))) - 5) < 0.3  # chi^2_5 lengths
+    assert np.allclose(many.mean(axis=0), 0, atol=0.1)
+    assert np.allclose(many.var(axis=0), 1, atol=0.15)
+
+
+def test_a_generation_takes_orthogonal_directions_and_is_read_back_as_its_own() -> None:
+    """Trials asked together (running) hold successive slots of the generation's
+    orthogonal set; once told, the replay recognises every one as its own draw."""
+    space = {k: hs.Float(0.0, 1.0) for k in "abc"}
+    sampler = CMAES(seed=1, sigma0=0.01)
+    study = hs.create_study(space=space, sampler=sampler)
+    start = sampler.state(study.history)
+    trials = [study.ask() for _ in range(start.lam)]  # 7: blocks of 3, 3 and 1
+    zs = np.array([[(t.params[k] - 0.5) / 0.01 for k in "abc"] for t in trials])
+    for block in (zs[0:3], zs[3:6]):
+        gram = block @ block.T
+        assert np.max(np.abs(gram - np.diag(np.diag(gram)))) < 1e-6
+    enc = sampler._encoding(study.history)
+    assert enc is not None
+    for t in trials:
+        x = np.array([t.params[k] for k in "abc"])
+        assert sampler._generated(start, t.number, x, enc)[1]
+    for t in trials:
+        study.tell(t, sum((v - 0.3) ** 2 for v in t.params.values()))
+    assert sampler.state(study.history).generation == 1
