@@ -21,12 +21,12 @@ PBT with the model-based (PB2-style) explore, hypersweep's TPE with ASHA (trials
 ``total`` steps reporting every interval, run until the step budget is spent), and random
 search whose configurations keep their hyperparameters fixed for the whole training.
 
-    nice python benchmarks/pbt.py --out benchmarks/results/pbt.txt   # seeds 3-7
-    nice python benchmarks/pbt.py --quick                            # 2 seeds, smaller
+    nice python benchmarks/pbt.py --seeds 7 --out benchmarks/results/pbt.txt   # seeds 3-9
+    nice python benchmarks/pbt.py --quick                                      # 2 seeds
 
-Seeds 0-2 were used to choose defaults and the task; the published table uses others. Parts
-can run in parallel (``--methods``, ``--first-seed``, ``--runs part.jsonl``) and be joined
-with ``--merge part1.jsonl part2.jsonl ... --out ...``.
+Seeds 0-2 and 10-15 were used to choose defaults and the task; the published table uses
+seeds 3-9. Parts can run in parallel (``--methods``, ``--first-seed``, ``--runs part.jsonl``)
+and be joined with ``--merge part1.jsonl part2.jsonl ... --out ...``.
 """
 
 from __future__ import annotations
@@ -315,17 +315,40 @@ def table(records: list[dict[str, Any]], sizes: dict[str, str]) -> list[str]:
             if common:
                 wins = sum(by[a][k]["run"][0] > by[b][k]["run"][0] for k in common)
                 tests = sum(by[a][k]["run"][1] > by[b][k]["run"][1] for k in common)
-                lines.append(f"  {a} above {b}: validation on {wins} of {len(common)} seeds, "
-                             f"test on {tests} of {len(common)}")  # fmt: skip
+                level = sum(by[a][k]["run"][0] == by[b][k]["run"][0] for k in common)
+                lines.append(f"  {a} above {b}: validation on {wins} of {len(common)} seeds "
+                             f"(level on {level}), test on {tests} of {len(common)}")  # fmt: skip
+        lines += paired(by["PBT (model explore)"], by["PBT (random explore)"])
         lines.append("")
     return lines
+
+
+def paired(a: dict[int, Any], b: dict[int, Any]) -> list[str]:
+    """Means over the common seeds and the paired difference a - b: mean (standard deviation
+    over seeds) and each seed's, for the validation (0) and test (1) scores."""
+    common = sorted(set(a) & set(b))
+    if len(common) < 2:
+        return []
+    out = []
+    for i, what in ((0, "validation"), (1, "test")):
+        d = [a[k]["run"][i] - b[k]["run"][i] for k in common]
+        if any(math.isnan(x) for x in d) or (i and all(a[k]["run"][0] == a[k]["run"][1]
+                                                        for k in common)):  # fmt: skip
+            continue  # (no test split: the toy's test score is its validation score)
+        mean_a = statistics.mean(a[k]["run"][i] for k in common)
+        mean_b = statistics.mean(b[k]["run"][i] for k in common)
+        each = " ".join(f"{k}:{x:+.4f}" for k, x in zip(common, d))
+        out.append(f"  {what} mean: model explore {mean_a:.4f}, random explore {mean_b:.4f}; "
+                   f"paired difference {statistics.mean(d):+.4f} (sd {statistics.stdev(d):.4f}; "
+                   f"by seed {each})")  # fmt: skip
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--first-seed", type=int, default=3,
-                        help="seeds 0-2 chose the defaults; report on others")  # fmt: skip
+                        help="seeds 0-2 and 10-15 chose the defaults; report on 3-9")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="2 seeds, 200 digits steps")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     parser.add_argument("--only", choices=["toy", "digits"], help="run one problem")
@@ -365,8 +388,9 @@ def main() -> None:
                     with args.runs.open("a") as f:
                         f.write(json.dumps(records[-1]) + "\n")
     found = sorted({r["seed"] for r in records})
-    title = (f"PBT benchmark: seeds {', '.join(map(str, found))} (0-2 chose the defaults), "
-             f"equal training steps per method; median [min, max] over seeds")  # fmt: skip
+    title = (f"PBT benchmark: seeds {', '.join(map(str, found))} (0-2, 10-15 chose defaults), "
+             f"equal training steps per method; median [min, max] over seeds, and the means "
+             f"of the two explores with their paired difference")  # fmt: skip
     text = "\n".join([*header(sys.argv[1:]), title, "", *table(records, sizes)])
     print(text)
     if args.out:
