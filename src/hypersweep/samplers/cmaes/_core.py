@@ -1,6 +1,7 @@
 """The (mu/mu_w, lambda) CMA-ES of Hansen's tutorial (arXiv:1604.00772), in the unit cube.
 
-Pure functions over an immutable :class:`State`: sampling, one generation's update
+Pure functions over an immutable :class:`State`: sampling (orthogonal directions
+within a generation), one generation's update
 (rank-one and active rank-mu covariance updates, cumulative step-size adaptation), the
 margin for discrete coordinates (Hamano et al., GECCO 2022) and the IPOP restart
 test (Auger & Hansen, CEC 2005). The sampler feeds it generations read from the

@@ -46,6 +46,14 @@ class CMAES(Sampler):
       not freeze. A trial stores only the rounded value; the continuous draw
       behind it is recomputed from (seed, trial number) when the generation is
       read back, and the rounded value is used when that draw does not match.
+    - Each generation draws orthogonal directions (Wang, Emmerich & Baeck,
+      2014): trial k of a generation takes direction k of a set made from
+      (seed, restart, generation), where k counts the generation's completed and
+      running trials before it; a draw outside the box is redrawn from fresh
+      normals. Against independent draws (tuning seeds 0-15) the median regret
+      fell on five of the seven test functions at 200 trials and on three at
+      1,000 (two were at the 1e-12 floor either way); Rosenbrock and
+      Styblinski-Tang came out slightly worse.
     - The update is active CMA-ES (negative weights for the worse half of each
       generation) and uses the distribution's own draws at full length; only points
       it did not draw are shortened as injected solutions.
