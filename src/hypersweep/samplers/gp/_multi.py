@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ...history import History
     from ...space.kinds import Param
 
+
 class GP(Protocol):
     """The settings this module reads from the GP sampler (a protocol, so that this
     module, which the sampler imports, does not import it back)."""
@@ -53,6 +54,7 @@ class GP(Protocol):
 
     @property
     def entropy(self) -> int: ...
+
 
 _TRIES = 256
 # From this many completed trials on, TPE's multi-objective mode proposes instead: a GP
@@ -253,8 +255,6 @@ def _training_data(
         col[~finite] = col[finite].max() if finite.any() else 0.0
     c = np.nan_to_num(np.array(cons, dtype=float).reshape(len(cons), n_cons), nan=0.0)
     return x, loss, c
-
-
 
 
 def _optimize(
