@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,9 @@ def _saver(path: Path) -> Any:
     return progress
 
 
-def from_lines(path: Path, budgets: list[int]) -> Results:
+def from_lines(paths: list[Path], budgets: list[int]) -> Results:
     runs = [RunResult(**{**d, "values": tuple(d["values"])})
-            for d in map(json.loads, path.read_text().splitlines())]  # fmt: skip
+            for path in paths for d in map(json.loads, path.read_text().splitlines())]  # fmt: skip
     problems = list(dict.fromkeys(r.problem for r in runs))
     seeds = sorted({r.seed for r in runs})
     return Results(problems, list(METHODS), seeds, budgets, runs=runs)
@@ -137,22 +138,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=None, help="default: one per CPU")
     parser.add_argument("--save", action="store_true", help=f"write the table to {RESULTS}")
     parser.add_argument("--lines", type=Path, help="append each finished run here (JSON lines)")
-    parser.add_argument("--from-lines", type=Path, help="tabulate the runs saved with --lines")
+    parser.add_argument("--from-lines", type=Path, nargs="+",
+                        help="tabulate the runs saved with --lines (and --cache)")  # fmt: skip
     parser.add_argument("--cache", type=Path, help="optuna's runs as JSON lines (see above)")
     parser.add_argument("--methods", default=",".join(METHODS), help="run only these")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.from_lines:
-        print(table(from_lines(args.from_lines, budgets)))
-        return
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    args.methods = args.methods.split(",")
-    results = run_with_cache(args, seeds, budgets)
+        results = from_lines(args.from_lines, budgets)
+    else:
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        args.methods = args.methods.split(",")
+        results = run_with_cache(args, seeds, budgets)
     text = table(results)
     print(text)
     if args.save:
         load = os.getloadavg()[0]
-        head = (f"# python benchmarks/cmaes_vs_optuna.py  ({time.strftime('%Y-%m-%d')}, "
+        how = " ".join(sys.argv[1:])
+        head = (f"# python benchmarks/cmaes_vs_optuna.py {how}  ({time.strftime('%Y-%m-%d')}, "
                 f"{os.cpu_count()} cores, load average {load:.1f})\n")  # fmt: skip
         RESULTS.write_text(head + text + "\n")
 
