@@ -56,9 +56,13 @@ def hs_pruners(epochs: int) -> dict[str, Callable[[], hs.pruners.Pruner]]:
     # the default before issue 16's rework, kept beside it: 8 complete trials first, the
     # 8 nearest peers by the last value, the best of their moves, no level window, no pace
     rows["Forecast(before)"] = lambda: p.Forecast(
-        n_neighbors=8, min_trials=8, window=1, trend=0, quantile=1.0
+        n_neighbors=8, min_trials=8, window=1, trend=0, quantile=1.0, rungs=(), twins=False
     )
-    rows["Forecast(quantile=0.8)"] = lambda: p.Forecast(quantile=0.8)
+    # the default's parts, one at a time: without the rungs, without twins, and neither
+    # (the first rework of issue 16: 6 complete trials, nearest half, window 3, pace)
+    rows["Forecast(no rungs)"] = lambda: p.Forecast(rungs=())
+    rows["Forecast(no twins)"] = lambda: p.Forecast(twins=False)
+    rows["Forecast(rework 1)"] = lambda: p.Forecast(rungs=(), twins=False)
     for name, make in CANDIDATES.items():
         rows[name] = make
     return rows

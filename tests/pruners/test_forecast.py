@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -82,7 +83,8 @@ def _history(curves: list[list[float]], running: list[float]) -> tuple[History, 
 
 def test_minimising_waits_for_neighbors_grace_and_the_budget() -> None:
     losses = [[1.0, 0.8 - 0.01 * i, 0.7 - 0.01 * i, 0.6 - 0.01 * i] for i in range(3)]
-    rule = hs.pruners.Forecast(n_neighbors=3, min_trials=3, window=1, grace=2, trend=0)
+    rule = hs.pruners.Forecast(n_neighbors=3, min_trials=3, window=1, grace=2, trend=0,
+                               rungs=(), twins=False)  # fmt: skip
     history, t = _history(losses, [1.0, 0.95])  # moves of 0.2: 0.75 > 0.58
     assert rule.prune(history, t)
     history, t = _history(losses, [1.0, 0.7])  # 0.7 - 0.2 = 0.5 < 0.58: it may win
@@ -113,7 +115,8 @@ def test_a_far_peer_does_not_lend_its_climb_when_few_trials_are_done() -> None:
     climber = [0.1 + 0.8 * s / (STEPS - 1) for s in range(STEPS)]
     history, t = _maximising([*stalled, best, climber], [0.85, 0.85, 0.85])
     assert hs.pruners.Forecast().prune(history, t)
-    before = hs.pruners.Forecast(n_neighbors=8, min_trials=6, window=1, trend=0, quantile=1.0)
+    before = hs.pruners.Forecast(n_neighbors=8, min_trials=6, window=1, trend=0, quantile=1.0,
+                                 rungs=(), twins=False)  # fmt: skip
     assert not before.prune(history, t)
 
 
@@ -151,8 +154,96 @@ def test_one_lucky_neighbour_does_not_decide_alone() -> None:
     far = [[0.3] * STEPS, [0.31] * STEPS]
     best = [0.96] * STEPS
     history, t = _maximising([lucky, *stalled, *far, best], [0.87, 0.87, 0.87])
-    assert hs.pruners.Forecast(quantile=0.8).prune(history, t)
+    assert hs.pruners.Forecast(quantile=0.8, twins=False).prune(history, t)
+    assert not hs.pruners.Forecast(twins=False).prune(history, t)  # (it retraces "stalled")
+
+
+def _among(
+    others: list[tuple[TrialState, list[float]]], mine: list[float]
+) -> tuple[History, FrozenTrial]:
+    """A maximising history of ``others`` (complete ones end at their last value)."""
+    made = [FrozenTrial(i, state, values=(c[-1],) if state is TrialState.COMPLETE else None,
+                        intermediate=dict(enumerate(c, 1)))
+            for i, (state, c) in enumerate(others)]  # fmt: skip
+    t = FrozenTrial(len(made), TrialState.RUNNING, intermediate=dict(enumerate(mine, 1)))
+    return History(Direction.MAXIMIZE, None, lambda: [*made, t]), t
+
+
+def test_a_rung_stops_the_lower_half_before_any_trial_is_complete() -> None:
+    """Three trials are running, none complete (the forecast has no peers yet); the
+    first is at step 12 and 0.75. At rung 2 a trial below the better half stops, unless
+    half its pace kept up to step 12 beats the best value seen (0.75); off the rungs, and
+    with rungs=(), nothing stops."""
+    run = TrialState.RUNNING
+    first = [min(0.75, 0.4 + 0.05 * s) for s in range(1, 13)]
+    others = [(run, first), (run, [0.45, 0.55, 0.6]), (run, [0.4, 0.5])]
+    history, t = _among(others, [0.2, 0.22])  # level 0.21, + 0.01 x 10 steps: 0.31
+    assert hs.pruners.Forecast().prune(history, t)
+    assert not hs.pruners.Forecast(rungs=()).prune(history, t)
+    assert not hs.pruners.Forecast(rungs=(4, 8)).prune(history, t)
+    history, t = _among(others, [0.1, 0.3])  # level 0.2, + 0.1 x 10 steps: 1.2, runs on
     assert not hs.pruners.Forecast().prune(history, t)
+    history, t = _among(others, [0.52, 0.58])  # in the better half: runs on
+    assert not hs.pruners.Forecast().prune(history, t)
+    history, t = _among(others[:1], [0.2, 0.22])  # one rival is too few to rank against
+    assert not hs.pruners.Forecast().prune(history, t)
+
+
+def test_a_trial_that_retraces_a_settled_one_stops() -> None:
+    """Reports equal, step by step, to those of a complete trial (even the best: a tie
+    cannot win) or of a pruned one stop the trial; one differing report does not."""
+    done, pruned = TrialState.COMPLETE, TrialState.PRUNED
+    best = [0.3, 0.5, 0.7, 0.8, 0.9]
+    rule = hs.pruners.Forecast(rungs=())
+    history, t = _among([(done, best)], best[:3])
+    assert rule.prune(history, t)
+    assert not hs.pruners.Forecast(rungs=(), twins=False).prune(history, t)
+    history, t = _among([(done, best)], [0.3, 0.5, 0.71])
+    assert not rule.prune(history, t)
+    history, t = _among([(pruned, [0.2, 0.25])], [0.2, 0.25, 0.3])  # past the pruned one's end
+    assert rule.prune(history, t)
+    history, t = _among([(TrialState.RUNNING, best[:4])], best[:3])  # not settled yet
+    assert not rule.prune(history, t)
+
+
+def _population(n: int = 30) -> dict[str, list[float]]:
+    """Saturating curves a - b exp(-t / c) with a wobble, in a fixed mixed order: fast
+    and slow learners, high and low ceilings; the best (a = 0.97, c = 5) is a slow starter."""
+    rng = random.Random(7)
+    curves = {}
+    for i in range(n):
+        top = 0.97 if i == 17 else rng.uniform(0.4, 0.88)
+        pace = 5.0 if i == 17 else rng.uniform(0.8, 6.0)
+        curves[f"c{i}"] = [top - (top - 0.1) * math.exp(-t / pace) + 0.004 * math.sin(3 * t + i)
+                           for t in range(1, STEPS + 1)]  # fmt: skip
+    return curves
+
+
+def _run_population(pruner: hs.pruners.Pruner) -> tuple[int, str]:
+    curves = _population()
+    used = [0]
+
+    def objective(params: dict[str, str], trial: hs.Trial) -> float:
+        for step, value in enumerate(curves[params["name"]], 1):
+            used[0] += 1
+            trial.report(value, step)
+            if step < STEPS and trial.should_prune():
+                raise hs.TrialPruned()
+        return curves[params["name"]][-1]
+
+    study = hs.create_study(space={"name": hs.Categorical(list(curves))}, direction="maximize",
+                            sampler="grid", pruner=pruner, seed=0)  # fmt: skip
+    study.optimize(objective, n_trials=None)
+    return used[0], str(study.best_params["name"])
+
+
+def test_the_rungs_cap_the_epochs_of_a_population_and_keep_its_slow_best() -> None:
+    """30 distinct curves (no twins): the rungs cut the epochs well below the forecast
+    alone, and both keep the slow starter that ends best."""
+    capped, best = _run_population(hs.pruners.Forecast())
+    alone, best_alone = _run_population(hs.pruners.Forecast(rungs=()))
+    assert best == best_alone == "c17"
+    assert capped <= 0.40 * 30 * STEPS < alone
 
 
 @pytest.mark.parametrize(
@@ -165,6 +256,9 @@ def test_one_lucky_neighbour_does_not_decide_alone() -> None:
         {"trend": -1},
         {"quantile": 1.5},
         {"quantile": -0.1},
+        {"rungs": (0, 2)},
+        {"keep": 0.0},
+        {"keep": 1.5},
     ],
 )
 def test_bad_arguments_name_the_rule(bad: dict[str, int]) -> None:
