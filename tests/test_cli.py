@@ -655,3 +655,22 @@ def test_show_and_studies_name_every_objective(
     assert "#0: accuracy=0.5, latency_ms=3" in front and "#1:" in front and "#2:" not in front
     code, out, _ = run(capsys, "studies")
     assert code == 0 and "maximize accuracy, minimize latency_ms" in out
+
+
+def test_report_without_plotly_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    hs.create_study("p", storage=url, space={"x": hs.Float(0, 1)}).optimize(
+        lambda p: p["x"], n_trials=2
+    )
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "plotly" else real(name, *a)
+    )
+    out = tmp_path / "r.html"
+    assert main(["report", "p", "--storage", url, "-o", str(out)]) != 0
+    assert "pip install 'hypersweep[plot]'" in capsys.readouterr().err
+    assert not out.exists()
