@@ -164,3 +164,23 @@ def test_gp_hands_over_to_tpe_after_many_trials(monkeypatch: pytest.MonkeyPatch)
     tpe = hs.samplers.TPE(seed=study.sampler.entropy)
     expected = tpe.propose(study.history, 14)
     assert study.sampler.propose(study.history, 14) == expected
+
+
+@pytest.mark.parametrize("constrained", [False, True])
+def test_a_second_ask_while_the_first_runs_goes_elsewhere(constrained: bool) -> None:
+    # the running trial joins the front at its believed values; with a constraint it
+    # was left out, and the second ask returned the first one's point (seeds 0-2)
+    space = {"x": hs.Float(0, 1), "y": hs.Float(0, 1)}
+
+    def tell(study: hs.Study, trial: hs.Trial) -> None:
+        x, y = trial.params["x"], trial.params["y"]
+        cons = {"constraints": [y - 0.7]} if constrained else {}
+        study.tell(trial, {"loss": (x, (1 - x) ** 2 + y), **cons})
+
+    study = hs.create_study(directions=["minimize", "minimize"], space=space, seed=2,
+                            sampler="gp")  # fmt: skip
+    for _ in range(12):
+        tell(study, study.ask())
+    first, second = study.ask(), study.ask()
+    gap = math.dist(first.params.values(), second.params.values())  # type: ignore[arg-type]
+    assert gap > 0.05

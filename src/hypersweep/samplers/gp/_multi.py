@@ -192,8 +192,8 @@ def _ranked(
         bounds.append(_image_of_zero(cons[:, k], c))
     feasible = np.all(cons <= 0, axis=1)
     front = np.column_stack(ys)[feasible]
-    if len(front) and len(pend) and not constraints:
-        front = np.vstack([front, np.column_stack([p.y[-len(pend) :] for p in objectives])])
+    if len(front) and len(pend):
+        front = np.vstack([front, _believed(objectives, constraints, bounds, pend)])
     ref = reference_point(front) if len(front) else np.zeros(loss.shape[1])
     if REFERENCE == "all" and len(front):
         ref = np.column_stack(ys).max(axis=0) + 0.1 * np.ptp(np.column_stack(ys), axis=0)
@@ -201,6 +201,23 @@ def _ranked(
     anchors = x[feasible][pareto_mask(front[: int(feasible.sum())])] if feasible.any() else x
     points = _optimize(acq, enc, anchors, rng, sampler.n_candidates, sampler.n_starts)
     return (enc.decode(p) for p in points[:_TRIES])
+
+
+def _believed(
+    objectives: Sequence[Posterior],
+    constraints: Sequence[Posterior],
+    bounds: Sequence[float],
+    pend: np.ndarray,
+) -> np.ndarray:
+    """The running trials' believed losses (their posterior means), those predicted
+    feasible only: on the front they make EHVI there zero, so a parallel worker does
+    not propose the same point again (with constraints they were left out before,
+    and a second ask while the first trial ran returned the first one's point)."""
+    believed = np.column_stack([p.y[-len(pend) :] for p in objectives])
+    if constraints:
+        mean = np.column_stack([c.predict(pend)[0] for c in constraints])
+        believed = believed[np.all(mean <= np.asarray(bounds)[None, :], axis=1)]
+    return believed
 
 
 def _posterior(
