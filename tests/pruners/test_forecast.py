@@ -189,6 +189,19 @@ def test_a_rung_stops_the_lower_half_before_any_trial_is_complete() -> None:
     assert not hs.pruners.Forecast().prune(history, t)
 
 
+def test_nothing_stops_at_the_full_budget_of_the_complete_trials() -> None:
+    """Trials of 4 steps with a rung at 4: at its last step a trial is not stopped by
+    the rung, nor as a twin (its value is as good as complete)."""
+    done = TrialState.COMPLETE
+    others = [(done, [0.5, 0.6, 0.7, 0.8]), (done, [0.4, 0.5, 0.6, 0.7])]
+    history, t = _among(others, [0.1, 0.12, 0.13, 0.14])
+    assert not hs.pruners.Forecast(rungs=(4,)).prune(history, t)
+    history, t = _among(others, [0.1, 0.12, 0.13])  # a step earlier, the rung stops it
+    assert hs.pruners.Forecast(rungs=(3,)).prune(history, t)
+    history, t = _among(others, others[1][1])
+    assert not hs.pruners.Forecast(rungs=()).prune(history, t)
+
+
 def test_a_trial_that_retraces_a_settled_one_stops() -> None:
     """Reports equal, step by step, to those of a complete trial (even the best: a tie
     cannot win) or of a pruned one stop the trial; one differing report does not."""

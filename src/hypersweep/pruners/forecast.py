@@ -122,15 +122,15 @@ class Forecast(Pruner):
             for t in history.trials
             if t.state is TrialState.COMPLETE and t.value is not None and t.number != trial.number
         ]
+        last = [t.last_step or 0 for t in peers]
+        if last and min(last) <= step:
+            return False  # at or past the full budget of finished trials
         if self.twins and self._retraces(history, trial, step):
             return True
         if step in self.rungs and self._below_rung(history, trial, steps, mine, peers, sign):
             return True
         if len(peers) < self.min_trials:
             return False
-        last = [t.last_step or 0 for t in peers]
-        if min(last) <= step:
-            return False  # at or past the full budget of finished trials
         best = min(sign * (t.value or 0.0) for t in peers)
         if mine + self._peer_move(trial, peers, steps, sign) < best:
             return False
