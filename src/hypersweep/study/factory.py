@@ -33,8 +33,8 @@ DEFAULT_MULTI_OBJECTIVE_SAMPLER = "gp"
 """The sampler a study of two or three objectives gets when it names none, chosen
 on ``benchmarks/multiobjective.py`` (docs/multiobjective.md, "How the samplers
 compare"): at 100 trials the GP's log EHVI led on ZDT1-3, WFG4 and C2-DTLZ2 by
-6-35% of hypervolume over every other sampler's median, trailed optuna's TPE by
-2.2% on DTLZ2 and had the best mean rank (2-3 GP seeds: the table says which).
+14-35% of hypervolume over every other sampler's median, trailed optuna's TPE by
+2.4% on DTLZ2 and had the best mean rank (GP seeds 0-3, the others 0-9).
 It hands over
 to TPE's multi-objective mode (MOTPE) from 250 completed trials, where a GP ask
 would cost about a CPU second, so a long study costs what TPE does. From four
