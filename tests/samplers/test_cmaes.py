@@ -1,5 +1,6 @@
-"""CMA-ES: the update converges, the margin keeps integers moving, IPOP restarts grow the
-population, and the state is a function of the stored trials alone."""
+"""CMA-ES: the update converges, the margin keeps integers moving, plateaus restart a run,
+BIPOP alternates doubled and small local populations, and the state is a function of the
+stored trials alone."""
 
 from __future__ import annotations
 
@@ -184,7 +185,7 @@ def test_restarts_double_the_population_on_a_multimodal_function() -> None:
     restarts seldom beat it within 1,000 trials.)"""
     space = {"a": hs.Float(-4.0, 5.12), "b": hs.Float(-4.0, 5.12)}
     for seed in range(2):  # 2 x 2,000 trials: the slowest test of this file
-        sampler = CMAES(seed=seed, sigma0=0.05)
+        sampler = CMAES(seed=seed, sigma0=0.05, restarts="ipop")
         study = hs.create_study(space=space, sampler=sampler)
         study.optimize(_rastrigin, 1000)
         state = sampler.state(study.history)
@@ -193,6 +194,125 @@ def test_restarts_double_the_population_on_a_multimodal_function() -> None:
         without = hs.minimize(_rastrigin, space, n_trials=1000, verbosity=0,
                               sampler=CMAES(seed=seed, sigma0=0.05, restarts=False))  # fmt: skip
         assert study.best_value <= without.best_value + 1e-6  # the same basin, or a better one
+
+
+def test_a_flat_generation_restarts_the_run() -> None:
+    """TolFun: once a whole generation has one value (a plateau), the run restarts after
+    half of 10 + 30 n / lam generations, not after the step has collapsed."""
+    n = 3
+    state = _core.initial(np.full(n, 0.5), 0.2, _core.default_population(n))
+    rng = np.random.default_rng(0)
+    generations = 0
+    while not _core.should_restart(state):
+        xs = np.array([_core.draw(state, rng) for _ in range(state.lam)])
+        state = _core.update(state, xs, np.full(state.lam, 7.0))
+        generations += 1
+    flat_for = 10 + math.ceil(30 * n / state.lam)
+    assert generations == flat_for // 2
+    assert float(np.max(state.marginal_sd())) > _core.TOL_X  # the step had not collapsed
+    varied = _core.update(state, xs, np.linspace(7.0, 8.0, state.lam))
+    assert not _core.should_restart(replace(varied, bests=varied.bests[-3:]))
+
+
+def test_a_stagnating_study_restarts_from_its_trials() -> None:
+    """A hand-made plateau: the sampler's state (read from the trials) has restarted,
+    with a new random mean and the spent trials counted to the regimes."""
+    sampler = CMAES(seed=1)
+    study = hs.create_study(space={"x": hs.Float(0, 1), "y": hs.Float(0, 1)}, sampler=sampler)
+    study.optimize(lambda p: 1.0, 120)
+    state = sampler.state(study.history)
+    assert state.restarts >= 2
+    assert sum(state.spent) + state.generation * state.lam <= 120
+    assert sum(state.spent) > 0
+
+
+def test_bipop_alternates_small_local_runs_with_doubled_populations() -> None:
+    """Hansen (2009): after the first run (large regime) come small runs, population
+    lam0 (lam_L / (2 lam0))^(u0^2) and step sigma0 10^(-2 u1), while the small regime
+    has used fewer trials than the large one; then the population doubles."""
+    lam0, sigma0 = 8, 0.2
+    first = replace(_core.initial(np.full(4, 0.5), sigma0, lam0), generation=30)
+    run = _core.next_run(first, lam0, sigma0, (0.5, 0.25))
+    assert run.small and run.spent == (240, 0) and run.doublings == 0
+    assert run.lam == int(8 * 0.5**0.25) == 6
+    assert run.sigma == pytest.approx(sigma0 * 10**-0.5)
+    small = replace(_core.initial(np.full(4, 0.5), run.sigma, run.lam), generation=10,
+                    spent=run.spent, small=True)  # fmt: skip
+    again = _core.next_run(small, lam0, sigma0, (1.0, 0.0))
+    assert again.small and again.spent == (240, 60) and again.lam == 4  # 8 * (1/2)^1
+    assert again.sigma == sigma0
+    spent = replace(small, generation=40)  # 240 trials: the small regime has caught up
+    big = _core.next_run(spent, lam0, sigma0, (0.5, 0.5))
+    assert not big.small and big.lam == 16 and big.sigma == sigma0 and big.doublings == 1
+    # with a large population lam_L = 16 behind it, a small run can reach lam_L / 2
+    after = replace(_core.initial(np.full(4, 0.5), sigma0, 16), generation=20,
+                    spent=big.spent, doublings=1)  # fmt: skip
+    assert _core.next_run(after, lam0, sigma0, (1.0, 0.0)).lam == 8
+    assert _core.next_run(after, lam0, sigma0, (0.0, 1.0)).lam == lam0  # u0 = 0: lam0
+    ipop = _core.next_run(first, lam0, sigma0, (0.5, 0.5), bipop=False)
+    assert not ipop.small and ipop.lam == 16
+
+
+def test_the_sampler_restarts_follow_its_bipop_rule() -> None:
+    """Each restart of a real run takes the population and step next_run gives for the
+    previous run's state (with u hashed from the seed and restart count)."""
+    sampler = CMAES(seed=4)
+    study = hs.create_study(space={"x": hs.Float(0, 1), "y": hs.Float(0, 1)}, sampler=sampler)
+    study.optimize(lambda p: 1.0, 150)
+    history = study.history
+    enc = sampler._encoding(history)
+    assert enc is not None
+    usable = sampler._usable(history, enc, 0)
+    state, done, seen = sampler._start(history, enc, 0), 0, 0
+    while done + state.lam <= len(usable):
+        new = sampler._advance(state, usable[done : done + state.lam], enc)
+        done += state.lam
+        if new.restarts > state.restarts:
+            seen += 1
+            before = _core.update(
+                state, *_chunk(sampler, state, usable[done - state.lam : done], enc)
+            )
+            assert _core.should_restart(before)
+            expected = sampler._restart(before, 2)
+            assert (new.lam, new.sigma, new.small) == (expected.lam, expected.sigma, expected.small)
+            if new.small:
+                assert 2 <= new.lam <= before.lam and new.sigma <= sampler.sigma0
+                assert new.sigma >= sampler.sigma0 / 100
+            else:
+                assert new.lam == _core.default_population(2) * 2**new.doublings
+        state = new
+    assert seen >= 2
+
+
+def _chunk(sampler: CMAES, state: _core.State, chunk: Any, enc: Any) -> Any:
+    drawn = [sampler._generated(state, number, x, enc) for number, x, _ in chunk]
+    xs = np.array([x for x, _ in drawn])
+    return xs, np.array([f for _, _, f in chunk]), np.array([not own for _, own in drawn])
+
+
+def test_a_resumed_study_replays_its_restarts(tmp_path: Path) -> None:
+    """Restarts are rebuilt from the stored trials: a study stopped after its first
+    restart and resumed proposes what an uninterrupted one does, with the same runs."""
+    space = {"x": hs.Float(-1, 1), "y": hs.Float(-1, 1)}
+
+    def plateau(p: dict[str, Any]) -> float:
+        return float(round(p["x"] ** 2 + p["y"] ** 2, 1))  # flat terraces: restarts fire
+
+    straight = hs.create_study(space=space, sampler="cmaes", seed=2)
+    straight.optimize(plateau, 160)
+    sampler = straight.sampler
+    assert isinstance(sampler, CMAES)
+    end = sampler.state(straight.history)
+    assert end.restarts >= 2
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    first = hs.create_study("r", storage=url, space=space, sampler="cmaes", seed=2)
+    first.optimize(plateau, 100)  # the first run ended at trial 84
+    again = hs.load_study("r", storage=url, sampler="cmaes", space=space)
+    again.optimize(plateau, 160)
+    assert [t.params for t in again.trials] == [t.params for t in straight.trials]
+    cold = CMAES(seed=sampler.entropy).state(again.history)
+    assert (cold.restarts, cold.lam, cold.sigma, cold.spent) == (
+        end.restarts, end.lam, end.sigma, end.spent)  # fmt: skip
 
 
 def test_resumed_study_proposes_what_an_uninterrupted_one_does(tmp_path: Path) -> None:

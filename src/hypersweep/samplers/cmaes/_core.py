@@ -3,9 +3,10 @@
 Pure functions over an immutable :class:`State`: sampling (orthogonal directions
 within a generation), one generation's update
 (rank-one and active rank-mu covariance updates, cumulative step-size adaptation), the
-margin for discrete coordinates (Hamano et al., GECCO 2022) and the IPOP restart
-test (Auger & Hansen, CEC 2005). The sampler feeds it generations read from the
-trials, so every process that reads the same trials computes the same state.
+margin for discrete coordinates (Hamano et al., GECCO 2022), the restart tests
+(Auger & Hansen, CEC 2005) and BIPOP's choice of the next run (Hansen, 2009). The
+sampler feeds it generations read from the trials, so every process that reads the
+same trials computes the same state.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _NORMAL = NormalDist()
 
 TOL_X = 1e-11  # a step this small (of each range): restart (1e-6 stopped short of the optimum)
 TOL_FUN = 1e-10  # relative spread of recent best values below which it is flat
+TOL_SPREAD = 1e-13  # TolFun: relative spread of one generation's values that means converged
 MAX_CONDITION = 1e14
 _RESAMPLE = 10  # draws tried inside the cube before clipping
 
@@ -85,6 +87,10 @@ class State:
     generation: int = 0
     restarts: int = 0
     bests: tuple[float, ...] = ()  # best value of each generation since the last restart
+    spread: float = math.inf  # max - min of the last generation's values
+    spent: tuple[int, int] = (0, 0)  # trials used by earlier runs: (large, small) regime
+    doublings: int = 0  # large-population restarts so far (population lam0 * 2**doublings)
+    small: bool = False  # this run is one of BIPOP's small-population local restarts
 
     @property
     def lam(self) -> int:
@@ -190,8 +196,9 @@ def update(
         sigma *= math.exp(0.2 + wts.c_sigma / wts.d_sigma)  # flat fitness: widen (Hansen)
     b, d = _eig(cov)
     bests = (*state.bests[-_history_length(state) :], float(sorted_f[0]))
+    spread = float(sorted_f[-1] - sorted_f[0]) if np.all(np.isfinite(fs)) else math.inf
     return replace(state, mean=mean, sigma=sigma, cov=cov, b=b, d=d, p_sigma=p_sigma, p_c=p_c,
-                   generation=gen, bests=bests)  # fmt: skip
+                   generation=gen, bests=bests, spread=spread)  # fmt: skip
 
 
 def _history_length(state: State) -> int:
@@ -248,6 +255,8 @@ def should_restart(state: State) -> bool:
         scale = max(1.0, abs(recent[-1]))
         if max(recent) - min(recent) < TOL_FUN * scale:
             return True
+    if len(recent) >= flat_for // 2 and state.spread < TOL_SPREAD * max(1.0, abs(recent[-1])):
+        return True  # TolFun: the whole generation is as good as its best
     stall = max(20, 120 + int(30 * n / lam))  # Hansen's tolstagnation
     if len(state.bests) >= stall:
         window = max(1, int(0.3 * len(state.bests)))
@@ -255,3 +264,34 @@ def should_restart(state: State) -> bool:
         if np.median(new) >= np.median(old):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Restart:
+    """The next run of a BIPOP schedule: its population, step, spent trials and regime."""
+
+    lam: int
+    sigma: float
+    spent: tuple[int, int]
+    doublings: int
+    small: bool
+
+
+def next_run(state: State, lam0: int, sigma0: float, u: tuple[float, float],
+             bipop: bool = True) -> Restart:  # fmt: skip
+    """BIPOP's choice for the run after ``state`` (Hansen, GECCO BBOB 2009).
+
+    The trials a run used count to its regime (the first run is a large one). The
+    next run is a small local one while the small regime has used fewer trials than
+    the large one: population lam0 (lam_L / (2 lam0))^(u0^2) and step sigma0 10^(-2 u1),
+    with lam_L the last large population; otherwise the population doubles (IPOP).
+    """
+    used = state.generation * state.lam
+    large, small = state.spent
+    spent = (large, small + used) if state.small else (large + used, small)
+    if bipop and spent[1] < spent[0]:
+        big = lam0 * 2**state.doublings
+        lam = max(2, int(lam0 * (0.5 * big / lam0) ** (u[0] ** 2)))
+        return Restart(lam, sigma0 * 10 ** (-2 * u[1]), spent, state.doublings, True)
+    d = state.doublings + 1
+    return Restart(lam0 * 2**d, sigma0, spent, d, False)
