@@ -64,12 +64,39 @@ def test_categorical_conditional_and_define_by_run_spaces_use_tpe(space: Any) ->
     assert Auto(seed=0).choice(history) == "tpe"
 
 
-def test_flat_spaces_with_a_categorical_use_gp_then_tpe() -> None:
+def test_flat_spaces_with_a_categorical_use_gp_then_cmaes_unless_all_are_categorical() -> None:
     space = {"x": hs.Float(-5, 5), "n": hs.Int(1, 64, log=True),
              "act": hs.Categorical(["relu", "tanh"])}  # fmt: skip
     auto = Auto(seed=0, gp_trials=20)
     assert auto.choice(_history(space, [TrialState.COMPLETE] * 19)) == "gp"
-    assert auto.choice(_history(space, [TrialState.COMPLETE] * 20)) == "tpe"
+    assert auto._decide(_history(space, [TrialState.COMPLETE] * 20)) == ("cmaes", 20)
+    choices = {"act": hs.Categorical(["relu", "tanh"]), "opt": hs.Categorical(["a", "b", "c"])}
+    assert auto.choice(_history(choices, [TrialState.COMPLETE] * 19)) == "gp"
+    assert auto.choice(_history(choices, [TrialState.COMPLETE] * 20)) == "tpe"
+
+
+def test_mixed_space_runs_through_the_switch_and_resumes_alike(tmp_path: Path) -> None:
+    """On a flat space with a categorical, CMA-ES takes over after the GP trials, keeps
+    proposing every leaf (the categorical too), and a resumed study repeats it."""
+    space = {"x": hs.Float(-5, 5), "act": hs.Categorical(["relu", "tanh", "sigmoid"])}
+
+    def loss(p: dict[str, Any]) -> float:
+        return (p["x"] - 1.3) ** 2 + (p["act"] != "tanh")
+
+    def auto() -> Auto:
+        return Auto(seed=2, gp_trials=10)
+
+    straight = hs.create_study(space=space, sampler=auto(), seed=2)
+    straight.optimize(loss, 24)
+    assert straight.sampler.choice(straight.history) == "cmaes"  # type: ignore[attr-defined]
+    after = [t.params for t in straight.trials[10:]]
+    assert len({p["act"] for p in after}) >= 2 and len({p["x"] for p in after}) == 14
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    first = hs.create_study("m", storage=url, space=space, sampler=auto(), seed=2)
+    first.optimize(loss, 13)  # stopped after the switch
+    again = hs.load_study("m", storage=url, space=space, sampler=auto())
+    again.optimize(loss, 24)
+    assert [t.params for t in again.trials] == [t.params for t in straight.trials]
 
 
 def test_cmaes_warm_starts_at_the_best_gp_trials() -> None:

@@ -30,9 +30,10 @@ class Auto(Sampler):
       throughout when the known ``budget`` is at most that. A GP is the most
       sample-efficient here (it led every numeric and the mixed problem at 50 and
       100 trials), but its cost per ask grows with the trials.
-    - After that: ``CMAES`` on a numeric space, warm-started from the best GP
-      trials (its first distribution is their mean and spread, and only later
-      trials form its generations); ``TPE`` when there is a categorical leaf.
+    - After that: ``CMAES``, warm-started from the best GP trials (its first
+      distribution is their mean and spread, and only later trials form its
+      generations); its categorical leaves, if any, are drawn as CMAES draws
+      them. ``TPE`` only when every leaf is categorical.
 
     The choice is a function of the stored trials alone (the count of completed
     trials, and for CMA-ES the trial number where that count reached
@@ -80,7 +81,7 @@ class Auto(Sampler):
         space = history.space
         if space is None or not space.leaves:
             return "tpe", 0
-        conditional, categorical = self._shape(space)
+        conditional, numeric = self._shape(space)
         if conditional:
             return "tpe", 0
         if self.budget is not None and self.budget <= self.gp_trials:
@@ -88,15 +89,15 @@ class Auto(Sampler):
         done = [t.number for t in history.trials if t.state is TrialState.COMPLETE]
         if len(done) < max(self.gp_trials, 1):
             return "gp", 0
-        if categorical:
+        if not numeric:
             return "tpe", 0
         return "cmaes", done[max(self.gp_trials, 1) - 1] + 1
 
     def _shape(self, space: Space) -> tuple[bool, bool]:
-        """(a leaf is not active in every configuration, a leaf is categorical)."""
+        """(a leaf is not active in every configuration, a leaf is numeric)."""
         key = id(space)
         if key not in self._branchy:
-            cat = any(isinstance(p, Categorical) for p in space.leaves.values())
+            num = any(not isinstance(p, Categorical) for p in space.leaves.values())
             active: set[str] = set(space.leaves)
             for u in (0.0, 0.5, 0.999):
 
@@ -104,7 +105,7 @@ class Auto(Sampler):
                     return p.from_unit(u)
 
                 active &= set(space.resolve(at)[1])
-            self._branchy = {key: (active != set(space.leaves), cat)}
+            self._branchy = {key: (active != set(space.leaves), num)}
         return self._branchy[key]
 
     # --- the contract ---------------------------------------------------------------
