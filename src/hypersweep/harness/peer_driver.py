@@ -73,10 +73,11 @@ def run_hebo(setup: dict[str, Any], channel: Channel) -> None:
     torch.manual_seed(setup["seed"])
     params: list[dict[str, Any]] = []
     for p in setup["space"]:
-        entry = {"name": p["name"], "lb": p["low"], "ub": p["high"]}
         if p["kind"] == "cat":
-            entry = {"name": p["name"], "type": "cat", "categories": list(range(p["n"]))}
-        elif p["kind"] == "int":
+            params.append({"name": p["name"], "type": "cat", "categories": list(range(p["n"]))})
+            continue
+        entry = {"name": p["name"], "lb": p["low"], "ub": p["high"]}
+        if p["kind"] == "int":
             entry["type"] = "pow_int" if p["log"] else "int"
         else:
             entry["type"] = "pow" if p["log"] else "num"
