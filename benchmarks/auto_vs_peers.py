@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from hypersweep.harness import Results, RunResult, format_report
@@ -94,6 +95,9 @@ def report(args: argparse.Namespace) -> None:
         runs = [r for r in runs if r.seed in _seeds(args.seeds)]
     if args.problems:
         runs = [r for r in runs if r.problem in args.problems.split(",")]
+    if args.cap:  # e.g. runs made at 1,000 before a method's plan became 300
+        caps = dict(_planned(args.cap, None))
+        runs = [replace(r, values=r.values[: caps.get(r.method, len(r.values))]) for r in runs]
     order = list(METHODS)
     methods = sorted({r.method for r in runs}, key=lambda m: order.index(m) if m in order else 99)
     problems = list(dict.fromkeys(p for p in CONTINUOUS_AND_MIXED.split(",")
@@ -118,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     show.add_argument("--budgets", default="50,100,300,1000")
     show.add_argument("--seeds", help="only these seeds")
     show.add_argument("--problems", help="only these problems")
+    show.add_argument("--cap", help="method@N,...: score only the first N trials of its runs")
     show.add_argument("--iqr", action="store_true")
     args = parser.parse_args(argv)
     run(args) if args.command == "run" else report(args)
