@@ -505,7 +505,7 @@ def test_directions_and_objective_names_are_read_and_checked(tmp_path: Path) -> 
 
     cfg = load_config(config("directions: [Maximize, minimize]\nobjective_names: [acc, lat]\n"))
     assert cfg.directions == ("maximize", "minimize") and cfg.objective_names == ("acc", "lat")
-    assert cfg.sampler in ("evolution", "tpe")  # a multi-objective default, not plain TPE
+    assert cfg.sampler == "gp"  # the multi-objective default (log EHVI), not plain TPE
     assert load_config(config("")).directions is None
     for extra, match in [
         ("directions: maximize\n", "must be a list"),
