@@ -36,7 +36,11 @@ for name in "${@:-smac hebo}"; do
     for one in $name; do
         case $one in
             smac) make_env smac smac smac ;;
-            hebo) make_env hebo hebo hebo ;;
+            # Plain `pip install hebo` backtracks for many minutes and pulls a CUDA build
+            # of torch; these pins install (pymoo 0.6.0 has no wheel for 3.11 and builds).
+            hebo) make_env hebo hebo torch==2.13.0 numpy==1.24.4 scipy==1.11.4 pandas==2.0.3 \
+                      scikit-learn==1.3.2 gpytorch==1.11 GPy==1.13.2 catboost disjoint-set \
+                      pymoo==0.6.0 "hebo==0.3.6" ;;
             *) echo "unknown peer '$one': choose smac or hebo" >&2; exit 2 ;;
         esac
     done
