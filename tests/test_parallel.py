@@ -173,7 +173,7 @@ def _sleepy_x(p: dict[str, float]) -> float:
     return p["x"]
 
 
-@pytest.mark.parametrize("sampler", ["random", "tpe", "qmc"])
+@pytest.mark.parametrize("sampler", ["random", "tpe", "qmc", "cmaes", "evolution"])
 def test_parallel_workers_never_repeat_a_continuous_configuration(
     sampler: str, url: str
 ) -> None:

@@ -299,7 +299,7 @@ def test_a_resumed_study_replays_its_restarts(tmp_path: Path) -> None:
         return float(round(p["x"] ** 2 + p["y"] ** 2, 1))  # flat terraces: restarts fire
 
     straight = hs.create_study(space=space, sampler="cmaes", seed=2)
-    straight.optimize(plateau, 160)
+    straight.optimize(plateau, 200)
     sampler = straight.sampler
     assert isinstance(sampler, CMAES)
     end = sampler.state(straight.history)
@@ -308,7 +308,7 @@ def test_a_resumed_study_replays_its_restarts(tmp_path: Path) -> None:
     first = hs.create_study("r", storage=url, space=space, sampler="cmaes", seed=2)
     first.optimize(plateau, 100)  # the first run ended at trial 84
     again = hs.load_study("r", storage=url, sampler="cmaes", space=space)
-    again.optimize(plateau, 160)
+    again.optimize(plateau, 200)
     assert [t.params for t in again.trials] == [t.params for t in straight.trials]
     cold = CMAES(seed=sampler.entropy).state(again.history)
     assert (cold.restarts, cold.lam, cold.sigma, cold.spent) == (

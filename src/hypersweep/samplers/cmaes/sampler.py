@@ -181,15 +181,14 @@ class CMAES(Sampler):
     def _state_and_slot(
         self, history: History, origin: int, enc: UnitCube, number: int
     ) -> tuple[State, int]:
-        """The state trial ``number`` is drawn from, and its slot in the generation:
-        the completed trials past the last full generation, plus the running ones
-        numbered below it (drawn from the same state, so they hold the slots before)."""
+        """The state trial ``number`` is drawn from, and its slot: ``number % lam`` of
+        orthogonal block ``number // lam`` (see :meth:`_draw`). The slot follows from the
+        number alone, not from the trials a worker can see: two workers asking at the
+        same instant see neither's trial, and a count of them gave both the same slot,
+        hence the same point."""
         usable = self._usable(history, enc, origin)
-        state, done = self._replay(usable, history, enc, origin)
-        after = usable[done - 1][0] if done else origin - 1
-        running = sum(1 for t in history.trials
-                      if t.state is TrialState.RUNNING and after < t.number < number)  # fmt: skip
-        return state, len(usable) - done + running
+        state, _ = self._replay(usable, history, enc, origin)
+        return state, number % state.lam
 
     def _replay(
         self, usable: list[Usable], history: History, enc: UnitCube, origin: int
@@ -262,7 +261,7 @@ class CMAES(Sampler):
         A point the state did not draw (enqueued, another sampler's, drawn from an
         older state by another worker) is an injected solution.
         """
-        tries: list[tuple[int, int | None]] = [(0, slot) for slot in range(state.lam)]
+        tries: list[tuple[int, int | None]] = [(0, number % state.lam)]
         tries += [(attempt, None) for attempt in range(1, _REGEN_ATTEMPTS)]
         for attempt, slot in tries:
             x = self._draw(state, number, attempt, slot)
@@ -273,17 +272,19 @@ class CMAES(Sampler):
 
     def _draw(self, state: State, number: int, attempt: int, slot: int | None) -> np.ndarray:
         """Trial ``number``'s draw: its first attempt takes direction ``slot`` of the
-        generation's orthogonal set (when there is one), later attempts fresh normals."""
+        orthogonal set of block ``number // lam`` of the generation (sequential trials
+        numbered from a multiple of lam fill one block, as a generation), later
+        attempts fresh normals. Distinct numbers never share a (block, slot)."""
         z = None
         if attempt == 0 and slot is not None and slot < state.lam:
-            z = self._directions(state)[slot]
+            z = self._directions(state, number // state.lam)[slot]
         return _core.draw(state, self._draw_rng(number, attempt), z)
 
-    def _directions(self, state: State) -> np.ndarray:
-        key = (state.restarts, state.generation, state.lam, state.mean.tobytes())
+    def _directions(self, state: State, block: int) -> np.ndarray:
+        key = (state.restarts, state.generation, state.lam, state.mean.tobytes(), block)
         cache = self.__dict__.setdefault("_dirs", OrderedDict())
         if key not in cache:
-            seed = (self.entropy & (2**63 - 1), 0x0A7, state.restarts, state.generation)
+            seed = (self.entropy & (2**63 - 1), 0x0A7, state.restarts, state.generation, block)
             rng = np.random.default_rng(seed)
             cache[key] = _core.orthogonal_normals(rng, state.lam, state.weights.n)
             if len(cache) > 8:
